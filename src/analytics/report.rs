@@ -1,0 +1,128 @@
+//! The immutable report: everything the screen and `usagetop report` show,
+//! built in one pure pass from the store's grouped rows.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::forecast::{predict, Prediction};
+use super::plan::QueryPlan;
+use super::summary::{build_summaries, Summaries};
+use super::trend::{build_trends, Trends};
+use super::{Aggregates, ModelRow, Totals};
+use crate::period::Calendar;
+use crate::pricing::PriceTable;
+
+/// Usage of one model with its price status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelTotals {
+    /// The model name as recorded.
+    pub model: String,
+    /// The price entry used; `None` when the default price estimated it.
+    pub price_entry: Option<String>,
+    /// What it used and cost.
+    pub totals: Totals,
+}
+
+impl ModelTotals {
+    /// True when a price entry (not the default) priced it.
+    #[must_use]
+    pub fn priced(&self) -> bool {
+        self.price_entry.is_some()
+    }
+}
+
+/// Per-model breakdowns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ByModel {
+    /// This month, by cost, largest first.
+    pub this_month: Vec<ModelTotals>,
+    /// All time, by cost, largest first.
+    pub all_time: Vec<ModelTotals>,
+}
+
+/// Everything one refresh produces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// The instant it describes.
+    pub generated_at: DateTime<Utc>,
+    /// The IANA zone of every date in it.
+    pub timezone: String,
+    /// The four summary blocks.
+    pub summary: Summaries,
+    /// Daily, weekly and monthly series.
+    pub trends: Trends,
+    /// Per-model breakdowns.
+    pub by_model: ByModel,
+    /// The month-end prediction.
+    pub prediction: Prediction,
+    /// The earliest event, if any.
+    pub first_event: Option<DateTime<Utc>>,
+}
+
+impl Report {
+    /// True when the source holds no usage up to now.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.first_event.is_none() && self.summary.all_time.totals.usage.is_empty()
+    }
+
+    /// The currency of every cost.
+    #[must_use]
+    pub fn currency(&self) -> &'static str {
+        "USD"
+    }
+}
+
+/// Builds the report for `plan` from the store's rows.
+#[must_use]
+pub fn build_report(plan: &QueryPlan, calendar: &Calendar, rows: &Aggregates, prices: &PriceTable) -> Report {
+    let mut per_day: BTreeMap<NaiveDate, Totals> = BTreeMap::new();
+    let mut month_models: HashMap<&str, Totals> = HashMap::new();
+    for row in &rows.days {
+        if row.day > plan.today {
+            continue;
+        }
+        let priced = Totals::of_model(row.usage, &row.model, prices);
+        per_day.entry(row.day).or_default().add(&priced);
+        if row.day >= plan.month_start {
+            month_models.entry(row.model.as_str()).or_default().add(&priced);
+        }
+    }
+
+    let all_time_models = model_totals(rows.all_time.iter().map(|row| (row.model.as_str(), row.usage)), prices);
+    let this_month_models = model_totals(
+        month_models.into_iter().map(|(model, totals)| (model, totals.usage)),
+        prices,
+    );
+    let all_time: Totals = all_time_models.iter().map(|model| model.totals).sum();
+    let first_day = rows.first_event.map(|instant| calendar.local_date(instant));
+    let previous: [&[ModelRow]; 3] = [&rows.previous_day, &rows.previous_week, &rows.previous_month];
+
+    Report {
+        generated_at: plan.now,
+        timezone: calendar.tz().name().to_owned(),
+        summary: build_summaries(plan, &per_day, previous, all_time, first_day, prices),
+        trends: build_trends(plan, &per_day),
+        by_model: ByModel { this_month: this_month_models, all_time: all_time_models },
+        prediction: predict(plan, calendar, &per_day, first_day),
+        first_event: rows.first_event,
+    }
+}
+
+/// Prices and merges (model, usage) pairs, sorted by cost then name.
+fn model_totals<'a>(rows: impl Iterator<Item = (&'a str, crate::usage::Usage)>, prices: &PriceTable) -> Vec<ModelTotals> {
+    let mut merged: BTreeMap<&str, crate::usage::Usage> = BTreeMap::new();
+    for (model, usage) in rows {
+        *merged.entry(model).or_default() += usage;
+    }
+    let mut out: Vec<ModelTotals> = merged
+        .into_iter()
+        .map(|(model, usage)| {
+            let resolved = prices.resolve(model);
+            ModelTotals { model: model.to_owned(), totals: Totals::priced(usage, &resolved), price_entry: resolved.entry }
+        })
+        .collect();
+    out.sort_by(|a, b| b.totals.cost.cmp(&a.totals.cost).then_with(|| a.model.cmp(&b.model)));
+    out
+}

@@ -1,0 +1,132 @@
+//! Trend series: daily (30 days), weekly (12 weeks) and monthly (12 months),
+//! each oldest first, ending with the current partial period, with empty
+//! periods present as zeros.
+
+use std::collections::BTreeMap;
+
+use chrono::{Days, NaiveDate};
+use serde::Serialize;
+
+use super::plan::{QueryPlan, DAILY_BUCKETS, MONTHLY_BUCKETS, WEEKLY_BUCKETS};
+use super::Totals;
+use crate::period::shift_month;
+
+/// Which series a view shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum View {
+    /// One bucket a day, last 30 days.
+    #[default]
+    Daily,
+    /// One bucket a week, last 12 weeks.
+    Weekly,
+    /// One bucket a month, last 12 months.
+    Monthly,
+}
+
+impl View {
+    /// All views in cycling order.
+    pub const ALL: [View; 3] = [View::Daily, View::Weekly, View::Monthly];
+
+    /// The next view in cycling order.
+    #[must_use]
+    pub fn next(self) -> View {
+        match self {
+            View::Daily => View::Weekly,
+            View::Weekly => View::Monthly,
+            View::Monthly => View::Daily,
+        }
+    }
+
+    /// A capitalised name.
+    #[must_use]
+    pub fn title(self) -> &'static str {
+        match self {
+            View::Daily => "Daily",
+            View::Weekly => "Weekly",
+            View::Monthly => "Monthly",
+        }
+    }
+
+    /// What the series spans, for chart titles.
+    #[must_use]
+    pub fn span(self) -> &'static str {
+        match self {
+            View::Daily => "last 30 days",
+            View::Weekly => "last 12 weeks",
+            View::Monthly => "last 12 months",
+        }
+    }
+}
+
+/// One period of a trend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Bucket {
+    /// First local day of the period.
+    #[serde(serialize_with = "serialize_date")]
+    pub start: NaiveDate,
+    /// What was used and spent in it.
+    #[serde(flatten)]
+    pub totals: Totals,
+}
+
+fn serialize_date<S: serde::Serializer>(date: &NaiveDate, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(&date.format("%Y-%m-%d"))
+}
+
+/// The three trend series.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Trends {
+    /// Last 30 days.
+    pub daily: Vec<Bucket>,
+    /// Last 12 weeks.
+    pub weekly: Vec<Bucket>,
+    /// Last 12 months.
+    pub monthly: Vec<Bucket>,
+}
+
+impl Trends {
+    /// The series of a view.
+    #[must_use]
+    pub fn series(&self, view: View) -> &[Bucket] {
+        match view {
+            View::Daily => &self.daily,
+            View::Weekly => &self.weekly,
+            View::Monthly => &self.monthly,
+        }
+    }
+}
+
+/// Builds the three series from priced totals per local day.
+#[must_use]
+pub fn build_trends(plan: &QueryPlan, per_day: &BTreeMap<NaiveDate, Totals>) -> Trends {
+    let daily_starts: Vec<NaiveDate> =
+        (0..DAILY_BUCKETS).rev().map(|back| plan.today - Days::new(u64::from(back))).collect();
+    let weekly_starts: Vec<NaiveDate> =
+        (0..WEEKLY_BUCKETS).rev().map(|back| plan.week_start - Days::new(7 * u64::from(back))).collect();
+    let monthly_starts: Vec<NaiveDate> = (0..MONTHLY_BUCKETS)
+        .rev()
+        .map(|back| shift_month(plan.month_start, -i32::try_from(back).unwrap_or(0)))
+        .collect();
+    Trends {
+        daily: bucketize(&daily_starts, plan.today, per_day),
+        weekly: bucketize(&weekly_starts, plan.today, per_day),
+        monthly: bucketize(&monthly_starts, plan.today, per_day),
+    }
+}
+
+/// Sums the days of each bucket: bucket `i` holds days from `starts[i]` up to
+/// the next start, the last one up to and including `last_day`.
+fn bucketize(starts: &[NaiveDate], last_day: NaiveDate, per_day: &BTreeMap<NaiveDate, Totals>) -> Vec<Bucket> {
+    starts
+        .iter()
+        .enumerate()
+        .map(|(index, &start)| {
+            let totals = match starts.get(index + 1) {
+                Some(&next) => per_day.range(start..next).map(|(_, totals)| *totals).sum(),
+                None => per_day.range(start..=last_day).map(|(_, totals)| *totals).sum(),
+            };
+            Bucket { start, totals }
+        })
+        .collect()
+}

@@ -1,0 +1,103 @@
+//! The command line: clap definitions only. Every global flag can also be set
+//! in the config file; resolving the two is `config`'s job.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::analytics::trend::View;
+use crate::period::WeekStart;
+
+/// A terminal dashboard for the usage and cost of LLM / AI APIs.
+///
+/// Without a subcommand it opens the dashboard on the usage database (by
+/// default usagetop's own SQLite file in your data directory).
+#[derive(Debug, Parser)]
+#[command(name = "usagetop", version, about, long_about, after_help = KEYS_HELP)]
+pub struct Cli {
+    /// Settings shared by every command.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do (default: open the dashboard).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+const KEYS_HELP: &str = "Dashboard keys: d/w/m daily/weekly/monthly, Tab next view, r refresh, ? help, q/Esc/Ctrl-C quit.\n\
+Quick start: usagetop --demo   (opens the dashboard on generated demo data)";
+
+/// Flags every command takes.
+#[derive(Debug, Clone, Default, Args)]
+pub struct GlobalArgs {
+    /// Usage database: sqlite://PATH or a file path [default: usage.db in your data directory]
+    #[arg(long, env = "USAGETOP_DATABASE_URL", global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+
+    /// Config file [default: config.toml in your config directory]
+    #[arg(long, env = "USAGETOP_CONFIG", global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// IANA time zone for days, weeks and months, e.g. Europe/Berlin [default: the system zone]
+    #[arg(long, env = "USAGETOP_TZ", global = true, value_name = "ZONE")]
+    pub tz: Option<String>,
+
+    /// Pin the clock to this RFC 3339 instant; later events are ignored
+    #[arg(long, global = true, value_name = "RFC3339")]
+    pub now: Option<String>,
+
+    /// The view shown first
+    #[arg(long, global = true, value_enum)]
+    pub view: Option<View>,
+
+    /// Use demo.db in your data directory, generating it when missing
+    #[arg(long, global = true)]
+    pub demo: bool,
+
+    /// Seconds between background refreshes [default: 30]
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub refresh_seconds: Option<u64>,
+
+    /// First day of the week [default: monday]
+    #[arg(long, global = true, value_enum)]
+    pub week_start: Option<WeekStart>,
+}
+
+/// Subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Print the dashboard's numbers without a terminal UI
+    Report(ReportArgs),
+    /// Write generated demo usage into a database usagetop owns
+    Demo(DemoArgs),
+}
+
+/// `usagetop report` options.
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+}
+
+/// Formats of `usagetop report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// A readable table
+    Text,
+    /// The JSON contract for scripts
+    Json,
+}
+
+/// `usagetop demo` options.
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Days of usage to generate, ending now
+    #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=3660))]
+    pub days: u32,
+    /// Seed of the generator: the same seed gives the same data
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Delete the events already in the database and write demo data
+    #[arg(long)]
+    pub force: bool,
+}

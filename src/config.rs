@@ -1,0 +1,263 @@
+//! Settings: defaults < config file < environment < flags. Reads the config
+//! file, checks every value, and names the file and key in every error.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::Deserialize;
+
+use crate::analytics::trend::View;
+use crate::cli::GlobalArgs;
+use crate::period::{Calendar, WeekStart};
+use crate::pricing::{PriceError, PriceFile, PriceTable};
+use crate::store::DatabaseUrl;
+
+/// Default seconds between refreshes.
+pub const DEFAULT_REFRESH_SECONDS: u64 = 30;
+
+/// The config file with every key and its default, commented.
+pub const DEFAULT_CONFIG: &str = include_str!("../config/default.toml");
+
+/// A setting that cannot be used, with where it came from.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The named config file is missing or unreadable.
+    #[error("cannot read the config file {path}: {detail}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        detail: String,
+    },
+    /// The config file is not valid TOML or has a wrong key or type.
+    #[error("the config file {path} is invalid: {detail}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message, with line and column.
+        detail: String,
+    },
+    /// A value is out of range or malformed.
+    #[error("{source_name}: {detail}")]
+    Value {
+        /// Where the value came from (a flag, a variable, or the file and key).
+        source_name: String,
+        /// What is wrong and how to fix it.
+        detail: String,
+    },
+    /// A price in the config file is malformed.
+    #[error("the config file {path}: {source}")]
+    Price {
+        /// The file.
+        path: PathBuf,
+        /// The bad price.
+        source: PriceError,
+    },
+    /// No home directory to keep files in.
+    #[error("cannot find your data directory (is HOME set?); pass --database-url sqlite://PATH instead")]
+    NoDataDir,
+}
+
+/// The config file's keys.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Usage database URL.
+    pub database_url: Option<String>,
+    /// IANA zone.
+    #[serde(alias = "tz")]
+    pub timezone: Option<String>,
+    /// Pinned clock (RFC 3339).
+    pub now: Option<String>,
+    /// First view.
+    pub view: Option<View>,
+    /// Use the demo database.
+    pub demo: Option<bool>,
+    /// Seconds between refreshes.
+    pub refresh_seconds: Option<u64>,
+    /// First day of the week.
+    pub week_start: Option<WeekStart>,
+    /// Price overrides.
+    #[serde(default)]
+    pub pricing: PriceFile,
+}
+
+impl FileConfig {
+    /// Parses config text; `path` names the file in errors.
+    ///
+    /// # Errors
+    /// Invalid TOML, an unknown key, a value of the wrong type.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        toml::from_str(text).map_err(|error| ConfigError::Parse {
+            path: path.to_path_buf(),
+            detail: error.to_string().trim_end().replace("\n\n", "\n"),
+        })
+    }
+}
+
+/// Where usagetop keeps its own files.
+#[derive(Debug, Clone)]
+pub struct Dirs {
+    /// Databases usagetop creates (usage.db, demo.db).
+    pub data: PathBuf,
+    /// The default config file's folder.
+    pub config: PathBuf,
+}
+
+impl Dirs {
+    /// The platform's directories for usagetop.
+    ///
+    /// # Errors
+    /// No home directory.
+    pub fn discover() -> Result<Self, ConfigError> {
+        let dirs = directories::ProjectDirs::from("", "", "usagetop").ok_or(ConfigError::NoDataDir)?;
+        Ok(Self { data: dirs.data_dir().to_path_buf(), config: dirs.config_dir().to_path_buf() })
+    }
+}
+
+/// Everything resolved and checked.
+#[derive(Debug)]
+pub struct Settings {
+    /// The usage database.
+    pub database: DatabaseUrl,
+    /// True when usagetop may create the database (its default files).
+    pub create_database: bool,
+    /// True for the demo database (generated when missing).
+    pub demo: bool,
+    /// Zone and week convention.
+    pub calendar: Calendar,
+    /// The pinned clock, if any.
+    pub now: Option<DateTime<Utc>>,
+    /// The first view.
+    pub view: View,
+    /// Time between background refreshes.
+    pub refresh: Duration,
+    /// Prices in force.
+    pub prices: PriceTable,
+    /// The config file read, if any.
+    pub config_file: Option<PathBuf>,
+}
+
+impl Settings {
+    /// Resolves flags (and their environment variables) over the config file over defaults.
+    ///
+    /// # Errors
+    /// A missing named config file, invalid config, a bad zone, time, URL or price.
+    pub fn resolve(args: &GlobalArgs, dirs: &Dirs) -> Result<Self, ConfigError> {
+        let (file, config_file) = load_file(args.config.as_deref(), &dirs.config)?;
+        let from_file = |key: &str| match &config_file {
+            Some(path) => format!("{} (key {key})", path.display()),
+            None => key.to_owned(),
+        };
+
+        let demo = args.demo || file.demo.unwrap_or(false);
+        let (database, create_database) = match (&args.database_url, &file.database_url) {
+            (Some(url), _) => (parse_url(url, "--database-url (or USAGETOP_DATABASE_URL)")?, false),
+            (None, Some(url)) => (parse_url(url, &from_file("database_url"))?, false),
+            (None, None) => {
+                let name = if demo { "demo.db" } else { "usage.db" };
+                (DatabaseUrl::sqlite(&dirs.data.join(name)), true)
+            }
+        };
+
+        let tz = match (&args.tz, &file.timezone) {
+            (Some(name), _) => parse_zone(name, "--tz (or USAGETOP_TZ)")?,
+            (None, Some(name)) => parse_zone(name, &from_file("timezone"))?,
+            (None, None) => system_zone(),
+        };
+        let week_start = args.week_start.or(file.week_start).unwrap_or_default();
+
+        let now = match (&args.now, &file.now) {
+            (Some(text), _) => Some(parse_now(text, "--now")?),
+            (None, Some(text)) => Some(parse_now(text, &from_file("now"))?),
+            (None, None) => None,
+        };
+
+        let refresh_seconds = args.refresh_seconds.or(file.refresh_seconds).unwrap_or(DEFAULT_REFRESH_SECONDS);
+        if refresh_seconds == 0 || refresh_seconds > 86_400 {
+            let source_name =
+                if args.refresh_seconds.is_some() { "--refresh-seconds".to_owned() } else { from_file("refresh_seconds") };
+            return Err(ConfigError::Value {
+                source_name,
+                detail: format!("{refresh_seconds} is out of range; give a number of seconds from 1 to 86400"),
+            });
+        }
+
+        let prices = PriceTable::with_overrides(&file.pricing, "pricing").map_err(|source| ConfigError::Price {
+            path: config_file.clone().unwrap_or_default(),
+            source,
+        })?;
+
+        Ok(Self {
+            database,
+            create_database,
+            demo,
+            calendar: Calendar::new(tz, week_start),
+            now,
+            view: args.view.or(file.view).unwrap_or_default(),
+            refresh: Duration::from_secs(refresh_seconds),
+            prices,
+            config_file,
+        })
+    }
+}
+
+/// Reads the named config file (which must exist) or the default one (which may not).
+fn load_file(named: Option<&Path>, config_dir: &Path) -> Result<(FileConfig, Option<PathBuf>), ConfigError> {
+    let (path, required) = match named {
+        Some(path) => (path.to_path_buf(), true),
+        None => (config_dir.join("config.toml"), false),
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok((FileConfig::parse(&text, &path)?, Some(path))),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound && !required => Ok((FileConfig::default(), None)),
+        Err(error) => Err(ConfigError::Read {
+            detail: if error.kind() == std::io::ErrorKind::NotFound {
+                "the file does not exist; check the path given with --config or USAGETOP_CONFIG".to_owned()
+            } else {
+                error.to_string()
+            },
+            path,
+        }),
+    }
+}
+
+fn parse_url(text: &str, source_name: &str) -> Result<DatabaseUrl, ConfigError> {
+    DatabaseUrl::parse(text)
+        .map_err(|error| ConfigError::Value { source_name: source_name.to_owned(), detail: error.to_string() })
+}
+
+/// Parses an IANA zone name.
+///
+/// # Errors
+/// An unknown name.
+pub fn parse_zone(name: &str, source_name: &str) -> Result<Tz, ConfigError> {
+    name.trim().parse::<Tz>().map_err(|_| ConfigError::Value {
+        source_name: source_name.to_owned(),
+        detail: format!(
+            "{name:?} is not a known IANA time zone; use a name such as Europe/Berlin, America/New_York or UTC"
+        ),
+    })
+}
+
+fn parse_now(text: &str, source_name: &str) -> Result<DateTime<Utc>, ConfigError> {
+    DateTime::parse_from_rfc3339(text.trim()).map(|instant| instant.with_timezone(&Utc)).map_err(|error| {
+        ConfigError::Value {
+            source_name: source_name.to_owned(),
+            detail: format!("{text:?} is not an RFC 3339 time ({error}); write e.g. 2026-11-28T14:30:00Z"),
+        }
+    })
+}
+
+/// The system's zone: `TZ` when it names an IANA zone, else the OS setting, else UTC.
+#[must_use]
+pub fn system_zone() -> Tz {
+    if let Ok(name) = std::env::var("TZ") {
+        if let Ok(tz) = name.trim_start_matches(':').parse::<Tz>() {
+            return tz;
+        }
+    }
+    iana_time_zone::get_timezone().ok().and_then(|name| name.parse::<Tz>().ok()).unwrap_or(Tz::UTC)
+}

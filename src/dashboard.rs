@@ -1,0 +1,73 @@
+//! The dashboard's event loop: starts the worker, takes over the terminal,
+//! turns keys, worker events and signals into messages for `App::update`,
+//! carries out the effects, and redraws. Never awaits the database.
+
+use crossterm::event::{Event, EventStream};
+use futures_util::StreamExt;
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::{mpsc, watch};
+
+use crate::app::{App, Context, Effect, Message};
+use crate::config::Settings;
+use crate::keymap;
+use crate::store::UsageStore;
+use crate::tui::TerminalGuard;
+use crate::ui::{self, theme::Theme};
+use crate::worker::{self, ReportContext};
+
+/// How the dashboard ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// The user quit (q, Esc, Ctrl-C).
+    Quit,
+    /// A signal ended it (its number).
+    Signal(i32),
+}
+
+/// Runs the dashboard until the user quits or a signal arrives.
+///
+/// # Errors
+/// The terminal cannot be used.
+pub async fn run(settings: &Settings, store: Box<dyn UsageStore>, context: ReportContext) -> color_eyre::Result<Ending> {
+    let mut app = App::new(
+        settings.view,
+        Context { database: store.describe(), tz: settings.calendar.tz(), pinned_clock: settings.now.is_some() },
+    );
+    let theme = Theme::from_env();
+    let (event_tx, mut event_rx) = mpsc::unbounded_channel();
+    let (request_tx, request_rx) = watch::channel(0_u64);
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut hangup = signal(SignalKind::hangup())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+
+    let mut guard = TerminalGuard::enter()
+        .map_err(|error| color_eyre::eyre::eyre!("cannot use this terminal ({error}); to print the numbers without one, run `usagetop report`"))?;
+    let worker = tokio::spawn(worker::run(store, context, settings.refresh, request_rx, event_tx));
+    let mut keys = EventStream::new();
+    let ending = loop {
+        guard.terminal.draw(|frame| ui::render(frame, &app, &theme))?;
+        if app.should_quit {
+            break Ending::Quit;
+        }
+        let message = tokio::select! {
+            event = keys.next() => match event {
+                Some(Ok(Event::Key(key))) => keymap::action_for(&key).map(Message::Action),
+                Some(Ok(_)) => None,
+                Some(Err(error)) => return Err(error.into()),
+                None => break Ending::Quit,
+            },
+            Some(event) = event_rx.recv() => Some(Message::Worker(event)),
+            _ = terminate.recv() => break Ending::Signal(15),
+            _ = hangup.recv() => break Ending::Signal(1),
+            _ = interrupt.recv() => break Ending::Signal(2),
+        };
+        if let Some(message) = message {
+            if app.update(message) == Some(Effect::Refresh) {
+                request_tx.send_modify(|count| *count = count.wrapping_add(1));
+            }
+        }
+    };
+    drop(guard);
+    worker.abort();
+    Ok(ending)
+}

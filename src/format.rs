@@ -1,0 +1,93 @@
+//! Numbers for people: compact counts (`1.2M`), money (`$1,234.56`), grouped
+//! integers and percentage changes. Display only: money is rounded here and
+//! nowhere else.
+
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
+
+/// `1234` as `1.2k`, `1_234_567` as `1.2M`; below 1000 as is.
+#[must_use]
+pub fn compact(value: i64) -> String {
+    const UNITS: [(i64, &str); 4] = [(1_000_000_000_000, "T"), (1_000_000_000, "B"), (1_000_000, "M"), (1_000, "k")];
+    let magnitude = value.unsigned_abs();
+    for (size, suffix) in UNITS {
+        let size_abs = size.unsigned_abs();
+        if magnitude >= size_abs {
+            let tenths = (u128::from(magnitude) * 10 + u128::from(size_abs) / 2) / u128::from(size_abs);
+            let sign = if value < 0 { "-" } else { "" };
+            return if tenths >= 1000 {
+                format!("{sign}{}{suffix}", tenths / 10)
+            } else {
+                format!("{sign}{}.{}{suffix}", tenths / 10, tenths % 10)
+            };
+        }
+    }
+    value.to_string()
+}
+
+/// `12345` as `12,345`.
+#[must_use]
+pub fn grouped(value: i64) -> String {
+    group_digits(&value.unsigned_abs().to_string(), value < 0)
+}
+
+fn group_digits(digits: &str, negative: bool) -> String {
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    if negative {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+/// Dollars rounded to cents with grouping: `$1,234.56`. Amounts that round
+/// to zero but are not zero show as `<$0.01`.
+#[must_use]
+pub fn money(amount: Decimal) -> String {
+    let cents = amount.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    if cents.is_zero() && !amount.is_zero() {
+        return if amount.is_sign_negative() { "-<$0.01".to_owned() } else { "<$0.01".to_owned() };
+    }
+    let negative = cents.is_sign_negative() && !cents.is_zero();
+    let text = format!("{:.2}", cents.abs());
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, "00"));
+    let sign = if negative { "-" } else { "" };
+    format!("{sign}${}.{fraction}", group_digits(whole, false))
+}
+
+/// Dollars in a few characters for axis labels: `$0.42`, `$12`, `$1.2k`.
+#[must_use]
+pub fn money_short(amount: Decimal) -> String {
+    let whole = amount.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero).to_i64().unwrap_or(0);
+    if amount.abs() < Decimal::from(10) {
+        format!("${:.2}", amount.round_dp(2))
+    } else if whole.abs() < 1000 {
+        format!("${whole}")
+    } else {
+        format!("${}", compact(whole))
+    }
+}
+
+/// The change from `previous` to `current` as a signed percentage (`+12%`,
+/// `-5%`), `new` when there was nothing before, and `=` when both are zero.
+#[must_use]
+pub fn change(current: Decimal, previous: Decimal) -> String {
+    if previous.is_zero() {
+        return if current.is_zero() { "=".to_owned() } else { "new".to_owned() };
+    }
+    let percent = ((current - previous) / previous * Decimal::from(100))
+        .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
+        .to_i64()
+        .unwrap_or(0);
+    match percent {
+        0 => "±0%".to_owned(),
+        p if p > 0 => format!("+{p}%"),
+        p => format!("{p}%"),
+    }
+}

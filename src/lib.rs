@@ -1,0 +1,140 @@
+//! usagetop: a terminal dashboard for the usage and cost of LLM / AI APIs.
+//!
+//! `run` is the whole program behind a thin `main`: it resolves settings,
+//! opens the store, and runs the dashboard, the headless report or the demo
+//! writer. See ARCHITECTURE.md for the map.
+
+pub mod analytics;
+pub mod app;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod dashboard;
+pub mod format;
+pub mod keymap;
+pub mod output;
+pub mod period;
+pub mod pricing;
+pub mod store;
+pub mod tui;
+pub mod ui;
+pub mod usage;
+pub mod worker;
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use chrono::Duration;
+use color_eyre::eyre::{eyre, Result, WrapErr};
+
+use crate::cli::{Cli, Command, DemoArgs, ReportArgs, ReportFormat};
+use crate::clock::{Clock, FixedClock, SystemClock};
+use crate::config::{Dirs, Settings};
+use crate::dashboard::Ending;
+use crate::store::{demo, DatabaseUrl, UsageStore};
+use crate::worker::ReportContext;
+
+/// Demo data written by `--demo` when the demo database is missing or stale.
+const DEMO_DAYS: u32 = 90;
+const DEMO_SEED: u64 = 42;
+
+/// Runs the command line.
+///
+/// # Errors
+/// Any failure, with a message for people.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .wrap_err("cannot start the async runtime")?;
+    runtime.block_on(run_async(cli))
+}
+
+async fn run_async(cli: Cli) -> Result<ExitCode> {
+    let dirs = Dirs::discover()?;
+    let settings = Settings::resolve(&cli.global, &dirs)?;
+    let clock: Arc<dyn Clock> = match settings.now {
+        Some(instant) => Arc::new(FixedClock(instant)),
+        None => Arc::new(SystemClock),
+    };
+    let context = ReportContext {
+        calendar: settings.calendar,
+        clock: Arc::clone(&clock),
+        prices: Arc::new(settings.prices.clone()),
+    };
+    match &cli.command {
+        Some(Command::Demo(args)) => run_demo(&settings, args, clock.as_ref()).await,
+        Some(Command::Report(args)) => {
+            let store = open_store(&settings, clock.as_ref()).await?;
+            run_report(&settings, args, store.as_ref(), &context).await
+        }
+        None => {
+            let store = open_store(&settings, clock.as_ref()).await?;
+            let ending = dashboard::run(&settings, store, context).await?;
+            Ok(match ending {
+                Ending::Quit => ExitCode::SUCCESS,
+                Ending::Signal(number) => ExitCode::from(u8::try_from(128 + number).unwrap_or(1)),
+            })
+        }
+    }
+}
+
+/// Opens the configured store, generating the demo database first with `--demo`.
+async fn open_store(settings: &Settings, clock: &dyn Clock) -> Result<Box<dyn UsageStore>> {
+    if settings.demo && settings.create_database {
+        if let DatabaseUrl::Sqlite(path) = &settings.database {
+            ensure_demo(path, settings, clock).await?;
+        }
+    }
+    Ok(store::open(&settings.database, settings.create_database).await?)
+}
+
+/// Writes demo data into usagetop's demo database when it is missing, empty,
+/// or a day behind the clock (it holds nothing but demo data).
+async fn ensure_demo(path: &Path, settings: &Settings, clock: &dyn Clock) -> Result<()> {
+    let now = clock.now();
+    let fresh = match demo::newest_event(path).await? {
+        Some(newest) => newest > now - Duration::days(1) && newest <= now,
+        None => false,
+    };
+    if !fresh {
+        let events = demo::generate(DEMO_SEED, DEMO_DAYS, now, &settings.calendar);
+        demo::write(path, &events, true).await?;
+    }
+    Ok(())
+}
+
+async fn run_report(
+    settings: &Settings,
+    args: &ReportArgs,
+    store: &dyn UsageStore,
+    context: &ReportContext,
+) -> Result<ExitCode> {
+    let report = worker::compute_report(store, context).await?;
+    let text = match args.format {
+        ReportFormat::Json => output::json::render(&report).wrap_err("cannot write the JSON report")?,
+        ReportFormat::Text => output::text::render(&report, settings.view, &store.describe()),
+    };
+    println!("{}", text.trim_end());
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn run_demo(settings: &Settings, args: &DemoArgs, clock: &dyn Clock) -> Result<ExitCode> {
+    let DatabaseUrl::Sqlite(path) = &settings.database else {
+        return Err(eyre!(
+            "usagetop demo writes SQLite files only; give --database-url sqlite://PATH (a new file, or one usagetop created)"
+        ));
+    };
+    let events = demo::generate(args.seed, args.days, clock.now(), &settings.calendar);
+    let written = demo::write(path, &events, args.force).await?;
+    println!(
+        "wrote {written} demo events ({} days, seed {}) to sqlite://{}\nopen it with: usagetop --database-url sqlite://{}",
+        args.days,
+        args.seed,
+        path.display(),
+        path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

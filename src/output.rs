@@ -1,0 +1,5 @@
+//! Headless output of a report: a readable text table and the JSON contract
+//! for scripts. Formatting only; the numbers come from the report.
+
+pub mod json;
+pub mod text;

@@ -1,0 +1,86 @@
+//! The JSON report, a stable contract for scripts: counts are integers, money
+//! is an unrounded decimal string, dates are local `YYYY-MM-DD`.
+
+use rust_decimal::prelude::ToPrimitive;
+use serde::Serialize;
+
+use crate::analytics::report::ModelTotals;
+use crate::analytics::trend::Trends;
+use crate::analytics::{Report, Totals};
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    generated_at: String,
+    timezone: &'a str,
+    currency: &'a str,
+    summary: JsonSummary<'a>,
+    trends: &'a Trends,
+    by_model: JsonByModel<'a>,
+    prediction: JsonPrediction,
+}
+
+#[derive(Serialize)]
+struct JsonSummary<'a> {
+    today: &'a Totals,
+    this_week: &'a Totals,
+    this_month: &'a Totals,
+    all_time: &'a Totals,
+}
+
+#[derive(Serialize)]
+struct JsonModel<'a> {
+    model: &'a str,
+    priced: bool,
+    #[serde(flatten)]
+    totals: &'a Totals,
+}
+
+#[derive(Serialize)]
+struct JsonByModel<'a> {
+    this_month: Vec<JsonModel<'a>>,
+    all_time: Vec<JsonModel<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonPrediction {
+    month_end_cost: String,
+    month_end_cost_low: String,
+    month_end_cost_high: String,
+    month_end_requests: i64,
+    month_end_tokens: i64,
+    method: String,
+}
+
+fn models(list: &[ModelTotals]) -> Vec<JsonModel<'_>> {
+    list.iter().map(|model| JsonModel { model: &model.model, priced: model.priced(), totals: &model.totals }).collect()
+}
+
+/// The report as pretty-printed JSON.
+///
+/// # Errors
+/// Serialization fails (it does not for these types).
+pub fn render(report: &Report) -> Result<String, serde_json::Error> {
+    let prediction = &report.prediction;
+    let value = JsonReport {
+        generated_at: report.generated_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        timezone: &report.timezone,
+        currency: report.currency(),
+        summary: JsonSummary {
+            today: &report.summary.today.totals,
+            this_week: &report.summary.this_week.totals,
+            this_month: &report.summary.this_month.totals,
+            all_time: &report.summary.all_time.totals,
+        },
+        trends: &report.trends,
+        by_model: JsonByModel { this_month: models(&report.by_model.this_month), all_time: models(&report.by_model.all_time) },
+        prediction: JsonPrediction {
+            month_end_cost: prediction.cost.point.to_string(),
+            month_end_cost_low: prediction.cost.low.to_string(),
+            month_end_cost_high: prediction.cost.high.to_string(),
+            month_end_requests: prediction.requests.point.to_i64().unwrap_or(i64::MAX),
+            month_end_tokens: prediction.tokens.point.to_i64().unwrap_or(i64::MAX),
+            method: prediction.method.code(),
+        },
+    };
+    serde_json::to_string_pretty(&value)
+}

@@ -1,0 +1,115 @@
+//! The readable text report: summary table, month-end estimate, models this
+//! month and the trend of the chosen view.
+
+use std::fmt::Write as _;
+
+use rust_decimal::prelude::ToPrimitive;
+
+use crate::analytics::report::ModelTotals;
+use crate::analytics::trend::View;
+use crate::analytics::{Report, Totals};
+use crate::format::{change, grouped, money};
+use crate::ui::text::sanitize;
+
+fn cost_cell(totals: &Totals) -> String {
+    let mut text = money(totals.cost);
+    if totals.has_estimate() {
+        text.push('*');
+    }
+    text
+}
+
+/// The report as text; `database` is shown in the heading.
+#[must_use]
+pub fn render(report: &Report, view: View, database: &str) -> String {
+    let mut out = String::new();
+    let tz: chrono_tz::Tz = report.timezone.parse().unwrap_or(chrono_tz::Tz::UTC);
+    let local = report.generated_at.with_timezone(&tz);
+    let _ = writeln!(out, "usagetop report · {} {} · {database}", local.format("%Y-%m-%d %H:%M"), report.timezone);
+    if report.is_empty() {
+        let _ = writeln!(out, "\nNo usage yet: the database holds no events. Add rows to usage_events, or try `usagetop --demo`.");
+        return out;
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "{:<11} {:>10} {:>15} {:>14} {:>13} {:>14} {:>13} {:>13}  {:>8}",
+        "Period", "Requests", "Tokens", "Input", "Output", "Cache read", "Cache write", "Cost", "Change"
+    );
+    let blocks = [
+        ("Today", &report.summary.today),
+        ("This week", &report.summary.this_week),
+        ("This month", &report.summary.this_month),
+        ("All time", &report.summary.all_time),
+    ];
+    for (name, block) in blocks {
+        let totals = &block.totals;
+        let delta = block.previous.map_or_else(String::new, |previous| change(totals.cost, previous.cost));
+        let usage = &totals.usage;
+        let _ = writeln!(
+            out,
+            "{:<11} {:>10} {:>15} {:>14} {:>13} {:>14} {:>13} {:>13}  {:>8}",
+            name,
+            grouped(usage.requests),
+            grouped(usage.total_tokens()),
+            grouped(usage.input_tokens),
+            grouped(usage.output_tokens),
+            grouped(usage.cache_read_tokens),
+            grouped(usage.cache_write_tokens),
+            cost_cell(totals),
+            delta
+        );
+    }
+    let _ = writeln!(out, "Change: cost against the same span of the previous period.");
+
+    let prediction = &report.prediction;
+    let _ = writeln!(
+        out,
+        "\nMonth-end estimate ({}): ~{} (range {} – {}), ~{} requests, ~{} tokens",
+        prediction.month_end.format("%b %-d"),
+        money(prediction.cost.point),
+        money(prediction.cost.low),
+        money(prediction.cost.high),
+        grouped(prediction.requests.point.to_i64().unwrap_or(i64::MAX)),
+        grouped(prediction.tokens.point.to_i64().unwrap_or(i64::MAX)),
+    );
+    let _ = writeln!(out, "  method: {}", prediction.method.describe());
+
+    let _ = writeln!(out, "\nThis month by model");
+    write_models(&mut out, &report.by_model.this_month);
+
+    let _ = writeln!(out, "\n{} ({})", view.title(), view.span());
+    let _ = writeln!(out, "{:<11} {:>10} {:>15} {:>13}", "Start", "Requests", "Tokens", "Cost");
+    for bucket in report.trends.series(view) {
+        let _ = writeln!(
+            out,
+            "{:<11} {:>10} {:>15} {:>13}",
+            bucket.start.format("%Y-%m-%d"),
+            grouped(bucket.totals.usage.requests),
+            grouped(bucket.totals.usage.total_tokens()),
+            cost_cell(&bucket.totals)
+        );
+    }
+    if report.summary.all_time.totals.has_estimate() {
+        let _ = writeln!(out, "\n* includes usage of models with no price entry, priced by the default price (an estimate).");
+    }
+    out
+}
+
+fn write_models(out: &mut String, models: &[ModelTotals]) {
+    if models.is_empty() {
+        let _ = writeln!(out, "  (no usage this month)");
+        return;
+    }
+    let _ = writeln!(out, "{:<36} {:>10} {:>15} {:>13}", "Model", "Requests", "Tokens", "Cost");
+    for model in models {
+        let _ = writeln!(
+            out,
+            "{:<36} {:>10} {:>15} {:>13}",
+            sanitize(&model.model, 36),
+            grouped(model.totals.usage.requests),
+            grouped(model.totals.usage.total_tokens()),
+            cost_cell(&model.totals)
+        );
+    }
+}

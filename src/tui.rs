@@ -1,0 +1,27 @@
+//! The terminal guard: enters raw mode and the alternate screen, and restores
+//! the terminal when dropped, on error and on panic (ratatui's init chains a
+//! restoring panic hook in front of color-eyre's).
+
+use ratatui::DefaultTerminal;
+
+/// Owns the terminal while the dashboard runs.
+pub struct TerminalGuard {
+    /// The terminal to draw on.
+    pub terminal: DefaultTerminal,
+}
+
+impl TerminalGuard {
+    /// Takes over the terminal.
+    ///
+    /// # Errors
+    /// Standard output is not a terminal, or raw mode cannot be entered.
+    pub fn enter() -> std::io::Result<Self> {
+        Ok(Self { terminal: ratatui::try_init()? })
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        ratatui::restore();
+    }
+}

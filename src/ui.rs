@@ -1,0 +1,87 @@
+//! Drawing: one pure function from `&App` to a frame, split into one render
+//! function per screen region. Reads state; never changes it.
+
+mod bars;
+mod help;
+mod layout;
+mod line;
+mod side;
+mod sparkline;
+mod status;
+mod summary;
+pub mod text;
+pub mod theme;
+
+use ratatui::layout::{Alignment, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::Frame;
+
+use crate::app::App;
+use layout::ScreenLayout;
+use theme::Theme;
+
+/// Smallest terminal the dashboard draws in.
+pub const MIN_WIDTH: u16 = 60;
+/// Smallest terminal height the dashboard draws in.
+pub const MIN_HEIGHT: u16 = 18;
+
+/// Draws the whole screen.
+pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        render_too_small(frame, area, theme);
+        return;
+    }
+    let regions = ScreenLayout::new(area);
+    summary::render(frame, regions.summary, app, theme);
+    match &app.report {
+        Some(report) if report.is_empty() => render_message(
+            frame,
+            regions.charts,
+            theme,
+            &[
+                "No usage yet.".to_owned(),
+                String::new(),
+                format!("The database {} holds no events.", app.context.database),
+                "Add rows to its usage_events table, point --database-url at your usage database,".to_owned(),
+                "or try the demo:  usagetop --demo".to_owned(),
+            ],
+        ),
+        Some(report) => {
+            sparkline::render(frame, regions.sparkline, report, app.view, theme);
+            bars::render(frame, regions.bars, report, app.view, theme);
+            line::render(frame, regions.line, report, app.view, theme);
+            side::render_prediction(frame, regions.prediction, report, theme);
+            if let Some(models) = regions.models {
+                side::render_models(frame, models, report, theme);
+            }
+        }
+        None => render_message(
+            frame,
+            regions.charts,
+            theme,
+            &[format!("Loading usage from {} …", app.context.database)],
+        ),
+    }
+    status::render(frame, regions.footer, app, theme);
+    if app.show_help {
+        help::render(frame, area, theme);
+    }
+}
+
+fn render_message(frame: &mut Frame, area: Rect, theme: &Theme, lines: &[String]) {
+    let top = area.height.saturating_sub(u16::try_from(lines.len()).unwrap_or(0)) / 2;
+    let inner = Rect { y: area.y + top, height: area.height - top, ..area };
+    let text: Vec<Line> = lines.iter().map(|line| Line::styled(line.clone(), theme.text())).collect();
+    frame.render_widget(Block::new(), area);
+    frame.render_widget(Paragraph::new(text).alignment(Alignment::Center).wrap(Wrap { trim: true }), inner);
+}
+
+fn render_too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
+    let message = format!(
+        "Terminal too small: {}x{}. usagetop needs at least {MIN_WIDTH}x{MIN_HEIGHT}; enlarge the window or press q to quit.",
+        area.width, area.height
+    );
+    frame.render_widget(Paragraph::new(message).style(theme.warning()).wrap(Wrap { trim: true }), area);
+}

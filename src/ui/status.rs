@@ -1,0 +1,53 @@
+//! The footer: view, zone, database, last refresh (or the error, with the
+//! last good numbers kept on screen) and the key hints from the keymap.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use super::text::{sanitize, truncate_start};
+use super::theme::Theme;
+use crate::app::App;
+use crate::keymap::footer_hints;
+
+/// Draws the two footer lines.
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let [status_area, hints_area] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
+    let width = usize::from(area.width);
+    let line = if let Some(error) = &app.error {
+        let kept = if app.report.is_some() { " (showing the last good numbers)" } else { "" };
+        let text = sanitize(&format!(" ⚠ {error}{kept}"), width);
+        Line::styled(text, theme.error())
+    } else {
+        let refreshed = match (&app.report, app.loading) {
+            (_, true) => "refreshing…".to_owned(),
+            (Some(report), false) => {
+                let local = report.generated_at.with_timezone(&app.context.tz);
+                if app.context.pinned_clock {
+                    format!("as of {} (pinned)", local.format("%Y-%m-%d %H:%M"))
+                } else {
+                    format!("refreshed {}", local.format("%H:%M:%S"))
+                }
+            }
+            (None, false) => String::new(),
+        };
+        let fixed = format!(" {} · {} ·  · {refreshed}", app.view.title(), app.context.tz.name());
+        let room = width.saturating_sub(fixed.chars().count()).max(8);
+        let database = truncate_start(&app.context.database, room);
+        Line::from(vec![
+            Span::styled(format!(" {}", app.view.title()), theme.title()),
+            Span::styled(format!(" · {} · ", app.context.tz.name()), theme.dim()),
+            Span::styled(database, theme.dim()),
+            Span::styled(format!(" · {refreshed}"), theme.dim()),
+        ])
+    };
+    frame.render_widget(Paragraph::new(line), status_area);
+
+    let mut spans = vec![Span::raw(" ")];
+    for (key, hint) in footer_hints() {
+        spans.push(Span::styled(key, theme.key()));
+        spans.push(Span::styled(format!(" {hint}  "), theme.dim()));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), hints_area);
+}

@@ -1,0 +1,96 @@
+//! The four summary blocks: today, this week, this month and all time, with
+//! requests, tokens, cost and the change in cost against the same span of the
+//! previous period.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+use ratatui::Frame;
+
+
+use super::theme::Theme;
+use crate::analytics::summary::PeriodSummary;
+use crate::app::App;
+use crate::format::{change, compact, grouped, money};
+
+/// Draws the row of four blocks.
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let areas: [Rect; 4] = Layout::horizontal([Constraint::Ratio(1, 4); 4]).areas(area);
+    let titles = ["Today", "This week", "This month", "All time"];
+    let comparisons = [("vs yesterday", "vs yday"), ("vs last week", "vs last wk"), ("vs last month", "vs last mo")];
+    for (index, (block_area, title)) in areas.into_iter().zip(titles).enumerate() {
+        let block = Block::bordered().border_style(theme.border()).title(Span::styled(format!(" {title} "), theme.title()));
+        let inner = block.inner(block_area);
+        frame.render_widget(block, block_area);
+        let lines = match &app.report {
+            None => vec![Line::styled("…", theme.dim())],
+            Some(report) => {
+                let summaries = [
+                    &report.summary.today,
+                    &report.summary.this_week,
+                    &report.summary.this_month,
+                    &report.summary.all_time,
+                ];
+                let summary = summaries[index];
+                let comparison = comparisons.get(index).copied();
+                block_lines(summary, comparison, usize::from(inner.width), theme)
+            }
+        };
+        frame.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
+fn block_lines<'a>(
+    summary: &PeriodSummary,
+    comparison: Option<(&str, &str)>,
+    width: usize,
+    theme: &Theme,
+) -> Vec<Line<'a>> {
+    let totals = &summary.totals;
+    let requests =
+        if width >= 20 { grouped(totals.usage.requests) } else { compact(totals.usage.requests) };
+    let mut cost = money(totals.cost);
+    if totals.has_estimate() {
+        cost.push('*');
+    }
+    let mut lines = vec![
+        row("Requests", requests, width, theme.dim(), theme.text()),
+        row("Tokens", compact(totals.usage.total_tokens()), width, theme.dim(), theme.text()),
+        row("Cost", cost, width, theme.dim(), theme.strong()),
+    ];
+    match (comparison, summary.previous) {
+        (Some((long, short)), Some(previous)) => {
+            let delta = change(totals.cost, previous.cost);
+            let label = if long.len() + delta.len() < width { long } else { short };
+            let style = if totals.cost > previous.cost && !previous.cost.is_zero() {
+                theme.up()
+            } else if totals.cost < previous.cost {
+                theme.down()
+            } else {
+                theme.dim()
+            };
+            lines.push(row(label, delta, width, theme.dim(), style));
+        }
+        _ => {
+            let since = summary.start.map_or_else(|| "no data".to_owned(), |day| day.format("%Y-%m-%d").to_string());
+            lines.push(row("since", since, width, theme.dim(), theme.dim()));
+        }
+    }
+    lines
+}
+
+/// `label ........ value`, the value right-aligned to `width`.
+fn row<'a>(label: &str, value: String, width: usize, label_style: ratatui::style::Style, value_style: ratatui::style::Style) -> Line<'a> {
+    let label_width = label.chars().count();
+    let value_width = value.chars().count();
+    let gap = width.saturating_sub(label_width + value_width + 1).max(1);
+    if label_width + value_width + 2 > width {
+        return Line::from(Span::styled(format!(" {value}"), value_style));
+    }
+    Line::from(vec![
+        Span::styled(format!(" {label}"), label_style),
+        Span::raw(" ".repeat(gap)),
+        Span::styled(value, value_style),
+    ])
+}
+
