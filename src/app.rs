@@ -75,7 +75,15 @@ impl App {
     /// A new app showing `view`, waiting for its first report.
     #[must_use]
     pub fn new(view: View, context: Context) -> Self {
-        Self { view, report: None, loading: true, error: None, show_help: false, should_quit: false, context }
+        Self {
+            view,
+            report: None,
+            loading: true,
+            error: None,
+            show_help: false,
+            should_quit: false,
+            context,
+        }
     }
 
     /// Applies one message.

@@ -56,7 +56,9 @@ pub enum ConfigError {
         source: PriceError,
     },
     /// No home directory to keep files in.
-    #[error("cannot find your data directory (is HOME set?); pass --database-url sqlite://PATH instead")]
+    #[error(
+        "cannot find your data directory (is HOME set?); pass --database-url sqlite://PATH instead"
+    )]
     NoDataDir,
 }
 
@@ -112,8 +114,12 @@ impl Dirs {
     /// # Errors
     /// No home directory.
     pub fn discover() -> Result<Self, ConfigError> {
-        let dirs = directories::ProjectDirs::from("", "", "usagetop").ok_or(ConfigError::NoDataDir)?;
-        Ok(Self { data: dirs.data_dir().to_path_buf(), config: dirs.config_dir().to_path_buf() })
+        let dirs =
+            directories::ProjectDirs::from("", "", "usagetop").ok_or(ConfigError::NoDataDir)?;
+        Ok(Self {
+            data: dirs.data_dir().to_path_buf(),
+            config: dirs.config_dir().to_path_buf(),
+        })
     }
 }
 
@@ -154,7 +160,10 @@ impl Settings {
 
         let demo = args.demo || file.demo.unwrap_or(false);
         let (database, create_database) = match (&args.database_url, &file.database_url) {
-            (Some(url), _) => (parse_url(url, "--database-url (or USAGETOP_DATABASE_URL)")?, false),
+            (Some(url), _) => (
+                parse_url(url, "--database-url (or USAGETOP_DATABASE_URL)")?,
+                false,
+            ),
             (None, Some(url)) => (parse_url(url, &from_file("database_url"))?, false),
             (None, None) => {
                 let name = if demo { "demo.db" } else { "usage.db" };
@@ -175,19 +184,29 @@ impl Settings {
             (None, None) => None,
         };
 
-        let refresh_seconds = args.refresh_seconds.or(file.refresh_seconds).unwrap_or(DEFAULT_REFRESH_SECONDS);
+        let refresh_seconds = args
+            .refresh_seconds
+            .or(file.refresh_seconds)
+            .unwrap_or(DEFAULT_REFRESH_SECONDS);
         if refresh_seconds == 0 || refresh_seconds > 86_400 {
-            let source_name =
-                if args.refresh_seconds.is_some() { "--refresh-seconds".to_owned() } else { from_file("refresh_seconds") };
+            let source_name = if args.refresh_seconds.is_some() {
+                "--refresh-seconds".to_owned()
+            } else {
+                from_file("refresh_seconds")
+            };
             return Err(ConfigError::Value {
                 source_name,
-                detail: format!("{refresh_seconds} is out of range; give a number of seconds from 1 to 86400"),
+                detail: format!(
+                    "{refresh_seconds} is out of range; give a number of seconds from 1 to 86400"
+                ),
             });
         }
 
-        let prices = PriceTable::with_overrides(&file.pricing, "pricing").map_err(|source| ConfigError::Price {
-            path: config_file.clone().unwrap_or_default(),
-            source,
+        let prices = PriceTable::with_overrides(&file.pricing, "pricing").map_err(|source| {
+            ConfigError::Price {
+                path: config_file.clone().unwrap_or_default(),
+                source,
+            }
         })?;
 
         Ok(Self {
@@ -205,17 +224,23 @@ impl Settings {
 }
 
 /// Reads the named config file (which must exist) or the default one (which may not).
-fn load_file(named: Option<&Path>, config_dir: &Path) -> Result<(FileConfig, Option<PathBuf>), ConfigError> {
+fn load_file(
+    named: Option<&Path>,
+    config_dir: &Path,
+) -> Result<(FileConfig, Option<PathBuf>), ConfigError> {
     let (path, required) = match named {
         Some(path) => (path.to_path_buf(), true),
         None => (config_dir.join("config.toml"), false),
     };
     match std::fs::read_to_string(&path) {
         Ok(text) => Ok((FileConfig::parse(&text, &path)?, Some(path))),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound && !required => Ok((FileConfig::default(), None)),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound && !required => {
+            Ok((FileConfig::default(), None))
+        }
         Err(error) => Err(ConfigError::Read {
             detail: if error.kind() == std::io::ErrorKind::NotFound {
-                "the file does not exist; check the path given with --config or USAGETOP_CONFIG".to_owned()
+                "the file does not exist; check the path given with --config or USAGETOP_CONFIG"
+                    .to_owned()
             } else {
                 error.to_string()
             },
@@ -225,8 +250,10 @@ fn load_file(named: Option<&Path>, config_dir: &Path) -> Result<(FileConfig, Opt
 }
 
 fn parse_url(text: &str, source_name: &str) -> Result<DatabaseUrl, ConfigError> {
-    DatabaseUrl::parse(text)
-        .map_err(|error| ConfigError::Value { source_name: source_name.to_owned(), detail: error.to_string() })
+    DatabaseUrl::parse(text).map_err(|error| ConfigError::Value {
+        source_name: source_name.to_owned(),
+        detail: error.to_string(),
+    })
 }
 
 /// Parses an IANA zone name.
@@ -243,12 +270,14 @@ pub fn parse_zone(name: &str, source_name: &str) -> Result<Tz, ConfigError> {
 }
 
 fn parse_now(text: &str, source_name: &str) -> Result<DateTime<Utc>, ConfigError> {
-    DateTime::parse_from_rfc3339(text.trim()).map(|instant| instant.with_timezone(&Utc)).map_err(|error| {
-        ConfigError::Value {
+    DateTime::parse_from_rfc3339(text.trim())
+        .map(|instant| instant.with_timezone(&Utc))
+        .map_err(|error| ConfigError::Value {
             source_name: source_name.to_owned(),
-            detail: format!("{text:?} is not an RFC 3339 time ({error}); write e.g. 2026-11-28T14:30:00Z"),
-        }
-    })
+            detail: format!(
+                "{text:?} is not an RFC 3339 time ({error}); write e.g. 2026-11-28T14:30:00Z"
+            ),
+        })
 }
 
 /// The system's zone: `TZ` when it names an IANA zone, else the OS setting, else UTC.
@@ -259,5 +288,8 @@ pub fn system_zone() -> Tz {
             return tz;
         }
     }
-    iana_time_zone::get_timezone().ok().and_then(|name| name.parse::<Tz>().ok()).unwrap_or(Tz::UTC)
+    iana_time_zone::get_timezone()
+        .ok()
+        .and_then(|name| name.parse::<Tz>().ok())
+        .unwrap_or(Tz::UTC)
 }

@@ -28,10 +28,18 @@ pub enum Ending {
 ///
 /// # Errors
 /// The terminal cannot be used.
-pub async fn run(settings: &Settings, store: Box<dyn UsageStore>, context: ReportContext) -> color_eyre::Result<Ending> {
+pub async fn run(
+    settings: &Settings,
+    store: Box<dyn UsageStore>,
+    context: ReportContext,
+) -> color_eyre::Result<Ending> {
     let mut app = App::new(
         settings.view,
-        Context { database: store.describe(), tz: settings.calendar.tz(), pinned_clock: settings.now.is_some() },
+        Context {
+            database: store.describe(),
+            tz: settings.calendar.tz(),
+            pinned_clock: settings.now.is_some(),
+        },
     );
     let theme = Theme::from_env();
     let (event_tx, mut event_rx) = mpsc::unbounded_channel();
@@ -42,10 +50,18 @@ pub async fn run(settings: &Settings, store: Box<dyn UsageStore>, context: Repor
 
     let mut guard = TerminalGuard::enter()
         .map_err(|error| color_eyre::eyre::eyre!("cannot use this terminal ({error}); to print the numbers without one, run `usagetop report`"))?;
-    let worker = tokio::spawn(worker::run(store, context, settings.refresh, request_rx, event_tx));
+    let worker = tokio::spawn(worker::run(
+        store,
+        context,
+        settings.refresh,
+        request_rx,
+        event_tx,
+    ));
     let mut keys = EventStream::new();
     let ending = loop {
-        guard.terminal.draw(|frame| ui::render(frame, &app, &theme))?;
+        guard
+            .terminal
+            .draw(|frame| ui::render(frame, &app, &theme))?;
         if app.should_quit {
             break Ending::Quit;
         }

@@ -8,12 +8,18 @@ use rust_decimal::{Decimal, RoundingStrategy};
 /// `1234` as `1.2k`, `1_234_567` as `1.2M`; below 1000 as is.
 #[must_use]
 pub fn compact(value: i64) -> String {
-    const UNITS: [(i64, &str); 4] = [(1_000_000_000_000, "T"), (1_000_000_000, "B"), (1_000_000, "M"), (1_000, "k")];
+    const UNITS: [(i64, &str); 4] = [
+        (1_000_000_000_000, "T"),
+        (1_000_000_000, "B"),
+        (1_000_000, "M"),
+        (1_000, "k"),
+    ];
     let magnitude = value.unsigned_abs();
     for (size, suffix) in UNITS {
         let size_abs = size.unsigned_abs();
         if magnitude >= size_abs {
-            let tenths = (u128::from(magnitude) * 10 + u128::from(size_abs) / 2) / u128::from(size_abs);
+            let tenths =
+                (u128::from(magnitude) * 10 + u128::from(size_abs) / 2) / u128::from(size_abs);
             let sign = if value < 0 { "-" } else { "" };
             return if tenths >= 1000 {
                 format!("{sign}{}{suffix}", tenths / 10)
@@ -52,7 +58,11 @@ fn group_digits(digits: &str, negative: bool) -> String {
 pub fn money(amount: Decimal) -> String {
     let cents = amount.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
     if cents.is_zero() && !amount.is_zero() {
-        return if amount.is_sign_negative() { "-<$0.01".to_owned() } else { "<$0.01".to_owned() };
+        return if amount.is_sign_negative() {
+            "-<$0.01".to_owned()
+        } else {
+            "<$0.01".to_owned()
+        };
     }
     let negative = cents.is_sign_negative() && !cents.is_zero();
     let text = format!("{:.2}", cents.abs());
@@ -61,11 +71,15 @@ pub fn money(amount: Decimal) -> String {
     format!("{sign}${}.{fraction}", group_digits(whole, false))
 }
 
-/// Dollars in a few characters for axis labels: `$0.42`, `$12`, `$1.2k`.
+/// Dollars in a few characters for axis labels, at the precision `scale`
+/// (the largest label) needs: `$0.42`, `$12`, `$1.2k`.
 #[must_use]
-pub fn money_short(amount: Decimal) -> String {
-    let whole = amount.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero).to_i64().unwrap_or(0);
-    if amount.abs() < Decimal::from(10) {
+pub fn money_short(amount: Decimal, scale: Decimal) -> String {
+    let whole = amount
+        .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
+        .to_i64()
+        .unwrap_or(0);
+    if scale.abs() < Decimal::from(10) {
         format!("${:.2}", amount.round_dp(2))
     } else if whole.abs() < 1000 {
         format!("${whole}")
@@ -79,7 +93,11 @@ pub fn money_short(amount: Decimal) -> String {
 #[must_use]
 pub fn change(current: Decimal, previous: Decimal) -> String {
     if previous.is_zero() {
-        return if current.is_zero() { "=".to_owned() } else { "new".to_owned() };
+        return if current.is_zero() {
+            "=".to_owned()
+        } else {
+            "new".to_owned()
+        };
     }
     let percent = ((current - previous) / previous * Decimal::from(100))
         .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)

@@ -34,8 +34,12 @@ impl Key {
     fn matches(self, event: &KeyEvent) -> bool {
         let control = event.modifiers.contains(KeyModifiers::CONTROL);
         match (self, event.code) {
-            (Key::Ctrl(bound), KeyCode::Char(pressed)) => control && bound.eq_ignore_ascii_case(&pressed),
-            (Key::Char(bound), KeyCode::Char(pressed)) => !control && bound.eq_ignore_ascii_case(&pressed),
+            (Key::Ctrl(bound), KeyCode::Char(pressed)) => {
+                control && bound.eq_ignore_ascii_case(&pressed)
+            }
+            (Key::Char(bound), KeyCode::Char(pressed)) => {
+                !control && bound.eq_ignore_ascii_case(&pressed)
+            }
             (Key::Tab, KeyCode::Tab) => !control,
             (Key::Esc, KeyCode::Esc) => true,
             _ => false,
@@ -60,7 +64,11 @@ impl Binding {
     /// The keys as help shows them: `q Ctrl-C`.
     #[must_use]
     pub fn label(&self) -> String {
-        self.keys.iter().map(|key| key.label()).collect::<Vec<_>>().join(" ")
+        self.keys
+            .iter()
+            .map(|key| key.label())
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 
@@ -84,11 +92,36 @@ pub const BINDINGS: &[Binding] = &[
         description: "monthly view: last 12 months",
         hint: Some("monthly"),
     },
-    Binding { keys: &[Key::Tab], action: Action::NextView, description: "next view", hint: None },
-    Binding { keys: &[Key::Char('r')], action: Action::Refresh, description: "refresh now", hint: Some("refresh") },
-    Binding { keys: &[Key::Char('?')], action: Action::ToggleHelp, description: "show or hide this help", hint: Some("help") },
-    Binding { keys: &[Key::Esc], action: Action::Back, description: "close this help, or quit", hint: None },
-    Binding { keys: &[Key::Char('q'), Key::Ctrl('c')], action: Action::Quit, description: "quit", hint: Some("quit") },
+    Binding {
+        keys: &[Key::Tab],
+        action: Action::NextView,
+        description: "next view",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::Char('r')],
+        action: Action::Refresh,
+        description: "refresh now",
+        hint: Some("refresh"),
+    },
+    Binding {
+        keys: &[Key::Char('?')],
+        action: Action::ToggleHelp,
+        description: "show or hide this help",
+        hint: Some("help"),
+    },
+    Binding {
+        keys: &[Key::Esc],
+        action: Action::Back,
+        description: "close this help, or quit",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::Char('q'), Key::Ctrl('c')],
+        action: Action::Quit,
+        description: "quit",
+        hint: Some("quit"),
+    },
 ];
 
 /// The footer's hints as (key, word) pairs, from the table.
@@ -106,5 +139,8 @@ pub fn action_for(event: &KeyEvent) -> Option<Action> {
     if event.kind != KeyEventKind::Press {
         return None;
     }
-    BINDINGS.iter().find(|binding| binding.keys.iter().any(|key| key.matches(event))).map(|binding| binding.action)
+    BINDINGS
+        .iter()
+        .find(|binding| binding.keys.iter().any(|key| key.matches(event)))
+        .map(|binding| binding.action)
 }

@@ -114,7 +114,9 @@ async fn run_report(
 ) -> Result<ExitCode> {
     let report = worker::compute_report(store, context).await?;
     let text = match args.format {
-        ReportFormat::Json => output::json::render(&report).wrap_err("cannot write the JSON report")?,
+        ReportFormat::Json => {
+            output::json::render(&report).wrap_err("cannot write the JSON report")?
+        }
         ReportFormat::Text => output::text::render(&report, settings.view, &store.describe()),
     };
     println!("{}", text.trim_end());

@@ -3,7 +3,10 @@
 //! changes, and the table of UTC offsets a store uses to group by local day.
 //! Pure: no clock, no I/O.
 
-use chrono::{DateTime, Datelike, Days, Duration, Months, NaiveDate, NaiveTime, Offset, TimeZone, Utc, Weekday};
+use chrono::{
+    DateTime, Datelike, Days, Duration, Months, NaiveDate, NaiveTime, Offset, TimeZone, Utc,
+    Weekday,
+};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
@@ -76,7 +79,10 @@ impl Calendar {
     #[must_use]
     pub fn offset_at(&self, unix_seconds: i64) -> i32 {
         let instant = DateTime::from_timestamp(unix_seconds, 0).unwrap_or_default();
-        self.tz.offset_from_utc_datetime(&instant.naive_utc()).fix().local_minus_utc()
+        self.tz
+            .offset_from_utc_datetime(&instant.naive_utc())
+            .fix()
+            .local_minus_utc()
     }
 
     /// The first instant of a local date. Where midnight falls in a DST gap,
@@ -97,7 +103,11 @@ impl Calendar {
         }
         // In a gap: the first minute that exists (gaps last at most a few hours).
         for minutes in 1..=24 * 60 {
-            if let Some(instant) = self.tz.from_local_datetime(&(naive + Duration::minutes(minutes))).earliest() {
+            if let Some(instant) = self
+                .tz
+                .from_local_datetime(&(naive + Duration::minutes(minutes)))
+                .earliest()
+            {
                 return instant.with_timezone(&Utc);
             }
         }
@@ -117,7 +127,10 @@ impl Calendar {
     /// order. Used to turn UTC seconds into local days in SQL.
     #[must_use]
     pub fn offset_spans(&self, from: i64, to: i64) -> Vec<OffsetSpan> {
-        let mut spans = vec![OffsetSpan { start: from, offset_seconds: self.offset_at(from) }];
+        let mut spans = vec![OffsetSpan {
+            start: from,
+            offset_seconds: self.offset_at(from),
+        }];
         let mut cursor = from;
         while cursor < to {
             // Zones change offset at most a few times a year, never twice in six hours.
@@ -133,7 +146,10 @@ impl Calendar {
                         high = mid;
                     }
                 }
-                spans.push(OffsetSpan { start: high, offset_seconds: self.offset_at(high) });
+                spans.push(OffsetSpan {
+                    start: high,
+                    offset_seconds: self.offset_at(high),
+                });
             }
             cursor = next;
         }

@@ -82,7 +82,12 @@ impl Price {
             Some(text) => parse_price(text, &format!("{key}.cache_write"))?,
             None => input,
         };
-        Ok(Self { input, output, cache_read, cache_write })
+        Ok(Self {
+            input,
+            output,
+            cache_read,
+            cache_write,
+        })
     }
 
     /// The cost of `usage` at this price, unrounded.
@@ -98,7 +103,10 @@ impl Price {
 }
 
 fn parse_price(text: &str, key: &str) -> Result<Decimal, PriceError> {
-    let bad = || PriceError::BadPrice { key: key.to_owned(), value: text.to_owned() };
+    let bad = || PriceError::BadPrice {
+        key: key.to_owned(),
+        value: text.to_owned(),
+    };
     let value: Decimal = text.trim().parse().map_err(|_| bad())?;
     if value.is_sign_negative() {
         return Err(bad());
@@ -133,7 +141,11 @@ pub struct PriceTable {
 
 impl Clone for PriceTable {
     fn clone(&self) -> Self {
-        Self { models: self.models.clone(), default: self.default, memo: Mutex::new(HashMap::new()) }
+        Self {
+            models: self.models.clone(),
+            default: self.default,
+            memo: Mutex::new(HashMap::new()),
+        }
     }
 }
 
@@ -145,11 +157,14 @@ impl PriceTable {
     /// # Errors
     /// A price string that is not a non-negative decimal.
     pub fn with_overrides(overrides: &PriceFile, context: &str) -> Result<Self, PriceError> {
-        let shipped: PriceFile = toml::from_str(SHIPPED_PRICES).map_err(|e| PriceError::Shipped(e.to_string()))?;
+        let shipped: PriceFile =
+            toml::from_str(SHIPPED_PRICES).map_err(|e| PriceError::Shipped(e.to_string()))?;
         let mut table = Self::from_file(&shipped, "config/pricing.toml")?;
         for (name, entry) in &overrides.models {
             let key = format!("{context}.models.\"{name}\"");
-            table.models.insert(name.clone(), Price::from_entry(entry, &key)?);
+            table
+                .models
+                .insert(name.clone(), Price::from_entry(entry, &key)?);
         }
         if let Some(entry) = &overrides.default {
             table.default = Price::from_entry(entry, &format!("{context}.default"))?;
@@ -164,14 +179,26 @@ impl PriceTable {
     pub fn from_file(file: &PriceFile, context: &str) -> Result<Self, PriceError> {
         let mut models = BTreeMap::new();
         for (name, entry) in &file.models {
-            models.insert(name.clone(), Price::from_entry(entry, &format!("{context}: models.\"{name}\""))?);
+            models.insert(
+                name.clone(),
+                Price::from_entry(entry, &format!("{context}: models.\"{name}\""))?,
+            );
         }
         let fallback = Decimal::from(FALLBACK_DEFAULT);
         let default = match &file.default {
             Some(entry) => Price::from_entry(entry, &format!("{context}: default"))?,
-            None => Price { input: fallback, output: fallback, cache_read: fallback, cache_write: fallback },
+            None => Price {
+                input: fallback,
+                output: fallback,
+                cache_read: fallback,
+                cache_write: fallback,
+            },
         };
-        Ok(Self { models, default, memo: Mutex::new(HashMap::new()) })
+        Ok(Self {
+            models,
+            default,
+            memo: Mutex::new(HashMap::new()),
+        })
     }
 
     /// Number of model entries.
@@ -209,7 +236,12 @@ impl PriceTable {
     }
 
     fn resolve_uncached(&self, model: &str) -> Resolved {
-        let found = |name: &str| self.models.get(name).map(|price| Resolved { entry: Some(name.to_owned()), price: *price });
+        let found = |name: &str| {
+            self.models.get(name).map(|price| Resolved {
+                entry: Some(name.to_owned()),
+                price: *price,
+            })
+        };
         if let Some(hit) = found(model) {
             return hit;
         }
@@ -223,8 +255,14 @@ impl PriceTable {
             .filter(|(name, _)| normalized.starts_with(name.as_str()))
             .max_by_key(|(name, _)| name.len());
         match longest {
-            Some((name, price)) => Resolved { entry: Some(name.clone()), price: *price },
-            None => Resolved { entry: None, price: self.default },
+            Some((name, price)) => Resolved {
+                entry: Some(name.clone()),
+                price: *price,
+            },
+            None => Resolved {
+                entry: None,
+                price: self.default,
+            },
         }
     }
 }

@@ -68,7 +68,10 @@ pub struct SecondsRange {
 
 impl From<UtcRange> for SecondsRange {
     fn from(range: UtcRange) -> Self {
-        Self { start: range.start.timestamp(), end: range.end.timestamp() }
+        Self {
+            start: range.start.timestamp(),
+            end: range.end.timestamp(),
+        }
     }
 }
 
@@ -82,7 +85,11 @@ pub trait UsageStore: Send + Sync {
     async fn first_event(&self, end: i64) -> Result<Option<DateTime<Utc>>, StoreError>;
 
     /// Usage per (local day, model) in `range`, days in `calendar`'s zone.
-    async fn day_model_rows(&self, range: SecondsRange, calendar: &Calendar) -> Result<Vec<DayModelRow>, StoreError>;
+    async fn day_model_rows(
+        &self,
+        range: SecondsRange,
+        calendar: &Calendar,
+    ) -> Result<Vec<DayModelRow>, StoreError>;
 
     /// Usage per model in `range`.
     async fn model_rows(&self, range: SecondsRange) -> Result<Vec<ModelRow>, StoreError>;
@@ -104,7 +111,12 @@ pub async fn fetch_aggregates(
     }
     Ok(Aggregates {
         days: store.day_model_rows(plan.window.into(), calendar).await?,
-        all_time: store.model_rows(SecondsRange { start: i64::MIN, end }).await?,
+        all_time: store
+            .model_rows(SecondsRange {
+                start: i64::MIN,
+                end,
+            })
+            .await?,
         previous_day: store.model_rows(plan.previous_day.into()).await?,
         previous_week: store.model_rows(plan.previous_week.into()).await?,
         previous_month: store.model_rows(plan.previous_month.into()).await?,

@@ -16,7 +16,9 @@ impl TerminalGuard {
     /// # Errors
     /// Standard output is not a terminal, or raw mode cannot be entered.
     pub fn enter() -> std::io::Result<Self> {
-        Ok(Self { terminal: ratatui::try_init()? })
+        Ok(Self {
+            terminal: ratatui::try_init()?,
+        })
     }
 }
 

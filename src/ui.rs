@@ -44,7 +44,8 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
                 "No usage yet.".to_owned(),
                 String::new(),
                 format!("The database {} holds no events.", app.context.database),
-                "Add rows to its usage_events table, point --database-url at your usage database,".to_owned(),
+                "Add rows to its usage_events table, point --database-url at your usage database,"
+                    .to_owned(),
                 "or try the demo:  usagetop --demo".to_owned(),
             ],
         ),
@@ -71,11 +72,26 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
 }
 
 fn render_message(frame: &mut Frame, area: Rect, theme: &Theme, lines: &[String]) {
-    let top = area.height.saturating_sub(u16::try_from(lines.len()).unwrap_or(0)) / 2;
-    let inner = Rect { y: area.y + top, height: area.height - top, ..area };
-    let text: Vec<Line> = lines.iter().map(|line| Line::styled(line.clone(), theme.text())).collect();
+    let top = area
+        .height
+        .saturating_sub(u16::try_from(lines.len()).unwrap_or(0))
+        / 2;
+    let inner = Rect {
+        y: area.y + top,
+        height: area.height - top,
+        ..area
+    };
+    let text: Vec<Line> = lines
+        .iter()
+        .map(|line| Line::styled(line.clone(), theme.text()))
+        .collect();
     frame.render_widget(Block::new(), area);
-    frame.render_widget(Paragraph::new(text).alignment(Alignment::Center).wrap(Wrap { trim: true }), inner);
+    frame.render_widget(
+        Paragraph::new(text)
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true }),
+        inner,
+    );
 }
 
 fn render_too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -83,5 +99,10 @@ fn render_too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
         "Terminal too small: {}x{}. usagetop needs at least {MIN_WIDTH}x{MIN_HEIGHT}; enlarge the window or press q to quit.",
         area.width, area.height
     );
-    frame.render_widget(Paragraph::new(message).style(theme.warning()).wrap(Wrap { trim: true }), area);
+    frame.render_widget(
+        Paragraph::new(message)
+            .style(theme.warning())
+            .wrap(Wrap { trim: true }),
+        area,
+    );
 }

@@ -40,11 +40,19 @@ pub struct ReportContext {
 ///
 /// # Errors
 /// A store query that fails.
-pub async fn compute_report(store: &dyn UsageStore, context: &ReportContext) -> Result<Report, StoreError> {
+pub async fn compute_report(
+    store: &dyn UsageStore,
+    context: &ReportContext,
+) -> Result<Report, StoreError> {
     let now = context.clock.now();
     let plan = QueryPlan::new(now, &context.calendar);
     let rows = fetch_aggregates(store, &plan, &context.calendar).await?;
-    Ok(build_report(&plan, &context.calendar, &rows, &context.prices))
+    Ok(build_report(
+        &plan,
+        &context.calendar,
+        &rows,
+        &context.prices,
+    ))
 }
 
 /// Runs until the UI goes away: refreshes at start, on every change of

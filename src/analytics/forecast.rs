@@ -97,7 +97,11 @@ impl Amount {
     }
 
     fn scaled(self, factor: Decimal) -> Self {
-        Self { cost: self.cost * factor, requests: self.requests * factor, tokens: self.tokens * factor }
+        Self {
+            cost: self.cost * factor,
+            requests: self.requests * factor,
+            tokens: self.tokens * factor,
+        }
     }
 }
 
@@ -111,7 +115,9 @@ struct Stats {
 
 impl Stats {
     fn of(samples: &[Amount]) -> Self {
-        let Some(first) = samples.first() else { return Self::default() };
+        let Some(first) = samples.first() else {
+            return Self::default();
+        };
         let count = Decimal::from(samples.len());
         let mut sum = Amount::default();
         let (mut low, mut high) = (*first, *first);
@@ -126,7 +132,11 @@ impl Stats {
             high.requests = high.requests.max(sample.requests);
             high.tokens = high.tokens.max(sample.tokens);
         }
-        let mean = Amount { cost: sum.cost / count, requests: sum.requests / count, tokens: sum.tokens / count };
+        let mean = Amount {
+            cost: sum.cost / count,
+            requests: sum.requests / count,
+            tokens: sum.tokens / count,
+        };
         Self { mean, low, high }
     }
 }
@@ -141,7 +151,10 @@ pub fn predict(
 ) -> Prediction {
     let today = plan.today;
     let month_end = shift_month(plan.month_start, 1) - Days::new(1);
-    let month_to_date: Totals = per_day.range(plan.month_start..=today).map(|(_, totals)| *totals).sum();
+    let month_to_date: Totals = per_day
+        .range(plan.month_start..=today)
+        .map(|(_, totals)| *totals)
+        .sum();
     let day_of = |date: NaiveDate| per_day.get(&date).map(Amount::of).unwrap_or_default();
 
     // Share of today still to come (DST days are 23 or 25 hours long).
@@ -174,16 +187,26 @@ pub fn predict(
     let stats_for = |weekday: Weekday| -> Stats {
         match method {
             Method::WeekdayMean => {
-                let samples: Vec<Amount> =
-                    complete.iter().filter(|day| day.weekday() == weekday).map(|day| day_of(*day)).collect();
+                let samples: Vec<Amount> = complete
+                    .iter()
+                    .filter(|day| day.weekday() == weekday)
+                    .map(|day| day_of(*day))
+                    .collect();
                 Stats::of(&samples)
             }
             Method::CompleteDayMean(_) => Stats::of(&all_samples),
             Method::TodayRate => {
                 let elapsed = Decimal::ONE - remaining_today;
-                let rate =
-                    if elapsed.is_zero() { Amount::default() } else { day_of(today).scaled(Decimal::ONE / elapsed) };
-                Stats { mean: rate, low: rate, high: rate }
+                let rate = if elapsed.is_zero() {
+                    Amount::default()
+                } else {
+                    day_of(today).scaled(Decimal::ONE / elapsed)
+                };
+                Stats {
+                    mean: rate,
+                    low: rate,
+                    high: rate,
+                }
             }
             Method::NoData => Stats::default(),
         }
@@ -193,7 +216,11 @@ pub fn predict(
     let (mut low, mut high) = (point, point);
     let mut add_day = |weekday: Weekday, weight: Decimal| {
         let stats = stats_for(weekday);
-        for (target, source) in [(&mut point, stats.mean), (&mut low, stats.low), (&mut high, stats.high)] {
+        for (target, source) in [
+            (&mut point, stats.mean),
+            (&mut low, stats.low),
+            (&mut high, stats.high),
+        ] {
             let share = source.scaled(weight);
             target.cost += share.cost;
             target.requests += share.requests;
@@ -201,7 +228,10 @@ pub fn predict(
         }
     };
     add_day(today.weekday(), remaining_today);
-    for day in (today + Days::new(1)).iter_days().take_while(|day| *day <= month_end) {
+    for day in (today + Days::new(1))
+        .iter_days()
+        .take_while(|day| *day <= month_end)
+    {
         add_day(day.weekday(), Decimal::ONE);
     }
 

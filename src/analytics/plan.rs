@@ -56,23 +56,41 @@ impl QueryPlan {
         let month_start = month_of(today);
         let daily_start = today - Days::new(u64::from(DAILY_BUCKETS - 1));
         let weekly_start = week_start - Days::new(7 * u64::from(WEEKLY_BUCKETS - 1));
-        let monthly_start = shift_month(month_start, 1 - i32::try_from(MONTHLY_BUCKETS).unwrap_or(12));
+        let monthly_start = shift_month(
+            month_start,
+            1 - i32::try_from(MONTHLY_BUCKETS).unwrap_or(12),
+        );
         let forecast_start = today - Days::new(u64::from(FORECAST_LOOKBACK_DAYS));
-        let window_start_day = daily_start.min(weekly_start).min(monthly_start).min(forecast_start);
+        let window_start_day = daily_start
+            .min(weekly_start)
+            .min(monthly_start)
+            .min(forecast_start);
         // Inclusive of the second `now` is in.
         let end = now + chrono::Duration::seconds(1);
-        let window = UtcRange { start: calendar.start_of_day(window_start_day), end };
+        let window = UtcRange {
+            start: calendar.start_of_day(window_start_day),
+            end,
+        };
 
         let local_now = now.with_timezone(&calendar.tz());
         let time_of_day = local_now.time();
-        let same_point = |day: NaiveDate| calendar.start_of_local(day, time_of_day) + chrono::Duration::seconds(1);
+        let same_point = |day: NaiveDate| {
+            calendar.start_of_local(day, time_of_day) + chrono::Duration::seconds(1)
+        };
 
         let yesterday = today - Days::new(1);
-        let previous_day = UtcRange { start: calendar.start_of_day(yesterday), end: same_point(yesterday) };
+        let previous_day = UtcRange {
+            start: calendar.start_of_day(yesterday),
+            end: same_point(yesterday),
+        };
 
         let last_week = week_start - Days::new(7);
-        let same_weekday = last_week + Days::new(u64::try_from((today - week_start).num_days()).unwrap_or(0));
-        let previous_week = UtcRange { start: calendar.start_of_day(last_week), end: same_point(same_weekday) };
+        let same_weekday =
+            last_week + Days::new(u64::try_from((today - week_start).num_days()).unwrap_or(0));
+        let previous_week = UtcRange {
+            start: calendar.start_of_day(last_week),
+            end: same_point(same_weekday),
+        };
 
         let last_month = shift_month(month_start, -1);
         let last_month_len = crate::period::days_in_month(last_month);
@@ -82,8 +100,21 @@ impl QueryPlan {
         } else {
             same_point(last_month.with_day(today.day()).unwrap_or(last_month))
         };
-        let previous_month = UtcRange { start: calendar.start_of_day(last_month), end: previous_month_end };
+        let previous_month = UtcRange {
+            start: calendar.start_of_day(last_month),
+            end: previous_month_end,
+        };
 
-        Self { now, today, week_start, month_start, window_start_day, window, previous_day, previous_week, previous_month }
+        Self {
+            now,
+            today,
+            week_start,
+            month_start,
+            window_start_day,
+            window,
+            previous_day,
+            previous_week,
+            previous_month,
+        }
     }
 }

@@ -76,7 +76,12 @@ impl Report {
 
 /// Builds the report for `plan` from the store's rows.
 #[must_use]
-pub fn build_report(plan: &QueryPlan, calendar: &Calendar, rows: &Aggregates, prices: &PriceTable) -> Report {
+pub fn build_report(
+    plan: &QueryPlan,
+    calendar: &Calendar,
+    rows: &Aggregates,
+    prices: &PriceTable,
+) -> Report {
     let mut per_day: BTreeMap<NaiveDate, Totals> = BTreeMap::new();
     let mut month_models: HashMap<&str, Totals> = HashMap::new();
     for row in &rows.days {
@@ -86,32 +91,52 @@ pub fn build_report(plan: &QueryPlan, calendar: &Calendar, rows: &Aggregates, pr
         let priced = Totals::of_model(row.usage, &row.model, prices);
         per_day.entry(row.day).or_default().add(&priced);
         if row.day >= plan.month_start {
-            month_models.entry(row.model.as_str()).or_default().add(&priced);
+            month_models
+                .entry(row.model.as_str())
+                .or_default()
+                .add(&priced);
         }
     }
 
-    let all_time_models = model_totals(rows.all_time.iter().map(|row| (row.model.as_str(), row.usage)), prices);
+    let all_time_models = model_totals(
+        rows.all_time
+            .iter()
+            .map(|row| (row.model.as_str(), row.usage)),
+        prices,
+    );
     let this_month_models = model_totals(
-        month_models.into_iter().map(|(model, totals)| (model, totals.usage)),
+        month_models
+            .into_iter()
+            .map(|(model, totals)| (model, totals.usage)),
         prices,
     );
     let all_time: Totals = all_time_models.iter().map(|model| model.totals).sum();
     let first_day = rows.first_event.map(|instant| calendar.local_date(instant));
-    let previous: [&[ModelRow]; 3] = [&rows.previous_day, &rows.previous_week, &rows.previous_month];
+    let previous: [&[ModelRow]; 3] = [
+        &rows.previous_day,
+        &rows.previous_week,
+        &rows.previous_month,
+    ];
 
     Report {
         generated_at: plan.now,
         timezone: calendar.tz().name().to_owned(),
         summary: build_summaries(plan, &per_day, previous, all_time, first_day, prices),
         trends: build_trends(plan, &per_day),
-        by_model: ByModel { this_month: this_month_models, all_time: all_time_models },
+        by_model: ByModel {
+            this_month: this_month_models,
+            all_time: all_time_models,
+        },
         prediction: predict(plan, calendar, &per_day, first_day),
         first_event: rows.first_event,
     }
 }
 
 /// Prices and merges (model, usage) pairs, sorted by cost then name.
-fn model_totals<'a>(rows: impl Iterator<Item = (&'a str, crate::usage::Usage)>, prices: &PriceTable) -> Vec<ModelTotals> {
+fn model_totals<'a>(
+    rows: impl Iterator<Item = (&'a str, crate::usage::Usage)>,
+    prices: &PriceTable,
+) -> Vec<ModelTotals> {
     let mut merged: BTreeMap<&str, crate::usage::Usage> = BTreeMap::new();
     for (model, usage) in rows {
         *merged.entry(model).or_default() += usage;
@@ -120,9 +145,18 @@ fn model_totals<'a>(rows: impl Iterator<Item = (&'a str, crate::usage::Usage)>, 
         .into_iter()
         .map(|(model, usage)| {
             let resolved = prices.resolve(model);
-            ModelTotals { model: model.to_owned(), totals: Totals::priced(usage, &resolved), price_entry: resolved.entry }
+            ModelTotals {
+                model: model.to_owned(),
+                totals: Totals::priced(usage, &resolved),
+                price_entry: resolved.entry,
+            }
         })
         .collect();
-    out.sort_by(|a, b| b.totals.cost.cmp(&a.totals.cost).then_with(|| a.model.cmp(&b.model)));
+    out.sort_by(|a, b| {
+        b.totals
+            .cost
+            .cmp(&a.totals.cost)
+            .then_with(|| a.model.cmp(&b.model))
+    });
     out
 }

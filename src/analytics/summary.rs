@@ -36,7 +36,9 @@ pub struct Summaries {
 /// Prices rows of (model, usage) and adds them up.
 #[must_use]
 pub fn total_of(rows: &[ModelRow], prices: &PriceTable) -> Totals {
-    rows.iter().map(|row| Totals::of_model(row.usage, &row.model, prices)).sum()
+    rows.iter()
+        .map(|row| Totals::of_model(row.usage, &row.model, prices))
+        .sum()
 }
 
 /// Builds the blocks from priced totals per day and the previous-span rows.
@@ -49,7 +51,12 @@ pub fn build_summaries(
     first_day: Option<NaiveDate>,
     prices: &PriceTable,
 ) -> Summaries {
-    let since = |start: NaiveDate| -> Totals { per_day.range(start..=plan.today).map(|(_, totals)| *totals).sum() };
+    let since = |start: NaiveDate| -> Totals {
+        per_day
+            .range(start..=plan.today)
+            .map(|(_, totals)| *totals)
+            .sum()
+    };
     let [previous_day, previous_week, previous_month] = previous;
     Summaries {
         today: PeriodSummary {
@@ -67,6 +74,10 @@ pub fn build_summaries(
             totals: since(plan.month_start),
             previous: Some(total_of(previous_month, prices)),
         },
-        all_time: PeriodSummary { start: first_day, totals: all_time, previous: None },
+        all_time: PeriodSummary {
+            start: first_day,
+            totals: all_time,
+            previous: None,
+        },
     }
 }

@@ -23,8 +23,16 @@ impl Totals {
     #[must_use]
     pub fn priced(usage: Usage, resolved: &Resolved) -> Self {
         let cost = resolved.price.cost(&usage);
-        let estimated_cost = if resolved.is_priced() { Decimal::ZERO } else { cost };
-        Self { usage, cost, estimated_cost }
+        let estimated_cost = if resolved.is_priced() {
+            Decimal::ZERO
+        } else {
+            cost
+        };
+        Self {
+            usage,
+            cost,
+            estimated_cost,
+        }
     }
 
     /// Prices `usage` of the model named `model` with `prices`.
@@ -67,7 +75,10 @@ impl Serialize for Totals {
         out.serialize_field("cache_write_tokens", &self.usage.cache_write_tokens)?;
         out.serialize_field("total_tokens", &self.usage.total_tokens())?;
         out.serialize_field("cost", &self.cost.normalize().to_string())?;
-        out.serialize_field("estimated_cost", &self.estimated_cost.normalize().to_string())?;
+        out.serialize_field(
+            "estimated_cost",
+            &self.estimated_cost.normalize().to_string(),
+        )?;
         out.end()
     }
 }

@@ -12,7 +12,9 @@ use super::Totals;
 use crate::period::shift_month;
 
 /// Which series a view shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum View {
     /// One bucket a day, last 30 days.
@@ -70,7 +72,10 @@ pub struct Bucket {
     pub totals: Totals,
 }
 
-fn serialize_date<S: serde::Serializer>(date: &NaiveDate, serializer: S) -> Result<S::Ok, S::Error> {
+fn serialize_date<S: serde::Serializer>(
+    date: &NaiveDate,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     serializer.collect_str(&date.format("%Y-%m-%d"))
 }
 
@@ -100,10 +105,14 @@ impl Trends {
 /// Builds the three series from priced totals per local day.
 #[must_use]
 pub fn build_trends(plan: &QueryPlan, per_day: &BTreeMap<NaiveDate, Totals>) -> Trends {
-    let daily_starts: Vec<NaiveDate> =
-        (0..DAILY_BUCKETS).rev().map(|back| plan.today - Days::new(u64::from(back))).collect();
-    let weekly_starts: Vec<NaiveDate> =
-        (0..WEEKLY_BUCKETS).rev().map(|back| plan.week_start - Days::new(7 * u64::from(back))).collect();
+    let daily_starts: Vec<NaiveDate> = (0..DAILY_BUCKETS)
+        .rev()
+        .map(|back| plan.today - Days::new(u64::from(back)))
+        .collect();
+    let weekly_starts: Vec<NaiveDate> = (0..WEEKLY_BUCKETS)
+        .rev()
+        .map(|back| plan.week_start - Days::new(7 * u64::from(back)))
+        .collect();
     let monthly_starts: Vec<NaiveDate> = (0..MONTHLY_BUCKETS)
         .rev()
         .map(|back| shift_month(plan.month_start, -i32::try_from(back).unwrap_or(0)))
@@ -117,14 +126,21 @@ pub fn build_trends(plan: &QueryPlan, per_day: &BTreeMap<NaiveDate, Totals>) -> 
 
 /// Sums the days of each bucket: bucket `i` holds days from `starts[i]` up to
 /// the next start, the last one up to and including `last_day`.
-fn bucketize(starts: &[NaiveDate], last_day: NaiveDate, per_day: &BTreeMap<NaiveDate, Totals>) -> Vec<Bucket> {
+fn bucketize(
+    starts: &[NaiveDate],
+    last_day: NaiveDate,
+    per_day: &BTreeMap<NaiveDate, Totals>,
+) -> Vec<Bucket> {
     starts
         .iter()
         .enumerate()
         .map(|(index, &start)| {
             let totals = match starts.get(index + 1) {
                 Some(&next) => per_day.range(start..next).map(|(_, totals)| *totals).sum(),
-                None => per_day.range(start..=last_day).map(|(_, totals)| *totals).sum(),
+                None => per_day
+                    .range(start..=last_day)
+                    .map(|(_, totals)| *totals)
+                    .sum(),
             };
             Bucket { start, totals }
         })

@@ -52,7 +52,13 @@ struct JsonPrediction {
 }
 
 fn models(list: &[ModelTotals]) -> Vec<JsonModel<'_>> {
-    list.iter().map(|model| JsonModel { model: &model.model, priced: model.priced(), totals: &model.totals }).collect()
+    list.iter()
+        .map(|model| JsonModel {
+            model: &model.model,
+            priced: model.priced(),
+            totals: &model.totals,
+        })
+        .collect()
 }
 
 /// The report as pretty-printed JSON.
@@ -62,7 +68,9 @@ fn models(list: &[ModelTotals]) -> Vec<JsonModel<'_>> {
 pub fn render(report: &Report) -> Result<String, serde_json::Error> {
     let prediction = &report.prediction;
     let value = JsonReport {
-        generated_at: report.generated_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        generated_at: report
+            .generated_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         timezone: &report.timezone,
         currency: report.currency(),
         summary: JsonSummary {
@@ -72,7 +80,10 @@ pub fn render(report: &Report) -> Result<String, serde_json::Error> {
             all_time: &report.summary.all_time.totals,
         },
         trends: &report.trends,
-        by_model: JsonByModel { this_month: models(&report.by_model.this_month), all_time: models(&report.by_model.all_time) },
+        by_model: JsonByModel {
+            this_month: models(&report.by_model.this_month),
+            all_time: models(&report.by_model.all_time),
+        },
         prediction: JsonPrediction {
             month_end_cost: prediction.cost.point.to_string(),
             month_end_cost_low: prediction.cost.low.to_string(),

@@ -25,7 +25,12 @@ pub fn render(report: &Report, view: View, database: &str) -> String {
     let mut out = String::new();
     let tz: chrono_tz::Tz = report.timezone.parse().unwrap_or(chrono_tz::Tz::UTC);
     let local = report.generated_at.with_timezone(&tz);
-    let _ = writeln!(out, "usagetop report · {} {} · {database}", local.format("%Y-%m-%d %H:%M"), report.timezone);
+    let _ = writeln!(
+        out,
+        "usagetop report · {} {} · {database}",
+        local.format("%Y-%m-%d %H:%M"),
+        report.timezone
+    );
     if report.is_empty() {
         let _ = writeln!(out, "\nNo usage yet: the database holds no events. Add rows to usage_events, or try `usagetop --demo`.");
         return out;
@@ -34,7 +39,15 @@ pub fn render(report: &Report, view: View, database: &str) -> String {
     let _ = writeln!(
         out,
         "{:<11} {:>10} {:>15} {:>14} {:>13} {:>14} {:>13} {:>13}  {:>8}",
-        "Period", "Requests", "Tokens", "Input", "Output", "Cache read", "Cache write", "Cost", "Change"
+        "Period",
+        "Requests",
+        "Tokens",
+        "Input",
+        "Output",
+        "Cache read",
+        "Cache write",
+        "Cost",
+        "Change"
     );
     let blocks = [
         ("Today", &report.summary.today),
@@ -44,7 +57,9 @@ pub fn render(report: &Report, view: View, database: &str) -> String {
     ];
     for (name, block) in blocks {
         let totals = &block.totals;
-        let delta = block.previous.map_or_else(String::new, |previous| change(totals.cost, previous.cost));
+        let delta = block
+            .previous
+            .map_or_else(String::new, |previous| change(totals.cost, previous.cost));
         let usage = &totals.usage;
         let _ = writeln!(
             out,
@@ -60,7 +75,10 @@ pub fn render(report: &Report, view: View, database: &str) -> String {
             delta
         );
     }
-    let _ = writeln!(out, "Change: cost against the same span of the previous period.");
+    let _ = writeln!(
+        out,
+        "Change: cost against the same span of the previous period."
+    );
 
     let prediction = &report.prediction;
     let _ = writeln!(
@@ -79,7 +97,11 @@ pub fn render(report: &Report, view: View, database: &str) -> String {
     write_models(&mut out, &report.by_model.this_month);
 
     let _ = writeln!(out, "\n{} ({})", view.title(), view.span());
-    let _ = writeln!(out, "{:<11} {:>10} {:>15} {:>13}", "Start", "Requests", "Tokens", "Cost");
+    let _ = writeln!(
+        out,
+        "{:<11} {:>10} {:>15} {:>13}",
+        "Start", "Requests", "Tokens", "Cost"
+    );
     for bucket in report.trends.series(view) {
         let _ = writeln!(
             out,
@@ -101,7 +123,11 @@ fn write_models(out: &mut String, models: &[ModelTotals]) {
         let _ = writeln!(out, "  (no usage this month)");
         return;
     }
-    let _ = writeln!(out, "{:<36} {:>10} {:>15} {:>13}", "Model", "Requests", "Tokens", "Cost");
+    let _ = writeln!(
+        out,
+        "{:<36} {:>10} {:>15} {:>13}",
+        "Model", "Requests", "Tokens", "Cost"
+    );
     for model in models {
         let _ = writeln!(
             out,

@@ -70,17 +70,49 @@ enum Family {
 
 /// (model, share of requests, family, endpoint)
 const MODELS: &[(&str, f64, Family, &str)] = &[
-    ("claude-sonnet-4-5-20250929", 0.30, Family::Anthropic, "/v1/messages"),
+    (
+        "claude-sonnet-4-5-20250929",
+        0.30,
+        Family::Anthropic,
+        "/v1/messages",
+    ),
     ("claude-haiku-4-5", 0.14, Family::Anthropic, "/v1/messages"),
-    ("claude-opus-4-1-20250805", 0.03, Family::Anthropic, "/v1/messages"),
-    ("gpt-4o-2024-08-06", 0.17, Family::OpenAi, "/v1/chat/completions"),
+    (
+        "claude-opus-4-1-20250805",
+        0.03,
+        Family::Anthropic,
+        "/v1/messages",
+    ),
+    (
+        "gpt-4o-2024-08-06",
+        0.17,
+        Family::OpenAi,
+        "/v1/chat/completions",
+    ),
     ("gpt-4o-mini", 0.20, Family::OpenAi, "/v1/chat/completions"),
     ("gpt-5", 0.06, Family::OpenAi, "/v1/responses"),
-    ("gemini-2.5-flash", 0.08, Family::Google, "/v1beta/generateContent"),
-    ("acme-llama-70b-internal", 0.02, Family::OpenAi, "/v1/chat/completions"),
+    (
+        "gemini-2.5-flash",
+        0.08,
+        Family::Google,
+        "/v1beta/generateContent",
+    ),
+    (
+        "acme-llama-70b-internal",
+        0.02,
+        Family::OpenAi,
+        "/v1/chat/completions",
+    ),
 ];
 
-const USERS: &[&str] = &["alice", "bob", "carol", "dave", "svc-batch", "svc-support-bot"];
+const USERS: &[&str] = &[
+    "alice",
+    "bob",
+    "carol",
+    "dave",
+    "svc-batch",
+    "svc-support-bot",
+];
 
 /// Requests per hour at the busiest hour of a weekday, at the end of the range.
 const PEAK_PER_HOUR: f64 = 40.0;
@@ -111,15 +143,28 @@ pub fn generate(seed: u64, days: u32, end: DateTime<Utc>, calendar: &Calendar) -
     let start = end - Duration::days(i64::from(days));
     let first_day = calendar.local_date(start);
     // A few spike days, chosen by the seed.
-    let spikes: Vec<u64> = (0..(days / 20).max(1)).map(|_| rng.next() % u64::from(days.max(1))).collect();
+    let spikes: Vec<u64> = (0..(days / 20).max(1))
+        .map(|_| rng.next() % u64::from(days.max(1)))
+        .collect();
     let mut events = Vec::new();
     let mut hour_start = start - Duration::seconds(start.timestamp().rem_euclid(3600));
     while hour_start < end {
         let local = hour_start.with_timezone(&calendar.tz());
-        let day_index = (local.date_naive() - first_day).num_days().max(0).unsigned_abs();
+        let day_index = (local.date_naive() - first_day)
+            .num_days()
+            .max(0)
+            .unsigned_abs();
         let growth = 0.55 + 0.45 * (day_index as f64 / f64::from(days.max(1)));
-        let spike = if spikes.contains(&day_index) { 3.0 } else { 1.0 };
-        let expected = PEAK_PER_HOUR * growth * spike * hour_factor(local.hour()) * weekday_factor(local.weekday());
+        let spike = if spikes.contains(&day_index) {
+            3.0
+        } else {
+            1.0
+        };
+        let expected = PEAK_PER_HOUR
+            * growth
+            * spike
+            * hour_factor(local.hour())
+            * weekday_factor(local.weekday());
         let count = (expected * (0.6 + 0.8 * rng.unit())).round() as i64;
         for _ in 0..count {
             let ts = hour_start.timestamp() + rng.between(0, 3599);
@@ -170,7 +215,16 @@ fn event_at(ts: i64, rng: &mut SplitMix) -> DemoEvent {
         Family::Google => (prompt, 0, 0),
     };
     let user_id = USERS[usize::try_from(rng.next() % USERS.len() as u64).unwrap_or(0)];
-    DemoEvent { ts, user_id, model, endpoint, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens }
+    DemoEvent {
+        ts,
+        user_id,
+        model,
+        endpoint,
+        input_tokens,
+        output_tokens,
+        cache_read_tokens,
+        cache_write_tokens,
+    }
 }
 
 /// Rows per INSERT statement.
@@ -200,8 +254,14 @@ pub async fn write(path: &Path, events: &[DemoEvent], replace: bool) -> Result<u
              Pass --force to delete them and write demo data, or give another --database-url"
         )));
     }
-    let mut tx = pool.begin().await.map_err(write_error("starting a transaction"))?;
-    sqlx::query("DELETE FROM usage_events").execute(&mut *tx).await.map_err(write_error("clearing old events"))?;
+    let mut tx = pool
+        .begin()
+        .await
+        .map_err(write_error("starting a transaction"))?;
+    sqlx::query("DELETE FROM usage_events")
+        .execute(&mut *tx)
+        .await
+        .map_err(write_error("clearing old events"))?;
     let mut written = 0u64;
     for chunk in events.chunks(BATCH) {
         let placeholders = vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
@@ -222,9 +282,15 @@ pub async fn write(path: &Path, events: &[DemoEvent], replace: bool) -> Result<u
                 .bind(event.cache_read_tokens)
                 .bind(event.cache_write_tokens);
         }
-        written += query.execute(&mut *tx).await.map_err(write_error("inserting demo events"))?.rows_affected();
+        written += query
+            .execute(&mut *tx)
+            .await
+            .map_err(write_error("inserting demo events"))?
+            .rows_affected();
     }
-    tx.commit().await.map_err(write_error("committing demo events"))?;
+    tx.commit()
+        .await
+        .map_err(write_error("committing demo events"))?;
     pool.close().await;
     Ok(written)
 }
@@ -240,7 +306,9 @@ pub async fn newest_event(path: &Path) -> Result<Option<DateTime<Utc>>, StoreErr
     }
     let pool = SqliteStore::open_writable(path).await?;
     let newest: Result<(Option<i64>,), sqlx::Error> =
-        sqlx::query_as("SELECT MAX(ts) FROM usage_events").fetch_one(&pool).await;
+        sqlx::query_as("SELECT MAX(ts) FROM usage_events")
+            .fetch_one(&pool)
+            .await;
     pool.close().await;
     let (newest,) = newest.map_err(|source| StoreError::Query {
         what: "the newest demo event",

@@ -25,10 +25,11 @@ pub const MARKER_TABLE: &str = "usagetop_migrations";
 /// # Errors
 /// The catalog cannot be read.
 pub async fn is_ours(conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
-    let found: Option<(String,)> =
-        sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'usagetop_migrations'")
-            .fetch_optional(conn)
-            .await?;
+    let found: Option<(String,)> = sqlx::query_as(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'usagetop_migrations'",
+    )
+    .fetch_optional(conn)
+    .await?;
     Ok(found.is_some())
 }
 
@@ -47,9 +48,14 @@ pub async fn run(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
     )
     .execute(&mut *conn)
     .await?;
-    let applied: Vec<(i64,)> = sqlx::query_as("SELECT version FROM usagetop_migrations").fetch_all(&mut *conn).await?;
+    let applied: Vec<(i64,)> = sqlx::query_as("SELECT version FROM usagetop_migrations")
+        .fetch_all(&mut *conn)
+        .await?;
     for migration in MIGRATIONS {
-        if applied.iter().any(|(version,)| *version == migration.version) {
+        if applied
+            .iter()
+            .any(|(version,)| *version == migration.version)
+        {
             continue;
         }
         sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut *conn).await?;

@@ -20,8 +20,14 @@ use crate::usage::Usage;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Columns the native layout must have.
-const REQUIRED_COLUMNS: [&str; 6] =
-    ["ts", "model", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens"];
+const REQUIRED_COLUMNS: [&str; 6] = [
+    "ts",
+    "model",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+];
 
 /// A day x model row: day number, model, requests, then the four token sums.
 type DayTuple = (i64, String, i64, i64, i64, i64, i64);
@@ -36,11 +42,16 @@ pub struct SqliteStore {
 }
 
 fn options(path: &Path) -> SqliteConnectOptions {
-    SqliteConnectOptions::new().filename(path).busy_timeout(BUSY_TIMEOUT)
+    SqliteConnectOptions::new()
+        .filename(path)
+        .busy_timeout(BUSY_TIMEOUT)
 }
 
 fn open_error(path: &Path, detail: impl Into<String>) -> StoreError {
-    StoreError::Open { url: format!("sqlite://{}", path.display()), detail: detail.into() }
+    StoreError::Open {
+        url: format!("sqlite://{}", path.display()),
+        detail: detail.into(),
+    }
 }
 
 fn explain(path: &Path, error: &sqlx::Error) -> StoreError {
@@ -58,16 +69,26 @@ fn explain(path: &Path, error: &sqlx::Error) -> StoreError {
 /// Creates (when missing) and migrates usagetop's own database at `path`.
 /// Refuses a file usagetop did not create.
 async fn create_or_migrate(path: &Path) -> Result<(), StoreError> {
-    if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+    if let Some(parent) = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(parent).map_err(|error| {
-            open_error(path, format!("cannot create the folder {}: {error}", parent.display()))
+            open_error(
+                path,
+                format!("cannot create the folder {}: {error}", parent.display()),
+            )
         })?;
     }
     let existed = path.exists();
     let mut conn = SqliteConnection::connect_with(&options(path).create_if_missing(true))
         .await
         .map_err(|error| explain(path, &error))?;
-    if existed && !migrate::is_ours(&mut conn).await.map_err(|error| explain(path, &error))? {
+    if existed
+        && !migrate::is_ours(&mut conn)
+            .await
+            .map_err(|error| explain(path, &error))?
+    {
         let _ = conn.close().await;
         return Err(StoreError::Refused(format!(
             "{} was not created by usagetop, and usagetop never writes to a database it did not create; \
@@ -78,7 +99,11 @@ async fn create_or_migrate(path: &Path) -> Result<(), StoreError> {
     let url = format!("sqlite://{}", path.display());
     migrate::run(&mut conn)
         .await
-        .map_err(|source| StoreError::Write { what: "applying migrations", url, source })?;
+        .map_err(|source| StoreError::Write {
+            what: "applying migrations",
+            url,
+            source,
+        })?;
     let _ = conn.close().await;
     Ok(())
 }
@@ -112,7 +137,10 @@ impl SqliteStore {
             .connect_with(options(path).read_only(true))
             .await
             .map_err(|error| explain(path, &error))?;
-        let store = Self { pool, path: path.to_path_buf() };
+        let store = Self {
+            pool,
+            path: path.to_path_buf(),
+        };
         store.check_layout().await?;
         Ok(store)
     }
@@ -134,22 +162,26 @@ impl SqliteStore {
         let mut conn = SqliteConnection::connect_with(&options(path).read_only(true))
             .await
             .map_err(|error| explain(path, &error))?;
-        let ours = migrate::is_ours(&mut conn).await.map_err(|error| explain(path, &error))?;
+        let ours = migrate::is_ours(&mut conn)
+            .await
+            .map_err(|error| explain(path, &error))?;
         let _ = conn.close().await;
         Ok(ours)
     }
 
     async fn check_layout(&self) -> Result<(), StoreError> {
-        let columns: Vec<(String,)> = sqlx::query_as("SELECT name FROM pragma_table_info('usage_events')")
+        let columns: Vec<(String,)> =
+            sqlx::query_as("SELECT name FROM pragma_table_info('usage_events')")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|error| explain(&self.path, &error))?;
+        if columns.is_empty() {
+            let tables: Vec<(String,)> = sqlx::query_as(
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name",
+            )
             .fetch_all(&self.pool)
             .await
             .map_err(|error| explain(&self.path, &error))?;
-        if columns.is_empty() {
-            let tables: Vec<(String,)> =
-                sqlx::query_as("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name")
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(|error| explain(&self.path, &error))?;
             let names: Vec<String> = tables.into_iter().map(|(name,)| name).collect();
             return Err(open_error(
                 &self.path,
@@ -162,8 +194,11 @@ impl SqliteStore {
             ));
         }
         let found: Vec<String> = columns.into_iter().map(|(name,)| name).collect();
-        let missing: Vec<&str> =
-            REQUIRED_COLUMNS.iter().copied().filter(|column| !found.iter().any(|name| name == column)).collect();
+        let missing: Vec<&str> = REQUIRED_COLUMNS
+            .iter()
+            .copied()
+            .filter(|column| !found.iter().any(|name| name == column))
+            .collect();
         if !missing.is_empty() {
             return Err(open_error(
                 &self.path,
@@ -178,7 +213,11 @@ impl SqliteStore {
     }
 
     fn query_error(&self, what: &'static str, source: sqlx::Error) -> StoreError {
-        StoreError::Query { what, url: self.describe(), source }
+        StoreError::Query {
+            what,
+            url: self.describe(),
+            source,
+        }
     }
 }
 
@@ -220,15 +259,20 @@ impl UsageStore for SqliteStore {
     }
 
     async fn first_event(&self, end: i64) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let (first,): (Option<i64>,) = sqlx::query_as("SELECT MIN(ts) FROM usage_events WHERE ts < ?")
-            .bind(end)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(|error| self.query_error("the first event", error))?;
+        let (first,): (Option<i64>,) =
+            sqlx::query_as("SELECT MIN(ts) FROM usage_events WHERE ts < ?")
+                .bind(end)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|error| self.query_error("the first event", error))?;
         Ok(first.and_then(|seconds| DateTime::from_timestamp(seconds, 0)))
     }
 
-    async fn day_model_rows(&self, range: SecondsRange, calendar: &Calendar) -> Result<Vec<DayModelRow>, StoreError> {
+    async fn day_model_rows(
+        &self,
+        range: SecondsRange,
+        calendar: &Calendar,
+    ) -> Result<Vec<DayModelRow>, StoreError> {
         let sql = format!(
             "SELECT {day} AS day, COALESCE(model, '(unknown)') AS model, COUNT(*), \
                     CAST(COALESCE(SUM(input_tokens), 0) AS INTEGER), \
@@ -246,11 +290,13 @@ impl UsageStore for SqliteStore {
             .map_err(|error| self.query_error("usage per day and model", error))?;
         Ok(rows
             .into_iter()
-            .map(|(day, model, requests, input, output, cache_read, cache_write)| DayModelRow {
-                day: date_from_day_number(day),
-                model,
-                usage: usage_of(requests, input, output, cache_read, cache_write),
-            })
+            .map(
+                |(day, model, requests, input, output, cache_read, cache_write)| DayModelRow {
+                    day: date_from_day_number(day),
+                    model,
+                    usage: usage_of(requests, input, output, cache_read, cache_write),
+                },
+            )
             .collect())
     }
 
@@ -270,10 +316,12 @@ impl UsageStore for SqliteStore {
         .map_err(|error| self.query_error("usage per model", error))?;
         Ok(rows
             .into_iter()
-            .map(|(model, requests, input, output, cache_read, cache_write)| ModelRow {
-                model,
-                usage: usage_of(requests, input, output, cache_read, cache_write),
-            })
+            .map(
+                |(model, requests, input, output, cache_read, cache_write)| ModelRow {
+                    model,
+                    usage: usage_of(requests, input, output, cache_read, cache_write),
+                },
+            )
             .collect())
     }
 }

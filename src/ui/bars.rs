@@ -14,9 +14,18 @@ use crate::format::compact;
 /// Draws the bars of total tokens per bucket.
 pub fn render(frame: &mut Frame, area: Rect, report: &Report, view: View, theme: &Theme) {
     let series = report.trends.series(view);
-    let total: i64 = series.iter().map(|bucket| bucket.totals.usage.total_tokens()).sum();
-    let title = format!(" Tokens · input + output + cache · {} total ", compact(total));
-    let block = Block::new().borders(Borders::TOP).border_style(theme.border()).title(Span::styled(title, theme.title()));
+    let total: i64 = series
+        .iter()
+        .map(|bucket| bucket.totals.usage.total_tokens())
+        .sum();
+    let title = format!(
+        " Tokens · input + output + cache · {} total ",
+        compact(total)
+    );
+    let block = Block::new()
+        .borders(Borders::TOP)
+        .border_style(theme.border())
+        .title(Span::styled(title, theme.title()));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height < 2 || series.is_empty() {
@@ -31,12 +40,23 @@ pub fn render(frame: &mut Frame, area: Rect, report: &Report, view: View, theme:
         .iter()
         .map(|bucket| {
             let value = bucket.totals.usage.total_tokens().max(0).unsigned_abs();
-            let text = if show_values { compact(i64::try_from(value).unwrap_or(i64::MAX)) } else { String::new() };
+            let text = if show_values {
+                compact(i64::try_from(value).unwrap_or(i64::MAX))
+            } else {
+                String::new()
+            };
             Bar::new(value).text_value(text)
         })
         .collect();
-    let chart_area = Rect { height: inner.height - 1, ..inner };
-    let axis_area = Rect { y: inner.y + inner.height - 1, height: 1, ..inner };
+    let chart_area = Rect {
+        height: inner.height - 1,
+        ..inner
+    };
+    let axis_area = Rect {
+        y: inner.y + inner.height - 1,
+        height: 1,
+        ..inner
+    };
     let chart = BarChart::default()
         .data(BarGroup::new(bars))
         .bar_width(bar_width)
@@ -44,7 +64,12 @@ pub fn render(frame: &mut Frame, area: Rect, report: &Report, view: View, theme:
         .bar_style(theme.tokens())
         .value_style(theme.strong());
     frame.render_widget(chart, chart_area);
-    let axis = axis_labels(view, series, usize::from(bar_width + gap), usize::from(inner.width));
+    let axis = axis_labels(
+        view,
+        series,
+        usize::from(bar_width + gap),
+        usize::from(inner.width),
+    );
     frame.render_widget(Paragraph::new(Line::styled(axis, theme.dim())), axis_area);
 }
 
@@ -60,7 +85,11 @@ pub fn axis_labels(view: View, series: &[Bucket], column: usize, width: usize) -
         let start = index * column;
         let length = label.chars().count();
         // Keep the last bucket's label: move it left to fit.
-        let start = if index == last { start.min(width.saturating_sub(length)) } else { start };
+        let start = if index == last {
+            start.min(width.saturating_sub(length))
+        } else {
+            start
+        };
         if start < free_from || start + length > width {
             continue;
         }

@@ -10,7 +10,11 @@ use crate::keymap::BINDINGS;
 
 /// Draws the popup centred over `area`.
 pub fn render(frame: &mut Frame, area: Rect, theme: &Theme) {
-    let key_width = BINDINGS.iter().map(|binding| binding.label().chars().count()).max().unwrap_or(1);
+    let key_width = BINDINGS
+        .iter()
+        .map(|binding| binding.label().chars().count())
+        .max()
+        .unwrap_or(1);
     let mut lines: Vec<Line> = BINDINGS
         .iter()
         .map(|binding| {
@@ -21,11 +25,24 @@ pub fn render(frame: &mut Frame, area: Rect, theme: &Theme) {
         })
         .collect();
     lines.push(Line::raw(""));
-    lines.push(Line::styled(" Costs marked * include usage priced by the default price.", theme.dim()));
-    lines.push(Line::styled(" Month-end figures are estimates.", theme.dim()));
-    let width = lines.iter().map(Line::width).max().unwrap_or(20).saturating_add(3);
+    lines.push(Line::styled(
+        " Costs marked * include usage priced by the default price.",
+        theme.dim(),
+    ));
+    lines.push(Line::styled(
+        " Month-end figures are estimates.",
+        theme.dim(),
+    ));
+    let width = lines
+        .iter()
+        .map(Line::width)
+        .max()
+        .unwrap_or(20)
+        .saturating_add(3);
     let width = u16::try_from(width).unwrap_or(u16::MAX).min(area.width);
-    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX).min(area.height);
+    let height = u16::try_from(lines.len() + 2)
+        .unwrap_or(u16::MAX)
+        .min(area.height);
     let popup = Rect {
         x: area.x + (area.width - width) / 2,
         y: area.y + (area.height - height) / 2,

@@ -34,17 +34,43 @@ impl ScreenLayout {
     /// Splits `area`.
     #[must_use]
     pub fn new(area: Rect) -> Self {
-        let [summary, middle, footer] =
-            Layout::vertical([Constraint::Length(6), Constraint::Min(8), Constraint::Length(2)]).areas(area);
+        let [summary, middle, footer] = Layout::vertical([
+            Constraint::Length(6),
+            Constraint::Min(8),
+            Constraint::Length(2),
+        ])
+        .areas(area);
         if area.width >= SIDE_COLUMN_FROM {
-            let [left, right] = Layout::horizontal([Constraint::Min(40), Constraint::Length(SIDE_WIDTH)]).areas(middle);
+            let [left, right] =
+                Layout::horizontal([Constraint::Min(40), Constraint::Length(SIDE_WIDTH)])
+                    .areas(middle);
             let [sparkline, bars, line] = charts(left);
-            let [prediction, models] = Layout::vertical([Constraint::Length(9), Constraint::Min(3)]).areas(right);
-            Self { summary, charts: middle, sparkline, bars, line, prediction, models: Some(models), footer }
+            let [prediction, models] =
+                Layout::vertical([Constraint::Length(9), Constraint::Min(3)]).areas(right);
+            Self {
+                summary,
+                charts: middle,
+                sparkline,
+                bars,
+                line,
+                prediction,
+                models: Some(models),
+                footer,
+            }
         } else {
-            let [prediction, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(6)]).areas(middle);
+            let [prediction, rest] =
+                Layout::vertical([Constraint::Length(1), Constraint::Min(6)]).areas(middle);
             let [sparkline, bars, line] = charts(rest);
-            Self { summary, charts: middle, sparkline, bars, line, prediction, models: None, footer }
+            Self {
+                summary,
+                charts: middle,
+                sparkline,
+                bars,
+                line,
+                prediction,
+                models: None,
+                footer,
+            }
         }
     }
 }
@@ -52,5 +78,10 @@ impl ScreenLayout {
 /// Sparkline, bars and line chart, sharing the height 1 : 2 : 2 with minimums.
 fn charts(area: Rect) -> [Rect; 3] {
     let sparkline = (area.height / 5).max(3);
-    Layout::vertical([Constraint::Length(sparkline), Constraint::Fill(1), Constraint::Fill(1)]).areas(area)
+    Layout::vertical([
+        Constraint::Length(sparkline),
+        Constraint::Fill(1),
+        Constraint::Fill(1),
+    ])
+    .areas(area)
 }

@@ -19,22 +19,44 @@ pub fn render(frame: &mut Frame, area: Rect, report: &Report, view: View, theme:
     let series = report.trends.series(view);
     let total: Decimal = series.iter().map(|bucket| bucket.totals.cost).sum();
     let estimated = series.iter().any(|bucket| bucket.totals.has_estimate());
-    let title = format!(" Cost (USD) · {} total{} ", money(total), if estimated { " · * incl. estimates" } else { "" });
-    let block = Block::new().borders(Borders::TOP).border_style(theme.border()).title(Span::styled(title, theme.title()));
+    let title = format!(
+        " Cost (USD) · {} total{} ",
+        money(total),
+        if estimated {
+            " · * incl. estimates"
+        } else {
+            ""
+        }
+    );
+    let block = Block::new()
+        .borders(Borders::TOP)
+        .border_style(theme.border())
+        .title(Span::styled(title, theme.title()));
     // Plotting only: floats are fine for pixel positions, never for money.
     let points: Vec<(f64, f64)> = series
         .iter()
         .enumerate()
-        .map(|(index, bucket)| (f64::from(u32::try_from(index).unwrap_or(0)), bucket.totals.cost.to_f64().unwrap_or(0.0)))
+        .map(|(index, bucket)| {
+            (
+                f64::from(u32::try_from(index).unwrap_or(0)),
+                bucket.totals.cost.to_f64().unwrap_or(0.0),
+            )
+        })
         .collect();
-    let peak = series.iter().map(|bucket| bucket.totals.cost).max().unwrap_or_default();
+    let peak = series
+        .iter()
+        .map(|bucket| bucket.totals.cost)
+        .max()
+        .unwrap_or_default();
     let top = if peak.is_zero() { Decimal::ONE } else { peak };
     let last_index = f64::from(u32::try_from(series.len().saturating_sub(1)).unwrap_or(0)).max(1.0);
     let date_label = |index: usize| {
-        series.get(index).map_or_else(String::new, |bucket| match view {
-            View::Daily | View::Weekly => bucket.start.format("%b %-d").to_string(),
-            View::Monthly => bucket.start.format("%b %Y").to_string(),
-        })
+        series
+            .get(index)
+            .map_or_else(String::new, |bucket| match view {
+                View::Daily | View::Weekly => bucket.start.format("%b %-d").to_string(),
+                View::Monthly => bucket.start.format("%b %Y").to_string(),
+            })
     };
     let x_labels = vec![
         Span::styled(date_label(0), theme.dim()),
@@ -42,14 +64,28 @@ pub fn render(frame: &mut Frame, area: Rect, report: &Report, view: View, theme:
         Span::styled(date_label(series.len().saturating_sub(1)), theme.dim()),
     ];
     let y_labels = vec![
-        Span::styled(money_short(Decimal::ZERO), theme.dim()),
-        Span::styled(money_short(top / Decimal::TWO), theme.dim()),
-        Span::styled(money_short(top), theme.dim()),
+        Span::styled(money_short(Decimal::ZERO, top), theme.dim()),
+        Span::styled(money_short(top / Decimal::TWO, top), theme.dim()),
+        Span::styled(money_short(top, top), theme.dim()),
     ];
-    let dataset = Dataset::default().marker(Marker::Braille).graph_type(GraphType::Line).style(theme.cost()).data(&points);
+    let dataset = Dataset::default()
+        .marker(Marker::Braille)
+        .graph_type(GraphType::Line)
+        .style(theme.cost())
+        .data(&points);
     let chart = Chart::new(vec![dataset])
         .block(block)
-        .x_axis(Axis::default().bounds([0.0, last_index]).labels(x_labels).style(theme.dim()))
-        .y_axis(Axis::default().bounds([0.0, top.to_f64().unwrap_or(1.0)]).labels(y_labels).style(theme.dim()));
+        .x_axis(
+            Axis::default()
+                .bounds([0.0, last_index])
+                .labels(x_labels)
+                .style(theme.dim()),
+        )
+        .y_axis(
+            Axis::default()
+                .bounds([0.0, top.to_f64().unwrap_or(1.0)])
+                .labels(y_labels)
+                .style(theme.dim()),
+        );
     frame.render_widget(chart, area);
 }

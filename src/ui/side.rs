@@ -40,26 +40,68 @@ pub fn render_prediction(frame: &mut Frame, area: Rect, report: &Report, theme: 
     }
     let block = Block::bordered()
         .border_style(theme.border())
-        .title(Span::styled(format!(" Month-end estimate · {} ", prediction.month_end.format("%b %-d")), theme.title()));
+        .title(Span::styled(
+            format!(
+                " Month-end estimate · {} ",
+                prediction.month_end.format("%b %-d")
+            ),
+            theme.title(),
+        ));
     let width = usize::from(block.inner(area).width);
     let row = |label: &str, value: String, style| {
-        let gap = width.saturating_sub(label.chars().count() + value.chars().count() + 2).max(1);
-        Line::from(vec![Span::styled(format!(" {label}"), theme.dim()), Span::raw(" ".repeat(gap)), Span::styled(value, style)])
+        let gap = width
+            .saturating_sub(label.chars().count() + value.chars().count() + 2)
+            .max(1);
+        Line::from(vec![
+            Span::styled(format!(" {label}"), theme.dim()),
+            Span::raw(" ".repeat(gap)),
+            Span::styled(value, style),
+        ])
     };
     let lines = vec![
-        row("Cost", format!("~{}", money(prediction.cost.point)), theme.strong()),
-        row("Range", format!("{} – {}", money(prediction.cost.low), money(prediction.cost.high)), theme.text()),
-        row("Requests", format!("~{}", count(prediction.requests.point)), theme.text()),
-        row("Tokens", format!("~{}", count(prediction.tokens.point)), theme.text()),
+        row(
+            "Cost",
+            format!("~{}", money(prediction.cost.point)),
+            theme.strong(),
+        ),
+        row(
+            "Range",
+            format!(
+                "{} – {}",
+                money(prediction.cost.low),
+                money(prediction.cost.high)
+            ),
+            theme.text(),
+        ),
+        row(
+            "Requests",
+            format!("~{}", count(prediction.requests.point)),
+            theme.text(),
+        ),
+        row(
+            "Tokens",
+            format!("~{}", count(prediction.tokens.point)),
+            theme.text(),
+        ),
         row("So far", money(prediction.month_to_date.cost), theme.text()),
-        Line::styled(format!(" estimate: {}", prediction.method.describe()), theme.dim()),
+        Line::styled(
+            format!(" estimate: {}", prediction.method.describe()),
+            theme.dim(),
+        ),
     ];
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(ratatui::widgets::Wrap { trim: false }),
+        area,
+    );
 }
 
 /// Draws this month's models by cost, with their share; `*` marks default-priced ones.
 pub fn render_models(frame: &mut Frame, area: Rect, report: &Report, theme: &Theme) {
-    let block = Block::bordered().border_style(theme.border()).title(Span::styled(" This month by model ", theme.title()));
+    let block = Block::bordered()
+        .border_style(theme.border())
+        .title(Span::styled(" This month by model ", theme.title()));
     let inner = block.inner(area);
     let width = usize::from(inner.width);
     let month_total = report.summary.this_month.totals.cost;
@@ -67,25 +109,49 @@ pub fn render_models(frame: &mut Frame, area: Rect, report: &Report, theme: &The
     let models = &report.by_model.this_month;
     let mut lines: Vec<Line> = Vec::new();
     let any_estimated = models.iter().any(|model| !model.priced());
-    let room = if any_estimated { rows.saturating_sub(1) } else { rows };
+    let room = if any_estimated {
+        rows.saturating_sub(1)
+    } else {
+        rows
+    };
     for model in models.iter().take(room) {
         let share = if month_total.is_zero() {
             0
         } else {
-            (model.totals.cost / month_total * Decimal::ONE_HUNDRED).round().to_i64().unwrap_or(0)
+            (model.totals.cost / month_total * Decimal::ONE_HUNDRED)
+                .round()
+                .to_i64()
+                .unwrap_or(0)
         };
-        let cost = format!("{}{}", money(model.totals.cost), if model.priced() { "" } else { "*" });
+        let cost = format!(
+            "{}{}",
+            money(model.totals.cost),
+            if model.priced() { "" } else { "*" }
+        );
         let right = format!("{cost} {share:>3}%");
         let name_width = width.saturating_sub(right.chars().count() + 2);
         let name = sanitize(&model.model, name_width);
-        let gap = width.saturating_sub(name.chars().count() + right.chars().count() + 1).max(1);
-        let style = if model.priced() { theme.text() } else { theme.warning() };
-        lines.push(Line::from(vec![Span::styled(format!(" {name}"), style), Span::raw(" ".repeat(gap)), Span::styled(right, style)]));
+        let gap = width
+            .saturating_sub(name.chars().count() + right.chars().count() + 1)
+            .max(1);
+        let style = if model.priced() {
+            theme.text()
+        } else {
+            theme.warning()
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {name}"), style),
+            Span::raw(" ".repeat(gap)),
+            Span::styled(right, style),
+        ]));
     }
     if models.is_empty() {
         lines.push(Line::styled(" no usage this month", theme.dim()));
     } else if any_estimated {
-        lines.push(Line::styled(" * priced by the default price", theme.warning()));
+        lines.push(Line::styled(
+            " * priced by the default price",
+            theme.warning(),
+        ));
     }
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }

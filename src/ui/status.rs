@@ -13,10 +13,15 @@ use crate::keymap::footer_hints;
 
 /// Draws the two footer lines.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let [status_area, hints_area] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
+    let [status_area, hints_area] =
+        Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
     let width = usize::from(area.width);
     let line = if let Some(error) = &app.error {
-        let kept = if app.report.is_some() { " (showing the last good numbers)" } else { "" };
+        let kept = if app.report.is_some() {
+            " (showing the last good numbers)"
+        } else {
+            ""
+        };
         let text = sanitize(&format!(" ⚠ {error}{kept}"), width);
         Line::styled(text, theme.error())
     } else {
@@ -32,7 +37,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             }
             (None, false) => String::new(),
         };
-        let fixed = format!(" {} · {} ·  · {refreshed}", app.view.title(), app.context.tz.name());
+        let fixed = format!(
+            " {} · {} ·  · {refreshed}",
+            app.view.title(),
+            app.context.tz.name()
+        );
         let room = width.saturating_sub(fixed.chars().count()).max(8);
         let database = truncate_start(&app.context.database, room);
         Line::from(vec![

@@ -7,7 +7,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
-
 use super::theme::Theme;
 use crate::analytics::summary::PeriodSummary;
 use crate::app::App;
@@ -17,9 +16,15 @@ use crate::format::{change, compact, grouped, money};
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let areas: [Rect; 4] = Layout::horizontal([Constraint::Ratio(1, 4); 4]).areas(area);
     let titles = ["Today", "This week", "This month", "All time"];
-    let comparisons = [("vs yesterday", "vs yday"), ("vs last week", "vs last wk"), ("vs last month", "vs last mo")];
+    let comparisons = [
+        ("vs yesterday", "vs yday"),
+        ("vs last week", "vs last wk"),
+        ("vs last month", "vs last mo"),
+    ];
     for (index, (block_area, title)) in areas.into_iter().zip(titles).enumerate() {
-        let block = Block::bordered().border_style(theme.border()).title(Span::styled(format!(" {title} "), theme.title()));
+        let block = Block::bordered()
+            .border_style(theme.border())
+            .title(Span::styled(format!(" {title} "), theme.title()));
         let inner = block.inner(block_area);
         frame.render_widget(block, block_area);
         let lines = match &app.report {
@@ -47,21 +52,34 @@ fn block_lines<'a>(
     theme: &Theme,
 ) -> Vec<Line<'a>> {
     let totals = &summary.totals;
-    let requests =
-        if width >= 20 { grouped(totals.usage.requests) } else { compact(totals.usage.requests) };
+    let requests = if width >= 20 {
+        grouped(totals.usage.requests)
+    } else {
+        compact(totals.usage.requests)
+    };
     let mut cost = money(totals.cost);
     if totals.has_estimate() {
         cost.push('*');
     }
     let mut lines = vec![
         row("Requests", requests, width, theme.dim(), theme.text()),
-        row("Tokens", compact(totals.usage.total_tokens()), width, theme.dim(), theme.text()),
+        row(
+            "Tokens",
+            compact(totals.usage.total_tokens()),
+            width,
+            theme.dim(),
+            theme.text(),
+        ),
         row("Cost", cost, width, theme.dim(), theme.strong()),
     ];
     match (comparison, summary.previous) {
         (Some((long, short)), Some(previous)) => {
             let delta = change(totals.cost, previous.cost);
-            let label = if long.len() + delta.len() < width { long } else { short };
+            let label = if long.len() + delta.len() + 2 <= width {
+                long
+            } else {
+                short
+            };
             let style = if totals.cost > previous.cost && !previous.cost.is_zero() {
                 theme.up()
             } else if totals.cost < previous.cost {
@@ -72,7 +90,10 @@ fn block_lines<'a>(
             lines.push(row(label, delta, width, theme.dim(), style));
         }
         _ => {
-            let since = summary.start.map_or_else(|| "no data".to_owned(), |day| day.format("%Y-%m-%d").to_string());
+            let since = summary.start.map_or_else(
+                || "no data".to_owned(),
+                |day| day.format("%Y-%m-%d").to_string(),
+            );
             lines.push(row("since", since, width, theme.dim(), theme.dim()));
         }
     }
@@ -80,7 +101,13 @@ fn block_lines<'a>(
 }
 
 /// `label ........ value`, the value right-aligned to `width`.
-fn row<'a>(label: &str, value: String, width: usize, label_style: ratatui::style::Style, value_style: ratatui::style::Style) -> Line<'a> {
+fn row<'a>(
+    label: &str,
+    value: String,
+    width: usize,
+    label_style: ratatui::style::Style,
+    value_style: ratatui::style::Style,
+) -> Line<'a> {
     let label_width = label.chars().count();
     let value_width = value.chars().count();
     let gap = width.saturating_sub(label_width + value_width + 1).max(1);
@@ -93,4 +120,3 @@ fn row<'a>(label: &str, value: String, width: usize, label_style: ratatui::style
         Span::styled(value, value_style),
     ])
 }
-

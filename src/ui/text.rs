@@ -7,7 +7,13 @@
 pub fn sanitize(text: &str, width: usize) -> String {
     let clean: String = text
         .chars()
-        .map(|c| if c.is_control() || is_bidi_control(c) { '?' } else { c })
+        .map(|c| {
+            if c.is_control() || is_bidi_control(c) {
+                '?'
+            } else {
+                c
+            }
+        })
         .collect();
     truncate(&clean, width)
 }

@@ -40,7 +40,8 @@ impl Theme {
     /// Block titles.
     #[must_use]
     pub fn title(self) -> Style {
-        self.pick(Color::Cyan, Style::new()).add_modifier(Modifier::BOLD)
+        self.pick(Color::Cyan, Style::new())
+            .add_modifier(Modifier::BOLD)
     }
 
     /// Labels and secondary text.
@@ -52,7 +53,8 @@ impl Theme {
     /// Key names in hints.
     #[must_use]
     pub fn key(self) -> Style {
-        self.pick(Color::Yellow, Style::new()).add_modifier(Modifier::BOLD)
+        self.pick(Color::Yellow, Style::new())
+            .add_modifier(Modifier::BOLD)
     }
 
     /// Values that matter most (cost).
@@ -82,7 +84,8 @@ impl Theme {
     /// Errors.
     #[must_use]
     pub fn error(self) -> Style {
-        self.pick(Color::Red, Style::new().add_modifier(Modifier::REVERSED)).add_modifier(Modifier::BOLD)
+        self.pick(Color::Red, Style::new().add_modifier(Modifier::REVERSED))
+            .add_modifier(Modifier::BOLD)
     }
 
     /// The requests sparkline.
