@@ -3,7 +3,7 @@
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::text::{sanitize, truncate_start};
@@ -16,41 +16,40 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let [status_area, hints_area] =
         Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
     let width = usize::from(area.width);
-    let line = if let Some(error) = &app.error {
-        let kept = if app.report.is_some() {
-            " (showing the last good numbers)"
-        } else {
-            ""
+    if let Some(error) = &app.error {
+        // The error takes both lines; the last good numbers stay above it.
+        let kept = match &app.report {
+            Some(report) => format!(
+                " Showing the numbers from {}; r retries.",
+                report.generated_at.with_timezone(&app.context.tz).format("%H:%M:%S")
+            ),
+            None => " r retries.".to_owned(),
         };
-        let text = sanitize(&format!(" ⚠ {error}{kept}"), width);
-        Line::styled(text, theme.error())
-    } else {
-        let refreshed = match (&app.report, app.loading) {
-            (_, true) => "refreshing…".to_owned(),
-            (Some(report), false) => {
-                let local = report.generated_at.with_timezone(&app.context.tz);
-                if app.context.pinned_clock {
-                    format!("as of {} (pinned)", local.format("%Y-%m-%d %H:%M"))
-                } else {
-                    format!("refreshed {}", local.format("%H:%M:%S"))
-                }
+        let text = sanitize(&format!("⚠ {error}."), width.saturating_mul(2)) + &kept;
+        frame.render_widget(Paragraph::new(text).style(theme.error()).wrap(Wrap { trim: true }), area);
+        return;
+    }
+    let refreshed = match (&app.report, app.loading) {
+        (_, true) => "refreshing…".to_owned(),
+        (Some(report), false) => {
+            let local = report.generated_at.with_timezone(&app.context.tz);
+            if app.context.pinned_clock {
+                format!("as of {} (pinned)", local.format("%Y-%m-%d %H:%M"))
+            } else {
+                format!("refreshed {}", local.format("%H:%M:%S"))
             }
-            (None, false) => String::new(),
-        };
-        let fixed = format!(
-            " {} · {} ·  · {refreshed}",
-            app.view.title(),
-            app.context.tz.name()
-        );
-        let room = width.saturating_sub(fixed.chars().count()).max(8);
-        let database = truncate_start(&app.context.database, room);
-        Line::from(vec![
-            Span::styled(format!(" {}", app.view.title()), theme.title()),
-            Span::styled(format!(" · {} · ", app.context.tz.name()), theme.dim()),
-            Span::styled(database, theme.dim()),
-            Span::styled(format!(" · {refreshed}"), theme.dim()),
-        ])
+        }
+        (None, false) => String::new(),
     };
+    let fixed = format!(" {} · {} ·  · {refreshed}", app.view.title(), app.context.tz.name());
+    let room = width.saturating_sub(fixed.chars().count()).max(8);
+    let database = truncate_start(&app.context.database, room);
+    let line = Line::from(vec![
+        Span::styled(format!(" {}", app.view.title()), theme.title()),
+        Span::styled(format!(" · {} · ", app.context.tz.name()), theme.dim()),
+        Span::styled(database, theme.dim()),
+        Span::styled(format!(" · {refreshed}"), theme.dim()),
+    ]);
     frame.render_widget(Paragraph::new(line), status_area);
 
     let mut spans = vec![Span::raw(" ")];

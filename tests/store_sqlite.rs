@@ -1,0 +1,227 @@
+//! The SQLite store on real files: grouping by local day across DST, model
+//! rows, first event, read-only opening of foreign files, migrations only on
+//! usagetop's own databases, and demo data refusal rules.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{Connection, SqliteConnection};
+use usagetop::period::{Calendar, WeekStart};
+use usagetop::store::sqlite::SqliteStore;
+use usagetop::store::{demo, SecondsRange, StoreError, UsageStore};
+use usagetop::usage::Usage;
+
+fn at(text: &str) -> i64 {
+    DateTime::parse_from_rfc3339(text).unwrap().timestamp()
+}
+
+fn date(text: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+}
+
+async fn foreign_db(path: &Path, rows: &[(i64, &str, i64, i64, i64, i64)]) {
+    let options = SqliteConnectOptions::new().filename(path).create_if_missing(true);
+    let mut conn = SqliteConnection::connect_with(&options).await.unwrap();
+    sqlx::raw_sql(
+        "CREATE TABLE usage_events (id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, user_id TEXT, model TEXT, \
+         endpoint TEXT, input_tokens INTEGER NOT NULL DEFAULT 0, output_tokens INTEGER NOT NULL DEFAULT 0, \
+         cache_read_tokens INTEGER NOT NULL DEFAULT 0, cache_write_tokens INTEGER NOT NULL DEFAULT 0)",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    for (ts, model, input, output, cache_read, cache_write) in rows {
+        sqlx::query(
+            "INSERT INTO usage_events (ts, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(ts)
+        .bind(model)
+        .bind(input)
+        .bind(output)
+        .bind(cache_read)
+        .bind(cache_write)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    conn.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn groups_by_local_day_across_both_dst_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("foreign.db");
+    // Europe/Berlin: UTC+1 in winter, UTC+2 in summer (from 2026-03-29T01:00Z to 2026-10-25T01:00Z).
+    foreign_db(
+        &path,
+        &[
+            (at("2026-03-28T22:59:59Z"), "m", 1, 0, 0, 0), // 23:59:59 local, Mar 28
+            (at("2026-03-28T23:00:00Z"), "m", 2, 0, 0, 0), // 00:00 local, Mar 29
+            (at("2026-03-29T21:59:59Z"), "m", 4, 0, 0, 0), // 23:59:59 CEST, Mar 29
+            (at("2026-03-29T22:00:00Z"), "m", 8, 0, 0, 0), // 00:00 CEST, Mar 30
+            (at("2026-10-24T21:59:59Z"), "m", 16, 0, 0, 0), // 23:59:59 CEST, Oct 24
+            (at("2026-10-24T22:00:00Z"), "m", 32, 0, 0, 0), // 00:00 CEST, Oct 25
+            (at("2026-10-25T22:59:59Z"), "m", 64, 0, 0, 0), // 23:59:59 CET, Oct 25 (25-hour day)
+            (at("2026-10-25T23:00:00Z"), "m", 128, 0, 0, 0), // 00:00 CET, Oct 26
+            (at("2026-10-25T23:00:00Z"), "other", 256, 1, 2, 3),
+        ],
+    )
+    .await;
+    let store = SqliteStore::open(&path, false).await.unwrap();
+    let calendar = Calendar::new(chrono_tz::Europe::Berlin, WeekStart::Monday);
+    let range = SecondsRange { start: at("2026-01-01T00:00:00Z"), end: at("2027-01-01T00:00:00Z") };
+    let mut rows = store.day_model_rows(range, &calendar).await.unwrap();
+    rows.sort_by(|a, b| (a.day, &a.model).cmp(&(b.day, &b.model)));
+    let got: Vec<(NaiveDate, &str, i64, i64)> =
+        rows.iter().map(|row| (row.day, row.model.as_str(), row.usage.requests, row.usage.input_tokens)).collect();
+    assert_eq!(
+        got,
+        vec![
+            (date("2026-03-28"), "m", 1, 1),
+            (date("2026-03-29"), "m", 2, 6),
+            (date("2026-03-30"), "m", 1, 8),
+            (date("2026-10-24"), "m", 1, 16),
+            (date("2026-10-25"), "m", 2, 96),
+            (date("2026-10-26"), "m", 1, 128),
+            (date("2026-10-26"), "other", 1, 256),
+        ]
+    );
+    let other = rows.iter().find(|row| row.model == "other").unwrap();
+    assert_eq!(
+        other.usage,
+        Usage { requests: 1, input_tokens: 256, output_tokens: 1, cache_read_tokens: 2, cache_write_tokens: 3 }
+    );
+}
+
+#[tokio::test]
+async fn half_hour_zone_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kolkata.db");
+    foreign_db(
+        &path,
+        &[(at("2026-06-01T18:29:59Z"), "m", 1, 0, 0, 0), (at("2026-06-01T18:30:00Z"), "m", 2, 0, 0, 0)],
+    )
+    .await;
+    let store = SqliteStore::open(&path, false).await.unwrap();
+    let calendar = Calendar::new(chrono_tz::Asia::Kolkata, WeekStart::Monday);
+    let range = SecondsRange { start: at("2026-05-01T00:00:00Z"), end: at("2026-07-01T00:00:00Z") };
+    let mut rows = store.day_model_rows(range, &calendar).await.unwrap();
+    rows.sort_by_key(|row| row.day);
+    assert_eq!(rows.iter().map(|row| (row.day, row.usage.input_tokens)).collect::<Vec<_>>(), vec![
+        (date("2026-06-01"), 1),
+        (date("2026-06-02"), 2)
+    ]);
+}
+
+#[tokio::test]
+async fn model_rows_range_is_half_open_and_null_models_are_unknown() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("models.db");
+    foreign_db(&path, &[(100, "a", 1, 2, 3, 4), (199, "a", 10, 20, 30, 40), (200, "b", 5, 5, 5, 5)]).await;
+    let options = SqliteConnectOptions::new().filename(&path);
+    let mut conn = SqliteConnection::connect_with(&options).await.unwrap();
+    sqlx::query("INSERT INTO usage_events (ts, model, input_tokens) VALUES (150, NULL, 7)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+
+    let store = SqliteStore::open(&path, false).await.unwrap();
+    let mut rows = store.model_rows(SecondsRange { start: 100, end: 200 }).await.unwrap();
+    rows.sort_by(|a, b| a.model.cmp(&b.model));
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].model, "(unknown)");
+    assert_eq!(rows[0].usage.input_tokens, 7);
+    assert_eq!(rows[1].model, "a");
+    assert_eq!(
+        rows[1].usage,
+        Usage { requests: 2, input_tokens: 11, output_tokens: 22, cache_read_tokens: 33, cache_write_tokens: 44 }
+    );
+    assert_eq!(store.first_event(1000).await.unwrap().map(|t| t.timestamp()), Some(100));
+    assert_eq!(store.first_event(100).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn foreign_files_are_never_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("theirs.db");
+    foreign_db(&path, &[(1_700_000_000, "gpt-4o", 1, 1, 0, 0)]).await;
+    let before = std::fs::read(&path).unwrap();
+    let store = SqliteStore::open(&path, true).await.unwrap();
+    let calendar = Calendar::new(chrono_tz::UTC, WeekStart::Monday);
+    store.day_model_rows(SecondsRange { start: 0, end: 2_000_000_000 }, &calendar).await.unwrap();
+    drop(store);
+    assert_eq!(std::fs::read(&path).unwrap(), before, "a foreign database must not change");
+
+    let events = demo::generate(1, 2, DateTime::from_timestamp(1_700_000_000, 0).unwrap(), &calendar);
+    let refused = demo::write(&path, &events, true).await;
+    assert!(matches!(refused, Err(StoreError::Refused(_))), "{refused:?}");
+    assert_eq!(std::fs::read(&path).unwrap(), before, "demo must not touch a foreign database");
+}
+
+#[tokio::test]
+async fn missing_file_is_created_only_when_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested").join("usage.db");
+    let error = SqliteStore::open(&path, false).await.unwrap_err();
+    assert!(error.to_string().contains("usagetop demo"), "{error}");
+    assert!(!path.exists());
+
+    let store = SqliteStore::open(&path, true).await.unwrap();
+    assert!(path.exists());
+    assert_eq!(store.first_event(i64::MAX).await.unwrap(), None);
+    drop(store);
+    // Opening again finds usagetop's own, migrated database.
+    SqliteStore::open(&path, false).await.unwrap();
+}
+
+#[tokio::test]
+async fn files_that_are_not_usage_databases_are_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("notes.db");
+    std::fs::write(&text, "this is not a database, just some text that is long enough to have a header").unwrap();
+    let error = SqliteStore::open(&text, false).await.unwrap_err().to_string();
+    assert!(error.contains("not a SQLite database"), "{error}");
+
+    let other = dir.path().join("other.db");
+    let options = SqliteConnectOptions::new().filename(&other).create_if_missing(true);
+    let mut conn = SqliteConnection::connect_with(&options).await.unwrap();
+    sqlx::raw_sql("CREATE TABLE calls (id INTEGER)").execute(&mut conn).await.unwrap();
+    conn.close().await.unwrap();
+    let error = SqliteStore::open(&other, false).await.unwrap_err().to_string();
+    assert!(error.contains("no table usage_events") && error.contains("calls"), "{error}");
+
+    let partial = dir.path().join("partial.db");
+    let options = SqliteConnectOptions::new().filename(&partial).create_if_missing(true);
+    let mut conn = SqliteConnection::connect_with(&options).await.unwrap();
+    sqlx::raw_sql("CREATE TABLE usage_events (ts INTEGER, model TEXT, input_tokens INTEGER)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    let error = SqliteStore::open(&partial, false).await.unwrap_err().to_string();
+    assert!(error.contains("output_tokens") && error.contains("lacks"), "{error}");
+}
+
+#[tokio::test]
+async fn demo_refuses_existing_events_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.db");
+    let calendar = Calendar::new(chrono_tz::UTC, WeekStart::Monday);
+    let now = DateTime::parse_from_rfc3339("2026-11-18T15:00:00Z").unwrap().with_timezone(&Utc);
+    let events = demo::generate(7, 10, now, &calendar);
+    assert!(!events.is_empty());
+    assert!(events.iter().all(|event| event.ts < now.timestamp() && event.ts >= now.timestamp() - 10 * 86_400));
+    assert_eq!(demo::write(&path, &events, false).await.unwrap(), events.len() as u64);
+    let again = demo::write(&path, &events, false).await;
+    assert!(matches!(&again, Err(StoreError::Refused(message)) if message.contains("--force")), "{again:?}");
+    assert_eq!(demo::write(&path, &events, true).await.unwrap(), events.len() as u64);
+    let store = SqliteStore::open(&path, false).await.unwrap();
+    let rows = store.model_rows(SecondsRange { start: i64::MIN, end: i64::MAX }).await.unwrap();
+    let requests: i64 = rows.iter().map(|row| row.usage.requests).sum();
+    assert_eq!(requests, events.len() as i64, "--force replaces, never doubles");
+    assert_eq!(demo::generate(7, 10, now, &calendar), events, "same seed, same data");
+}
