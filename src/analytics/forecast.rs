@@ -42,7 +42,7 @@ impl Method {
     #[must_use]
     pub fn describe(self) -> String {
         match self {
-            Method::WeekdayMean => "same-weekday mean of the last 28 days".to_owned(),
+            Method::WeekdayMean => "same-weekday mean, last 28 days".to_owned(),
             Method::CompleteDayMean(1) => "from the one complete day so far".to_owned(),
             Method::CompleteDayMean(days) => format!("mean of the {days} complete days so far"),
             Method::TodayRate => "today's rate so far".to_owned(),

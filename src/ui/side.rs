@@ -85,7 +85,7 @@ pub fn render_prediction(frame: &mut Frame, area: Rect, report: &Report, theme: 
         ),
         row("So far", money(prediction.month_to_date.cost), theme.text()),
         Line::styled(
-            format!(" estimate: {}", prediction.method.describe()),
+            format!(" {}", prediction.method.describe()),
             theme.dim(),
         ),
     ];
