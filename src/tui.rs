@@ -2,6 +2,8 @@
 //! the terminal when dropped, on error and on panic (ratatui's init chains a
 //! restoring panic hook in front of color-eyre's).
 
+use std::io::IsTerminal;
+
 use ratatui::DefaultTerminal;
 
 /// Owns the terminal while the dashboard runs.
@@ -16,9 +18,17 @@ impl TerminalGuard {
     /// # Errors
     /// Standard output is not a terminal, or raw mode cannot be entered.
     pub fn enter() -> std::io::Result<Self> {
-        Ok(Self {
-            terminal: ratatui::try_init()?,
-        })
+        if !std::io::stdout().is_terminal() {
+            return Err(std::io::Error::other("standard output is not a terminal"));
+        }
+        match ratatui::try_init() {
+            Ok(terminal) => Ok(Self { terminal }),
+            Err(error) => {
+                // Undo whatever part of the set-up succeeded.
+                ratatui::restore();
+                Err(error)
+            }
+        }
     }
 }
 
