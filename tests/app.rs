@@ -1,0 +1,108 @@
+//! App state tests: keys map to actions through the keymap table, and
+//! `App::update` changes state and asks for effects as documented.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use usagetop::analytics::trend::View;
+use usagetop::analytics::{build_report, Aggregates, QueryPlan};
+use usagetop::app::{Action, App, Context, Effect, Message};
+use usagetop::keymap::{action_for, footer_hints, BINDINGS};
+use usagetop::period::{Calendar, WeekStart};
+use usagetop::pricing::{PriceFile, PriceTable};
+use usagetop::worker::WorkerEvent;
+
+fn app() -> App {
+    App::new(
+        View::Daily,
+        Context { database: "sqlite:///x.db".to_owned(), tz: chrono_tz::UTC, pinned_clock: false },
+    )
+}
+
+fn press(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+fn report() -> Arc<usagetop::analytics::Report> {
+    let calendar = Calendar::new(chrono_tz::UTC, WeekStart::Monday);
+    let now = chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap();
+    let plan = QueryPlan::new(now, &calendar);
+    let prices = PriceTable::with_overrides(&PriceFile::default(), "pricing").unwrap();
+    Arc::new(build_report(&plan, &calendar, &Aggregates::default(), &prices))
+}
+
+#[test]
+fn keys_map_to_actions() {
+    assert_eq!(action_for(&press(KeyCode::Char('w'))), Some(Action::ShowView(View::Weekly)));
+    assert_eq!(action_for(&press(KeyCode::Char('M'))), Some(Action::ShowView(View::Monthly)));
+    assert_eq!(action_for(&press(KeyCode::Char('d'))), Some(Action::ShowView(View::Daily)));
+    assert_eq!(action_for(&press(KeyCode::Tab)), Some(Action::NextView));
+    assert_eq!(action_for(&press(KeyCode::Char('r'))), Some(Action::Refresh));
+    assert_eq!(action_for(&press(KeyCode::Char('?'))), Some(Action::ToggleHelp));
+    assert_eq!(action_for(&press(KeyCode::Esc)), Some(Action::Back));
+    assert_eq!(action_for(&press(KeyCode::Char('q'))), Some(Action::Quit));
+    assert_eq!(action_for(&KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)), Some(Action::Quit));
+    // Plain c, Ctrl-d and releases do nothing.
+    assert_eq!(action_for(&press(KeyCode::Char('c'))), None);
+    assert_eq!(action_for(&KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL)), None);
+    let mut release = press(KeyCode::Char('q'));
+    release.kind = KeyEventKind::Release;
+    assert_eq!(action_for(&release), None);
+}
+
+#[test]
+fn every_binding_is_reachable_and_hinted_from_the_table() {
+    for binding in BINDINGS {
+        assert!(!binding.keys.is_empty(), "{binding:?}");
+        assert!(!binding.description.is_empty());
+    }
+    let hints: Vec<String> = footer_hints().into_iter().map(|(key, hint)| format!("{key} {hint}")).collect();
+    assert_eq!(hints, ["d daily", "w weekly", "m monthly", "r refresh", "? help", "q quit"]);
+}
+
+#[test]
+fn views_switch_and_cycle_without_effects() {
+    let mut app = app();
+    assert_eq!(app.update(Message::Action(Action::ShowView(View::Monthly))), None);
+    assert_eq!(app.view, View::Monthly);
+    app.update(Message::Action(Action::NextView));
+    assert_eq!(app.view, View::Daily);
+    app.update(Message::Action(Action::NextView));
+    assert_eq!(app.view, View::Weekly);
+}
+
+#[test]
+fn refresh_asks_the_worker() {
+    let mut app = app();
+    app.update(Message::Worker(WorkerEvent::Report(report())));
+    assert!(!app.loading);
+    assert_eq!(app.update(Message::Action(Action::Refresh)), Some(Effect::Refresh));
+    assert!(app.loading);
+}
+
+#[test]
+fn esc_closes_help_before_quitting() {
+    let mut app = app();
+    app.update(Message::Action(Action::ToggleHelp));
+    assert!(app.show_help);
+    app.update(Message::Action(Action::Back));
+    assert!(!app.show_help);
+    assert!(!app.should_quit);
+    app.update(Message::Action(Action::Back));
+    assert!(app.should_quit);
+}
+
+#[test]
+fn errors_keep_the_last_report_until_a_success() {
+    let mut app = app();
+    let first = report();
+    app.update(Message::Worker(WorkerEvent::Report(Arc::clone(&first))));
+    app.update(Message::Worker(WorkerEvent::Loading));
+    app.update(Message::Worker(WorkerEvent::Failed("database is locked".to_owned())));
+    assert!(Arc::ptr_eq(app.report.as_ref().unwrap(), &first));
+    assert_eq!(app.error.as_deref(), Some("database is locked"));
+    assert!(!app.loading);
+    app.update(Message::Worker(WorkerEvent::Report(report())));
+    assert_eq!(app.error, None);
+}
