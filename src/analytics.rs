@@ -15,6 +15,7 @@ pub use report::{build_report, Report};
 pub use totals::Totals;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
 
 use crate::usage::Usage;
 
@@ -27,6 +28,8 @@ pub struct DayModelRow {
     pub model: String,
     /// What was used.
     pub usage: Usage,
+    /// The cost the source stored for these rows (a gateway's spend), if it has one.
+    pub stored_cost: Option<Decimal>,
 }
 
 /// Usage of one model over a range of time.
@@ -36,6 +39,8 @@ pub struct ModelRow {
     pub model: String,
     /// What was used.
     pub usage: Usage,
+    /// The cost the source stored for these rows, if it has one.
+    pub stored_cost: Option<Decimal>,
 }
 
 /// Everything the store returns for one report, as asked by a [`QueryPlan`].
@@ -53,4 +58,6 @@ pub struct Aggregates {
     pub previous_month: Vec<ModelRow>,
     /// The earliest event at or before `now`, if any.
     pub first_event: Option<DateTime<Utc>>,
+    /// What people must know about the source (e.g. days are UTC days).
+    pub notes: Vec<String>,
 }

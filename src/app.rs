@@ -98,9 +98,12 @@ impl App {
                         self.loading = false;
                         self.error = None;
                     }
-                    WorkerEvent::Failed(error) => {
+                    WorkerEvent::Failed { message, retry_in } => {
                         self.loading = false;
-                        self.error = Some(error);
+                        self.error = Some(format!(
+                            "{message} (retrying in {} s)",
+                            retry_in.as_secs().max(1)
+                        ));
                     }
                 }
                 None

@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::analytics::trend::View;
 use crate::period::WeekStart;
+use crate::store::mapping::{Preset, TimestampFormat};
 
 /// A terminal dashboard for the usage and cost of LLM / AI APIs.
 ///
@@ -29,7 +30,7 @@ Quick start: usagetop --demo   (opens the dashboard on generated demo data)";
 /// Flags every command takes.
 #[derive(Debug, Clone, Default, Args)]
 pub struct GlobalArgs {
-    /// Usage database: sqlite://PATH or a file path [default: usage.db in your data directory]
+    /// Usage database: sqlite://PATH, a file path, or postgres://USER:PASSWORD@HOST:PORT/DB [default: usage.db in your data directory]
     #[arg(long, env = "USAGETOP_DATABASE_URL", global = true, value_name = "URL")]
     pub database_url: Option<String>,
 
@@ -60,6 +61,30 @@ pub struct GlobalArgs {
     /// First day of the week [default: monday]
     #[arg(long, global = true, value_enum)]
     pub week_start: Option<WeekStart>,
+
+    /// Table layout preset: native, litellm (LiteLLM_SpendLogs) or litellm-daily (LiteLLM_DailyUserSpend)
+    #[arg(long, env = "USAGETOP_PRESET", global = true, value_enum)]
+    pub preset: Option<Preset>,
+
+    /// Usage table, optionally schema-qualified [default: usage_events, or the preset's]
+    #[arg(long, env = "USAGETOP_TABLE", global = true, value_name = "TABLE")]
+    pub table: Option<String>,
+
+    /// How the timestamp column is stored [default: auto]
+    #[arg(long, global = true, value_enum)]
+    pub timestamp_format: Option<TimestampFormat>,
+
+    /// Extra SQL condition on the usage rows, e.g. "status = 'success'"
+    #[arg(long = "where", global = true, value_name = "CONDITION")]
+    pub filter: Option<String>,
+
+    /// Seconds to wait for a database server connection [default: 5]
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub connect_timeout_seconds: Option<u64>,
+
+    /// Seconds one query may run on a database server [default: 30]
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub statement_timeout_seconds: Option<u64>,
 }
 
 /// Subcommands.

@@ -12,7 +12,8 @@ use crate::analytics::trend::View;
 use crate::cli::GlobalArgs;
 use crate::period::{Calendar, WeekStart};
 use crate::pricing::{PriceError, PriceFile, PriceTable};
-use crate::store::DatabaseUrl;
+use crate::store::mapping::{Mapping, SourceConfig};
+use crate::store::{DatabaseUrl, Timeouts};
 
 /// Default seconds between refreshes.
 pub const DEFAULT_REFRESH_SECONDS: u64 = 30;
@@ -81,9 +82,16 @@ pub struct FileConfig {
     pub refresh_seconds: Option<u64>,
     /// First day of the week.
     pub week_start: Option<WeekStart>,
+    /// Seconds to wait for a database server connection.
+    pub connect_timeout_seconds: Option<u64>,
+    /// Seconds one query may run on a database server.
+    pub statement_timeout_seconds: Option<u64>,
     /// Price overrides.
     #[serde(default)]
     pub pricing: PriceFile,
+    /// Where the usage is: table, columns, preset.
+    #[serde(default)]
+    pub source: SourceConfig,
 }
 
 impl FileConfig {
@@ -144,6 +152,10 @@ pub struct Settings {
     pub prices: PriceTable,
     /// The config file read, if any.
     pub config_file: Option<PathBuf>,
+    /// The table and columns to read.
+    pub mapping: Mapping,
+    /// Database server timeouts.
+    pub timeouts: Timeouts,
 }
 
 impl Settings {
@@ -209,6 +221,60 @@ impl Settings {
             }
         })?;
 
+        let flags = SourceConfig {
+            preset: args.preset,
+            table: args.table.clone(),
+            timestamp_format: args.timestamp_format,
+            filter: args.filter.clone(),
+            ..SourceConfig::default()
+        };
+        let mapping = Mapping::resolve(&file.source.overridden_by(&flags)).map_err(|error| {
+            ConfigError::Value {
+                source_name: match &config_file {
+                    Some(path) => {
+                        format!("{} or the --preset/--table/--where flags", path.display())
+                    }
+                    None => "the --preset/--table/--where flags".to_owned(),
+                },
+                detail: error.to_string(),
+            }
+        })?;
+        let seconds = |flag: Option<u64>,
+                       key: Option<u64>,
+                       name: &str,
+                       default: u64|
+         -> Result<std::time::Duration, ConfigError> {
+            let value = flag.or(key).unwrap_or(default);
+            if value == 0 || value > 3600 {
+                return Err(ConfigError::Value {
+                    source_name: if flag.is_some() {
+                        format!("--{}", name.replace('_', "-"))
+                    } else {
+                        from_file(name)
+                    },
+                    detail: format!(
+                        "{value} is out of range; give a number of seconds from 1 to 3600"
+                    ),
+                });
+            }
+            Ok(std::time::Duration::from_secs(value))
+        };
+        let defaults = Timeouts::default();
+        let timeouts = Timeouts {
+            connect: seconds(
+                args.connect_timeout_seconds,
+                file.connect_timeout_seconds,
+                "connect_timeout_seconds",
+                defaults.connect.as_secs(),
+            )?,
+            statement: seconds(
+                args.statement_timeout_seconds,
+                file.statement_timeout_seconds,
+                "statement_timeout_seconds",
+                defaults.statement.as_secs(),
+            )?,
+        };
+
         Ok(Self {
             database,
             create_database,
@@ -218,6 +284,8 @@ impl Settings {
             view: args.view.or(file.view).unwrap_or_default(),
             refresh: Duration::from_secs(refresh_seconds),
             prices,
+            mapping,
+            timeouts,
             config_file,
         })
     }

@@ -26,7 +26,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use chrono::Duration;
-use color_eyre::eyre::{eyre, Result, WrapErr};
+use color_eyre::eyre::{Result, WrapErr};
 
 use crate::cli::{Cli, Command, DemoArgs, ReportArgs, ReportFormat};
 use crate::clock::{Clock, FixedClock, SystemClock};
@@ -88,7 +88,12 @@ async fn open_store(settings: &Settings, clock: &dyn Clock) -> Result<Box<dyn Us
             ensure_demo(path, settings, clock).await?;
         }
     }
-    Ok(store::open(&settings.database, settings.create_database).await?)
+    let options = store::OpenOptions {
+        create: settings.create_database,
+        mapping: settings.mapping.clone(),
+        timeouts: settings.timeouts,
+    };
+    Ok(store::open(&settings.database, &options).await?)
 }
 
 /// Writes demo data into usagetop's demo database when it is missing, empty,
@@ -124,19 +129,15 @@ async fn run_report(
 }
 
 async fn run_demo(settings: &Settings, args: &DemoArgs, clock: &dyn Clock) -> Result<ExitCode> {
-    let DatabaseUrl::Sqlite(path) = &settings.database else {
-        return Err(eyre!(
-            "usagetop demo writes SQLite files only; give --database-url sqlite://PATH (a new file, or one usagetop created)"
-        ));
-    };
     let events = demo::generate(args.seed, args.days, clock.now(), &settings.calendar);
-    let written = demo::write(path, &events, args.force).await?;
+    let written = match &settings.database {
+        DatabaseUrl::Sqlite(path) => demo::write(path, &events, args.force).await?,
+        DatabaseUrl::Postgres(url) => store::postgres::write_demo(url, &events, args.force).await?,
+    };
+    let shown = settings.database.redacted();
     println!(
-        "wrote {written} demo events ({} days, seed {}) to sqlite://{}\nopen it with: usagetop --database-url sqlite://{}",
-        args.days,
-        args.seed,
-        path.display(),
-        path.display()
+        "wrote {written} demo events ({} days, seed {}) to {shown}\nopen it with: usagetop --database-url {shown}",
+        args.days, args.seed
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -3,23 +3,31 @@
 //! rows already grouped by the database (`GROUP BY`), never raw events.
 
 pub mod demo;
+pub mod mapping;
 pub mod migrate;
+pub mod postgres;
+pub mod sql;
 pub mod sqlite;
 pub mod url;
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
 
 use crate::analytics::plan::UtcRange;
 use crate::analytics::{Aggregates, DayModelRow, ModelRow, QueryPlan};
-use crate::period::Calendar;
+use crate::period::{date_from_day_number, Calendar};
+use crate::usage::Usage;
+use mapping::Mapping;
 
 pub use url::DatabaseUrl;
 
 /// A failure of the data layer, with what the user can do about it.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The database could not be opened.
+    /// The database could not be opened or reached.
     #[error("cannot open the database {url}: {detail}")]
     Open {
         /// Redacted URL or path.
@@ -28,26 +36,32 @@ pub enum StoreError {
         detail: String,
     },
     /// A query failed.
-    #[error("reading {what} from {url} failed: {source}")]
+    #[error("reading {what} from {url} failed: {detail}")]
     Query {
         /// What was being read.
         what: &'static str,
         /// Redacted URL or path.
         url: String,
-        /// The driver's error.
-        #[source]
-        source: sqlx::Error,
+        /// The driver's message, passwords removed.
+        detail: String,
     },
     /// A write (migrations, demo data) failed.
-    #[error("writing to {url} failed while {what}: {source}")]
+    #[error("writing to {url} failed while {what}: {detail}")]
     Write {
         /// What was being written.
         what: &'static str,
         /// Redacted URL or path.
         url: String,
-        /// The driver's error.
-        #[source]
-        source: sqlx::Error,
+        /// The driver's message, passwords removed.
+        detail: String,
+    },
+    /// The `[source]` mapping does not fit the database.
+    #[error("{url}: {source}")]
+    Mapping {
+        /// Redacted URL or path.
+        url: String,
+        /// What does not fit.
+        source: mapping::MappingError,
     },
     /// The URL is not one usagetop understands.
     #[error("{0}")]
@@ -56,6 +70,31 @@ pub enum StoreError {
     #[error("{0}")]
     Refused(String),
 }
+
+impl StoreError {
+    /// A query error with the driver's message, passwords removed.
+    #[must_use]
+    pub fn query(what: &'static str, url: &str, error: &sqlx::Error) -> Self {
+        Self::Query {
+            what,
+            url: url.to_owned(),
+            detail: url::redact_password(&error.to_string()),
+        }
+    }
+
+    /// A write error with the driver's message, passwords removed.
+    #[must_use]
+    pub fn write(what: &'static str, url: &str, error: &sqlx::Error) -> Self {
+        Self::Write {
+            what,
+            url: url.to_owned(),
+            detail: url::redact_password(&error.to_string()),
+        }
+    }
+}
+
+/// The start of year 1: earlier than any usage, and within every engine's timestamp range.
+pub const EARLIEST_SECONDS: i64 = -62_135_596_800;
 
 /// A range of unix seconds `[start, end)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,14 +114,49 @@ impl From<UtcRange> for SecondsRange {
     }
 }
 
+/// Connection limits for database servers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// How long to wait for a connection.
+    pub connect: Duration,
+    /// How long one statement may run.
+    pub statement: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(5),
+            statement: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What a store learned about its source while preparing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceInfo {
+    /// The source has one row per UTC day, not per request.
+    pub daily_utc: bool,
+    /// Costs come from a stored cost column, not from prices.
+    pub stored_cost: bool,
+}
+
 /// A source of grouped usage.
 #[async_trait]
 pub trait UsageStore: Send + Sync {
     /// The database for people: URL or path with any password removed.
     fn describe(&self) -> String;
 
-    /// The earliest event before `end` (unix seconds), if any.
-    async fn first_event(&self, end: i64) -> Result<Option<DateTime<Utc>>, StoreError>;
+    /// Checks the mapping against the database (once; later calls are free).
+    async fn prepare(&self) -> Result<SourceInfo, StoreError>;
+
+    /// The earliest event before `end` (unix seconds), if any. Daily sources
+    /// give the start of the first day in `calendar`'s zone.
+    async fn first_event(
+        &self,
+        end: i64,
+        calendar: &Calendar,
+    ) -> Result<Option<DateTime<Utc>>, StoreError>;
 
     /// Usage per (local day, model) in `range`, days in `calendar`'s zone.
     async fn day_model_rows(
@@ -92,7 +166,54 @@ pub trait UsageStore: Send + Sync {
     ) -> Result<Vec<DayModelRow>, StoreError>;
 
     /// Usage per model in `range`.
-    async fn model_rows(&self, range: SecondsRange) -> Result<Vec<ModelRow>, StoreError>;
+    async fn model_rows(
+        &self,
+        range: SecondsRange,
+        calendar: &Calendar,
+    ) -> Result<Vec<ModelRow>, StoreError>;
+}
+
+/// A grouped row as both backends return it: requests, four token sums, stored cost in nano-dollars.
+pub type Measures = (i64, i64, i64, i64, i64, Option<i64>);
+
+/// Turns measures into usage and stored cost.
+#[must_use]
+pub fn measures_to_usage(
+    (requests, input, output, cache_read, cache_write, cost): Measures,
+) -> (Usage, Option<Decimal>) {
+    (
+        Usage {
+            requests,
+            input_tokens: input,
+            output_tokens: output,
+            cache_read_tokens: cache_read,
+            cache_write_tokens: cache_write,
+        },
+        cost.map(|nanos| Decimal::new(nanos, 9).normalize()),
+    )
+}
+
+/// A day row from its parts.
+#[must_use]
+pub fn day_row(day: i64, model: String, measures: Measures) -> DayModelRow {
+    let (usage, stored_cost) = measures_to_usage(measures);
+    DayModelRow {
+        day: date_from_day_number(day),
+        model,
+        usage,
+        stored_cost,
+    }
+}
+
+/// A model row from its parts.
+#[must_use]
+pub fn model_row(model: String, measures: Measures) -> ModelRow {
+    let (usage, stored_cost) = measures_to_usage(measures);
+    ModelRow {
+        model,
+        usage,
+        stored_cost,
+    }
 }
 
 /// Runs every query of `plan`.
@@ -104,38 +225,74 @@ pub async fn fetch_aggregates(
     plan: &QueryPlan,
     calendar: &Calendar,
 ) -> Result<Aggregates, StoreError> {
+    let info = store.prepare().await?;
+    let notes = if info.daily_utc && calendar.tz() != chrono_tz::UTC {
+        vec![format!(
+            "the source keeps one row per UTC day, so days here are UTC days, not {} days",
+            calendar.tz().name()
+        )]
+    } else {
+        Vec::new()
+    };
     let end = plan.window.end.timestamp();
-    let first_event = store.first_event(end).await?;
+    let first_event = store.first_event(end, calendar).await?;
     if first_event.is_none() {
-        return Ok(Aggregates::default());
+        return Ok(Aggregates {
+            notes,
+            ..Aggregates::default()
+        });
     }
     Ok(Aggregates {
         days: store.day_model_rows(plan.window.into(), calendar).await?,
         all_time: store
-            .model_rows(SecondsRange {
-                start: i64::MIN,
-                end,
-            })
+            .model_rows(
+                SecondsRange {
+                    start: EARLIEST_SECONDS,
+                    end,
+                },
+                calendar,
+            )
             .await?,
-        previous_day: store.model_rows(plan.previous_day.into()).await?,
-        previous_week: store.model_rows(plan.previous_week.into()).await?,
-        previous_month: store.model_rows(plan.previous_month.into()).await?,
+        previous_day: store.model_rows(plan.previous_day.into(), calendar).await?,
+        previous_week: store
+            .model_rows(plan.previous_week.into(), calendar)
+            .await?,
+        previous_month: store
+            .model_rows(plan.previous_month.into(), calendar)
+            .await?,
         first_event,
+        notes,
     })
 }
 
-/// Opens the store a URL names, for reading. `create` allows creating and
-/// migrating a missing SQLite file (the default database).
+/// How to open a store.
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    /// May create (and migrate) a missing SQLite file: usagetop's default databases.
+    pub create: bool,
+    /// The `[source]` mapping.
+    pub mapping: Mapping,
+    /// Server timeouts.
+    pub timeouts: Timeouts,
+}
+
+/// Opens the store a URL names, for reading. PostgreSQL pools connect
+/// lazily: an unreachable server shows up at the first query, not here.
 ///
 /// # Errors
 /// An unknown scheme, a missing or foreign file, a database that cannot be read.
-pub async fn open(url: &DatabaseUrl, create: bool) -> Result<Box<dyn UsageStore>, StoreError> {
+pub async fn open(
+    url: &DatabaseUrl,
+    options: &OpenOptions,
+) -> Result<Box<dyn UsageStore>, StoreError> {
     match url {
-        DatabaseUrl::Sqlite(path) => Ok(Box::new(sqlite::SqliteStore::open(path, create).await?)),
-        DatabaseUrl::Postgres(_) => Err(StoreError::BadUrl(format!(
-            "{} is a PostgreSQL URL, and this build of usagetop reads SQLite files only; \
-             point --database-url at a SQLite file (sqlite://PATH)",
-            url.redacted()
-        ))),
+        DatabaseUrl::Sqlite(path) => Ok(Box::new(
+            sqlite::SqliteStore::open(path, options.create, options.mapping.clone()).await?,
+        )),
+        DatabaseUrl::Postgres(text) => Ok(Box::new(postgres::PgStore::connect_lazy(
+            text,
+            options.mapping.clone(),
+            options.timeouts,
+        )?)),
     }
 }

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
-use tokio::time::MissedTickBehavior;
 
 use crate::analytics::{build_report, QueryPlan, Report};
 use crate::clock::Clock;
@@ -21,8 +20,13 @@ pub enum WorkerEvent {
     Loading,
     /// A refresh finished.
     Report(Arc<Report>),
-    /// A refresh failed; the message is for people.
-    Failed(String),
+    /// A refresh failed; the next try is in `retry_in`.
+    Failed {
+        /// What went wrong, for people.
+        message: String,
+        /// When the worker tries again by itself.
+        retry_in: Duration,
+    },
 }
 
 /// What a report needs besides the store.
@@ -55,8 +59,16 @@ pub async fn compute_report(
     ))
 }
 
+/// Delay before retry number `failures` (1, 2, 4 ... 60 seconds), never longer than `every`.
+#[must_use]
+pub fn backoff(failures: u32, every: Duration) -> Duration {
+    let seconds = 1_u64 << failures.saturating_sub(1).min(6);
+    Duration::from_secs(seconds.min(60)).min(every)
+}
+
 /// Runs until the UI goes away: refreshes at start, on every change of
-/// `requests` (the latest request wins; bursts coalesce) and every `every`.
+/// `requests` (the latest request wins; bursts coalesce) and every `every`;
+/// after a failure it retries with backoff and says when.
 pub async fn run(
     store: Box<dyn UsageStore>,
     context: ReportContext,
@@ -64,11 +76,11 @@ pub async fn run(
     mut requests: watch::Receiver<u64>,
     events: mpsc::UnboundedSender<WorkerEvent>,
 ) {
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut wait = Duration::ZERO;
+    let mut failures = 0_u32;
     loop {
         tokio::select! {
-            _ = tick.tick() => {}
+            () = tokio::time::sleep(wait) => {}
             changed = requests.changed() => {
                 if changed.is_err() {
                     break;
@@ -80,12 +92,22 @@ pub async fn run(
             break;
         }
         let event = match compute_report(store.as_ref(), &context).await {
-            Ok(report) => WorkerEvent::Report(Arc::new(report)),
-            Err(error) => WorkerEvent::Failed(error.to_string()),
+            Ok(report) => {
+                failures = 0;
+                wait = every;
+                WorkerEvent::Report(Arc::new(report))
+            }
+            Err(error) => {
+                failures = failures.saturating_add(1);
+                wait = backoff(failures, every);
+                WorkerEvent::Failed {
+                    message: error.to_string(),
+                    retry_in: wait,
+                }
+            }
         };
         if events.send(event).is_err() {
             break;
         }
-        tick.reset();
     }
 }

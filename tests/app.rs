@@ -16,7 +16,11 @@ use usagetop::worker::WorkerEvent;
 fn app() -> App {
     App::new(
         View::Daily,
-        Context { database: "sqlite:///x.db".to_owned(), tz: chrono_tz::UTC, pinned_clock: false },
+        Context {
+            database: "sqlite:///x.db".to_owned(),
+            tz: chrono_tz::UTC,
+            pinned_clock: false,
+        },
     )
 }
 
@@ -29,23 +33,49 @@ fn report() -> Arc<usagetop::analytics::Report> {
     let now = chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap();
     let plan = QueryPlan::new(now, &calendar);
     let prices = PriceTable::with_overrides(&PriceFile::default(), "pricing").unwrap();
-    Arc::new(build_report(&plan, &calendar, &Aggregates::default(), &prices))
+    Arc::new(build_report(
+        &plan,
+        &calendar,
+        &Aggregates::default(),
+        &prices,
+    ))
 }
 
 #[test]
 fn keys_map_to_actions() {
-    assert_eq!(action_for(&press(KeyCode::Char('w'))), Some(Action::ShowView(View::Weekly)));
-    assert_eq!(action_for(&press(KeyCode::Char('M'))), Some(Action::ShowView(View::Monthly)));
-    assert_eq!(action_for(&press(KeyCode::Char('d'))), Some(Action::ShowView(View::Daily)));
+    assert_eq!(
+        action_for(&press(KeyCode::Char('w'))),
+        Some(Action::ShowView(View::Weekly))
+    );
+    assert_eq!(
+        action_for(&press(KeyCode::Char('M'))),
+        Some(Action::ShowView(View::Monthly))
+    );
+    assert_eq!(
+        action_for(&press(KeyCode::Char('d'))),
+        Some(Action::ShowView(View::Daily))
+    );
     assert_eq!(action_for(&press(KeyCode::Tab)), Some(Action::NextView));
-    assert_eq!(action_for(&press(KeyCode::Char('r'))), Some(Action::Refresh));
-    assert_eq!(action_for(&press(KeyCode::Char('?'))), Some(Action::ToggleHelp));
+    assert_eq!(
+        action_for(&press(KeyCode::Char('r'))),
+        Some(Action::Refresh)
+    );
+    assert_eq!(
+        action_for(&press(KeyCode::Char('?'))),
+        Some(Action::ToggleHelp)
+    );
     assert_eq!(action_for(&press(KeyCode::Esc)), Some(Action::Back));
     assert_eq!(action_for(&press(KeyCode::Char('q'))), Some(Action::Quit));
-    assert_eq!(action_for(&KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)), Some(Action::Quit));
+    assert_eq!(
+        action_for(&KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+        Some(Action::Quit)
+    );
     // Plain c, Ctrl-d and releases do nothing.
     assert_eq!(action_for(&press(KeyCode::Char('c'))), None);
-    assert_eq!(action_for(&KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL)), None);
+    assert_eq!(
+        action_for(&KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL)),
+        None
+    );
     let mut release = press(KeyCode::Char('q'));
     release.kind = KeyEventKind::Release;
     assert_eq!(action_for(&release), None);
@@ -57,14 +87,30 @@ fn every_binding_is_reachable_and_hinted_from_the_table() {
         assert!(!binding.keys.is_empty(), "{binding:?}");
         assert!(!binding.description.is_empty());
     }
-    let hints: Vec<String> = footer_hints().into_iter().map(|(key, hint)| format!("{key} {hint}")).collect();
-    assert_eq!(hints, ["d daily", "w weekly", "m monthly", "r refresh", "? help", "q quit"]);
+    let hints: Vec<String> = footer_hints()
+        .into_iter()
+        .map(|(key, hint)| format!("{key} {hint}"))
+        .collect();
+    assert_eq!(
+        hints,
+        [
+            "d daily",
+            "w weekly",
+            "m monthly",
+            "r refresh",
+            "? help",
+            "q quit"
+        ]
+    );
 }
 
 #[test]
 fn views_switch_and_cycle_without_effects() {
     let mut app = app();
-    assert_eq!(app.update(Message::Action(Action::ShowView(View::Monthly))), None);
+    assert_eq!(
+        app.update(Message::Action(Action::ShowView(View::Monthly))),
+        None
+    );
     assert_eq!(app.view, View::Monthly);
     app.update(Message::Action(Action::NextView));
     assert_eq!(app.view, View::Daily);
@@ -77,7 +123,10 @@ fn refresh_asks_the_worker() {
     let mut app = app();
     app.update(Message::Worker(WorkerEvent::Report(report())));
     assert!(!app.loading);
-    assert_eq!(app.update(Message::Action(Action::Refresh)), Some(Effect::Refresh));
+    assert_eq!(
+        app.update(Message::Action(Action::Refresh)),
+        Some(Effect::Refresh)
+    );
     assert!(app.loading);
 }
 
@@ -99,9 +148,15 @@ fn errors_keep_the_last_report_until_a_success() {
     let first = report();
     app.update(Message::Worker(WorkerEvent::Report(Arc::clone(&first))));
     app.update(Message::Worker(WorkerEvent::Loading));
-    app.update(Message::Worker(WorkerEvent::Failed("database is locked".to_owned())));
+    app.update(Message::Worker(WorkerEvent::Failed {
+        message: "database is locked".to_owned(),
+        retry_in: std::time::Duration::from_secs(4),
+    }));
     assert!(Arc::ptr_eq(app.report.as_ref().unwrap(), &first));
-    assert_eq!(app.error.as_deref(), Some("database is locked"));
+    assert_eq!(
+        app.error.as_deref(),
+        Some("database is locked (retrying in 4 s)")
+    );
     assert!(!app.loading);
     app.update(Message::Worker(WorkerEvent::Report(report())));
     assert_eq!(app.error, None);

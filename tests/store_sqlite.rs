@@ -9,9 +9,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Connection, SqliteConnection};
 use usagetop::period::{Calendar, WeekStart};
+use usagetop::store::mapping::Mapping;
 use usagetop::store::sqlite::SqliteStore;
 use usagetop::store::{demo, SecondsRange, StoreError, UsageStore};
 use usagetop::usage::Usage;
+
+fn utc() -> Calendar {
+    Calendar::new(chrono_tz::UTC, WeekStart::Monday)
+}
 
 fn at(text: &str) -> i64 {
     DateTime::parse_from_rfc3339(text).unwrap().timestamp()
@@ -22,7 +27,9 @@ fn date(text: &str) -> NaiveDate {
 }
 
 async fn foreign_db(path: &Path, rows: &[(i64, &str, i64, i64, i64, i64)]) {
-    let options = SqliteConnectOptions::new().filename(path).create_if_missing(true);
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true);
     let mut conn = SqliteConnection::connect_with(&options).await.unwrap();
     sqlx::raw_sql(
         "CREATE TABLE usage_events (id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, user_id TEXT, model TEXT, \
@@ -70,13 +77,27 @@ async fn groups_by_local_day_across_both_dst_changes() {
         ],
     )
     .await;
-    let store = SqliteStore::open(&path, false).await.unwrap();
+    let store = SqliteStore::open(&path, false, Mapping::default())
+        .await
+        .unwrap();
     let calendar = Calendar::new(chrono_tz::Europe::Berlin, WeekStart::Monday);
-    let range = SecondsRange { start: at("2026-01-01T00:00:00Z"), end: at("2027-01-01T00:00:00Z") };
+    let range = SecondsRange {
+        start: at("2026-01-01T00:00:00Z"),
+        end: at("2027-01-01T00:00:00Z"),
+    };
     let mut rows = store.day_model_rows(range, &calendar).await.unwrap();
     rows.sort_by(|a, b| (a.day, &a.model).cmp(&(b.day, &b.model)));
-    let got: Vec<(NaiveDate, &str, i64, i64)> =
-        rows.iter().map(|row| (row.day, row.model.as_str(), row.usage.requests, row.usage.input_tokens)).collect();
+    let got: Vec<(NaiveDate, &str, i64, i64)> = rows
+        .iter()
+        .map(|row| {
+            (
+                row.day,
+                row.model.as_str(),
+                row.usage.requests,
+                row.usage.input_tokens,
+            )
+        })
+        .collect();
     assert_eq!(
         got,
         vec![
@@ -92,7 +113,13 @@ async fn groups_by_local_day_across_both_dst_changes() {
     let other = rows.iter().find(|row| row.model == "other").unwrap();
     assert_eq!(
         other.usage,
-        Usage { requests: 1, input_tokens: 256, output_tokens: 1, cache_read_tokens: 2, cache_write_tokens: 3 }
+        Usage {
+            requests: 1,
+            input_tokens: 256,
+            output_tokens: 1,
+            cache_read_tokens: 2,
+            cache_write_tokens: 3
+        }
     );
 }
 
@@ -102,25 +129,43 @@ async fn half_hour_zone_days() {
     let path = dir.path().join("kolkata.db");
     foreign_db(
         &path,
-        &[(at("2026-06-01T18:29:59Z"), "m", 1, 0, 0, 0), (at("2026-06-01T18:30:00Z"), "m", 2, 0, 0, 0)],
+        &[
+            (at("2026-06-01T18:29:59Z"), "m", 1, 0, 0, 0),
+            (at("2026-06-01T18:30:00Z"), "m", 2, 0, 0, 0),
+        ],
     )
     .await;
-    let store = SqliteStore::open(&path, false).await.unwrap();
+    let store = SqliteStore::open(&path, false, Mapping::default())
+        .await
+        .unwrap();
     let calendar = Calendar::new(chrono_tz::Asia::Kolkata, WeekStart::Monday);
-    let range = SecondsRange { start: at("2026-05-01T00:00:00Z"), end: at("2026-07-01T00:00:00Z") };
+    let range = SecondsRange {
+        start: at("2026-05-01T00:00:00Z"),
+        end: at("2026-07-01T00:00:00Z"),
+    };
     let mut rows = store.day_model_rows(range, &calendar).await.unwrap();
     rows.sort_by_key(|row| row.day);
-    assert_eq!(rows.iter().map(|row| (row.day, row.usage.input_tokens)).collect::<Vec<_>>(), vec![
-        (date("2026-06-01"), 1),
-        (date("2026-06-02"), 2)
-    ]);
+    assert_eq!(
+        rows.iter()
+            .map(|row| (row.day, row.usage.input_tokens))
+            .collect::<Vec<_>>(),
+        vec![(date("2026-06-01"), 1), (date("2026-06-02"), 2)]
+    );
 }
 
 #[tokio::test]
 async fn model_rows_range_is_half_open_and_null_models_are_unknown() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("models.db");
-    foreign_db(&path, &[(100, "a", 1, 2, 3, 4), (199, "a", 10, 20, 30, 40), (200, "b", 5, 5, 5, 5)]).await;
+    foreign_db(
+        &path,
+        &[
+            (100, "a", 1, 2, 3, 4),
+            (199, "a", 10, 20, 30, 40),
+            (200, "b", 5, 5, 5, 5),
+        ],
+    )
+    .await;
     let options = SqliteConnectOptions::new().filename(&path);
     let mut conn = SqliteConnection::connect_with(&options).await.unwrap();
     sqlx::query("INSERT INTO usage_events (ts, model, input_tokens) VALUES (150, NULL, 7)")
@@ -129,8 +174,19 @@ async fn model_rows_range_is_half_open_and_null_models_are_unknown() {
         .unwrap();
     conn.close().await.unwrap();
 
-    let store = SqliteStore::open(&path, false).await.unwrap();
-    let mut rows = store.model_rows(SecondsRange { start: 100, end: 200 }).await.unwrap();
+    let store = SqliteStore::open(&path, false, Mapping::default())
+        .await
+        .unwrap();
+    let mut rows = store
+        .model_rows(
+            SecondsRange {
+                start: 100,
+                end: 200,
+            },
+            &utc(),
+        )
+        .await
+        .unwrap();
     rows.sort_by(|a, b| a.model.cmp(&b.model));
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0].model, "(unknown)");
@@ -138,10 +194,23 @@ async fn model_rows_range_is_half_open_and_null_models_are_unknown() {
     assert_eq!(rows[1].model, "a");
     assert_eq!(
         rows[1].usage,
-        Usage { requests: 2, input_tokens: 11, output_tokens: 22, cache_read_tokens: 33, cache_write_tokens: 44 }
+        Usage {
+            requests: 2,
+            input_tokens: 11,
+            output_tokens: 22,
+            cache_read_tokens: 33,
+            cache_write_tokens: 44
+        }
     );
-    assert_eq!(store.first_event(1000).await.unwrap().map(|t| t.timestamp()), Some(100));
-    assert_eq!(store.first_event(100).await.unwrap(), None);
+    assert_eq!(
+        store
+            .first_event(1000, &utc())
+            .await
+            .unwrap()
+            .map(|t| t.timestamp()),
+        Some(100)
+    );
+    assert_eq!(store.first_event(100, &utc()).await.unwrap(), None);
 }
 
 #[tokio::test]
@@ -150,60 +219,119 @@ async fn foreign_files_are_never_written() {
     let path = dir.path().join("theirs.db");
     foreign_db(&path, &[(1_700_000_000, "gpt-4o", 1, 1, 0, 0)]).await;
     let before = std::fs::read(&path).unwrap();
-    let store = SqliteStore::open(&path, true).await.unwrap();
+    let store = SqliteStore::open(&path, true, Mapping::default())
+        .await
+        .unwrap();
     let calendar = Calendar::new(chrono_tz::UTC, WeekStart::Monday);
-    store.day_model_rows(SecondsRange { start: 0, end: 2_000_000_000 }, &calendar).await.unwrap();
+    store
+        .day_model_rows(
+            SecondsRange {
+                start: 0,
+                end: 2_000_000_000,
+            },
+            &calendar,
+        )
+        .await
+        .unwrap();
     drop(store);
-    assert_eq!(std::fs::read(&path).unwrap(), before, "a foreign database must not change");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "a foreign database must not change"
+    );
 
-    let events = demo::generate(1, 2, DateTime::from_timestamp(1_700_000_000, 0).unwrap(), &calendar);
+    let events = demo::generate(
+        1,
+        2,
+        DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+        &calendar,
+    );
     let refused = demo::write(&path, &events, true).await;
-    assert!(matches!(refused, Err(StoreError::Refused(_))), "{refused:?}");
-    assert_eq!(std::fs::read(&path).unwrap(), before, "demo must not touch a foreign database");
+    assert!(
+        matches!(refused, Err(StoreError::Refused(_))),
+        "{refused:?}"
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "demo must not touch a foreign database"
+    );
 }
 
 #[tokio::test]
 async fn missing_file_is_created_only_when_allowed() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("nested").join("usage.db");
-    let error = SqliteStore::open(&path, false).await.unwrap_err();
+    let error = SqliteStore::open(&path, false, Mapping::default())
+        .await
+        .unwrap_err();
     assert!(error.to_string().contains("usagetop demo"), "{error}");
     assert!(!path.exists());
 
-    let store = SqliteStore::open(&path, true).await.unwrap();
+    let store = SqliteStore::open(&path, true, Mapping::default())
+        .await
+        .unwrap();
     assert!(path.exists());
-    assert_eq!(store.first_event(i64::MAX).await.unwrap(), None);
+    assert_eq!(store.first_event(i64::MAX, &utc()).await.unwrap(), None);
     drop(store);
     // Opening again finds usagetop's own, migrated database.
-    SqliteStore::open(&path, false).await.unwrap();
+    SqliteStore::open(&path, false, Mapping::default())
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
 async fn files_that_are_not_usage_databases_are_explained() {
     let dir = tempfile::tempdir().unwrap();
     let text = dir.path().join("notes.db");
-    std::fs::write(&text, "this is not a database, just some text that is long enough to have a header").unwrap();
-    let error = SqliteStore::open(&text, false).await.unwrap_err().to_string();
+    std::fs::write(
+        &text,
+        "this is not a database, just some text that is long enough to have a header",
+    )
+    .unwrap();
+    let error = SqliteStore::open(&text, false, Mapping::default())
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("not a SQLite database"), "{error}");
 
     let other = dir.path().join("other.db");
-    let options = SqliteConnectOptions::new().filename(&other).create_if_missing(true);
+    let options = SqliteConnectOptions::new()
+        .filename(&other)
+        .create_if_missing(true);
     let mut conn = SqliteConnection::connect_with(&options).await.unwrap();
-    sqlx::raw_sql("CREATE TABLE calls (id INTEGER)").execute(&mut conn).await.unwrap();
+    sqlx::raw_sql("CREATE TABLE calls (id INTEGER)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
     conn.close().await.unwrap();
-    let error = SqliteStore::open(&other, false).await.unwrap_err().to_string();
-    assert!(error.contains("no table usage_events") && error.contains("calls"), "{error}");
+    let error = SqliteStore::open(&other, false, Mapping::default())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("no table usage_events") && error.contains("calls"),
+        "{error}"
+    );
 
     let partial = dir.path().join("partial.db");
-    let options = SqliteConnectOptions::new().filename(&partial).create_if_missing(true);
+    let options = SqliteConnectOptions::new()
+        .filename(&partial)
+        .create_if_missing(true);
     let mut conn = SqliteConnection::connect_with(&options).await.unwrap();
     sqlx::raw_sql("CREATE TABLE usage_events (ts INTEGER, model TEXT, input_tokens INTEGER)")
         .execute(&mut conn)
         .await
         .unwrap();
     conn.close().await.unwrap();
-    let error = SqliteStore::open(&partial, false).await.unwrap_err().to_string();
-    assert!(error.contains("output_tokens") && error.contains("lacks"), "{error}");
+    let error = SqliteStore::open(&partial, false, Mapping::default())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("no column \"output_tokens\"") && error.contains("input_tokens (integer)"),
+        "{error}"
+    );
 }
 
 #[tokio::test]
@@ -211,17 +339,49 @@ async fn demo_refuses_existing_events_unless_forced() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("demo.db");
     let calendar = Calendar::new(chrono_tz::UTC, WeekStart::Monday);
-    let now = DateTime::parse_from_rfc3339("2026-11-18T15:00:00Z").unwrap().with_timezone(&Utc);
+    let now = DateTime::parse_from_rfc3339("2026-11-18T15:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
     let events = demo::generate(7, 10, now, &calendar);
     assert!(!events.is_empty());
-    assert!(events.iter().all(|event| event.ts < now.timestamp() && event.ts >= now.timestamp() - 10 * 86_400));
-    assert_eq!(demo::write(&path, &events, false).await.unwrap(), events.len() as u64);
+    assert!(events
+        .iter()
+        .all(|event| event.ts < now.timestamp() && event.ts >= now.timestamp() - 10 * 86_400));
+    assert_eq!(
+        demo::write(&path, &events, false).await.unwrap(),
+        events.len() as u64
+    );
     let again = demo::write(&path, &events, false).await;
-    assert!(matches!(&again, Err(StoreError::Refused(message)) if message.contains("--force")), "{again:?}");
-    assert_eq!(demo::write(&path, &events, true).await.unwrap(), events.len() as u64);
-    let store = SqliteStore::open(&path, false).await.unwrap();
-    let rows = store.model_rows(SecondsRange { start: i64::MIN, end: i64::MAX }).await.unwrap();
+    assert!(
+        matches!(&again, Err(StoreError::Refused(message)) if message.contains("--force")),
+        "{again:?}"
+    );
+    assert_eq!(
+        demo::write(&path, &events, true).await.unwrap(),
+        events.len() as u64
+    );
+    let store = SqliteStore::open(&path, false, Mapping::default())
+        .await
+        .unwrap();
+    let rows = store
+        .model_rows(
+            SecondsRange {
+                start: i64::MIN,
+                end: i64::MAX,
+            },
+            &utc(),
+        )
+        .await
+        .unwrap();
     let requests: i64 = rows.iter().map(|row| row.usage.requests).sum();
-    assert_eq!(requests, events.len() as i64, "--force replaces, never doubles");
-    assert_eq!(demo::generate(7, 10, now, &calendar), events, "same seed, same data");
+    assert_eq!(
+        requests,
+        events.len() as i64,
+        "--force replaces, never doubles"
+    );
+    assert_eq!(
+        demo::generate(7, 10, now, &calendar),
+        events,
+        "same seed, same data"
+    );
 }

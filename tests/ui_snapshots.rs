@@ -13,6 +13,7 @@ use usagetop::app::{Action, App, Context, Message};
 use usagetop::clock::FixedClock;
 use usagetop::period::{Calendar, WeekStart};
 use usagetop::pricing::{PriceFile, PriceTable};
+use usagetop::store::mapping::Mapping;
 use usagetop::store::{demo, sqlite::SqliteStore};
 use usagetop::ui::{self, theme::Theme};
 use usagetop::worker::{compute_report, ReportContext, WorkerEvent};
@@ -20,7 +21,9 @@ use usagetop::worker::{compute_report, ReportContext, WorkerEvent};
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 
 fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-18T15:00:00Z").unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339("2026-11-18T15:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 fn calendar() -> Calendar {
@@ -28,18 +31,27 @@ fn calendar() -> Calendar {
 }
 
 fn context() -> Context {
-    Context { database: "sqlite:///data/usage.db".to_owned(), tz: chrono_tz::Europe::Berlin, pinned_clock: false }
+    Context {
+        database: "sqlite:///data/usage.db".to_owned(),
+        tz: chrono_tz::Europe::Berlin,
+        pinned_clock: false,
+    }
 }
 
 /// A report over 90 days of seeded demo data, through the real SQLite store.
 fn demo_report() -> Arc<Report> {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("demo.db");
         let events = demo::generate(42, 90, now(), &calendar());
         demo::write(&path, &events, false).await.unwrap();
-        let store = SqliteStore::open(&path, false).await.unwrap();
+        let store = SqliteStore::open(&path, false, Mapping::default())
+            .await
+            .unwrap();
         let context = ReportContext {
             calendar: calendar(),
             clock: Arc::new(FixedClock(now())),
@@ -52,7 +64,12 @@ fn demo_report() -> Arc<Report> {
 fn empty_report() -> Arc<Report> {
     let prices = PriceTable::with_overrides(&PriceFile::default(), "pricing").unwrap();
     let plan = QueryPlan::new(now(), &calendar());
-    Arc::new(build_report(&plan, &calendar(), &Aggregates::default(), &prices))
+    Arc::new(build_report(
+        &plan,
+        &calendar(),
+        &Aggregates::default(),
+        &prices,
+    ))
 }
 
 fn with_report(report: Arc<Report>) -> App {
@@ -63,7 +80,9 @@ fn with_report(report: Arc<Report>) -> App {
 
 fn draw(app: &App, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|frame| ui::render(frame, app, &Theme::new(false))).unwrap();
+    terminal
+        .draw(|frame| ui::render(frame, app, &Theme::new(false)))
+        .unwrap();
     terminal.backend().to_string()
 }
 
@@ -104,13 +123,21 @@ fn help() {
 #[test]
 fn error_keeps_last_numbers() {
     let mut app = with_report(demo_report());
-    app.update(Message::Worker(WorkerEvent::Failed(
-        "reading usage per model from sqlite:///data/usage.db failed: database is locked".to_owned(),
-    )));
+    app.update(Message::Worker(WorkerEvent::Failed {
+        message: "reading usage per model from sqlite:///data/usage.db failed: database is locked"
+            .to_owned(),
+        retry_in: std::time::Duration::from_secs(2),
+    }));
     let screen = draw(&app, 120, 40);
     assert!(screen.contains("database is locked"), "{screen}");
-    assert!(screen.contains("Showing the numbers from 16:00:00"), "{screen}");
-    assert!(screen.contains("This month by model"), "the numbers stay on screen: {screen}");
+    assert!(
+        screen.contains("retrying in 2 s). Showing the numbers"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("This month by model"),
+        "the numbers stay on screen: {screen}"
+    );
     snapshot_all("error", &app);
 }
 
@@ -119,7 +146,10 @@ fn too_small() {
     let app = with_report(demo_report());
     for (width, height) in [(20, 5), (59, 24), (80, 10)] {
         let screen = draw(&app, width, height);
-        assert!(screen.contains("small") || screen.contains("Terminal"), "{width}x{height}: {screen}");
+        assert!(
+            screen.contains("small") || screen.contains("Terminal"),
+            "{width}x{height}: {screen}"
+        );
     }
     insta::assert_snapshot!("too_small_40x8", draw(&app, 40, 8));
 }
@@ -130,18 +160,36 @@ fn hostile_model_names_are_inert() {
     use usagetop::usage::Usage;
     let plan = QueryPlan::new(now(), &calendar());
     let name = "evil\u{1b}]52;c;aGVsbG8=\u{7}\u{1b}[2J\u{202e}name\nline";
-    let usage = Usage { requests: 1, input_tokens: 10, ..Usage::default() };
+    let usage = Usage {
+        requests: 1,
+        input_tokens: 10,
+        ..Usage::default()
+    };
     let rows = Aggregates {
-        days: vec![DayModelRow { day: plan.today, model: name.to_owned(), usage }],
-        all_time: vec![ModelRow { model: name.to_owned(), usage }],
+        days: vec![DayModelRow {
+            day: plan.today,
+            model: name.to_owned(),
+            usage,
+            stored_cost: None,
+        }],
+        all_time: vec![ModelRow {
+            model: name.to_owned(),
+            usage,
+            stored_cost: None,
+        }],
         first_event: Some(now()),
         ..Aggregates::default()
     };
     let prices = PriceTable::with_overrides(&PriceFile::default(), "pricing").unwrap();
     let app = with_report(Arc::new(build_report(&plan, &calendar(), &rows, &prices)));
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
-    terminal.draw(|frame| ui::render(frame, &app, &Theme::new(false))).unwrap();
+    terminal
+        .draw(|frame| ui::render(frame, &app, &Theme::new(false)))
+        .unwrap();
     let cells = terminal.backend().buffer().content();
-    assert!(cells.iter().all(|cell| !cell.symbol().chars().any(|c| c.is_control() || c == '\u{202e}')));
+    assert!(cells.iter().all(|cell| !cell
+        .symbol()
+        .chars()
+        .any(|c| c.is_control() || c == '\u{202e}')));
     assert!(terminal.backend().to_string().contains("evil?]52;c;"));
 }

@@ -1,7 +1,7 @@
 //! The immutable report: everything the screen and `usagetop report` show,
 //! built in one pure pass from the store's grouped rows.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -13,22 +13,33 @@ use super::{Aggregates, ModelRow, Totals};
 use crate::period::Calendar;
 use crate::pricing::PriceTable;
 
-/// Usage of one model with its price status.
+/// Where a model's cost came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CostSource {
+    /// A price entry (its name).
+    Entry(String),
+    /// The default price: an estimate.
+    DefaultPrice,
+    /// The cost the source stored.
+    Stored,
+}
+
+/// Usage of one model with where its cost came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelTotals {
     /// The model name as recorded.
     pub model: String,
-    /// The price entry used; `None` when the default price estimated it.
-    pub price_entry: Option<String>,
+    /// Where the cost came from.
+    pub source: CostSource,
     /// What it used and cost.
     pub totals: Totals,
 }
 
 impl ModelTotals {
-    /// True when a price entry (not the default) priced it.
+    /// True unless the default price estimated it.
     #[must_use]
     pub fn priced(&self) -> bool {
-        self.price_entry.is_some()
+        self.source != CostSource::DefaultPrice
     }
 }
 
@@ -58,6 +69,8 @@ pub struct Report {
     pub prediction: Prediction,
     /// The earliest event, if any.
     pub first_event: Option<DateTime<Utc>>,
+    /// What people must know about the source (shown on screen and in reports).
+    pub notes: Vec<String>,
 }
 
 impl Report {
@@ -83,33 +96,25 @@ pub fn build_report(
     prices: &PriceTable,
 ) -> Report {
     let mut per_day: BTreeMap<NaiveDate, Totals> = BTreeMap::new();
-    let mut month_models: HashMap<&str, Totals> = HashMap::new();
+    let mut month_models: Vec<(&str, Totals, bool)> = Vec::new();
     for row in &rows.days {
         if row.day > plan.today {
             continue;
         }
-        let priced = Totals::of_model(row.usage, &row.model, prices);
-        per_day.entry(row.day).or_default().add(&priced);
+        let totals = Totals::of_model(row.usage, &row.model, row.stored_cost, prices);
+        per_day.entry(row.day).or_default().add(&totals);
         if row.day >= plan.month_start {
-            month_models
-                .entry(row.model.as_str())
-                .or_default()
-                .add(&priced);
+            month_models.push((row.model.as_str(), totals, row.stored_cost.is_some()));
         }
     }
-
     let all_time_models = model_totals(
-        rows.all_time
-            .iter()
-            .map(|row| (row.model.as_str(), row.usage)),
+        rows.all_time.iter().map(|row| {
+            let totals = Totals::of_model(row.usage, &row.model, row.stored_cost, prices);
+            (row.model.as_str(), totals, row.stored_cost.is_some())
+        }),
         prices,
     );
-    let this_month_models = model_totals(
-        month_models
-            .into_iter()
-            .map(|(model, totals)| (model, totals.usage)),
-        prices,
-    );
+    let this_month_models = model_totals(month_models.into_iter(), prices);
     let all_time: Totals = all_time_models.iter().map(|model| model.totals).sum();
     let first_day = rows.first_event.map(|instant| calendar.local_date(instant));
     let previous: [&[ModelRow]; 3] = [
@@ -129,26 +134,36 @@ pub fn build_report(
         },
         prediction: predict(plan, calendar, &per_day, first_day),
         first_event: rows.first_event,
+        notes: rows.notes.clone(),
     }
 }
 
-/// Prices and merges (model, usage) pairs, sorted by cost then name.
+/// Merges (model, totals, stored) triples per model, sorted by cost then name.
 fn model_totals<'a>(
-    rows: impl Iterator<Item = (&'a str, crate::usage::Usage)>,
+    rows: impl Iterator<Item = (&'a str, Totals, bool)>,
     prices: &PriceTable,
 ) -> Vec<ModelTotals> {
-    let mut merged: BTreeMap<&str, crate::usage::Usage> = BTreeMap::new();
-    for (model, usage) in rows {
-        *merged.entry(model).or_default() += usage;
+    let mut merged: BTreeMap<&str, (Totals, bool)> = BTreeMap::new();
+    for (model, totals, stored) in rows {
+        let entry = merged.entry(model).or_insert((Totals::default(), false));
+        entry.0.add(&totals);
+        entry.1 |= stored;
     }
     let mut out: Vec<ModelTotals> = merged
         .into_iter()
-        .map(|(model, usage)| {
-            let resolved = prices.resolve(model);
+        .map(|(model, (totals, stored))| {
+            let source = if stored {
+                CostSource::Stored
+            } else {
+                prices
+                    .resolve(model)
+                    .entry
+                    .map_or(CostSource::DefaultPrice, CostSource::Entry)
+            };
             ModelTotals {
                 model: model.to_owned(),
-                totals: Totals::priced(usage, &resolved),
-                price_entry: resolved.entry,
+                source,
+                totals,
             }
         })
         .collect();

@@ -35,10 +35,23 @@ impl Totals {
         }
     }
 
-    /// Prices `usage` of the model named `model` with `prices`.
+    /// The totals of a group of `model`: its stored cost when the source
+    /// has one, else its usage priced with `prices`.
     #[must_use]
-    pub fn of_model(usage: Usage, model: &str, prices: &PriceTable) -> Self {
-        Self::priced(usage, &prices.resolve(model))
+    pub fn of_model(
+        usage: Usage,
+        model: &str,
+        stored_cost: Option<Decimal>,
+        prices: &PriceTable,
+    ) -> Self {
+        match stored_cost {
+            Some(cost) => Self {
+                usage,
+                cost,
+                estimated_cost: Decimal::ZERO,
+            },
+            None => Self::priced(usage, &prices.resolve(model)),
+        }
     }
 
     /// Adds another group.

@@ -17,6 +17,7 @@ struct JsonReport<'a> {
     trends: &'a Trends,
     by_model: JsonByModel<'a>,
     prediction: JsonPrediction,
+    notes: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -84,6 +85,7 @@ pub fn render(report: &Report) -> Result<String, serde_json::Error> {
             this_month: models(&report.by_model.this_month),
             all_time: models(&report.by_model.all_time),
         },
+        notes: &report.notes,
         prediction: JsonPrediction {
             month_end_cost: prediction.cost.point.to_string(),
             month_end_cost_low: prediction.cost.low.to_string(),

@@ -31,6 +31,9 @@ pub fn render(report: &Report, view: View, database: &str) -> String {
         local.format("%Y-%m-%d %H:%M"),
         report.timezone
     );
+    for note in &report.notes {
+        let _ = writeln!(out, "note: {note}");
+    }
     if report.is_empty() {
         let _ = writeln!(out, "\nNo usage yet: the database holds no events. Add rows to usage_events, or try `usagetop --demo`.");
         return out;

@@ -240,7 +240,7 @@ pub async fn write(path: &Path, events: &[DemoEvent], replace: bool) -> Result<u
     let url = format!("sqlite://{}", path.display());
     let write_error = |what: &'static str| {
         let url = url.clone();
-        move |source| StoreError::Write { what, url, source }
+        move |error: sqlx::Error| StoreError::write(what, &url, &error)
     };
     let pool = SqliteStore::open_writable(path).await?;
     let (existing,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM usage_events")
@@ -310,10 +310,12 @@ pub async fn newest_event(path: &Path) -> Result<Option<DateTime<Utc>>, StoreErr
             .fetch_one(&pool)
             .await;
     pool.close().await;
-    let (newest,) = newest.map_err(|source| StoreError::Query {
-        what: "the newest demo event",
-        url: format!("sqlite://{}", path.display()),
-        source,
+    let (newest,) = newest.map_err(|error| {
+        StoreError::query(
+            "the newest demo event",
+            &format!("sqlite://{}", path.display()),
+            &error,
+        )
     })?;
     Ok(newest.and_then(|seconds| DateTime::from_timestamp(seconds, 0)))
 }

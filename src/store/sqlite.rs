@@ -1,5 +1,5 @@
 //! The SQLite backend: usagetop's embedded default database and any SQLite
-//! file with the `usage_events` layout. Databases usagetop created are
+//! file, read through a `[source]` mapping. Databases usagetop created are
 //! migrated; every other file is opened read-only and never written.
 
 use std::path::{Path, PathBuf};
@@ -9,36 +9,32 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::{AssertSqlSafe, Connection, SqliteConnection};
+use tokio::sync::OnceCell;
 
+use super::mapping::{self, ColumnKind, Mapping, TimeKind, MILLIS_THRESHOLD};
 use super::migrate;
-use super::{SecondsRange, StoreError, UsageStore};
+use super::sql::{Bind, Dialect, QueryBuilder, Statement};
+use super::{day_row, model_row, SecondsRange, SourceInfo, StoreError, UsageStore};
 use crate::analytics::{DayModelRow, ModelRow};
-use crate::period::{date_from_day_number, Calendar, SECONDS_PER_DAY};
-use crate::usage::Usage;
+use crate::period::{date_from_day_number, Calendar};
 
 /// How long a query waits for a writer's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Columns the native layout must have.
-const REQUIRED_COLUMNS: [&str; 6] = [
-    "ts",
-    "model",
-    "input_tokens",
-    "output_tokens",
-    "cache_read_tokens",
-    "cache_write_tokens",
-];
-
-/// A day x model row: day number, model, requests, then the four token sums.
-type DayTuple = (i64, String, i64, i64, i64, i64, i64);
-/// A model row: model, requests, then the four token sums.
-type ModelTuple = (String, i64, i64, i64, i64, i64);
-
 /// A SQLite usage database.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct SqliteStore {
     pool: SqlitePool,
     path: PathBuf,
+    mapping: Mapping,
+    prepared: OnceCell<Prepared>,
+}
+
+/// The checked mapping and what it told.
+#[derive(Debug)]
+struct Prepared {
+    builder: QueryBuilder,
+    info: SourceInfo,
 }
 
 fn options(path: &Path) -> SqliteConnectOptions {
@@ -99,24 +95,20 @@ async fn create_or_migrate(path: &Path) -> Result<(), StoreError> {
     let url = format!("sqlite://{}", path.display());
     migrate::run(&mut conn)
         .await
-        .map_err(|source| StoreError::Write {
-            what: "applying migrations",
-            url,
-            source,
-        })?;
+        .map_err(|error| StoreError::write("applying migrations", &url, &error))?;
     let _ = conn.close().await;
     Ok(())
 }
 
 impl SqliteStore {
-    /// Opens `path` for reading. A database usagetop created is migrated
-    /// first; with `create`, a missing file is created as one. Any other
-    /// file is read-only and must hold a `usage_events` table.
+    /// Opens `path` for reading with `mapping`. A database usagetop created is
+    /// migrated first; with `create`, a missing file is created as one. Any
+    /// other file is opened read-only. The mapping is checked here.
     ///
     /// # Errors
-    /// A missing file (without `create`), a file that is not SQLite, a table
-    /// or column that is missing.
-    pub async fn open(path: &Path, create: bool) -> Result<Self, StoreError> {
+    /// A missing file (without `create`), a file that is not SQLite, a
+    /// mapping that does not fit the table.
+    pub async fn open(path: &Path, create: bool, mapping: Mapping) -> Result<Self, StoreError> {
         if !path.exists() {
             if !create {
                 return Err(open_error(
@@ -140,8 +132,10 @@ impl SqliteStore {
         let store = Self {
             pool,
             path: path.to_path_buf(),
+            mapping,
+            prepared: OnceCell::new(),
         };
-        store.check_layout().await?;
+        store.prepare().await?;
         Ok(store)
     }
 
@@ -169,87 +163,130 @@ impl SqliteStore {
         Ok(ours)
     }
 
-    async fn check_layout(&self) -> Result<(), StoreError> {
-        let columns: Vec<(String,)> =
-            sqlx::query_as("SELECT name FROM pragma_table_info('usage_events')")
-                .fetch_all(&self.pool)
-                .await
-                .map_err(|error| explain(&self.path, &error))?;
-        if columns.is_empty() {
-            let tables: Vec<(String,)> = sqlx::query_as(
-                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name",
-            )
-            .fetch_all(&self.pool)
-            .await
-            .map_err(|error| explain(&self.path, &error))?;
-            let names: Vec<String> = tables.into_iter().map(|(name,)| name).collect();
-            return Err(open_error(
-                &self.path,
-                format!(
-                    "it has no table usage_events (tables found: {}); usagetop reads a table usage_events \
-                     with columns {}",
-                    if names.is_empty() { "none".to_owned() } else { names.join(", ") },
-                    REQUIRED_COLUMNS.join(", ")
-                ),
-            ));
-        }
-        let found: Vec<String> = columns.into_iter().map(|(name,)| name).collect();
-        let missing: Vec<&str> = REQUIRED_COLUMNS
-            .iter()
-            .copied()
-            .filter(|column| !found.iter().any(|name| name == column))
-            .collect();
-        if !missing.is_empty() {
-            return Err(open_error(
-                &self.path,
-                format!(
-                    "table usage_events lacks the column(s) {} (it has {})",
-                    missing.join(", "),
-                    found.join(", ")
-                ),
-            ));
-        }
-        Ok(())
-    }
-
-    fn query_error(&self, what: &'static str, source: sqlx::Error) -> StoreError {
-        StoreError::Query {
-            what,
-            url: self.describe(),
-            source,
-        }
-    }
-}
-
-fn usage_of(requests: i64, input: i64, output: i64, cache_read: i64, cache_write: i64) -> Usage {
-    Usage {
-        requests,
-        input_tokens: input,
-        output_tokens: output,
-        cache_read_tokens: cache_read,
-        cache_write_tokens: cache_write,
-    }
-}
-
-/// The SQL expression of an event's local day number, from the zone's offset
-/// spans. Built only from integers computed here, never from user text.
-fn local_day_expression(calendar: &Calendar, range: SecondsRange) -> String {
-    let spans = calendar.offset_spans(range.start, range.end);
-    let offset = match spans.as_slice() {
-        [only] => only.offset_seconds.to_string(),
-        [first, rest @ ..] => {
-            let mut case = String::from("CASE");
-            let mut previous = first.offset_seconds;
-            for span in rest {
-                case.push_str(&format!(" WHEN ts < {} THEN {}", span.start, previous));
-                previous = span.offset_seconds;
+    async fn columns(&self) -> Result<Vec<(String, ColumnKind)>, StoreError> {
+        let table = &self.mapping.table;
+        let rows: Vec<(String, String)> = match &table.schema {
+            Some(schema) => {
+                sqlx::query_as("SELECT name, type FROM pragma_table_info(?1, ?2)")
+                    .bind(&table.name)
+                    .bind(schema)
+                    .fetch_all(&self.pool)
+                    .await
             }
-            case.push_str(&format!(" ELSE {previous} END"));
-            case
+            None => {
+                sqlx::query_as("SELECT name, type FROM pragma_table_info(?1)")
+                    .bind(&table.name)
+                    .fetch_all(&self.pool)
+                    .await
+            }
         }
-        [] => "0".to_owned(),
-    };
-    format!("((ts + {offset}) / {SECONDS_PER_DAY})")
+        .map_err(|error| explain(&self.path, &error))?;
+        Ok(rows
+            .into_iter()
+            .map(|(name, declared)| (name, ColumnKind::from_sqlite(&declared)))
+            .collect())
+    }
+
+    async fn tables(&self) -> Vec<String> {
+        let rows: Result<Vec<(String,)>, _> = sqlx::query_as(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name",
+        )
+        .fetch_all(&self.pool)
+        .await;
+        rows.map(|rows| rows.into_iter().map(|(name,)| name).collect())
+            .unwrap_or_default()
+    }
+
+    async fn prepared(&self) -> Result<&Prepared, StoreError> {
+        self.prepared
+            .get_or_try_init(|| async {
+                let columns = self.columns().await?;
+                let url = self.describe();
+                let checked = match mapping::check(&self.mapping, &columns, &url) {
+                    Ok(checked) => checked,
+                    Err(error) if columns.is_empty() => {
+                        let tables = self.tables().await;
+                        let found = if tables.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            tables.join(", ")
+                        };
+                        return Err(StoreError::Mapping {
+                            url,
+                            source: mapping::MappingError(format!(
+                                "{error} (tables found: {found})"
+                            )),
+                        });
+                    }
+                    Err(source) => return Err(StoreError::Mapping { url, source }),
+                };
+                let builder = QueryBuilder::new(Dialect::Sqlite, checked);
+                let builder = self.settle_time_kind(builder).await?;
+                let checked = builder.checked();
+                let info = SourceInfo {
+                    daily_utc: checked.time.is_daily(),
+                    stored_cost: checked.mapping.cost.is_some(),
+                };
+                Ok(Prepared { builder, info })
+            })
+            .await
+    }
+
+    /// Decides seconds or milliseconds, and dates or timestamps, from the data.
+    async fn settle_time_kind(&self, builder: QueryBuilder) -> Result<QueryBuilder, StoreError> {
+        let mut checked = builder.checked().clone();
+        let url = self.describe();
+        match checked.time {
+            TimeKind::UnixUnknown => {
+                let (max,): (Option<i64>,) =
+                    sqlx::query_as(AssertSqlSafe(builder.max_raw_timestamp()))
+                        .fetch_one(&self.pool)
+                        .await
+                        .map_err(|error| {
+                            StoreError::query("the largest timestamp", &url, &error)
+                        })?;
+                checked.time = if max.is_some_and(|value| value > MILLIS_THRESHOLD) {
+                    TimeKind::UnixMillis
+                } else {
+                    TimeKind::UnixSeconds
+                };
+            }
+            TimeKind::IsoUnknown => {
+                let sample: Option<(Option<String>,)> =
+                    sqlx::query_as(AssertSqlSafe(builder.sample_timestamp_text()))
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(|error| StoreError::query("a sample timestamp", &url, &error))?;
+                let text = sample.and_then(|(text,)| text).unwrap_or_default();
+                checked.time = if text.trim().len() == 10 {
+                    TimeKind::DateText
+                } else {
+                    TimeKind::IsoText
+                };
+            }
+            _ => return Ok(builder),
+        }
+        Ok(QueryBuilder::new(Dialect::Sqlite, checked))
+    }
+
+    fn query_error(&self, what: &'static str, error: &sqlx::Error) -> StoreError {
+        StoreError::query(what, &self.describe(), error)
+    }
+}
+
+/// Binds a statement's parameters and runs it with `AssertSqlSafe`: the SQL
+/// comes from `QueryBuilder` (quoted identifiers, placeholders, integers).
+macro_rules! bound {
+    ($statement:expr) => {{
+        let statement: &Statement = $statement;
+        statement.binds.iter().fold(
+            sqlx::query_as(AssertSqlSafe(statement.sql.clone())),
+            |query, bind| match bind {
+                Bind::Int(value) => query.bind(*value),
+                Bind::Text(value) => query.bind(value.clone()),
+            },
+        )
+    }};
 }
 
 #[async_trait]
@@ -258,14 +295,28 @@ impl UsageStore for SqliteStore {
         format!("sqlite://{}", self.path.display())
     }
 
-    async fn first_event(&self, end: i64) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let (first,): (Option<i64>,) =
-            sqlx::query_as("SELECT MIN(ts) FROM usage_events WHERE ts < ?")
-                .bind(end)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(|error| self.query_error("the first event", error))?;
-        Ok(first.and_then(|seconds| DateTime::from_timestamp(seconds, 0)))
+    async fn prepare(&self) -> Result<SourceInfo, StoreError> {
+        Ok(self.prepared().await?.info.clone())
+    }
+
+    async fn first_event(
+        &self,
+        end: i64,
+        calendar: &Calendar,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let prepared = self.prepared().await?;
+        let statement = prepared.builder.first(end, calendar);
+        let (first,): (Option<i64>,) = bound!(&statement)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|error| self.query_error("the first event", &error))?;
+        Ok(first.and_then(|value| {
+            if prepared.info.daily_utc {
+                Some(calendar.start_of_day(date_from_day_number(value)))
+            } else {
+                DateTime::from_timestamp(value, 0)
+            }
+        }))
     }
 
     async fn day_model_rows(
@@ -273,55 +324,39 @@ impl UsageStore for SqliteStore {
         range: SecondsRange,
         calendar: &Calendar,
     ) -> Result<Vec<DayModelRow>, StoreError> {
-        let sql = format!(
-            "SELECT {day} AS day, COALESCE(model, '(unknown)') AS model, COUNT(*), \
-                    CAST(COALESCE(SUM(input_tokens), 0) AS INTEGER), \
-                    CAST(COALESCE(SUM(output_tokens), 0) AS INTEGER), \
-                    CAST(COALESCE(SUM(cache_read_tokens), 0) AS INTEGER), \
-                    CAST(COALESCE(SUM(cache_write_tokens), 0) AS INTEGER) \
-             FROM usage_events WHERE ts >= ? AND ts < ? GROUP BY day, 2",
-            day = local_day_expression(calendar, range)
-        );
-        let rows: Vec<DayTuple> = sqlx::query_as(AssertSqlSafe(sql))
-            .bind(range.start)
-            .bind(range.end)
+        let statement = self.prepared().await?.builder.day_model(range, calendar);
+        let rows: Vec<DayTuple> = bound!(&statement)
             .fetch_all(&self.pool)
             .await
-            .map_err(|error| self.query_error("usage per day and model", error))?;
+            .map_err(|error| self.query_error("usage per day and model", &error))?;
         Ok(rows
             .into_iter()
-            .map(
-                |(day, model, requests, input, output, cache_read, cache_write)| DayModelRow {
-                    day: date_from_day_number(day),
-                    model,
-                    usage: usage_of(requests, input, output, cache_read, cache_write),
-                },
-            )
+            .map(|(day, model, requests, input, output, read, write, cost)| {
+                day_row(day, model, (requests, input, output, read, write, cost))
+            })
             .collect())
     }
 
-    async fn model_rows(&self, range: SecondsRange) -> Result<Vec<ModelRow>, StoreError> {
-        let rows: Vec<ModelTuple> = sqlx::query_as(
-            "SELECT COALESCE(model, '(unknown)'), COUNT(*), \
-                    CAST(COALESCE(SUM(input_tokens), 0) AS INTEGER), \
-                    CAST(COALESCE(SUM(output_tokens), 0) AS INTEGER), \
-                    CAST(COALESCE(SUM(cache_read_tokens), 0) AS INTEGER), \
-                    CAST(COALESCE(SUM(cache_write_tokens), 0) AS INTEGER) \
-             FROM usage_events WHERE ts >= ? AND ts < ? GROUP BY 1",
-        )
-        .bind(range.start)
-        .bind(range.end)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(|error| self.query_error("usage per model", error))?;
+    async fn model_rows(
+        &self,
+        range: SecondsRange,
+        calendar: &Calendar,
+    ) -> Result<Vec<ModelRow>, StoreError> {
+        let statement = self.prepared().await?.builder.model_totals(range, calendar);
+        let rows: Vec<ModelTuple> = bound!(&statement)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|error| self.query_error("usage per model", &error))?;
         Ok(rows
             .into_iter()
-            .map(
-                |(model, requests, input, output, cache_read, cache_write)| ModelRow {
-                    model,
-                    usage: usage_of(requests, input, output, cache_read, cache_write),
-                },
-            )
+            .map(|(model, requests, input, output, read, write, cost)| {
+                model_row(model, (requests, input, output, read, write, cost))
+            })
             .collect())
     }
 }
+
+/// Day number, model, then [`super::Measures`].
+pub(crate) type DayTuple = (i64, String, i64, i64, i64, i64, i64, Option<i64>);
+/// Model, then [`super::Measures`].
+pub(crate) type ModelTuple = (String, i64, i64, i64, i64, i64, Option<i64>);

@@ -84,10 +84,7 @@ pub fn render_prediction(frame: &mut Frame, area: Rect, report: &Report, theme: 
             theme.text(),
         ),
         row("So far", money(prediction.month_to_date.cost), theme.text()),
-        Line::styled(
-            format!(" {}", prediction.method.describe()),
-            theme.dim(),
-        ),
+        Line::styled(format!(" {}", prediction.method.describe()), theme.dim()),
     ];
     frame.render_widget(
         Paragraph::new(lines)

@@ -21,12 +21,20 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let kept = match &app.report {
             Some(report) => format!(
                 " Showing the numbers from {}; r retries.",
-                report.generated_at.with_timezone(&app.context.tz).format("%H:%M:%S")
+                report
+                    .generated_at
+                    .with_timezone(&app.context.tz)
+                    .format("%H:%M:%S")
             ),
             None => " r retries.".to_owned(),
         };
         let text = sanitize(&format!("⚠ {error}."), width.saturating_mul(2)) + &kept;
-        frame.render_widget(Paragraph::new(text).style(theme.error()).wrap(Wrap { trim: true }), area);
+        frame.render_widget(
+            Paragraph::new(text)
+                .style(theme.error())
+                .wrap(Wrap { trim: true }),
+            area,
+        );
         return;
     }
     let refreshed = match (&app.report, app.loading) {
@@ -41,12 +49,31 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
         (None, false) => String::new(),
     };
-    let fixed = format!(" {} · {} ·  · {refreshed}", app.view.title(), app.context.tz.name());
+    let zone = if app
+        .report
+        .as_ref()
+        .is_some_and(|report| !report.notes.is_empty())
+    {
+        // A daily source: its days are UTC days whatever the zone.
+        "UTC days (daily source)".to_owned()
+    } else {
+        app.context.tz.name().to_owned()
+    };
+    let fixed = format!(" {} · {zone} ·  · {refreshed}", app.view.title());
     let room = width.saturating_sub(fixed.chars().count()).max(8);
     let database = truncate_start(&app.context.database, room);
     let line = Line::from(vec![
         Span::styled(format!(" {}", app.view.title()), theme.title()),
-        Span::styled(format!(" · {} · ", app.context.tz.name()), theme.dim()),
+        Span::styled(" · ", theme.dim()),
+        Span::styled(
+            zone.clone(),
+            if zone == app.context.tz.name() {
+                theme.dim()
+            } else {
+                theme.warning()
+            },
+        ),
+        Span::styled(" · ", theme.dim()),
         Span::styled(database, theme.dim()),
         Span::styled(format!(" · {refreshed}"), theme.dim()),
     ]);

@@ -1,0 +1,680 @@
+//! The source mapping: which table and columns hold each role (timestamp,
+//! model, token kinds, requests, stored cost, dimensions), from the config
+//! file's `[source]` table and its presets, checked against the database's
+//! catalog. Pure: the stores fetch the catalog and hand it in.
+
+use std::fmt;
+
+use serde::Deserialize;
+
+/// How timestamps are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum TimestampFormat {
+    /// From the column type, and for integers from the magnitude.
+    #[default]
+    Auto,
+    /// Integer unix seconds.
+    UnixS,
+    /// Integer unix milliseconds.
+    UnixMs,
+    /// ISO-8601 text (a date alone means a UTC day).
+    Iso8601,
+    /// The database's own date or timestamp type.
+    Native,
+}
+
+/// Layouts people have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Preset {
+    /// usagetop's own `usage_events` table.
+    Native,
+    /// The LiteLLM proxy's per-request `"LiteLLM_SpendLogs"`.
+    Litellm,
+    /// The LiteLLM proxy's per-day `"LiteLLM_DailyUserSpend"` (UTC days).
+    LitellmDaily,
+}
+
+/// The `[source]` table as written; every key optional.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    /// A preset whose defaults the other keys override.
+    pub preset: Option<Preset>,
+    /// Table, optionally schema-qualified.
+    pub table: Option<String>,
+    /// Timestamp column.
+    pub timestamp: Option<String>,
+    /// How the timestamp is stored.
+    pub timestamp_format: Option<TimestampFormat>,
+    /// Model column.
+    pub model: Option<String>,
+    /// Input tokens column.
+    pub input_tokens: Option<String>,
+    /// Output tokens column.
+    pub output_tokens: Option<String>,
+    /// Cache-read tokens column (empty: none).
+    pub cache_read_tokens: Option<String>,
+    /// Cache-write tokens column (empty: none).
+    pub cache_write_tokens: Option<String>,
+    /// True when input tokens already include cached ones.
+    pub input_includes_cache: Option<bool>,
+    /// Requests-per-row column (empty: each row is one request).
+    pub requests: Option<String>,
+    /// Stored cost column (empty: price the tokens).
+    pub cost: Option<String>,
+    /// User column.
+    pub user: Option<String>,
+    /// Endpoint column.
+    pub endpoint: Option<String>,
+    /// Extra SQL predicate.
+    #[serde(rename = "where")]
+    pub filter: Option<String>,
+}
+
+impl SourceConfig {
+    /// `self` with every key `other` sets taken from `other`.
+    #[must_use]
+    pub fn overridden_by(&self, other: &SourceConfig) -> SourceConfig {
+        SourceConfig {
+            preset: other.preset.or(self.preset),
+            table: other.table.clone().or_else(|| self.table.clone()),
+            timestamp: other.timestamp.clone().or_else(|| self.timestamp.clone()),
+            timestamp_format: other.timestamp_format.or(self.timestamp_format),
+            model: other.model.clone().or_else(|| self.model.clone()),
+            input_tokens: other
+                .input_tokens
+                .clone()
+                .or_else(|| self.input_tokens.clone()),
+            output_tokens: other
+                .output_tokens
+                .clone()
+                .or_else(|| self.output_tokens.clone()),
+            cache_read_tokens: other
+                .cache_read_tokens
+                .clone()
+                .or_else(|| self.cache_read_tokens.clone()),
+            cache_write_tokens: other
+                .cache_write_tokens
+                .clone()
+                .or_else(|| self.cache_write_tokens.clone()),
+            input_includes_cache: other.input_includes_cache.or(self.input_includes_cache),
+            requests: other.requests.clone().or_else(|| self.requests.clone()),
+            cost: other.cost.clone().or_else(|| self.cost.clone()),
+            user: other.user.clone().or_else(|| self.user.clone()),
+            endpoint: other.endpoint.clone().or_else(|| self.endpoint.clone()),
+            filter: other.filter.clone().or_else(|| self.filter.clone()),
+        }
+    }
+}
+
+/// A mapping that cannot be used, said so that the user can fix it.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+#[error("{0}")]
+pub struct MappingError(pub String);
+
+/// A column, or a number inside a JSON column (`metadata->usage_object->key`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ColumnRef {
+    /// A plain column.
+    Plain(String),
+    /// A key path inside a JSON column.
+    Json {
+        /// The JSON column.
+        column: String,
+        /// Keys from the top, each `[A-Za-z0-9_]+`.
+        path: Vec<String>,
+    },
+}
+
+impl ColumnRef {
+    fn parse(text: &str, role: &str) -> Result<Self, MappingError> {
+        let parts: Vec<&str> = text.split("->").map(str::trim).collect();
+        if parts.iter().any(|part| part.is_empty()) {
+            return Err(MappingError(format!(
+                "[source] {role} = {text:?} has an empty part"
+            )));
+        }
+        match parts.as_slice() {
+            [column] => Ok(Self::Plain((*column).to_owned())),
+            [column, path @ ..] => {
+                if let Some(bad) = path
+                    .iter()
+                    .find(|key| !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+                {
+                    return Err(MappingError(format!(
+                        "[source] {role}: the JSON key {bad:?} may only hold letters, digits and _"
+                    )));
+                }
+                Ok(Self::Json {
+                    column: (*column).to_owned(),
+                    path: path.iter().map(|key| (*key).to_owned()).collect(),
+                })
+            }
+            [] => Err(MappingError(format!("[source] {role} is empty"))),
+        }
+    }
+
+    /// The column the reference reads.
+    #[must_use]
+    pub fn column(&self) -> &str {
+        match self {
+            Self::Plain(column) | Self::Json { column, .. } => column,
+        }
+    }
+}
+
+impl fmt::Display for ColumnRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Plain(column) => f.write_str(column),
+            Self::Json { column, path } => write!(f, "{column}->{}", path.join("->")),
+        }
+    }
+}
+
+/// A table name, optionally with its schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableName {
+    /// Schema, when given.
+    pub schema: Option<String>,
+    /// Table.
+    pub name: String,
+}
+
+impl fmt::Display for TableName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.schema {
+            Some(schema) => write!(f, "{schema}.{}", self.name),
+            None => f.write_str(&self.name),
+        }
+    }
+}
+
+/// The roles, resolved from presets and keys (not yet checked against a database).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mapping {
+    /// The preset in use.
+    pub preset: Preset,
+    /// The table.
+    pub table: TableName,
+    /// Timestamp column.
+    pub timestamp: String,
+    /// How it is stored.
+    pub timestamp_format: TimestampFormat,
+    /// Model column.
+    pub model: String,
+    /// Input tokens.
+    pub input_tokens: ColumnRef,
+    /// Output tokens.
+    pub output_tokens: ColumnRef,
+    /// Cache reads.
+    pub cache_read_tokens: Option<ColumnRef>,
+    /// Cache writes.
+    pub cache_write_tokens: Option<ColumnRef>,
+    /// Input tokens include cache reads and writes (subtracted).
+    pub input_includes_cache: bool,
+    /// Requests per row.
+    pub requests: Option<String>,
+    /// Stored cost.
+    pub cost: Option<String>,
+    /// User dimension.
+    pub user: Option<String>,
+    /// Endpoint dimension.
+    pub endpoint: Option<String>,
+    /// Extra predicate, checked to be one expression.
+    pub filter: Option<String>,
+}
+
+impl Default for Mapping {
+    fn default() -> Self {
+        Self::resolve(&SourceConfig::default()).unwrap_or_else(|_| unreachable_native())
+    }
+}
+
+fn unreachable_native() -> Mapping {
+    Mapping {
+        preset: Preset::Native,
+        table: TableName {
+            schema: None,
+            name: "usage_events".to_owned(),
+        },
+        timestamp: "ts".to_owned(),
+        timestamp_format: TimestampFormat::Auto,
+        model: "model".to_owned(),
+        input_tokens: ColumnRef::Plain("input_tokens".to_owned()),
+        output_tokens: ColumnRef::Plain("output_tokens".to_owned()),
+        cache_read_tokens: Some(ColumnRef::Plain("cache_read_tokens".to_owned())),
+        cache_write_tokens: Some(ColumnRef::Plain("cache_write_tokens".to_owned())),
+        input_includes_cache: false,
+        requests: None,
+        cost: None,
+        user: Some("user_id".to_owned()),
+        endpoint: Some("endpoint".to_owned()),
+        filter: None,
+    }
+}
+
+/// The `[source]` defaults of a preset.
+#[must_use]
+pub fn preset_defaults(preset: Preset) -> SourceConfig {
+    let text = |value: &str| Some(value.to_owned());
+    match preset {
+        Preset::Native => SourceConfig {
+            preset: Some(Preset::Native),
+            table: text("usage_events"),
+            timestamp: text("ts"),
+            timestamp_format: Some(TimestampFormat::Auto),
+            model: text("model"),
+            input_tokens: text("input_tokens"),
+            output_tokens: text("output_tokens"),
+            cache_read_tokens: text("cache_read_tokens"),
+            cache_write_tokens: text("cache_write_tokens"),
+            input_includes_cache: Some(false),
+            requests: text(""),
+            cost: text(""),
+            user: text("user_id"),
+            endpoint: text("endpoint"),
+            filter: text(""),
+        },
+        Preset::Litellm => SourceConfig {
+            preset: Some(Preset::Litellm),
+            table: text("LiteLLM_SpendLogs"),
+            timestamp: text("startTime"),
+            timestamp_format: Some(TimestampFormat::Auto),
+            model: text("model"),
+            input_tokens: text("prompt_tokens"),
+            output_tokens: text("completion_tokens"),
+            cache_read_tokens: text("metadata->usage_object->cache_read_input_tokens"),
+            cache_write_tokens: text("metadata->usage_object->cache_creation_input_tokens"),
+            input_includes_cache: Some(true),
+            requests: text(""),
+            cost: text("spend"),
+            user: text("user"),
+            endpoint: text("call_type"),
+            filter: text(""),
+        },
+        Preset::LitellmDaily => SourceConfig {
+            preset: Some(Preset::LitellmDaily),
+            table: text("LiteLLM_DailyUserSpend"),
+            timestamp: text("date"),
+            timestamp_format: Some(TimestampFormat::Iso8601),
+            model: text("model"),
+            input_tokens: text("prompt_tokens"),
+            output_tokens: text("completion_tokens"),
+            cache_read_tokens: text("cache_read_input_tokens"),
+            cache_write_tokens: text("cache_creation_input_tokens"),
+            input_includes_cache: Some(true),
+            requests: text("api_requests"),
+            cost: text("spend"),
+            user: text("user_id"),
+            endpoint: text("endpoint"),
+            filter: text(""),
+        },
+    }
+}
+
+fn non_empty(value: Option<String>) -> Option<String> {
+    value
+        .map(|text| text.trim().to_owned())
+        .filter(|text| !text.is_empty())
+}
+
+fn required(value: Option<String>, role: &str) -> Result<String, MappingError> {
+    non_empty(value).ok_or_else(|| MappingError(format!("[source] {role} must name a column")))
+}
+
+impl Mapping {
+    /// Applies the preset's defaults, then the keys set.
+    ///
+    /// # Errors
+    /// A required role left empty, a bad JSON path, a `where` that is not one expression.
+    pub fn resolve(config: &SourceConfig) -> Result<Self, MappingError> {
+        let preset = config.preset.unwrap_or(Preset::Native);
+        let merged = preset_defaults(preset).overridden_by(config);
+        let table_text = required(merged.table, "table")?;
+        let table = match table_text.split_once('.') {
+            Some((schema, name)) if !schema.is_empty() && !name.is_empty() && !name.contains('.') => {
+                TableName { schema: Some(schema.to_owned()), name: name.to_owned() }
+            }
+            Some(_) => {
+                return Err(MappingError(format!(
+                    "[source] table = {table_text:?} is not a table name; write \"table\" or \"schema.table\""
+                )))
+            }
+            None => TableName { schema: None, name: table_text },
+        };
+        let optional_ref =
+            |value: Option<String>, role: &str| -> Result<Option<ColumnRef>, MappingError> {
+                non_empty(value)
+                    .map(|text| ColumnRef::parse(&text, role))
+                    .transpose()
+            };
+        let filter = non_empty(merged.filter);
+        if let Some(text) = &filter {
+            check_filter(text)?;
+        }
+        Ok(Self {
+            preset,
+            table,
+            timestamp: required(merged.timestamp, "timestamp")?,
+            timestamp_format: merged.timestamp_format.unwrap_or_default(),
+            model: required(merged.model, "model")?,
+            input_tokens: ColumnRef::parse(
+                &required(merged.input_tokens, "input_tokens")?,
+                "input_tokens",
+            )?,
+            output_tokens: ColumnRef::parse(
+                &required(merged.output_tokens, "output_tokens")?,
+                "output_tokens",
+            )?,
+            cache_read_tokens: optional_ref(merged.cache_read_tokens, "cache_read_tokens")?,
+            cache_write_tokens: optional_ref(merged.cache_write_tokens, "cache_write_tokens")?,
+            input_includes_cache: merged.input_includes_cache.unwrap_or(false),
+            requests: non_empty(merged.requests),
+            cost: non_empty(merged.cost),
+            user: non_empty(merged.user),
+            endpoint: non_empty(merged.endpoint),
+            filter,
+        })
+    }
+
+    /// True for usagetop's own layout, unchanged.
+    #[must_use]
+    pub fn is_native(&self) -> bool {
+        *self == unreachable_native()
+    }
+}
+
+/// Checks that a `where` predicate is one expression: no statement
+/// separators, no comments, balanced quotes and parentheses.
+///
+/// # Errors
+/// What is wrong with it.
+pub fn check_filter(text: &str) -> Result<(), MappingError> {
+    let bad = |why: &str| {
+        Err(MappingError(format!("[source] where = {text:?} {why}; give a single SQL condition such as \"status = 'success'\"")))
+    };
+    let mut depth = 0_i32;
+    let mut in_string = false;
+    let mut in_identifier = false;
+    let mut previous = '\0';
+    for c in text.chars() {
+        if in_string {
+            in_string = c != '\'';
+        } else if in_identifier {
+            in_identifier = c != '"';
+        } else {
+            match c {
+                '\'' => in_string = true,
+                '"' => in_identifier = true,
+                ';' => return bad("contains ';'"),
+                '(' => depth += 1,
+                ')' => {
+                    depth -= 1;
+                    if depth < 0 {
+                        return bad("closes a parenthesis it did not open");
+                    }
+                }
+                '-' if previous == '-' => return bad("contains a comment (--)"),
+                '*' if previous == '/' => return bad("contains a comment (/*)"),
+                _ => {}
+            }
+        }
+        previous = c;
+    }
+    if in_string || in_identifier {
+        return bad("has an unclosed quote");
+    }
+    if depth != 0 {
+        return bad("has an unclosed parenthesis");
+    }
+    if text.contains('\0') {
+        return bad("contains a NUL character");
+    }
+    Ok(())
+}
+
+/// What a catalog says a column holds, simplified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ColumnKind {
+    /// Whole numbers.
+    Integer,
+    /// Fractional numbers (numeric, decimal, real, double).
+    Fractional,
+    /// Text.
+    Text,
+    /// A date.
+    Date,
+    /// A timestamp without zone (taken as UTC).
+    Timestamp,
+    /// A timestamp with zone.
+    TimestampTz,
+    /// JSON or JSONB.
+    Json,
+    /// SQLite's untyped column: anything.
+    Any,
+    /// Something else (the catalog's name).
+    Other(String),
+}
+
+impl ColumnKind {
+    /// Classifies a PostgreSQL `information_schema.columns.data_type`.
+    #[must_use]
+    pub fn from_postgres(data_type: &str) -> Self {
+        match data_type {
+            "smallint" | "integer" | "bigint" => Self::Integer,
+            "numeric" | "real" | "double precision" | "money" => Self::Fractional,
+            "text" | "character varying" | "character" | "name" | "citext" | "USER-DEFINED" => {
+                Self::Text
+            }
+            "date" => Self::Date,
+            "timestamp without time zone" => Self::Timestamp,
+            "timestamp with time zone" => Self::TimestampTz,
+            "json" | "jsonb" => Self::Json,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+
+    /// Classifies a SQLite declared type by its affinity rules.
+    #[must_use]
+    pub fn from_sqlite(declared: &str) -> Self {
+        let upper = declared.to_ascii_uppercase();
+        if upper.is_empty() {
+            Self::Any
+        } else if upper.contains("INT") {
+            Self::Integer
+        } else if upper.contains("CHAR")
+            || upper.contains("CLOB")
+            || upper.contains("TEXT")
+            || upper.contains("JSON")
+        {
+            Self::Text
+        } else if upper.contains("REAL") || upper.contains("FLOA") || upper.contains("DOUB") {
+            Self::Fractional
+        } else if upper.contains("DATETIME") || upper.contains("TIMESTAMP") || upper == "DATE" {
+            Self::Text
+        } else {
+            // NUMERIC affinity: numbers, or text that does not look like one.
+            Self::Any
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Self::Integer => "integer".to_owned(),
+            Self::Fractional => "fractional number".to_owned(),
+            Self::Text => "text".to_owned(),
+            Self::Date => "date".to_owned(),
+            Self::Timestamp => "timestamp".to_owned(),
+            Self::TimestampTz => "timestamptz".to_owned(),
+            Self::Json => "json".to_owned(),
+            Self::Any => "untyped".to_owned(),
+            Self::Other(name) => name.clone(),
+        }
+    }
+}
+
+/// How the timestamp column turns into instants or days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeKind {
+    /// Integer unix seconds.
+    UnixSeconds,
+    /// Integer unix milliseconds.
+    UnixMillis,
+    /// Integer: seconds or milliseconds, to be decided from the data.
+    UnixUnknown,
+    /// ISO-8601 text with a time (no zone suffix: UTC).
+    IsoText,
+    /// ISO-8601 text: a date or a timestamp, to be decided from the data.
+    IsoUnknown,
+    /// `YYYY-MM-DD` text: a UTC day.
+    DateText,
+    /// Timestamp without zone, values in UTC.
+    Timestamp,
+    /// Timestamp with zone.
+    TimestampTz,
+    /// A date type: a UTC day.
+    Date,
+}
+
+impl TimeKind {
+    /// True when the source only knows days (UTC days), not instants.
+    #[must_use]
+    pub fn is_daily(self) -> bool {
+        matches!(self, Self::DateText | Self::Date)
+    }
+}
+
+/// A mapping checked against a table's columns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedMapping {
+    /// The roles.
+    pub mapping: Mapping,
+    /// How to read the timestamp.
+    pub time: TimeKind,
+}
+
+/// Checks every role against `columns` (name, kind) of the mapped table.
+///
+/// # Errors
+/// A missing table or column, or a column of a kind that cannot serve its role.
+pub fn check(
+    mapping: &Mapping,
+    columns: &[(String, ColumnKind)],
+    database: &str,
+) -> Result<CheckedMapping, MappingError> {
+    let table = &mapping.table;
+    if columns.is_empty() {
+        return Err(MappingError(format!(
+            "{database} has no table {table} (or it is not readable); set [source] table to the table that holds your usage"
+        )));
+    }
+    let listing = || {
+        columns
+            .iter()
+            .map(|(name, kind)| format!("{name} ({})", kind.describe()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let find = |column: &str, role: &str| -> Result<&ColumnKind, MappingError> {
+        columns
+            .iter()
+            .find(|(name, _)| name == column)
+            .map(|(_, kind)| kind)
+            .ok_or_else(|| {
+                MappingError(format!(
+                "table {table} has no column {column:?} for [source] {role}; its columns are: {}",
+                listing()
+            ))
+            })
+    };
+    let wrong = |column: &str, role: &str, kind: &ColumnKind, needs: &str| {
+        MappingError(format!(
+            "column {column:?} of table {table} is {} and cannot serve as [source] {role}: it needs {needs}",
+            kind.describe()
+        ))
+    };
+    let numeric = |reference: &ColumnRef, role: &str| -> Result<(), MappingError> {
+        let kind = find(reference.column(), role)?;
+        match (reference, kind) {
+            (
+                ColumnRef::Plain(_),
+                ColumnKind::Integer | ColumnKind::Fractional | ColumnKind::Any,
+            )
+            | (ColumnRef::Json { .. }, ColumnKind::Json | ColumnKind::Text | ColumnKind::Any) => {
+                Ok(())
+            }
+            (ColumnRef::Plain(column), kind) => Err(wrong(column, role, kind, "a numeric column")),
+            (ColumnRef::Json { column, .. }, kind) => {
+                Err(wrong(column, role, kind, "a JSON column"))
+            }
+        }
+    };
+    numeric(&mapping.input_tokens, "input_tokens")?;
+    numeric(&mapping.output_tokens, "output_tokens")?;
+    for (reference, role) in [
+        (&mapping.cache_read_tokens, "cache_read_tokens"),
+        (&mapping.cache_write_tokens, "cache_write_tokens"),
+    ] {
+        if let Some(reference) = reference {
+            numeric(reference, role)?;
+        }
+    }
+    if let Some(column) = &mapping.requests {
+        numeric(&ColumnRef::Plain(column.clone()), "requests")?;
+    }
+    if let Some(column) = &mapping.cost {
+        numeric(&ColumnRef::Plain(column.clone()), "cost")?;
+    }
+    for (column, role) in [
+        (Some(&mapping.model), "model"),
+        (mapping.user.as_ref(), "user"),
+        (mapping.endpoint.as_ref(), "endpoint"),
+    ] {
+        if let Some(column) = column {
+            let kind = find(column, role)?;
+            if matches!(kind, ColumnKind::Json | ColumnKind::Other(_)) {
+                return Err(wrong(column, role, kind, "a text column"));
+            }
+        }
+    }
+    let kind = find(&mapping.timestamp, "timestamp")?;
+    let time = time_kind(mapping, kind).ok_or_else(|| {
+        wrong(
+            &mapping.timestamp,
+            &format!(
+                "timestamp (timestamp_format = {:?})",
+                mapping.timestamp_format
+            ),
+            kind,
+            "integer unix seconds or milliseconds, ISO-8601 text, a date or a timestamp",
+        )
+    })?;
+    Ok(CheckedMapping {
+        mapping: mapping.clone(),
+        time,
+    })
+}
+
+fn time_kind(mapping: &Mapping, kind: &ColumnKind) -> Option<TimeKind> {
+    use TimestampFormat as F;
+    let integer = matches!(kind, ColumnKind::Integer | ColumnKind::Any);
+    let text = matches!(kind, ColumnKind::Text | ColumnKind::Any);
+    Some(match (mapping.timestamp_format, kind) {
+        (F::UnixS, _) if integer => TimeKind::UnixSeconds,
+        (F::UnixMs, _) if integer => TimeKind::UnixMillis,
+        (F::Iso8601, _) if text => TimeKind::IsoUnknown,
+        (F::Auto | F::Native, ColumnKind::Date) => TimeKind::Date,
+        (F::Auto | F::Native, ColumnKind::Timestamp) => TimeKind::Timestamp,
+        (F::Auto | F::Native, ColumnKind::TimestampTz) => TimeKind::TimestampTz,
+        (F::Native, ColumnKind::Integer | ColumnKind::Any) => TimeKind::UnixSeconds,
+        (F::Auto, ColumnKind::Integer | ColumnKind::Any) => TimeKind::UnixUnknown,
+        (F::Auto, ColumnKind::Text) => TimeKind::IsoUnknown,
+        _ => return None,
+    })
+}
+
+/// Integers above this are milliseconds (1e11 seconds is the year 5138).
+pub const MILLIS_THRESHOLD: i64 = 100_000_000_000;

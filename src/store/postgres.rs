@@ -1,0 +1,405 @@
+//! The PostgreSQL backend: read-only sessions (`default_transaction_read_only`),
+//! a pool of two connections with connect and statement timeouts, grouping
+//! in the server in the configured zone, through a `[source]` mapping. The
+//! one write it ever makes is `usagetop demo` into a table it creates.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::AssertSqlSafe;
+use tokio::sync::OnceCell;
+
+use super::mapping::{self, ColumnKind, Mapping, TimeKind, MILLIS_THRESHOLD};
+use super::sql::{Bind, Dialect, QueryBuilder, Statement};
+use super::url::redact_password;
+use super::{day_row, model_row, SecondsRange, SourceInfo, StoreError, Timeouts, UsageStore};
+use crate::analytics::{DayModelRow, ModelRow};
+use crate::period::{date_from_day_number, Calendar};
+
+/// A PostgreSQL usage database.
+#[derive(Debug)]
+pub struct PgStore {
+    pool: PgPool,
+    url: String,
+    mapping: Mapping,
+    prepared: OnceCell<Prepared>,
+}
+
+#[derive(Debug)]
+struct Prepared {
+    builder: QueryBuilder,
+    info: SourceInfo,
+}
+
+/// Parses a URL into connect options (TLS modes from `sslmode`), or says why not.
+///
+/// # Errors
+/// A malformed URL.
+pub fn connect_options(url: &str) -> Result<PgConnectOptions, StoreError> {
+    url.parse::<PgConnectOptions>().map(|options| options.application_name("usagetop")).map_err(|error| {
+        StoreError::BadUrl(format!(
+            "{} is not a usable PostgreSQL URL ({}); write postgres://USER:PASSWORD@HOST:PORT/DATABASE",
+            redact_password(url),
+            redact_password(&error.to_string())
+        ))
+    })
+}
+
+/// What to tell people about a failure to reach or use the server.
+#[must_use]
+pub fn explain(error: &sqlx::Error) -> String {
+    let text = redact_password(&error.to_string());
+    match error {
+        sqlx::Error::PoolTimedOut => {
+            "no connection within the connect timeout: check that the server is running and reachable (host, port, firewall)".to_owned()
+        }
+        sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            "connection refused: is PostgreSQL running and listening on that host and port?".to_owned()
+        }
+        sqlx::Error::Io(_) => format!("{text}: check the host and the network"),
+        sqlx::Error::Tls(_) => format!("{text}: check sslmode in the URL"),
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("28P01") || db.code().as_deref() == Some("28000") => {
+            format!("{text}: check the user and password")
+        }
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("3D000") => format!("{text}: check the database name"),
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("57014") => {
+            format!("{text}: the query ran longer than the statement timeout (statement_timeout_seconds)")
+        }
+        _ => text,
+    }
+}
+
+impl PgStore {
+    /// A store whose pool connects on first use, so an unreachable server
+    /// is reported by the first refresh (and retried), not here.
+    ///
+    /// # Errors
+    /// A malformed URL.
+    pub fn connect_lazy(
+        url: &str,
+        mapping: Mapping,
+        timeouts: Timeouts,
+    ) -> Result<Self, StoreError> {
+        let statement_ms = timeouts.statement.as_millis().to_string();
+        let options = connect_options(url)?.options([
+            ("default_transaction_read_only", "on"),
+            ("statement_timeout", statement_ms.as_str()),
+            ("TimeZone", "UTC"),
+        ]);
+        let pool = PgPoolOptions::new()
+            .max_connections(2)
+            .min_connections(0)
+            .acquire_timeout(timeouts.connect)
+            .connect_lazy_with(options);
+        Ok(Self {
+            pool,
+            url: redact_password(url),
+            mapping,
+            prepared: OnceCell::new(),
+        })
+    }
+
+    fn query_error(&self, what: &'static str, error: &sqlx::Error) -> StoreError {
+        StoreError::Query {
+            what,
+            url: self.url.clone(),
+            detail: explain(error),
+        }
+    }
+
+    async fn columns(&self) -> Result<Vec<(String, ColumnKind)>, StoreError> {
+        let table = &self.mapping.table;
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT column_name::text, data_type::text FROM information_schema.columns \
+             WHERE table_schema = COALESCE($1, current_schema()) AND table_name = $2 ORDER BY ordinal_position",
+        )
+        .bind(table.schema.as_deref())
+        .bind(&table.name)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|error| StoreError::Open { url: self.url.clone(), detail: explain(&error) })?;
+        Ok(rows
+            .into_iter()
+            .map(|(name, data_type)| (name, ColumnKind::from_postgres(&data_type)))
+            .collect())
+    }
+
+    async fn prepared(&self) -> Result<&Prepared, StoreError> {
+        self.prepared
+            .get_or_try_init(|| async {
+                let columns = self.columns().await?;
+                let checked =
+                    mapping::check(&self.mapping, &columns, &self.url).map_err(|source| {
+                        StoreError::Mapping {
+                            url: self.url.clone(),
+                            source,
+                        }
+                    })?;
+                let mut builder = QueryBuilder::new(Dialect::Postgres, checked);
+                let mut checked = builder.checked().clone();
+                match checked.time {
+                    TimeKind::UnixUnknown => {
+                        let (max,): (Option<i64>,) =
+                            sqlx::query_as(AssertSqlSafe(builder.max_raw_timestamp()))
+                                .fetch_one(&self.pool)
+                                .await
+                                .map_err(|error| {
+                                    self.query_error("the largest timestamp", &error)
+                                })?;
+                        checked.time = if max.is_some_and(|value| value > MILLIS_THRESHOLD) {
+                            TimeKind::UnixMillis
+                        } else {
+                            TimeKind::UnixSeconds
+                        };
+                        builder = QueryBuilder::new(Dialect::Postgres, checked);
+                    }
+                    TimeKind::IsoUnknown => {
+                        let sample: Option<(Option<String>,)> =
+                            sqlx::query_as(AssertSqlSafe(builder.sample_timestamp_text()))
+                                .fetch_optional(&self.pool)
+                                .await
+                                .map_err(|error| self.query_error("a sample timestamp", &error))?;
+                        let text = sample.and_then(|(text,)| text).unwrap_or_default();
+                        checked.time = if text.trim().len() == 10 {
+                            TimeKind::DateText
+                        } else {
+                            TimeKind::IsoText
+                        };
+                        builder = QueryBuilder::new(Dialect::Postgres, checked);
+                    }
+                    _ => {}
+                }
+                let checked = builder.checked();
+                let info = SourceInfo {
+                    daily_utc: checked.time.is_daily(),
+                    stored_cost: checked.mapping.cost.is_some(),
+                };
+                Ok(Prepared { builder, info })
+            })
+            .await
+    }
+}
+
+/// Binds a statement's parameters; the SQL comes from `QueryBuilder`.
+macro_rules! bound {
+    ($statement:expr) => {{
+        let statement: &Statement = $statement;
+        statement.binds.iter().fold(
+            sqlx::query_as(AssertSqlSafe(statement.sql.clone())),
+            |query, bind| match bind {
+                Bind::Int(value) => query.bind(*value),
+                Bind::Text(value) => query.bind(value.clone()),
+            },
+        )
+    }};
+}
+
+#[async_trait]
+impl UsageStore for PgStore {
+    fn describe(&self) -> String {
+        self.url.clone()
+    }
+
+    async fn prepare(&self) -> Result<SourceInfo, StoreError> {
+        Ok(self.prepared().await?.info.clone())
+    }
+
+    async fn first_event(
+        &self,
+        end: i64,
+        calendar: &Calendar,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let prepared = self.prepared().await?;
+        let statement = prepared.builder.first(end, calendar);
+        let (first,): (Option<i64>,) = bound!(&statement)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|error| self.query_error("the first event", &error))?;
+        Ok(first.and_then(|value| {
+            if prepared.info.daily_utc {
+                Some(calendar.start_of_day(date_from_day_number(value)))
+            } else {
+                DateTime::from_timestamp(value, 0)
+            }
+        }))
+    }
+
+    async fn day_model_rows(
+        &self,
+        range: SecondsRange,
+        calendar: &Calendar,
+    ) -> Result<Vec<DayModelRow>, StoreError> {
+        let statement = self.prepared().await?.builder.day_model(range, calendar);
+        let rows: Vec<super::sqlite::DayTuple> = bound!(&statement)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|error| self.query_error("usage per day and model", &error))?;
+        Ok(rows
+            .into_iter()
+            .map(|(day, model, requests, input, output, read, write, cost)| {
+                day_row(day, model, (requests, input, output, read, write, cost))
+            })
+            .collect())
+    }
+
+    async fn model_rows(
+        &self,
+        range: SecondsRange,
+        calendar: &Calendar,
+    ) -> Result<Vec<ModelRow>, StoreError> {
+        let statement = self.prepared().await?.builder.model_totals(range, calendar);
+        let rows: Vec<super::sqlite::ModelTuple> =
+            bound!(&statement)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|error| self.query_error("usage per model", &error))?;
+        Ok(rows
+            .into_iter()
+            .map(|(model, requests, input, output, read, write, cost)| {
+                model_row(model, (requests, input, output, read, write, cost))
+            })
+            .collect())
+    }
+}
+
+/// usagetop's own PostgreSQL schema steps.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "usage_events",
+    include_str!("../../migrations/postgres/0001_usage_events.sql"),
+)];
+
+/// Rows per INSERT of demo data.
+const DEMO_BATCH: usize = 5_000;
+
+/// Writes demo events into `usage_events` of the database `url` names,
+/// creating the table (and usagetop's marker table) when absent. Refuses a
+/// `usage_events` table usagetop did not create, and one that holds events
+/// unless `replace` (which deletes them first). Returns the rows written.
+///
+/// # Errors
+/// A foreign or non-empty table, an unreachable server, a failed write.
+pub async fn write_demo(
+    url: &str,
+    events: &[super::demo::DemoEvent],
+    replace: bool,
+) -> Result<u64, StoreError> {
+    use sqlx::{Connection, PgConnection};
+    let shown = redact_password(url);
+    let open_error = |error: sqlx::Error| StoreError::Open {
+        url: shown.clone(),
+        detail: explain(&error),
+    };
+    let write_error = |what: &'static str| {
+        let shown = shown.clone();
+        move |error: sqlx::Error| StoreError::Write {
+            what,
+            url: shown.clone(),
+            detail: explain(&error),
+        }
+    };
+    let mut conn = PgConnection::connect_with(&connect_options(url)?)
+        .await
+        .map_err(open_error)?;
+    let (marker, table): (Option<String>, Option<String>) = sqlx::query_as(
+        "SELECT to_regclass('usagetop_migrations')::text, to_regclass('usage_events')::text",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .map_err(write_error("looking for existing tables"))?;
+    if marker.is_none() && table.is_some() {
+        let _ = conn.close().await;
+        return Err(StoreError::Refused(format!(
+            "{shown} already has a table usage_events that usagetop did not create, and usagetop never writes \
+             to tables it did not create; give another database"
+        )));
+    }
+    sqlx::raw_sql(
+        "CREATE TABLE IF NOT EXISTS usagetop_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, \
+         applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+    )
+    .execute(&mut conn)
+    .await
+    .map_err(write_error("creating the migrations table"))?;
+    for (version, description, sql) in MIGRATIONS {
+        let (done,): (bool,) =
+            sqlx::query_as("SELECT EXISTS (SELECT 1 FROM usagetop_migrations WHERE version = $1)")
+                .bind(version)
+                .fetch_one(&mut conn)
+                .await
+                .map_err(write_error("reading the migrations table"))?;
+        if !done {
+            let mut tx = conn
+                .begin()
+                .await
+                .map_err(write_error("starting a migration"))?;
+            sqlx::raw_sql(*sql)
+                .execute(&mut *tx)
+                .await
+                .map_err(write_error("applying a migration"))?;
+            sqlx::query("INSERT INTO usagetop_migrations (version, description) VALUES ($1, $2)")
+                .bind(version)
+                .bind(description)
+                .execute(&mut *tx)
+                .await
+                .map_err(write_error("recording a migration"))?;
+            tx.commit()
+                .await
+                .map_err(write_error("committing a migration"))?;
+        }
+    }
+    let (existing,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM usage_events")
+        .fetch_one(&mut conn)
+        .await
+        .map_err(write_error("counting existing events"))?;
+    if existing > 0 && !replace {
+        let _ = conn.close().await;
+        return Err(StoreError::Refused(format!(
+            "{shown} already holds {existing} events in usage_events; usagetop demo will not mix demo data into \
+             them. Pass --force to delete them and write demo data, or give another --database-url"
+        )));
+    }
+    let mut tx = conn
+        .begin()
+        .await
+        .map_err(write_error("starting a transaction"))?;
+    sqlx::query("DELETE FROM usage_events")
+        .execute(&mut *tx)
+        .await
+        .map_err(write_error("clearing old events"))?;
+    let mut written = 0;
+    for chunk in events.chunks(DEMO_BATCH) {
+        let column =
+            |pick: fn(&super::demo::DemoEvent) -> i64| chunk.iter().map(pick).collect::<Vec<i64>>();
+        let text = |pick: fn(&super::demo::DemoEvent) -> &'static str| {
+            chunk
+                .iter()
+                .map(|event| pick(event).to_owned())
+                .collect::<Vec<String>>()
+        };
+        written += sqlx::query(
+            "INSERT INTO usage_events (ts, user_id, model, endpoint, input_tokens, output_tokens, \
+             cache_read_tokens, cache_write_tokens) \
+             SELECT to_timestamp(t), u, m, e, i, o, r, w \
+             FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[]) \
+             AS batch(t, u, m, e, i, o, r, w)",
+        )
+        .bind(column(|event| event.ts))
+        .bind(text(|event| event.user_id))
+        .bind(text(|event| event.model))
+        .bind(text(|event| event.endpoint))
+        .bind(column(|event| event.input_tokens))
+        .bind(column(|event| event.output_tokens))
+        .bind(column(|event| event.cache_read_tokens))
+        .bind(column(|event| event.cache_write_tokens))
+        .execute(&mut *tx)
+        .await
+        .map_err(write_error("inserting demo events"))?
+        .rows_affected();
+    }
+    tx.commit()
+        .await
+        .map_err(write_error("committing demo events"))?;
+    let _ = conn.close().await;
+    Ok(written)
+}

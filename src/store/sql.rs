@@ -1,0 +1,408 @@
+//! The one SQL builder: turns a checked mapping into the grouped queries of
+//! both backends. Every identifier is quoted; every value is a bound
+//! parameter or an integer computed here; the user's `where` (checked to be
+//! one expression) is the only text copied in, and only stores running
+//! read-only sessions execute it.
+
+use chrono::NaiveDate;
+
+use super::mapping::{CheckedMapping, ColumnRef, TimeKind};
+use super::SecondsRange;
+use crate::period::{Calendar, SECONDS_PER_DAY};
+
+/// The SQL flavour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// SQLite: `?` placeholders.
+    Sqlite,
+    /// PostgreSQL: `$n` placeholders.
+    Postgres,
+}
+
+/// A value to bind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bind {
+    /// An integer.
+    Int(i64),
+    /// Text.
+    Text(String),
+}
+
+/// A statement and its parameters, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    /// The SQL.
+    pub sql: String,
+    /// The parameters.
+    pub binds: Vec<Bind>,
+}
+
+/// `"name"` with inner quotes doubled.
+#[must_use]
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// A text literal (for values computed by usagetop only, such as zone names).
+fn quote_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// Builds the queries of one checked mapping.
+#[derive(Debug, Clone)]
+pub struct QueryBuilder {
+    dialect: Dialect,
+    checked: CheckedMapping,
+}
+
+impl QueryBuilder {
+    /// A builder for `checked` in `dialect`.
+    #[must_use]
+    pub fn new(dialect: Dialect, checked: CheckedMapping) -> Self {
+        Self { dialect, checked }
+    }
+
+    /// The checked mapping.
+    #[must_use]
+    pub fn checked(&self) -> &CheckedMapping {
+        &self.checked
+    }
+
+    /// The quoted table.
+    #[must_use]
+    pub fn table(&self) -> String {
+        let table = &self.checked.mapping.table;
+        match &table.schema {
+            Some(schema) => format!("{}.{}", quote_ident(schema), quote_ident(&table.name)),
+            None => quote_ident(&table.name),
+        }
+    }
+
+    fn column(&self, name: &str) -> String {
+        quote_ident(name)
+    }
+
+    fn placeholder(&self, index: usize) -> String {
+        match self.dialect {
+            Dialect::Sqlite => "?".to_owned(),
+            Dialect::Postgres => format!("${index}"),
+        }
+    }
+
+    /// A token count: a column, or a number inside a JSON column; NULL counts as 0.
+    fn number(&self, reference: &ColumnRef) -> String {
+        match (reference, self.dialect) {
+            (ColumnRef::Plain(column), _) => format!("COALESCE({}, 0)", self.column(column)),
+            (ColumnRef::Json { column, path }, Dialect::Sqlite) => format!(
+                "COALESCE(CAST(json_extract({}, {}) AS INTEGER), 0)",
+                self.column(column),
+                quote_literal(&format!("$.{}", path.join(".")))
+            ),
+            (ColumnRef::Json { column, path }, Dialect::Postgres) => {
+                let (last, parents) = path
+                    .split_last()
+                    .map_or((String::new(), &[][..]), |(last, rest)| {
+                        (last.clone(), rest)
+                    });
+                let mut expression = format!("{}::jsonb", self.column(column));
+                for key in parents {
+                    expression = format!("{expression} -> {}", quote_literal(key));
+                }
+                format!(
+                    "COALESCE(({expression} ->> {})::numeric::bigint, 0)",
+                    quote_literal(&last)
+                )
+            }
+        }
+    }
+
+    fn sum(&self, expression: &str) -> String {
+        match self.dialect {
+            Dialect::Sqlite => format!("CAST(COALESCE(SUM({expression}), 0) AS INTEGER)"),
+            Dialect::Postgres => format!("COALESCE(SUM({expression}), 0)::bigint"),
+        }
+    }
+
+    /// `requests, input, output, cache_read, cache_write, stored cost in nano-dollars`.
+    fn measures(&self) -> String {
+        let mapping = &self.checked.mapping;
+        let cache_read = mapping
+            .cache_read_tokens
+            .as_ref()
+            .map_or_else(|| "0".to_owned(), |c| self.number(c));
+        let cache_write = mapping
+            .cache_write_tokens
+            .as_ref()
+            .map_or_else(|| "0".to_owned(), |c| self.number(c));
+        let input = if mapping.input_includes_cache {
+            format!(
+                "({} - {cache_read} - {cache_write})",
+                self.number(&mapping.input_tokens)
+            )
+        } else {
+            self.number(&mapping.input_tokens)
+        };
+        let requests = match &mapping.requests {
+            Some(column) => self.sum(&format!("COALESCE({}, 0)", self.column(column))),
+            None => match self.dialect {
+                Dialect::Sqlite => "COUNT(*)".to_owned(),
+                Dialect::Postgres => "COUNT(*)::bigint".to_owned(),
+            },
+        };
+        let cost = match (&mapping.cost, self.dialect) {
+            (Some(column), Dialect::Sqlite) => {
+                format!(
+                    "CAST(SUM(ROUND(COALESCE({}, 0) * 1000000000)) AS INTEGER)",
+                    self.column(column)
+                )
+            }
+            (Some(column), Dialect::Postgres) => {
+                // Rounded in the column's own type (float or numeric), as SQLite does.
+                format!(
+                    "SUM(ROUND(COALESCE({}, 0) * 1000000000))::bigint",
+                    self.column(column)
+                )
+            }
+            (None, Dialect::Sqlite) => "NULL".to_owned(),
+            (None, Dialect::Postgres) => "NULL::bigint".to_owned(),
+        };
+        format!(
+            "{requests}, {}, {}, {}, {}, {cost}",
+            self.sum(&input),
+            self.sum(&self.number(&mapping.output_tokens)),
+            self.sum(&cache_read),
+            self.sum(&cache_write)
+        )
+    }
+
+    fn model(&self) -> String {
+        let model = self.column(&self.checked.mapping.model);
+        match self.dialect {
+            Dialect::Sqlite => format!("COALESCE(CAST({model} AS TEXT), '(unknown)')"),
+            Dialect::Postgres => format!("COALESCE({model}::text, '(unknown)')"),
+        }
+    }
+
+    /// Unix seconds of the timestamp (instant sources only).
+    fn seconds(&self) -> String {
+        let ts = self.column(&self.checked.mapping.timestamp);
+        match (self.checked.time, self.dialect) {
+            (TimeKind::UnixSeconds | TimeKind::UnixUnknown, _) => ts,
+            (TimeKind::UnixMillis, Dialect::Sqlite) => format!("({ts} / 1000)"),
+            (TimeKind::UnixMillis, Dialect::Postgres) => format!("({ts} / 1000)::bigint"),
+            (TimeKind::IsoText | TimeKind::IsoUnknown | TimeKind::DateText, Dialect::Sqlite) => {
+                format!("CAST(strftime('%s', {ts}) AS INTEGER)")
+            }
+            (TimeKind::IsoText | TimeKind::IsoUnknown | TimeKind::DateText, Dialect::Postgres) => {
+                format!("EXTRACT(EPOCH FROM {ts}::timestamptz)::bigint")
+            }
+            (TimeKind::Timestamp, _) => {
+                format!("EXTRACT(EPOCH FROM ({ts} AT TIME ZONE 'UTC'))::bigint")
+            }
+            (TimeKind::TimestampTz, _) => format!("EXTRACT(EPOCH FROM {ts})::bigint"),
+            (TimeKind::Date, Dialect::Sqlite) => format!("CAST(strftime('%s', {ts}) AS INTEGER)"),
+            (TimeKind::Date, Dialect::Postgres) => {
+                format!("(({ts} - DATE '1970-01-01') * 86400)::bigint")
+            }
+        }
+    }
+
+    /// The local day number of a row (days since 1970-01-01 in `calendar`'s
+    /// zone; for daily sources the stored UTC day itself).
+    fn day(&self, calendar: &Calendar, range: SecondsRange) -> String {
+        let ts = self.column(&self.checked.mapping.timestamp);
+        let zone = quote_literal(calendar.tz().name());
+        match (self.checked.time, self.dialect) {
+            (TimeKind::DateText | TimeKind::Date, Dialect::Sqlite) => {
+                format!("CAST(julianday(substr({ts}, 1, 10)) - 2440587.5 AS INTEGER)")
+            }
+            (TimeKind::DateText, Dialect::Postgres) => {
+                format!("(({ts})::date - DATE '1970-01-01')::bigint")
+            }
+            (TimeKind::Date, Dialect::Postgres) => format!("({ts} - DATE '1970-01-01')::bigint"),
+            (TimeKind::TimestampTz, Dialect::Postgres) => {
+                format!("(({ts} AT TIME ZONE {zone})::date - DATE '1970-01-01')::bigint")
+            }
+            (TimeKind::Timestamp, Dialect::Postgres) => {
+                format!("((({ts} AT TIME ZONE 'UTC') AT TIME ZONE {zone})::date - DATE '1970-01-01')::bigint")
+            }
+            (_, Dialect::Postgres) => {
+                format!(
+                    "((to_timestamp({}) AT TIME ZONE {zone})::date - DATE '1970-01-01')::bigint",
+                    self.seconds()
+                )
+            }
+            (_, Dialect::Sqlite) => local_day_by_offsets(&self.seconds(), calendar, range),
+        }
+    }
+
+    /// The range predicate and its binds, numbered from `first`.
+    fn range(&self, range: SecondsRange, calendar: &Calendar, first: usize) -> (String, Vec<Bind>) {
+        let ts = self.column(&self.checked.mapping.timestamp);
+        let (p1, p2) = (self.placeholder(first), self.placeholder(first + 1));
+        let ints = |start: i64, end: i64| vec![Bind::Int(start), Bind::Int(end)];
+        match (self.checked.time, self.dialect) {
+            (TimeKind::UnixSeconds | TimeKind::UnixUnknown, _) => {
+                (format!("{ts} >= {p1} AND {ts} < {p2}"), ints(range.start, range.end))
+            }
+            (TimeKind::UnixMillis, _) => (
+                format!("{ts} >= {p1} AND {ts} < {p2}"),
+                ints(range.start.saturating_mul(1000), range.end.saturating_mul(1000)),
+            ),
+            (TimeKind::DateText | TimeKind::Date, _) => {
+                let (first_day, last_day) = day_bounds(range, calendar);
+                let cast = if self.checked.time == TimeKind::Date && self.dialect == Dialect::Postgres { "::date" } else { "" };
+                (
+                    format!("{ts} >= {p1}{cast} AND {ts} <= {p2}{cast}"),
+                    vec![Bind::Text(first_day), Bind::Text(last_day)],
+                )
+            }
+            (TimeKind::TimestampTz, Dialect::Postgres) => (
+                format!("{ts} >= to_timestamp({p1}) AND {ts} < to_timestamp({p2})"),
+                ints(range.start, range.end),
+            ),
+            (TimeKind::Timestamp, Dialect::Postgres) => (
+                format!(
+                    "{ts} >= (to_timestamp({p1}) AT TIME ZONE 'UTC') AND {ts} < (to_timestamp({p2}) AT TIME ZONE 'UTC')"
+                ),
+                ints(range.start, range.end),
+            ),
+            _ => {
+                let seconds = self.seconds();
+                (format!("{seconds} >= {p1} AND {seconds} < {p2}"), ints(range.start, range.end))
+            }
+        }
+    }
+
+    fn filter(&self) -> String {
+        self.checked
+            .mapping
+            .filter
+            .as_ref()
+            .map_or_else(String::new, |filter| format!(" AND ({filter})"))
+    }
+
+    /// Usage per (local day, model) in `range`.
+    #[must_use]
+    pub fn day_model(&self, range: SecondsRange, calendar: &Calendar) -> Statement {
+        let (predicate, binds) = self.range(range, calendar, 1);
+        let sql = format!(
+            "SELECT {day} AS usagetop_day, {model} AS usagetop_model, {measures} FROM {table} \
+             WHERE {predicate}{filter} GROUP BY 1, 2",
+            day = self.day(calendar, range),
+            model = self.model(),
+            measures = self.measures(),
+            table = self.table(),
+            filter = self.filter(),
+        );
+        Statement { sql, binds }
+    }
+
+    /// Usage per model in `range`.
+    #[must_use]
+    pub fn model_totals(&self, range: SecondsRange, calendar: &Calendar) -> Statement {
+        let (predicate, binds) = self.range(range, calendar, 1);
+        let sql = format!(
+            "SELECT {model} AS usagetop_model, {measures} FROM {table} WHERE {predicate}{filter} GROUP BY 1",
+            model = self.model(),
+            measures = self.measures(),
+            table = self.table(),
+            filter = self.filter(),
+        );
+        Statement { sql, binds }
+    }
+
+    /// The earliest row before `end`: unix seconds, or for daily sources the day number.
+    #[must_use]
+    pub fn first(&self, end: i64, calendar: &Calendar) -> Statement {
+        let (predicate, binds) = self.range(
+            SecondsRange {
+                start: super::EARLIEST_SECONDS,
+                end,
+            },
+            calendar,
+            1,
+        );
+        let value = if self.checked.time.is_daily() {
+            format!(
+                "MIN({})",
+                self.day(calendar, SecondsRange { start: 0, end })
+            )
+        } else {
+            format!("MIN({})", self.seconds())
+        };
+        let sql = format!(
+            "SELECT {value} FROM {table} WHERE {predicate}{filter}",
+            table = self.table(),
+            filter = self.filter()
+        );
+        Statement { sql, binds }
+    }
+
+    /// The largest raw timestamp value (to tell seconds from milliseconds).
+    #[must_use]
+    pub fn max_raw_timestamp(&self) -> String {
+        format!(
+            "SELECT CAST(MAX({}) AS BIGINT) FROM {}",
+            self.column(&self.checked.mapping.timestamp),
+            self.table()
+        )
+    }
+
+    /// One non-null raw timestamp as text (to tell dates from timestamps).
+    #[must_use]
+    pub fn sample_timestamp_text(&self) -> String {
+        let ts = self.column(&self.checked.mapping.timestamp);
+        let cast = match self.dialect {
+            Dialect::Sqlite => format!("CAST({ts} AS TEXT)"),
+            Dialect::Postgres => format!("{ts}::text"),
+        };
+        format!(
+            "SELECT {cast} FROM {} WHERE {ts} IS NOT NULL LIMIT 1",
+            self.table()
+        )
+    }
+}
+
+/// First and last local dates a range touches, as `YYYY-MM-DD` (daily sources).
+fn day_bounds(range: SecondsRange, calendar: &Calendar) -> (String, String) {
+    let date = |seconds: i64| {
+        chrono::DateTime::from_timestamp(seconds.clamp(-8_000_000_000, 200_000_000_000), 0)
+            .map_or(NaiveDate::MIN, |instant| calendar.local_date(instant))
+    };
+    let first = date(range.start);
+    let last = date(range.end.saturating_sub(1));
+    (
+        first.format("%Y-%m-%d").to_string(),
+        last.format("%Y-%m-%d").to_string(),
+    )
+}
+
+/// `(seconds + offset) / 86400` with the offset a `CASE` over the zone's
+/// offset spans in `range`: exact local days across DST in SQLite, which has
+/// no zone database.
+#[must_use]
+pub fn local_day_by_offsets(seconds: &str, calendar: &Calendar, range: SecondsRange) -> String {
+    let spans = calendar.offset_spans(
+        range.start.max(-8_000_000_000),
+        range.end.min(200_000_000_000),
+    );
+    let offset = match spans.as_slice() {
+        [only] => only.offset_seconds.to_string(),
+        [first, rest @ ..] => {
+            let mut case = String::from("CASE");
+            let mut previous = first.offset_seconds;
+            for span in rest {
+                case.push_str(&format!(
+                    " WHEN {seconds} < {} THEN {}",
+                    span.start, previous
+                ));
+                previous = span.offset_seconds;
+            }
+            case.push_str(&format!(" ELSE {previous} END"));
+            case
+        }
+        [] => "0".to_owned(),
+    };
+    format!("(({seconds} + {offset}) / {SECONDS_PER_DAY})")
+}

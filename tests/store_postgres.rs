@@ -1,0 +1,795 @@
+//! The PostgreSQL backend against the real server named by
+//! `USAGETOP_TEST_PG_URL` (set by `.ci/run`). Every layout is loaded into
+//! PostgreSQL and into SQLite, and the JSON reports must be identical.
+//! Without the variable the tests say they were skipped, except under
+//! `CI=true`, where a missing server is a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{AssertSqlSafe, Connection, PgConnection, SqliteConnection};
+use usagetop::clock::FixedClock;
+use usagetop::output;
+use usagetop::period::{Calendar, WeekStart};
+use usagetop::pricing::{PriceFile, PriceTable};
+use usagetop::store::demo::{self, DemoEvent};
+use usagetop::store::mapping::{Mapping, Preset, SourceConfig, TimestampFormat};
+use usagetop::store::postgres::{write_demo, PgStore};
+use usagetop::store::sqlite::SqliteStore;
+use usagetop::store::{Timeouts, UsageStore};
+use usagetop::worker::{compute_report, ReportContext};
+
+const NOW: &str = "2026-11-18T15:00:00Z";
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(NOW)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// The server's URL, or `None` (after saying so) when tests may skip.
+fn server_url() -> Option<String> {
+    match std::env::var("USAGETOP_TEST_PG_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "USAGETOP_TEST_PG_URL is not set, and PostgreSQL tests must run in CI"
+            );
+            eprintln!("skipped: USAGETOP_TEST_PG_URL is not set (no PostgreSQL to test against)");
+            None
+        }
+    }
+}
+
+/// A database of the test's own, dropped at the end.
+struct TestDb {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl TestDb {
+    async fn create(admin: &str, tag: &str) -> Self {
+        let name = format!("usagetop_test_{tag}_{}", std::process::id());
+        let mut conn = PgConnection::connect(admin)
+            .await
+            .expect("connect to the test server");
+        sqlx::raw_sql(AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+        let options: PgConnectOptions = admin.parse().unwrap();
+        let options = options.database(&name);
+        let url = format!(
+            "postgres://{}@{}:{}/{name}",
+            options.get_username(),
+            options.get_host(),
+            options.get_port()
+        );
+        Self {
+            admin: admin.to_owned(),
+            name,
+            url,
+        }
+    }
+
+    async fn execute(&self, sql: &str) {
+        let mut conn = PgConnection::connect(&self.url).await.unwrap();
+        sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+    }
+
+    async fn drop_it(self) {
+        let mut conn = PgConnection::connect(&self.admin).await.unwrap();
+        sqlx::raw_sql(AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        )))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        conn.close().await.unwrap();
+    }
+}
+
+async fn sqlite_execute(path: &Path, sql: &str) {
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true);
+    let mut conn = SqliteConnection::connect_with(&options).await.unwrap();
+    sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+}
+
+fn context(zone: chrono_tz::Tz) -> ReportContext {
+    ReportContext {
+        calendar: Calendar::new(zone, WeekStart::Monday),
+        clock: Arc::new(FixedClock(now())),
+        prices: Arc::new(PriceTable::with_overrides(&PriceFile::default(), "pricing").unwrap()),
+    }
+}
+
+fn mapping(config: SourceConfig) -> Mapping {
+    Mapping::resolve(&config).unwrap()
+}
+
+/// Asserts two JSON reports are identical, showing the first lines that differ.
+#[track_caller]
+fn assert_same(pg: &str, sqlite: &str, what: &str) {
+    if pg != sqlite {
+        let first = pg
+            .lines()
+            .zip(sqlite.lines())
+            .enumerate()
+            .find(|(_, (a, b))| a != b);
+        panic!("{what}: PostgreSQL and SQLite reports differ; first difference (line, pg, sqlite): {first:?}");
+    }
+}
+
+async fn json_of(store: &dyn UsageStore, zone: chrono_tz::Tz) -> String {
+    let report = compute_report(store, &context(zone)).await.unwrap();
+    output::json::render(&report).unwrap()
+}
+
+fn events(days: u32) -> Vec<DemoEvent> {
+    demo::generate(
+        11,
+        days,
+        now(),
+        &Calendar::new(chrono_tz::Europe::Berlin, WeekStart::Monday),
+    )
+}
+
+/// Values rows for a multi-row INSERT, in chunks (the fixtures are small).
+fn values<F: Fn(usize, &DemoEvent) -> String>(events: &[DemoEvent], row: F) -> Vec<String> {
+    let rows: Vec<String> = events
+        .iter()
+        .enumerate()
+        .map(|(index, event)| row(index, event))
+        .collect();
+    rows.chunks(500).map(|chunk| chunk.join(", ")).collect()
+}
+
+fn iso(ts: i64, millis: i64) -> String {
+    DateTime::from_timestamp(ts, 0)
+        .unwrap()
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+        + &format!(".{millis:03}")
+}
+
+#[tokio::test]
+async fn native_layout_matches_sqlite_and_demo_refuses_foreign_tables() {
+    let Some(admin) = server_url() else { return };
+    let db = TestDb::create(&admin, "native").await;
+    let events = events(60);
+    assert_eq!(
+        write_demo(&db.url, &events, false).await.unwrap(),
+        events.len() as u64
+    );
+    let again = write_demo(&db.url, &events, false)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(again.contains("--force"), "{again}");
+    assert_eq!(
+        write_demo(&db.url, &events, true).await.unwrap(),
+        events.len() as u64
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("native.db");
+    demo::write(&path, &events, false).await.unwrap();
+
+    for zone in [
+        chrono_tz::Europe::Berlin,
+        chrono_tz::America::New_York,
+        chrono_tz::Asia::Kolkata,
+    ] {
+        let pg = PgStore::connect_lazy(&db.url, Mapping::default(), Timeouts::default()).unwrap();
+        let lite = SqliteStore::open(&path, false, Mapping::default())
+            .await
+            .unwrap();
+        let (pg_json, lite_json) = (json_of(&pg, zone).await, json_of(&lite, zone).await);
+        assert!(pg_json.contains("\"requests\": "));
+        assert_same(&pg_json, &lite_json, &format!("zone {zone}"));
+    }
+
+    // A usage_events table usagetop did not create is never written.
+    let foreign = TestDb::create(&admin, "foreign").await;
+    foreign
+        .execute("CREATE TABLE usage_events (ts timestamptz, model text)")
+        .await;
+    let refused = write_demo(&foreign.url, &events, true)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("did not create"), "{refused}");
+    foreign.drop_it().await;
+    db.drop_it().await;
+}
+
+#[tokio::test]
+async fn custom_layout_with_quoted_names_and_milliseconds() {
+    let Some(admin) = server_url() else { return };
+    let db = TestDb::create(&admin, "custom").await;
+    let events = events(45);
+    let create = r#"CREATE TABLE "ApiCalls" ("Id" bigserial, "CreatedAtMs" bigint NOT NULL, "ModelName" text,
+        "PromptTok" integer, "CompletionTok" integer, "CachedTok" integer, "Status" text)"#;
+    db.execute(&format!(
+        r#"CREATE SCHEMA "Analytics"; SET search_path TO "Analytics"; {create}"#
+    ))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("custom.db");
+    sqlite_execute(
+        &path,
+        create.replace("bigserial", "INTEGER PRIMARY KEY").as_str(),
+    )
+    .await;
+    // OpenAI-style counts: prompt tokens include the cached ones; every 7th call failed.
+    let rows = values(&events, |index, event| {
+        let status = if index % 7 == 3 { "error" } else { "ok" };
+        let model = if index % 50 == 0 {
+            "NULL".to_owned()
+        } else {
+            format!("'{}'", event.model)
+        };
+        format!(
+            "({}, {model}, {}, {}, {}, '{status}')",
+            event.ts * 1000 + (index as i64 % 1000),
+            event.input_tokens + event.cache_read_tokens + event.cache_write_tokens,
+            event.output_tokens,
+            event.cache_read_tokens + event.cache_write_tokens
+        )
+    });
+    for chunk in &rows {
+        let insert = format!(
+            r#"INSERT INTO "ApiCalls" ("CreatedAtMs", "ModelName", "PromptTok", "CompletionTok", "CachedTok", "Status") VALUES {chunk}"#
+        );
+        db.execute(&format!(r#"SET search_path TO "Analytics"; {insert}"#))
+            .await;
+        sqlite_execute(&path, &insert).await;
+    }
+    let source = |table: &str| SourceConfig {
+        table: Some(table.to_owned()),
+        timestamp: Some("CreatedAtMs".to_owned()),
+        model: Some("ModelName".to_owned()),
+        input_tokens: Some("PromptTok".to_owned()),
+        output_tokens: Some("CompletionTok".to_owned()),
+        cache_read_tokens: Some("CachedTok".to_owned()),
+        cache_write_tokens: Some(String::new()),
+        input_includes_cache: Some(true),
+        user: Some(String::new()),
+        endpoint: Some(String::new()),
+        filter: Some(r#""Status" = 'ok'"#.to_owned()),
+        ..SourceConfig::default()
+    };
+    let pg = PgStore::connect_lazy(
+        &db.url,
+        mapping(source("Analytics.ApiCalls")),
+        Timeouts::default(),
+    )
+    .unwrap();
+    let lite = SqliteStore::open(&path, false, mapping(source("main.ApiCalls")))
+        .await
+        .unwrap();
+    let pg_json = json_of(&pg, chrono_tz::Europe::Berlin).await;
+    assert_same(
+        &pg_json,
+        &json_of(&lite, chrono_tz::Europe::Berlin).await,
+        "Europe/Berlin",
+    );
+    assert!(
+        pg_json.contains("(unknown)"),
+        "NULL models are counted as (unknown)"
+    );
+    let report: serde_json::Value = serde_json::from_str(&pg_json).unwrap();
+    let ok_calls = (0..events.len()).filter(|index| index % 7 != 3).count() as i64;
+    assert_eq!(
+        report["summary"]["all_time"]["requests"].as_i64().unwrap(),
+        ok_calls,
+        "the where filter applies"
+    );
+    let cached: i64 = events
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| index % 7 != 3)
+        .map(|(_, event)| event.cache_read_tokens + event.cache_write_tokens)
+        .sum();
+    assert_eq!(
+        report["summary"]["all_time"]["cache_read_tokens"]
+            .as_i64()
+            .unwrap(),
+        cached
+    );
+    let uncached: i64 = events
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| index % 7 != 3)
+        .map(|(_, event)| event.input_tokens)
+        .sum();
+    assert_eq!(
+        report["summary"]["all_time"]["input_tokens"]
+            .as_i64()
+            .unwrap(),
+        uncached,
+        "cache is subtracted from input"
+    );
+    db.drop_it().await;
+}
+
+#[tokio::test]
+async fn daily_rollup_with_requests_and_stored_cost() {
+    let Some(admin) = server_url() else { return };
+    let db = TestDb::create(&admin, "daily").await;
+    db.execute(
+        "CREATE TABLE daily_usage (day date NOT NULL, model text NOT NULL, calls bigint NOT NULL, \
+         tokens_in bigint NOT NULL, tokens_out bigint NOT NULL, cost numeric(14, 6) NOT NULL)",
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("daily.db");
+    sqlite_execute(
+        &path,
+        "CREATE TABLE daily_usage (day TEXT NOT NULL, model TEXT NOT NULL, calls INTEGER NOT NULL, \
+         tokens_in INTEGER NOT NULL, tokens_out INTEGER NOT NULL, cost REAL NOT NULL)",
+    )
+    .await;
+    let mut rows = Vec::new();
+    for day in 0..70_i64 {
+        let date = (now() - chrono::Duration::days(day)).format("%Y-%m-%d");
+        for (index, model) in ["gpt-4o", "claude-sonnet-4-5"].iter().enumerate() {
+            let calls = 100 + day * 3 + index as i64 * 17;
+            rows.push(format!(
+                "('{date}', '{model}', {calls}, {}, {}, {}.{:06})",
+                calls * 900,
+                calls * 210,
+                calls / 10,
+                (day * 7919 + index as i64 * 104_729) % 1_000_000
+            ));
+        }
+    }
+    let insert = format!("INSERT INTO daily_usage VALUES {}", rows.join(", "));
+    db.execute(&insert).await;
+    sqlite_execute(&path, &insert).await;
+    let source = SourceConfig {
+        table: Some("daily_usage".to_owned()),
+        timestamp: Some("day".to_owned()),
+        model: Some("model".to_owned()),
+        input_tokens: Some("tokens_in".to_owned()),
+        output_tokens: Some("tokens_out".to_owned()),
+        cache_read_tokens: Some(String::new()),
+        cache_write_tokens: Some(String::new()),
+        requests: Some("calls".to_owned()),
+        cost: Some("cost".to_owned()),
+        user: Some(String::new()),
+        endpoint: Some(String::new()),
+        ..SourceConfig::default()
+    };
+    for zone in [chrono_tz::UTC, chrono_tz::America::Los_Angeles] {
+        let pg =
+            PgStore::connect_lazy(&db.url, mapping(source.clone()), Timeouts::default()).unwrap();
+        let lite = SqliteStore::open(&path, false, mapping(source.clone()))
+            .await
+            .unwrap();
+        let pg_json = json_of(&pg, zone).await;
+        assert_same(
+            &pg_json,
+            &json_of(&lite, zone).await,
+            &format!("zone {zone}"),
+        );
+        let report: serde_json::Value = serde_json::from_str(&pg_json).unwrap();
+        let today = &report["trends"]["daily"][29];
+        assert_eq!(
+            today["start"], "2026-11-18",
+            "daily sources are never shifted across days"
+        );
+        assert_eq!(today["requests"].as_i64().unwrap(), 100 + 117);
+        // Stored cost, exactly: day 0 costs 10.000000 + 11.104729.
+        assert_eq!(today["cost"], "21.104729");
+        let notes = report["notes"].as_array().unwrap();
+        assert_eq!(notes.is_empty(), zone == chrono_tz::UTC, "{notes:?}");
+    }
+    db.drop_it().await;
+}
+
+const LITELLM_SPEND_LOGS: &str = r#"CREATE TABLE "LiteLLM_SpendLogs" (
+    "request_id" TEXT NOT NULL PRIMARY KEY, "call_type" TEXT NOT NULL, "api_key" TEXT NOT NULL DEFAULT '',
+    "spend" DOUBLE PRECISION NOT NULL DEFAULT 0.0, "total_tokens" INTEGER NOT NULL DEFAULT 0,
+    "prompt_tokens" INTEGER NOT NULL DEFAULT 0, "completion_tokens" INTEGER NOT NULL DEFAULT 0,
+    "startTime" TIMESTAMP(3) NOT NULL, "endTime" TIMESTAMP(3) NOT NULL, "completionStartTime" TIMESTAMP(3),
+    "model" TEXT NOT NULL DEFAULT '', "model_id" TEXT DEFAULT '', "model_group" TEXT DEFAULT '',
+    "custom_llm_provider" TEXT DEFAULT '', "api_base" TEXT DEFAULT '', "user" TEXT DEFAULT '',
+    "metadata" JSONB DEFAULT '{}', "cache_hit" TEXT DEFAULT '', "cache_key" TEXT DEFAULT '',
+    "request_tags" JSONB DEFAULT '[]', "team_id" TEXT, "end_user" TEXT, "requester_ip_address" TEXT,
+    "status" TEXT)"#;
+
+#[tokio::test]
+async fn litellm_spend_logs_preset() {
+    let Some(admin) = server_url() else { return };
+    let db = TestDb::create(&admin, "litellm").await;
+    db.execute(LITELLM_SPEND_LOGS).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("litellm.db");
+    sqlite_execute(
+        &path,
+        &LITELLM_SPEND_LOGS
+            .replace("JSONB", "TEXT")
+            .replace("TIMESTAMP(3)", "TEXT")
+            .replace("DOUBLE PRECISION", "REAL"),
+    )
+    .await;
+    let events = events(40);
+    let rows = values(&events, |index, event| {
+        let prompt = event.input_tokens + event.cache_read_tokens + event.cache_write_tokens;
+        let metadata = if index % 3 == 0 {
+            "{}".to_owned()
+        } else {
+            format!(
+                r#"{{"usage_object": {{"cache_read_input_tokens": {}, "cache_creation_input_tokens": {}}}}}"#,
+                event.cache_read_tokens, event.cache_write_tokens
+            )
+        };
+        let spend = (prompt * 3 + event.output_tokens * 15) as f64 / 1e6 + 1e-12 * index as f64;
+        format!(
+            "('req-{index}', 'acompletion', 'hash', {spend:e}, {}, {prompt}, {}, '{}', '{}', 'anthropic/{}', 'u{}', '{metadata}')",
+            prompt + event.output_tokens,
+            event.output_tokens,
+            iso(event.ts, index as i64 % 1000),
+            iso(event.ts + 2, 0),
+            event.model,
+            index % 4
+        )
+    });
+    for chunk in &rows {
+        let insert = format!(
+            r#"INSERT INTO "LiteLLM_SpendLogs" ("request_id", "call_type", "api_key", "spend", "total_tokens", "prompt_tokens", "completion_tokens", "startTime", "endTime", "model", "user", "metadata") VALUES {chunk}"#
+        );
+        db.execute(&insert).await;
+        sqlite_execute(&path, &insert).await;
+    }
+    let source = SourceConfig {
+        preset: Some(Preset::Litellm),
+        ..SourceConfig::default()
+    };
+    let pg = PgStore::connect_lazy(&db.url, mapping(source.clone()), Timeouts::default()).unwrap();
+    let lite = SqliteStore::open(&path, false, mapping(source))
+        .await
+        .unwrap();
+    let pg_json = json_of(&pg, chrono_tz::Europe::Berlin).await;
+    assert_same(
+        &pg_json,
+        &json_of(&lite, chrono_tz::Europe::Berlin).await,
+        "Europe/Berlin",
+    );
+    let report: serde_json::Value = serde_json::from_str(&pg_json).unwrap();
+    assert_eq!(
+        report["summary"]["all_time"]["requests"].as_i64().unwrap(),
+        events.len() as i64
+    );
+    // Cache tokens come from metadata where present (two rows in three).
+    let cache_read: i64 = events
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| index % 3 != 0)
+        .map(|(_, event)| event.cache_read_tokens)
+        .sum();
+    assert_eq!(
+        report["summary"]["all_time"]["cache_read_tokens"]
+            .as_i64()
+            .unwrap(),
+        cache_read
+    );
+    assert_eq!(
+        report["notes"].as_array().unwrap().len(),
+        0,
+        "per-request logs have real instants"
+    );
+    assert!(report["by_model"]["all_time"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|model| model["priced"] == true));
+    db.drop_it().await;
+}
+
+const LITELLM_DAILY: &str = r#"CREATE TABLE "LiteLLM_DailyUserSpend" (
+    "id" TEXT NOT NULL PRIMARY KEY, "user_id" TEXT, "date" TEXT NOT NULL, "api_key" TEXT NOT NULL,
+    "model" TEXT, "model_group" TEXT, "custom_llm_provider" TEXT, "mcp_namespaced_tool_name" TEXT, "endpoint" TEXT,
+    "prompt_tokens" BIGINT NOT NULL DEFAULT 0, "completion_tokens" BIGINT NOT NULL DEFAULT 0,
+    "cache_read_input_tokens" BIGINT NOT NULL DEFAULT 0, "cache_creation_input_tokens" BIGINT NOT NULL DEFAULT 0,
+    "spend" DOUBLE PRECISION NOT NULL DEFAULT 0.0, "api_requests" BIGINT NOT NULL DEFAULT 0,
+    "successful_requests" BIGINT NOT NULL DEFAULT 0, "failed_requests" BIGINT NOT NULL DEFAULT 0,
+    "created_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP, "updated_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP)"#;
+
+#[tokio::test]
+async fn litellm_daily_preset() {
+    let Some(admin) = server_url() else { return };
+    let db = TestDb::create(&admin, "litellm_daily").await;
+    db.execute(LITELLM_DAILY).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("daily.db");
+    sqlite_execute(
+        &path,
+        &LITELLM_DAILY
+            .replace("TIMESTAMP(3)", "TEXT")
+            .replace("DOUBLE PRECISION", "REAL")
+            .replace("BIGINT", "INTEGER"),
+    )
+    .await;
+    let mut rows = Vec::new();
+    for day in 0..50_i64 {
+        let date = (now() - chrono::Duration::days(day)).format("%Y-%m-%d");
+        for (index, model) in ["gpt-4o", "claude-3-5-sonnet", "mystery-model"]
+            .iter()
+            .enumerate()
+        {
+            let requests = 20 + (day * 13 + index as i64 * 5) % 40;
+            rows.push(format!(
+                "('{day}-{index}', 'alice', '{date}', 'key', '{model}', '/chat/completions', {}, {}, {}, {}, {}, {requests})",
+                requests * 1200,
+                requests * 300,
+                requests * 400,
+                requests * 50,
+                0.0123 * requests as f64 + 0.000_001 * day as f64
+            ));
+        }
+    }
+    let insert = format!(
+        r#"INSERT INTO "LiteLLM_DailyUserSpend" ("id", "user_id", "date", "api_key", "model", "endpoint", "prompt_tokens", "completion_tokens", "cache_read_input_tokens", "cache_creation_input_tokens", "spend", "api_requests") VALUES {}"#,
+        rows.join(", ")
+    );
+    db.execute(&insert).await;
+    sqlite_execute(&path, &insert).await;
+    let source = SourceConfig {
+        preset: Some(Preset::LitellmDaily),
+        ..SourceConfig::default()
+    };
+    for zone in [chrono_tz::UTC, chrono_tz::Asia::Tokyo] {
+        let pg =
+            PgStore::connect_lazy(&db.url, mapping(source.clone()), Timeouts::default()).unwrap();
+        let lite = SqliteStore::open(&path, false, mapping(source.clone()))
+            .await
+            .unwrap();
+        let pg_json = json_of(&pg, zone).await;
+        assert_same(
+            &pg_json,
+            &json_of(&lite, zone).await,
+            &format!("zone {zone}"),
+        );
+        let report: serde_json::Value = serde_json::from_str(&pg_json).unwrap();
+        // The UTC day 2026-11-18 stays that day in every zone (in Tokyo it is yesterday).
+        let today = report["trends"]["daily"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["start"] == "2026-11-18")
+            .unwrap();
+        assert_eq!(today["requests"].as_i64().unwrap(), 20 + 25 + 30);
+        // prompt_tokens include cache reads and writes: 1200 - 400 - 50 per request.
+        assert_eq!(
+            today["input_tokens"].as_i64().unwrap(),
+            750 * (20 + 25 + 30)
+        );
+        assert_eq!(
+            report["notes"].as_array().unwrap().is_empty(),
+            zone == chrono_tz::UTC
+        );
+    }
+    db.drop_it().await;
+}
+
+#[tokio::test]
+async fn bad_mappings_are_explained() {
+    let Some(admin) = server_url() else { return };
+    let db = TestDb::create(&admin, "bad").await;
+    db.execute("CREATE TABLE calls (at timestamptz, model text, tokens_in bigint, tokens_out bigint, meta jsonb, n text)").await;
+    let base = SourceConfig {
+        table: Some("calls".to_owned()),
+        timestamp: Some("at".to_owned()),
+        input_tokens: Some("tokens_in".to_owned()),
+        output_tokens: Some("tokens_out".to_owned()),
+        cache_read_tokens: Some(String::new()),
+        cache_write_tokens: Some(String::new()),
+        user: Some(String::new()),
+        endpoint: Some(String::new()),
+        ..SourceConfig::default()
+    };
+    let cases: Vec<(SourceConfig, Vec<&str>)> = vec![
+        (
+            SourceConfig {
+                table: Some("nope".to_owned()),
+                ..base.clone()
+            },
+            vec!["no table nope"],
+        ),
+        (
+            SourceConfig {
+                output_tokens: Some("tokens_output".to_owned()),
+                ..base.clone()
+            },
+            vec![
+                "no column \"tokens_output\"",
+                "output_tokens",
+                "tokens_in (integer)",
+                "meta (json)",
+            ],
+        ),
+        (
+            SourceConfig {
+                model: Some("meta".to_owned()),
+                ..base.clone()
+            },
+            vec!["\"meta\"", "json", "model", "text column"],
+        ),
+        (
+            SourceConfig {
+                input_tokens: Some("n".to_owned()),
+                ..base.clone()
+            },
+            vec!["\"n\"", "text", "input_tokens", "numeric"],
+        ),
+        (
+            SourceConfig {
+                timestamp: Some("meta".to_owned()),
+                ..base.clone()
+            },
+            vec!["\"meta\"", "timestamp", "ISO-8601"],
+        ),
+        (
+            SourceConfig {
+                timestamp_format: Some(TimestampFormat::UnixMs),
+                ..base.clone()
+            },
+            vec!["\"at\"", "timestamptz", "UnixMs"],
+        ),
+    ];
+    for (config, expected) in cases {
+        let store = PgStore::connect_lazy(&db.url, mapping(config), Timeouts::default()).unwrap();
+        let error = store.prepare().await.unwrap_err().to_string();
+        for fragment in expected {
+            assert!(
+                error.contains(fragment),
+                "{error:?} should contain {fragment:?}"
+            );
+        }
+        assert!(!error.contains("password"), "{error}");
+    }
+    let bad_where = Mapping::resolve(&SourceConfig {
+        filter: Some("1 = 1; DROP TABLE calls".to_owned()),
+        ..base.clone()
+    });
+    assert!(bad_where.unwrap_err().to_string().contains("';'"));
+    let comment = Mapping::resolve(&SourceConfig {
+        filter: Some("1 = 1 -- x".to_owned()),
+        ..base.clone()
+    });
+    assert!(comment.unwrap_err().to_string().contains("comment"));
+    let json_key = Mapping::resolve(&SourceConfig {
+        cache_read_tokens: Some("meta->a'b".to_owned()),
+        ..base
+    });
+    assert!(json_key.unwrap_err().to_string().contains("JSON key"));
+    db.drop_it().await;
+}
+
+#[tokio::test]
+async fn sessions_are_read_only_and_time_limited() {
+    let Some(admin) = server_url() else { return };
+    let db = TestDb::create(&admin, "readonly").await;
+    let events = events(3);
+    write_demo(&db.url, &events, false).await.unwrap();
+    db.execute("CREATE SEQUENCE s").await;
+    // A predicate that writes (nextval) must fail inside the read-only session.
+    let writing = SourceConfig {
+        filter: Some("nextval('s') > 0".to_owned()),
+        ..SourceConfig::default()
+    };
+    let store = PgStore::connect_lazy(&db.url, mapping(writing), Timeouts::default()).unwrap();
+    let error = compute_report(&store, &context(chrono_tz::UTC))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("read-only transaction"), "{error}");
+
+    let slow = SourceConfig {
+        filter: Some("pg_sleep(0.5) IS NOT NULL".to_owned()),
+        ..SourceConfig::default()
+    };
+    let timeouts = Timeouts {
+        connect: Duration::from_secs(5),
+        statement: Duration::from_millis(300),
+    };
+    let store = PgStore::connect_lazy(&db.url, mapping(slow), timeouts).unwrap();
+    let error = compute_report(&store, &context(chrono_tz::UTC))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("statement timeout"), "{error}");
+    db.drop_it().await;
+}
+
+#[tokio::test]
+async fn recovers_after_its_connections_are_killed() {
+    let Some(admin) = server_url() else { return };
+    let db = TestDb::create(&admin, "recover").await;
+    write_demo(&db.url, &events(5), false).await.unwrap();
+    let store = PgStore::connect_lazy(&db.url, Mapping::default(), Timeouts::default()).unwrap();
+    let first = json_of(&store, chrono_tz::UTC).await;
+    let mut admin_conn = PgConnection::connect(&db.admin).await.unwrap();
+    let (killed,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'usagetop'",
+    )
+    .bind(&db.name)
+    .fetch_one(&mut admin_conn)
+    .await
+    .unwrap();
+    admin_conn.close().await.unwrap();
+    assert!(killed >= 1, "the store's connections were found and killed");
+    let mut recovered = None;
+    for _ in 0..5 {
+        match compute_report(&store, &context(chrono_tz::UTC)).await {
+            Ok(report) => {
+                recovered = Some(output::json::render(&report).unwrap());
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+    assert_eq!(
+        recovered.as_deref(),
+        Some(first.as_str()),
+        "the same numbers after reconnecting"
+    );
+    db.drop_it().await;
+}
+
+#[tokio::test]
+async fn unreachable_server_is_explained_without_the_password() {
+    let store = PgStore::connect_lazy(
+        "postgres://someone:s3cret-pw@127.0.0.1:9/nowhere",
+        Mapping::default(),
+        Timeouts {
+            connect: Duration::from_secs(2),
+            statement: Duration::from_secs(2),
+        },
+    )
+    .unwrap();
+    let error = compute_report(&store, &context(chrono_tz::UTC))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(!error.contains("s3cret-pw"), "{error}");
+    assert!(
+        error.contains("***") || error.contains("someone@"),
+        "{error}"
+    );
+    assert!(
+        error.contains("refused") || error.contains("reachable"),
+        "{error}"
+    );
+    assert_eq!(
+        store.describe(),
+        "postgres://someone:***@127.0.0.1:9/nowhere"
+    );
+}
