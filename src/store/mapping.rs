@@ -563,12 +563,11 @@ pub struct CheckedMapping {
 pub fn check(
     mapping: &Mapping,
     columns: &[(String, ColumnKind)],
-    database: &str,
 ) -> Result<CheckedMapping, MappingError> {
     let table = &mapping.table;
     if columns.is_empty() {
         return Err(MappingError(format!(
-            "{database} has no table {table} (or it is not readable); set [source] table to the table that holds your usage"
+            "there is no table {table} (or it is not readable); set [source] table (or --table) to the table that holds your usage"
         )));
     }
     let listing = || {

@@ -23,6 +23,8 @@ pub struct PgStore {
     url: String,
     mapping: Mapping,
     prepared: OnceCell<Prepared>,
+    options: PgConnectOptions,
+    connect_timeout: std::time::Duration,
 }
 
 #[derive(Debug)]
@@ -90,12 +92,14 @@ impl PgStore {
             .max_connections(2)
             .min_connections(0)
             .acquire_timeout(timeouts.connect)
-            .connect_lazy_with(options);
+            .connect_lazy_with(options.clone());
         Ok(Self {
             pool,
             url: redact_password(url),
             mapping,
             prepared: OnceCell::new(),
+            options,
+            connect_timeout: timeouts.connect,
         })
     }
 
@@ -109,32 +113,61 @@ impl PgStore {
 
     async fn columns(&self) -> Result<Vec<(String, ColumnKind)>, StoreError> {
         let table = &self.mapping.table;
-        let rows: Vec<(String, String)> = sqlx::query_as(
+        let rows: Result<Vec<(String, String)>, sqlx::Error> = sqlx::query_as(
             "SELECT column_name::text, data_type::text FROM information_schema.columns \
              WHERE table_schema = COALESCE($1, current_schema()) AND table_name = $2 ORDER BY ordinal_position",
         )
         .bind(table.schema.as_deref())
         .bind(&table.name)
         .fetch_all(&self.pool)
-        .await
-        .map_err(|error| StoreError::Open { url: self.url.clone(), detail: explain(&error) })?;
+        .await;
+        let rows = match rows {
+            Ok(rows) => rows,
+            Err(error) => return Err(self.diagnose(&error).await),
+        };
         Ok(rows
             .into_iter()
             .map(|(name, data_type)| (name, ColumnKind::from_postgres(&data_type)))
             .collect())
     }
 
+    /// An open error. A pool time-out hides the reason, so one direct
+    /// connection attempt is made to tell it (refused, bad password, no database).
+    async fn diagnose(&self, error: &sqlx::Error) -> StoreError {
+        use sqlx::Connection;
+        let detail = if matches!(error, sqlx::Error::PoolTimedOut) {
+            match tokio::time::timeout(
+                self.connect_timeout,
+                sqlx::PgConnection::connect_with(&self.options),
+            )
+            .await
+            {
+                Ok(Err(direct)) => explain(&direct),
+                Ok(Ok(conn)) => {
+                    let _ = conn.close().await;
+                    explain(error)
+                }
+                Err(_) => explain(error),
+            }
+        } else {
+            explain(error)
+        };
+        StoreError::Open {
+            url: self.url.clone(),
+            detail,
+        }
+    }
+
     async fn prepared(&self) -> Result<&Prepared, StoreError> {
         self.prepared
             .get_or_try_init(|| async {
                 let columns = self.columns().await?;
-                let checked =
-                    mapping::check(&self.mapping, &columns, &self.url).map_err(|source| {
-                        StoreError::Mapping {
-                            url: self.url.clone(),
-                            source,
-                        }
-                    })?;
+                let checked = mapping::check(&self.mapping, &columns).map_err(|source| {
+                    StoreError::Mapping {
+                        url: self.url.clone(),
+                        source,
+                    }
+                })?;
                 let mut builder = QueryBuilder::new(Dialect::Postgres, checked);
                 let mut checked = builder.checked().clone();
                 match checked.time {

@@ -202,7 +202,7 @@ impl SqliteStore {
             .get_or_try_init(|| async {
                 let columns = self.columns().await?;
                 let url = self.describe();
-                let checked = match mapping::check(&self.mapping, &columns, &url) {
+                let checked = match mapping::check(&self.mapping, &columns) {
                     Ok(checked) => checked,
                     Err(error) if columns.is_empty() => {
                         let tables = self.tables().await;

@@ -21,10 +21,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ("vs last week", "vs last wk"),
         ("vs last month", "vs last mo"),
     ];
+    // The last refresh failed: these numbers are from an earlier one.
+    let stale = app.error.is_some() && app.report.is_some();
     for (index, (block_area, title)) in areas.into_iter().zip(titles).enumerate() {
         let block = Block::bordered()
             .border_style(theme.border())
-            .title(Span::styled(format!(" {title} "), theme.title()));
+            .title(if stale {
+                // Marked until a refresh succeeds; the footer says why.
+                Span::styled(format!(" {title} ⚠ "), theme.warning())
+            } else {
+                Span::styled(format!(" {title} "), theme.title())
+            });
         let inner = block.inner(block_area);
         frame.render_widget(block, block_area);
         let lines = match &app.report {
