@@ -65,7 +65,7 @@ fn litellm_preset_on_postgres() {
         "FROM \"LiteLLM_SpendLogs\"",
         "((\"startTime\" AT TIME ZONE 'UTC') AT TIME ZONE 'Europe/Berlin')::date",
         "\"metadata\"::jsonb -> 'usage_object' ->> 'cache_read_input_tokens'",
-        "SUM(ROUND(COALESCE(\"spend\", 0) * 1000000000))::bigint",
+        "FLOOR((COALESCE(\"spend\", 0) * 1000000000) + 0.5)",
         "\"startTime\" >= (to_timestamp($1) AT TIME ZONE 'UTC')",
         "GROUP BY 1, 2",
     ] {

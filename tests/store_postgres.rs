@@ -450,7 +450,13 @@ async fn litellm_spend_logs_preset() {
                 event.cache_read_tokens, event.cache_write_tokens
             )
         };
-        let spend = (prompt * 3 + event.output_tokens * 15) as f64 / 1e6 + 1e-12 * index as f64;
+        // Every tenth spend ends in exactly half a nano-dollar (a rounding tie).
+        let spend = (prompt * 3 + event.output_tokens * 15) as f64 / 1e6
+            + if index % 10 == 0 {
+                5e-10
+            } else {
+                1e-12 * index as f64
+            };
         format!(
             "('req-{index}', 'acompletion', 'hash', {spend:e}, {}, {prompt}, {}, '{}', '{}', 'anthropic/{}', 'u{}', '{metadata}')",
             prompt + event.output_tokens,

@@ -16,8 +16,7 @@ use super::{day_row, model_row, SecondsRange, SourceInfo, StoreError, Timeouts, 
 use crate::analytics::{DayModelRow, ModelRow};
 use crate::period::{date_from_day_number, Calendar};
 
-/// A PostgreSQL usage database.
-#[derive(Debug)]
+/// A PostgreSQL usage database. Its `Debug` shows the URL without the password.
 pub struct PgStore {
     pool: PgPool,
     url: String,
@@ -31,6 +30,15 @@ pub struct PgStore {
 struct Prepared {
     builder: QueryBuilder,
     info: SourceInfo,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore")
+            .field("url", &self.url)
+            .field("mapping", &self.mapping)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Parses a URL into connect options (TLS modes from `sslmode`), or says why not.

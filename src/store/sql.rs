@@ -149,18 +149,21 @@ impl QueryBuilder {
                 Dialect::Postgres => "COUNT(*)::bigint".to_owned(),
             },
         };
+        // Stored cost in nano-dollars, rounded half away from zero with the
+        // same double (or numeric) arithmetic on both engines, so they agree
+        // to the nano-dollar (PostgreSQL's round(float8) rounds half to even).
         let cost = match (&mapping.cost, self.dialect) {
             (Some(column), Dialect::Sqlite) => {
+                let nanos = format!("(COALESCE({}, 0) * 1000000000)", self.column(column));
                 format!(
-                    "CAST(SUM(ROUND(COALESCE({}, 0) * 1000000000)) AS INTEGER)",
-                    self.column(column)
+                    "CAST(SUM(CASE WHEN {nanos} < 0 THEN -CAST(0.5 - {nanos} AS INTEGER) \
+                     ELSE CAST({nanos} + 0.5 AS INTEGER) END) AS INTEGER)"
                 )
             }
             (Some(column), Dialect::Postgres) => {
-                // Rounded in the column's own type (float or numeric), as SQLite does.
+                let nanos = format!("(COALESCE({}, 0) * 1000000000)", self.column(column));
                 format!(
-                    "SUM(ROUND(COALESCE({}, 0) * 1000000000))::bigint",
-                    self.column(column)
+                    "SUM(CASE WHEN {nanos} < 0 THEN -FLOOR(0.5 - {nanos}) ELSE FLOOR({nanos} + 0.5) END)::bigint"
                 )
             }
             (None, Dialect::Sqlite) => "NULL".to_owned(),

@@ -48,14 +48,20 @@ pub fn render(frame: &mut Frame, area: Rect, report: &Report, view: View, theme:
             Bar::new(value).text_value(text)
         })
         .collect();
+    // Centre the bars in the width they leave.
+    let used = (count * bar_width + (count - 1) * gap).min(inner.width);
+    let margin = (inner.width - used) / 2;
     let chart_area = Rect {
+        x: inner.x + margin,
+        width: used,
         height: inner.height - 1,
         ..inner
     };
     let axis_area = Rect {
+        x: inner.x + margin,
         y: inner.y + inner.height - 1,
+        width: inner.width - margin,
         height: 1,
-        ..inner
     };
     let chart = BarChart::default()
         .data(BarGroup::new(bars))
@@ -68,7 +74,7 @@ pub fn render(frame: &mut Frame, area: Rect, report: &Report, view: View, theme:
         view,
         series,
         usize::from(bar_width + gap),
-        usize::from(inner.width),
+        usize::from(axis_area.width),
     );
     frame.render_widget(Paragraph::new(Line::styled(axis, theme.dim())), axis_area);
 }
