@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::analytics::trend::View;
 use crate::analytics::Report;
+use crate::filter::Filter;
 use crate::worker::WorkerEvent;
 
 /// What a key asks for.
@@ -69,6 +70,8 @@ pub struct App {
     pub should_quit: bool,
     /// Footer facts.
     pub context: Context,
+    /// Which usage the numbers count.
+    pub filter: Filter,
 }
 
 impl App {
@@ -83,6 +86,7 @@ impl App {
             show_help: false,
             should_quit: false,
             context,
+            filter: Filter::default(),
         }
     }
 

@@ -78,6 +78,18 @@ pub struct GlobalArgs {
     #[arg(long = "where", global = true, value_name = "CONDITION")]
     pub filter: Option<String>,
 
+    /// Count only these models: a glob pattern such as gpt-4* (repeatable)
+    #[arg(long = "model", global = true, value_name = "PATTERN")]
+    pub models: Vec<String>,
+
+    /// Count only these endpoints: a glob pattern (repeatable)
+    #[arg(long = "endpoint", global = true, value_name = "PATTERN")]
+    pub endpoints: Vec<String>,
+
+    /// Count only these users: a glob pattern (repeatable)
+    #[arg(long = "user", global = true, value_name = "PATTERN")]
+    pub users: Vec<String>,
+
     /// Seconds to wait for a database server connection [default: 5]
     #[arg(long, global = true, value_name = "SECONDS")]
     pub connect_timeout_seconds: Option<u64>,

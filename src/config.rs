@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::analytics::trend::View;
 use crate::cli::GlobalArgs;
+use crate::filter::Filter;
 use crate::period::{Calendar, WeekStart};
 use crate::pricing::{PriceError, PriceFile, PriceTable};
 use crate::store::mapping::{Mapping, SourceConfig};
@@ -156,6 +157,8 @@ pub struct Settings {
     pub mapping: Mapping,
     /// Database server timeouts.
     pub timeouts: Timeouts,
+    /// Which usage to count.
+    pub filter: Filter,
 }
 
 impl Settings {
@@ -286,6 +289,11 @@ impl Settings {
             prices,
             mapping,
             timeouts,
+            filter: Filter {
+                models: args.models.clone(),
+                endpoints: args.endpoints.clone(),
+                users: args.users.clone(),
+            },
             config_file,
         })
     }

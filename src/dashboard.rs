@@ -13,7 +13,7 @@ use crate::keymap;
 use crate::store::UsageStore;
 use crate::tui::TerminalGuard;
 use crate::ui::{self, theme::Theme};
-use crate::worker::{self, ReportContext};
+use crate::worker::{self, Query, ReportContext};
 
 /// How the dashboard ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,9 +41,13 @@ pub async fn run(
             pinned_clock: settings.now.is_some(),
         },
     );
+    app.filter = settings.filter.clone();
     let theme = Theme::from_env();
     let (event_tx, mut event_rx) = mpsc::unbounded_channel();
-    let (request_tx, request_rx) = watch::channel(0_u64);
+    let (request_tx, request_rx) = watch::channel(Query {
+        filter: settings.filter.clone(),
+        sequence: 0,
+    });
     let mut terminate = signal(SignalKind::terminate())?;
     let mut hangup = signal(SignalKind::hangup())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
@@ -79,7 +83,7 @@ pub async fn run(
         };
         if let Some(message) = message {
             if app.update(message) == Some(Effect::Refresh) {
-                request_tx.send_modify(|count| *count = count.wrapping_add(1));
+                request_tx.send_modify(|query| query.sequence = query.sequence.wrapping_add(1));
             }
         }
     };

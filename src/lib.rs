@@ -10,6 +10,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod dashboard;
+pub mod filter;
 pub mod format;
 pub mod keymap;
 pub mod output;
@@ -117,7 +118,7 @@ async fn run_report(
     store: &dyn UsageStore,
     context: &ReportContext,
 ) -> Result<ExitCode> {
-    let report = worker::compute_report(store, context).await?;
+    let report = worker::compute_report(store, context, &settings.filter).await?;
     let text = match args.format {
         ReportFormat::Json => {
             output::json::render(&report).wrap_err("cannot write the JSON report")?

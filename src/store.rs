@@ -18,6 +18,7 @@ use rust_decimal::Decimal;
 
 use crate::analytics::plan::UtcRange;
 use crate::analytics::{Aggregates, DayModelRow, ModelRow, QueryPlan};
+use crate::filter::Filter;
 use crate::period::{date_from_day_number, Calendar};
 use crate::usage::Usage;
 use mapping::Mapping;
@@ -156,6 +157,7 @@ pub trait UsageStore: Send + Sync {
         &self,
         end: i64,
         calendar: &Calendar,
+        filter: &Filter,
     ) -> Result<Option<DateTime<Utc>>, StoreError>;
 
     /// Usage per (local day, model) in `range`, days in `calendar`'s zone.
@@ -163,6 +165,7 @@ pub trait UsageStore: Send + Sync {
         &self,
         range: SecondsRange,
         calendar: &Calendar,
+        filter: &Filter,
     ) -> Result<Vec<DayModelRow>, StoreError>;
 
     /// Usage per model in `range`.
@@ -170,6 +173,7 @@ pub trait UsageStore: Send + Sync {
         &self,
         range: SecondsRange,
         calendar: &Calendar,
+        filter: &Filter,
     ) -> Result<Vec<ModelRow>, StoreError>;
 }
 
@@ -224,6 +228,7 @@ pub async fn fetch_aggregates(
     store: &dyn UsageStore,
     plan: &QueryPlan,
     calendar: &Calendar,
+    filter: &Filter,
 ) -> Result<Aggregates, StoreError> {
     let info = store.prepare().await?;
     let notes = if info.daily_utc && calendar.tz() != chrono_tz::UTC {
@@ -235,7 +240,7 @@ pub async fn fetch_aggregates(
         Vec::new()
     };
     let end = plan.window.end.timestamp();
-    let first_event = store.first_event(end, calendar).await?;
+    let first_event = store.first_event(end, calendar, filter).await?;
     if first_event.is_none() {
         return Ok(Aggregates {
             notes,
@@ -243,7 +248,9 @@ pub async fn fetch_aggregates(
         });
     }
     Ok(Aggregates {
-        days: store.day_model_rows(plan.window.into(), calendar).await?,
+        days: store
+            .day_model_rows(plan.window.into(), calendar, filter)
+            .await?,
         all_time: store
             .model_rows(
                 SecondsRange {
@@ -251,18 +258,44 @@ pub async fn fetch_aggregates(
                     end,
                 },
                 calendar,
+                filter,
             )
             .await?,
-        previous_day: store.model_rows(plan.previous_day.into(), calendar).await?,
+        previous_day: store
+            .model_rows(plan.previous_day.into(), calendar, filter)
+            .await?,
         previous_week: store
-            .model_rows(plan.previous_week.into(), calendar)
+            .model_rows(plan.previous_week.into(), calendar, filter)
             .await?,
         previous_month: store
-            .model_rows(plan.previous_month.into(), calendar)
+            .model_rows(plan.previous_month.into(), calendar, filter)
             .await?,
         first_event,
         notes,
     })
+}
+
+/// Checks that every filtered dimension has a column.
+///
+/// # Errors
+/// A filter on a dimension the mapping has no column for.
+pub fn check_filter(
+    builder: &sql::QueryBuilder,
+    filter: &Filter,
+    url: &str,
+) -> Result<(), StoreError> {
+    for (dimension, _) in filter.active() {
+        if builder.dimension_column(dimension).is_none() {
+            return Err(StoreError::Mapping {
+                url: url.to_owned(),
+                source: mapping::MappingError(format!(
+                    "filtering by {0} needs a {0} column; set [source] {0} to the column that holds it",
+                    dimension.name()
+                )),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// How to open a store.

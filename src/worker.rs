@@ -9,9 +9,19 @@ use tokio::sync::{mpsc, watch};
 
 use crate::analytics::{build_report, QueryPlan, Report};
 use crate::clock::Clock;
+use crate::filter::Filter;
 use crate::period::Calendar;
 use crate::pricing::PriceTable;
 use crate::store::{fetch_aggregates, StoreError, UsageStore};
+
+/// What the UI asks the worker for: the latest request wins.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Query {
+    /// Which usage to count.
+    pub filter: Filter,
+    /// Bumped for every request, so an unchanged filter still refreshes.
+    pub sequence: u64,
+}
 
 /// What the worker tells the UI.
 #[derive(Debug, Clone)]
@@ -47,16 +57,14 @@ pub struct ReportContext {
 pub async fn compute_report(
     store: &dyn UsageStore,
     context: &ReportContext,
+    filter: &Filter,
 ) -> Result<Report, StoreError> {
     let now = context.clock.now();
     let plan = QueryPlan::new(now, &context.calendar);
-    let rows = fetch_aggregates(store, &plan, &context.calendar).await?;
-    Ok(build_report(
-        &plan,
-        &context.calendar,
-        &rows,
-        &context.prices,
-    ))
+    let rows = fetch_aggregates(store, &plan, &context.calendar, filter).await?;
+    let mut report = build_report(&plan, &context.calendar, &rows, &context.prices);
+    report.filter = filter.clone();
+    Ok(report)
 }
 
 /// Delay before retry number `failures` (1, 2, 4 ... 60 seconds), never longer than `every`.
@@ -73,7 +81,7 @@ pub async fn run(
     store: Box<dyn UsageStore>,
     context: ReportContext,
     every: Duration,
-    mut requests: watch::Receiver<u64>,
+    mut requests: watch::Receiver<Query>,
     events: mpsc::UnboundedSender<WorkerEvent>,
 ) {
     let mut wait = Duration::ZERO;
@@ -91,7 +99,8 @@ pub async fn run(
         if events.send(WorkerEvent::Loading).is_err() {
             break;
         }
-        let event = match compute_report(store.as_ref(), &context).await {
+        let filter = requests.borrow().filter.clone();
+        let event = match compute_report(store.as_ref(), &context, &filter).await {
             Ok(report) => {
                 failures = 0;
                 wait = every;

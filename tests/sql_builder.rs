@@ -3,6 +3,7 @@
 //! columns it documents.
 #![allow(clippy::unwrap_used)]
 
+use usagetop::filter::{glob_match, to_like, to_sqlite_glob, Filter};
 use usagetop::period::{Calendar, WeekStart};
 use usagetop::store::mapping::{self, ColumnKind, Mapping, Preset, SourceConfig};
 use usagetop::store::sql::{quote_ident, Bind, Dialect, QueryBuilder};
@@ -56,7 +57,7 @@ fn litellm_preset_on_postgres() {
         ],
     );
     let calendar = Calendar::new(chrono_tz::Europe::Berlin, WeekStart::Monday);
-    let statement = built.day_model(RANGE, &calendar);
+    let statement = built.day_model(RANGE, &calendar, &Filter::default());
     println!(
         "-- litellm, PostgreSQL, usage per day and model:\n{}\n",
         statement.sql
@@ -106,7 +107,7 @@ fn litellm_daily_preset_keeps_utc_days() {
     checked.time = mapping::TimeKind::DateText;
     let built = QueryBuilder::new(Dialect::Postgres, checked);
     let calendar = Calendar::new(chrono_tz::Asia::Tokyo, WeekStart::Monday);
-    let statement = built.day_model(RANGE, &calendar);
+    let statement = built.day_model(RANGE, &calendar, &Filter::default());
     println!(
         "-- litellm-daily, PostgreSQL, usage per day and model:\n{}\n",
         statement.sql
@@ -151,7 +152,7 @@ fn native_layout_on_sqlite_uses_offsets_across_dst() {
     checked.time = mapping::TimeKind::UnixSeconds;
     let built = QueryBuilder::new(Dialect::Sqlite, checked);
     let calendar = Calendar::new(chrono_tz::Europe::Berlin, WeekStart::Monday);
-    let statement = built.day_model(RANGE, &calendar);
+    let statement = built.day_model(RANGE, &calendar, &Filter::default());
     println!(
         "-- native, SQLite, usage per day and model:\n{}\n",
         statement.sql
@@ -190,4 +191,66 @@ fn filters_must_be_one_expression() {
     ] {
         assert!(mapping::check_filter(bad).is_err(), "{bad}");
     }
+}
+
+#[test]
+fn globs_match_like_the_databases_do() {
+    assert!(glob_match("gpt-4*", "gpt-4o-mini"));
+    assert!(glob_match("gpt-4*", "gpt-4"));
+    assert!(!glob_match("gpt-4*", "gpt-3.5-turbo"));
+    assert!(glob_match("claude-?-opus*", "claude-3-opus-20240229"));
+    assert!(!glob_match("claude-?-opus", "claude-35-opus"));
+    assert!(glob_match("*sonnet*", "anthropic/claude-sonnet-4-5"));
+    assert!(glob_match("a_b%c", "a_b%c"), "only * and ? are special");
+    assert_eq!(to_like("a_b%c*?"), "a\\_b\\%c%_");
+    assert_eq!(to_sqlite_glob("x[1]*"), "x[[]1]*");
+}
+
+#[test]
+fn filters_become_bound_conditions() {
+    use ColumnKind::{Integer, Text, TimestampTz};
+    let mapping = Mapping::default();
+    let checked = mapping::check(
+        &mapping,
+        &columns(&[
+            ("ts", TimestampTz),
+            ("model", Text),
+            ("input_tokens", Integer),
+            ("output_tokens", Integer),
+            ("cache_read_tokens", Integer),
+            ("cache_write_tokens", Integer),
+            ("user_id", Text),
+            ("endpoint", Text),
+        ]),
+    )
+    .unwrap();
+    let filter = Filter {
+        models: vec!["gpt-4*".to_owned(), "o1".to_owned()],
+        users: vec!["al'ice".to_owned()],
+        ..Filter::default()
+    };
+    let calendar = Calendar::new(chrono_tz::UTC, WeekStart::Monday);
+    let pg = QueryBuilder::new(Dialect::Postgres, checked.clone())
+        .model_totals(RANGE, &calendar, &filter);
+    assert!(pg.sql.contains("AND (\"model\"::text LIKE $3 OR \"model\"::text LIKE $4) AND (\"user_id\"::text LIKE $5)"), "{}", pg.sql);
+    assert!(
+        !pg.sql.contains("al'ice"),
+        "values are bound, never inlined"
+    );
+    assert_eq!(
+        pg.binds[2..],
+        [
+            Bind::Text("gpt-4%".to_owned()),
+            Bind::Text("o1".to_owned()),
+            Bind::Text("al'ice".to_owned())
+        ]
+    );
+    let lite = QueryBuilder::new(Dialect::Sqlite, checked).model_totals(RANGE, &calendar, &filter);
+    assert!(
+        lite.sql
+            .contains("(CAST(\"model\" AS TEXT) GLOB ? OR CAST(\"model\" AS TEXT) GLOB ?)"),
+        "{}",
+        lite.sql
+    );
+    assert_eq!(lite.binds.len(), 5);
 }

@@ -14,6 +14,7 @@ use sqlx::postgres::PgConnectOptions;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AssertSqlSafe, Connection, PgConnection, SqliteConnection};
 use usagetop::clock::FixedClock;
+use usagetop::filter::Filter;
 use usagetop::output;
 use usagetop::period::{Calendar, WeekStart};
 use usagetop::pricing::{PriceFile, PriceTable};
@@ -146,7 +147,9 @@ fn assert_same(pg: &str, sqlite: &str, what: &str) {
 }
 
 async fn json_of(store: &dyn UsageStore, zone: chrono_tz::Tz) -> String {
-    let report = compute_report(store, &context(zone)).await.unwrap();
+    let report = compute_report(store, &context(zone), &Filter::default())
+        .await
+        .unwrap();
     output::json::render(&report).unwrap()
 }
 
@@ -213,6 +216,36 @@ async fn native_layout_matches_sqlite_and_demo_refuses_foreign_tables() {
         assert!(pg_json.contains("\"requests\": "));
         assert_same(&pg_json, &lite_json, &format!("zone {zone}"));
     }
+
+    // The same filter gives the same numbers on both engines.
+    let filter = Filter {
+        models: vec!["claude-*".to_owned(), "gpt-4o-mini".to_owned()],
+        users: vec!["svc-*".to_owned()],
+        ..Filter::default()
+    };
+    let pg = PgStore::connect_lazy(&db.url, Mapping::default(), Timeouts::default()).unwrap();
+    let lite = SqliteStore::open(&path, false, Mapping::default())
+        .await
+        .unwrap();
+    let context = context(chrono_tz::Europe::Berlin);
+    let pg_json =
+        output::json::render(&compute_report(&pg, &context, &filter).await.unwrap()).unwrap();
+    let lite_json =
+        output::json::render(&compute_report(&lite, &context, &filter).await.unwrap()).unwrap();
+    assert_same(&pg_json, &lite_json, "filtered");
+    let report: serde_json::Value = serde_json::from_str(&pg_json).unwrap();
+    let expected = events
+        .iter()
+        .filter(|event| {
+            (event.model.starts_with("claude-") || event.model == "gpt-4o-mini")
+                && event.user_id.starts_with("svc-")
+        })
+        .count() as i64;
+    assert_eq!(
+        report["summary"]["all_time"]["requests"].as_i64().unwrap(),
+        expected
+    );
+    assert!(expected > 0);
 
     // A usage_events table usagetop did not create is never written.
     let foreign = TestDb::create(&admin, "foreign").await;
@@ -712,7 +745,7 @@ async fn sessions_are_read_only_and_time_limited() {
         ..SourceConfig::default()
     };
     let store = PgStore::connect_lazy(&db.url, mapping(writing), Timeouts::default()).unwrap();
-    let error = compute_report(&store, &context(chrono_tz::UTC))
+    let error = compute_report(&store, &context(chrono_tz::UTC), &Filter::default())
         .await
         .unwrap_err()
         .to_string();
@@ -727,7 +760,7 @@ async fn sessions_are_read_only_and_time_limited() {
         statement: Duration::from_millis(300),
     };
     let store = PgStore::connect_lazy(&db.url, mapping(slow), timeouts).unwrap();
-    let error = compute_report(&store, &context(chrono_tz::UTC))
+    let error = compute_report(&store, &context(chrono_tz::UTC), &Filter::default())
         .await
         .unwrap_err()
         .to_string();
@@ -754,7 +787,7 @@ async fn recovers_after_its_connections_are_killed() {
     assert!(killed >= 1, "the store's connections were found and killed");
     let mut recovered = None;
     for _ in 0..5 {
-        match compute_report(&store, &context(chrono_tz::UTC)).await {
+        match compute_report(&store, &context(chrono_tz::UTC), &Filter::default()).await {
             Ok(report) => {
                 recovered = Some(output::json::render(&report).unwrap());
                 break;
@@ -781,7 +814,7 @@ async fn unreachable_server_is_explained_without_the_password() {
         },
     )
     .unwrap();
-    let error = compute_report(&store, &context(chrono_tz::UTC))
+    let error = compute_report(&store, &context(chrono_tz::UTC), &Filter::default())
         .await
         .unwrap_err()
         .to_string();

@@ -8,6 +8,7 @@ use std::path::Path;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Connection, SqliteConnection};
+use usagetop::filter::Filter;
 use usagetop::period::{Calendar, WeekStart};
 use usagetop::store::mapping::Mapping;
 use usagetop::store::sqlite::SqliteStore;
@@ -85,7 +86,10 @@ async fn groups_by_local_day_across_both_dst_changes() {
         start: at("2026-01-01T00:00:00Z"),
         end: at("2027-01-01T00:00:00Z"),
     };
-    let mut rows = store.day_model_rows(range, &calendar).await.unwrap();
+    let mut rows = store
+        .day_model_rows(range, &calendar, &Filter::default())
+        .await
+        .unwrap();
     rows.sort_by(|a, b| (a.day, &a.model).cmp(&(b.day, &b.model)));
     let got: Vec<(NaiveDate, &str, i64, i64)> = rows
         .iter()
@@ -143,7 +147,10 @@ async fn half_hour_zone_days() {
         start: at("2026-05-01T00:00:00Z"),
         end: at("2026-07-01T00:00:00Z"),
     };
-    let mut rows = store.day_model_rows(range, &calendar).await.unwrap();
+    let mut rows = store
+        .day_model_rows(range, &calendar, &Filter::default())
+        .await
+        .unwrap();
     rows.sort_by_key(|row| row.day);
     assert_eq!(
         rows.iter()
@@ -184,6 +191,7 @@ async fn model_rows_range_is_half_open_and_null_models_are_unknown() {
                 end: 200,
             },
             &utc(),
+            &Filter::default(),
         )
         .await
         .unwrap();
@@ -204,13 +212,19 @@ async fn model_rows_range_is_half_open_and_null_models_are_unknown() {
     );
     assert_eq!(
         store
-            .first_event(1000, &utc())
+            .first_event(1000, &utc(), &Filter::default())
             .await
             .unwrap()
             .map(|t| t.timestamp()),
         Some(100)
     );
-    assert_eq!(store.first_event(100, &utc()).await.unwrap(), None);
+    assert_eq!(
+        store
+            .first_event(100, &utc(), &Filter::default())
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 #[tokio::test]
@@ -230,6 +244,7 @@ async fn foreign_files_are_never_written() {
                 end: 2_000_000_000,
             },
             &calendar,
+            &Filter::default(),
         )
         .await
         .unwrap();
@@ -272,7 +287,13 @@ async fn missing_file_is_created_only_when_allowed() {
         .await
         .unwrap();
     assert!(path.exists());
-    assert_eq!(store.first_event(i64::MAX, &utc()).await.unwrap(), None);
+    assert_eq!(
+        store
+            .first_event(i64::MAX, &utc(), &Filter::default())
+            .await
+            .unwrap(),
+        None
+    );
     drop(store);
     // Opening again finds usagetop's own, migrated database.
     SqliteStore::open(&path, false, Mapping::default())
@@ -370,6 +391,7 @@ async fn demo_refuses_existing_events_unless_forced() {
                 end: i64::MAX,
             },
             &utc(),
+            &Filter::default(),
         )
         .await
         .unwrap();

@@ -11,6 +11,7 @@ use usagetop::analytics::trend::View;
 use usagetop::analytics::{build_report, Aggregates, QueryPlan, Report};
 use usagetop::app::{Action, App, Context, Message};
 use usagetop::clock::FixedClock;
+use usagetop::filter::Filter;
 use usagetop::period::{Calendar, WeekStart};
 use usagetop::pricing::{PriceFile, PriceTable};
 use usagetop::store::mapping::Mapping;
@@ -57,7 +58,11 @@ fn demo_report() -> Arc<Report> {
             clock: Arc::new(FixedClock(now())),
             prices: Arc::new(PriceTable::with_overrides(&PriceFile::default(), "pricing").unwrap()),
         };
-        Arc::new(compute_report(&store, &context).await.unwrap())
+        Arc::new(
+            compute_report(&store, &context, &Filter::default())
+                .await
+                .unwrap(),
+        )
     })
 }
 

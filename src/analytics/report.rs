@@ -71,6 +71,8 @@ pub struct Report {
     pub first_event: Option<DateTime<Utc>>,
     /// What people must know about the source (shown on screen and in reports).
     pub notes: Vec<String>,
+    /// The filter the numbers were counted with (set by the worker).
+    pub filter: crate::filter::Filter,
 }
 
 impl Report {
@@ -135,6 +137,7 @@ pub fn build_report(
         prediction: predict(plan, calendar, &per_day, first_day),
         first_event: rows.first_event,
         notes: rows.notes.clone(),
+        filter: crate::filter::Filter::default(),
     }
 }
 

@@ -18,6 +18,14 @@ struct JsonReport<'a> {
     by_model: JsonByModel<'a>,
     prediction: JsonPrediction,
     notes: &'a [String],
+    filter: JsonFilter<'a>,
+}
+
+#[derive(Serialize)]
+struct JsonFilter<'a> {
+    models: &'a [String],
+    endpoints: &'a [String],
+    users: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -86,6 +94,11 @@ pub fn render(report: &Report) -> Result<String, serde_json::Error> {
             all_time: models(&report.by_model.all_time),
         },
         notes: &report.notes,
+        filter: JsonFilter {
+            models: &report.filter.models,
+            endpoints: &report.filter.endpoints,
+            users: &report.filter.users,
+        },
         prediction: JsonPrediction {
             month_end_cost: prediction.cost.point.to_string(),
             month_end_cost_low: prediction.cost.low.to_string(),

@@ -31,6 +31,9 @@ pub fn render(report: &Report, view: View, database: &str) -> String {
         local.format("%Y-%m-%d %H:%M"),
         report.timezone
     );
+    if !report.filter.is_empty() {
+        let _ = writeln!(out, "filter: {}", sanitize(&report.filter.to_string(), 200));
+    }
     for note in &report.notes {
         let _ = writeln!(out, "note: {note}");
     }

@@ -14,6 +14,7 @@ use super::sql::{Bind, Dialect, QueryBuilder, Statement};
 use super::url::redact_password;
 use super::{day_row, model_row, SecondsRange, SourceInfo, StoreError, Timeouts, UsageStore};
 use crate::analytics::{DayModelRow, ModelRow};
+use crate::filter::Filter;
 use crate::period::{date_from_day_number, Calendar};
 
 /// A PostgreSQL usage database. Its `Debug` shows the URL without the password.
@@ -249,9 +250,11 @@ impl UsageStore for PgStore {
         &self,
         end: i64,
         calendar: &Calendar,
+        filter: &Filter,
     ) -> Result<Option<DateTime<Utc>>, StoreError> {
         let prepared = self.prepared().await?;
-        let statement = prepared.builder.first(end, calendar);
+        super::check_filter(&prepared.builder, filter, &self.describe())?;
+        let statement = prepared.builder.first(end, calendar, filter);
         let (first,): (Option<i64>,) = bound!(&statement)
             .fetch_one(&self.pool)
             .await
@@ -269,8 +272,13 @@ impl UsageStore for PgStore {
         &self,
         range: SecondsRange,
         calendar: &Calendar,
+        filter: &Filter,
     ) -> Result<Vec<DayModelRow>, StoreError> {
-        let statement = self.prepared().await?.builder.day_model(range, calendar);
+        let statement = self
+            .prepared()
+            .await?
+            .builder
+            .day_model(range, calendar, filter);
         let rows: Vec<super::sqlite::DayTuple> = bound!(&statement)
             .fetch_all(&self.pool)
             .await
@@ -287,8 +295,13 @@ impl UsageStore for PgStore {
         &self,
         range: SecondsRange,
         calendar: &Calendar,
+        filter: &Filter,
     ) -> Result<Vec<ModelRow>, StoreError> {
-        let statement = self.prepared().await?.builder.model_totals(range, calendar);
+        let statement = self
+            .prepared()
+            .await?
+            .builder
+            .model_totals(range, calendar, filter);
         let rows: Vec<super::sqlite::ModelTuple> =
             bound!(&statement)
                 .fetch_all(&self.pool)

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 
 use super::mapping::{CheckedMapping, ColumnRef, TimeKind};
 use super::SecondsRange;
+use crate::filter::{self, Dimension, Filter};
 use crate::period::{Calendar, SECONDS_PER_DAY};
 
 /// The SQL flavour.
@@ -277,55 +278,107 @@ impl QueryBuilder {
         }
     }
 
-    fn filter(&self) -> String {
-        self.checked
+    /// The user's `where` and the glob filter, as ` AND ...` conditions with
+    /// their binds (numbered after the range's two).
+    fn conditions(&self, selection: &Filter) -> (String, Vec<Bind>) {
+        let mut sql = self
+            .checked
             .mapping
             .filter
             .as_ref()
-            .map_or_else(String::new, |filter| format!(" AND ({filter})"))
+            .map_or_else(String::new, |filter| format!(" AND ({filter})"));
+        let mut binds = Vec::new();
+        for (dimension, patterns) in selection.active() {
+            let Some(column) = self.dimension_column(dimension) else {
+                continue;
+            };
+            let tests: Vec<String> = patterns
+                .iter()
+                .map(|pattern| {
+                    let index = 3 + binds.len();
+                    match self.dialect {
+                        Dialect::Sqlite => {
+                            binds.push(Bind::Text(filter::to_sqlite_glob(pattern)));
+                            format!("CAST({column} AS TEXT) GLOB ?")
+                        }
+                        Dialect::Postgres => {
+                            binds.push(Bind::Text(filter::to_like(pattern)));
+                            format!("{column}::text LIKE ${index}")
+                        }
+                    }
+                })
+                .collect();
+            sql.push_str(&format!(" AND ({})", tests.join(" OR ")));
+        }
+        (sql, binds)
+    }
+
+    /// The quoted column of a dimension, if the mapping has one.
+    #[must_use]
+    pub fn dimension_column(&self, dimension: Dimension) -> Option<String> {
+        let mapping = &self.checked.mapping;
+        match dimension {
+            Dimension::Model => Some(&mapping.model),
+            Dimension::Endpoint => mapping.endpoint.as_ref(),
+            Dimension::User => mapping.user.as_ref(),
+        }
+        .map(|name| self.column(name))
+    }
+
+    fn statement(
+        &self,
+        select: &str,
+        range: SecondsRange,
+        calendar: &Calendar,
+        selection: &Filter,
+        tail: &str,
+    ) -> Statement {
+        let (predicate, mut binds) = self.range(range, calendar, 1);
+        let (conditions, more) = self.conditions(selection);
+        binds.extend(more);
+        let sql = format!(
+            "SELECT {select} FROM {table} WHERE {predicate}{conditions}{tail}",
+            table = self.table()
+        );
+        Statement { sql, binds }
     }
 
     /// Usage per (local day, model) in `range`.
     #[must_use]
-    pub fn day_model(&self, range: SecondsRange, calendar: &Calendar) -> Statement {
-        let (predicate, binds) = self.range(range, calendar, 1);
-        let sql = format!(
-            "SELECT {day} AS usagetop_day, {model} AS usagetop_model, {measures} FROM {table} \
-             WHERE {predicate}{filter} GROUP BY 1, 2",
+    pub fn day_model(
+        &self,
+        range: SecondsRange,
+        calendar: &Calendar,
+        selection: &Filter,
+    ) -> Statement {
+        let select = format!(
+            "{day} AS usagetop_day, {model} AS usagetop_model, {measures}",
             day = self.day(calendar, range),
             model = self.model(),
             measures = self.measures(),
-            table = self.table(),
-            filter = self.filter(),
         );
-        Statement { sql, binds }
+        self.statement(&select, range, calendar, selection, " GROUP BY 1, 2")
     }
 
     /// Usage per model in `range`.
     #[must_use]
-    pub fn model_totals(&self, range: SecondsRange, calendar: &Calendar) -> Statement {
-        let (predicate, binds) = self.range(range, calendar, 1);
-        let sql = format!(
-            "SELECT {model} AS usagetop_model, {measures} FROM {table} WHERE {predicate}{filter} GROUP BY 1",
+    pub fn model_totals(
+        &self,
+        range: SecondsRange,
+        calendar: &Calendar,
+        selection: &Filter,
+    ) -> Statement {
+        let select = format!(
+            "{model} AS usagetop_model, {measures}",
             model = self.model(),
-            measures = self.measures(),
-            table = self.table(),
-            filter = self.filter(),
+            measures = self.measures()
         );
-        Statement { sql, binds }
+        self.statement(&select, range, calendar, selection, " GROUP BY 1")
     }
 
     /// The earliest row before `end`: unix seconds, or for daily sources the day number.
     #[must_use]
-    pub fn first(&self, end: i64, calendar: &Calendar) -> Statement {
-        let (predicate, binds) = self.range(
-            SecondsRange {
-                start: super::EARLIEST_SECONDS,
-                end,
-            },
-            calendar,
-            1,
-        );
+    pub fn first(&self, end: i64, calendar: &Calendar, selection: &Filter) -> Statement {
         let value = if self.checked.time.is_daily() {
             format!(
                 "MIN({})",
@@ -334,12 +387,11 @@ impl QueryBuilder {
         } else {
             format!("MIN({})", self.seconds())
         };
-        let sql = format!(
-            "SELECT {value} FROM {table} WHERE {predicate}{filter}",
-            table = self.table(),
-            filter = self.filter()
-        );
-        Statement { sql, binds }
+        let range = SecondsRange {
+            start: super::EARLIEST_SECONDS,
+            end,
+        };
+        self.statement(&value, range, calendar, selection, "")
     }
 
     /// The largest raw timestamp value (to tell seconds from milliseconds).

@@ -16,6 +16,7 @@ use super::migrate;
 use super::sql::{Bind, Dialect, QueryBuilder, Statement};
 use super::{day_row, model_row, SecondsRange, SourceInfo, StoreError, UsageStore};
 use crate::analytics::{DayModelRow, ModelRow};
+use crate::filter::Filter;
 use crate::period::{date_from_day_number, Calendar};
 
 /// How long a query waits for a writer's lock before giving up.
@@ -303,9 +304,11 @@ impl UsageStore for SqliteStore {
         &self,
         end: i64,
         calendar: &Calendar,
+        filter: &Filter,
     ) -> Result<Option<DateTime<Utc>>, StoreError> {
         let prepared = self.prepared().await?;
-        let statement = prepared.builder.first(end, calendar);
+        super::check_filter(&prepared.builder, filter, &self.describe())?;
+        let statement = prepared.builder.first(end, calendar, filter);
         let (first,): (Option<i64>,) = bound!(&statement)
             .fetch_one(&self.pool)
             .await
@@ -323,8 +326,13 @@ impl UsageStore for SqliteStore {
         &self,
         range: SecondsRange,
         calendar: &Calendar,
+        filter: &Filter,
     ) -> Result<Vec<DayModelRow>, StoreError> {
-        let statement = self.prepared().await?.builder.day_model(range, calendar);
+        let statement = self
+            .prepared()
+            .await?
+            .builder
+            .day_model(range, calendar, filter);
         let rows: Vec<DayTuple> = bound!(&statement)
             .fetch_all(&self.pool)
             .await
@@ -341,8 +349,13 @@ impl UsageStore for SqliteStore {
         &self,
         range: SecondsRange,
         calendar: &Calendar,
+        filter: &Filter,
     ) -> Result<Vec<ModelRow>, StoreError> {
-        let statement = self.prepared().await?.builder.model_totals(range, calendar);
+        let statement = self
+            .prepared()
+            .await?
+            .builder
+            .model_totals(range, calendar, filter);
         let rows: Vec<ModelTuple> = bound!(&statement)
             .fetch_all(&self.pool)
             .await

@@ -59,11 +59,25 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     } else {
         app.context.tz.name().to_owned()
     };
+    let filter_width = if app.filter.is_empty() {
+        0
+    } else {
+        11 + app.filter.to_string().chars().count().min(40)
+    };
     let fixed = format!(" {} · {zone} ·  · {refreshed}", app.view.title());
+    let width = width.saturating_sub(filter_width);
     let room = width.saturating_sub(fixed.chars().count()).max(8);
     let database = truncate_start(&app.context.database, room);
     let line = Line::from(vec![
         Span::styled(format!(" {}", app.view.title()), theme.title()),
+        Span::styled(
+            if app.filter.is_empty() {
+                String::new()
+            } else {
+                format!(" · filter: {}", sanitize(&app.filter.to_string(), 40))
+            },
+            theme.warning(),
+        ),
         Span::styled(" · ", theme.dim()),
         Span::styled(
             zone.clone(),

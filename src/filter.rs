@@ -1,0 +1,156 @@
+//! The filter: which models, endpoints and users the numbers cover, as glob
+//! patterns (`gpt-4*`, `?` for one character). Pure: matching in Rust for
+//! the picker, and the SQL conditions are built by `store::sql`.
+
+use std::fmt;
+
+/// A dimension usage can be filtered and broken down by.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Dimension {
+    /// The model name.
+    Model,
+    /// The API endpoint.
+    Endpoint,
+    /// The user.
+    User,
+}
+
+impl Dimension {
+    /// All dimensions, in cycling order.
+    pub const ALL: [Dimension; 3] = [Dimension::Model, Dimension::Endpoint, Dimension::User];
+
+    /// The lower-case name.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Dimension::Model => "model",
+            Dimension::Endpoint => "endpoint",
+            Dimension::User => "user",
+        }
+    }
+}
+
+/// Glob patterns per dimension; an empty list does not filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Filter {
+    /// Model patterns.
+    pub models: Vec<String>,
+    /// Endpoint patterns.
+    pub endpoints: Vec<String>,
+    /// User patterns.
+    pub users: Vec<String>,
+}
+
+impl Filter {
+    /// True when nothing is filtered.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.models.is_empty() && self.endpoints.is_empty() && self.users.is_empty()
+    }
+
+    /// The patterns of one dimension.
+    #[must_use]
+    pub fn patterns(&self, dimension: Dimension) -> &[String] {
+        match dimension {
+            Dimension::Model => &self.models,
+            Dimension::Endpoint => &self.endpoints,
+            Dimension::User => &self.users,
+        }
+    }
+
+    /// The patterns of one dimension, to change.
+    pub fn patterns_mut(&mut self, dimension: Dimension) -> &mut Vec<String> {
+        match dimension {
+            Dimension::Model => &mut self.models,
+            Dimension::Endpoint => &mut self.endpoints,
+            Dimension::User => &mut self.users,
+        }
+    }
+
+    /// The dimensions that have patterns.
+    pub fn active(&self) -> impl Iterator<Item = (Dimension, &[String])> {
+        Dimension::ALL
+            .into_iter()
+            .map(|dimension| (dimension, self.patterns(dimension)))
+            .filter(|(_, list)| !list.is_empty())
+    }
+
+    /// True when `value` of `dimension` passes the filter.
+    #[must_use]
+    pub fn admits(&self, dimension: Dimension, value: &str) -> bool {
+        let patterns = self.patterns(dimension);
+        patterns.is_empty() || patterns.iter().any(|pattern| glob_match(pattern, value))
+    }
+}
+
+impl fmt::Display for Filter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self
+            .active()
+            .map(|(dimension, patterns)| format!("{} {}", dimension.name(), patterns.join(",")))
+            .collect();
+        f.write_str(&parts.join(" · "))
+    }
+}
+
+/// Glob matching: `*` any run of characters, `?` exactly one; all else literal.
+#[must_use]
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let pattern: Vec<char> = pattern.chars().collect();
+    let text: Vec<char> = text.chars().collect();
+    let (mut p, mut t) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while t < text.len() {
+        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == text[t]) {
+            p += 1;
+            t += 1;
+        } else if p < pattern.len() && pattern[p] == '*' {
+            star = Some(p);
+            mark = t;
+            p += 1;
+        } else if let Some(position) = star {
+            p = position + 1;
+            mark += 1;
+            t = mark;
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|c| *c == '*')
+}
+
+/// A glob as a SQLite `GLOB` pattern (`[` is special there).
+#[must_use]
+pub fn to_sqlite_glob(pattern: &str) -> String {
+    pattern
+        .chars()
+        .map(|c| {
+            if c == '[' {
+                "[[]".to_owned()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// A glob as a PostgreSQL `LIKE` pattern with `\` escapes.
+#[must_use]
+pub fn to_like(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    for c in pattern.chars() {
+        match c {
+            '*' => out.push('%'),
+            '?' => out.push('_'),
+            '%' | '_' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
