@@ -24,6 +24,8 @@ pub enum Action {
     Back,
     /// Quit.
     Quit,
+    /// Export the view shown to CSV.
+    Export,
 }
 
 /// Everything that can change the app.
@@ -40,6 +42,8 @@ pub enum Message {
 pub enum Effect {
     /// Ask the worker for a fresh report.
     Refresh,
+    /// Write the view shown (with its filter) to a CSV file.
+    Export(View),
 }
 
 /// Static facts shown in the footer.
@@ -72,6 +76,8 @@ pub struct App {
     pub context: Context,
     /// Which usage the numbers count.
     pub filter: Filter,
+    /// A one-off message for the footer (e.g. where an export went).
+    pub notice: Option<String>,
 }
 
 impl App {
@@ -87,6 +93,7 @@ impl App {
             should_quit: false,
             context,
             filter: Filter::default(),
+            notice: None,
         }
     }
 
@@ -102,6 +109,7 @@ impl App {
                         self.loading = false;
                         self.error = None;
                     }
+                    WorkerEvent::Notice(text) => self.notice = Some(text),
                     WorkerEvent::Failed { message, retry_in } => {
                         self.loading = false;
                         self.error = Some(format!(
@@ -116,7 +124,16 @@ impl App {
     }
 
     fn apply(&mut self, action: Action) -> Option<Effect> {
+        self.notice = None;
         match action {
+            Action::Export => {
+                return if self.report.is_some() {
+                    Some(Effect::Export(self.view))
+                } else {
+                    self.notice = Some("nothing to export yet: the first refresh has not finished".to_owned());
+                    None
+                };
+            }
             Action::ShowView(view) => self.view = view,
             Action::NextView => self.view = self.view.next(),
             Action::Refresh => {

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::analytics::trend::View;
+use crate::filter::Dimension;
 use crate::period::WeekStart;
 use crate::store::mapping::{Preset, TimestampFormat};
 
@@ -106,6 +107,34 @@ pub enum Command {
     Report(ReportArgs),
     /// Write generated demo usage into a database usagetop owns
     Demo(DemoArgs),
+    /// Write the series of a view (per bucket, or per bucket and dimension) as CSV or JSON
+    Export(ExportArgs),
+}
+
+/// `usagetop export` options.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+    pub format: ExportFormat,
+    /// One row per bucket and value of this dimension
+    #[arg(long, value_enum)]
+    pub by: Option<Dimension>,
+    /// Write to this file instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Replace --output when it exists
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Formats of `usagetop export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// RFC 4180 CSV with a header
+    Csv,
+    /// A JSON array of objects
+    Json,
 }
 
 /// `usagetop report` options.
@@ -123,6 +152,8 @@ pub enum ReportFormat {
     Text,
     /// The JSON contract for scripts
     Json,
+    /// One short line for status bars: today, this month, month-end estimate
+    Line,
 }
 
 /// `usagetop demo` options.

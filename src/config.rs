@@ -83,6 +83,8 @@ pub struct FileConfig {
     pub refresh_seconds: Option<u64>,
     /// First day of the week.
     pub week_start: Option<WeekStart>,
+    /// Folder the dashboard's `e` writes CSV files to.
+    pub export_dir: Option<PathBuf>,
     /// Seconds to wait for a database server connection.
     pub connect_timeout_seconds: Option<u64>,
     /// Seconds one query may run on a database server.
@@ -159,6 +161,8 @@ pub struct Settings {
     pub timeouts: Timeouts,
     /// Which usage to count.
     pub filter: Filter,
+    /// Where the dashboard's `e` writes (default: the current directory).
+    pub export_dir: PathBuf,
 }
 
 impl Settings {
@@ -289,6 +293,7 @@ impl Settings {
             prices,
             mapping,
             timeouts,
+            export_dir: file.export_dir.clone().unwrap_or_else(|| PathBuf::from(".")),
             filter: Filter {
                 models: args.models.clone(),
                 endpoints: args.endpoints.clone(),

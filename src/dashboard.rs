@@ -59,7 +59,7 @@ pub async fn run(
         context,
         settings.refresh,
         request_rx,
-        event_tx,
+        event_tx.clone(),
     ));
     let mut keys = EventStream::new();
     let ending = loop {
@@ -82,8 +82,24 @@ pub async fn run(
             _ = interrupt.recv() => break Ending::Signal(2),
         };
         if let Some(message) = message {
-            if app.update(message) == Some(Effect::Refresh) {
-                request_tx.send_modify(|query| query.sequence = query.sequence.wrapping_add(1));
+            match app.update(message) {
+                Some(Effect::Refresh) => {
+                    request_tx.send_modify(|query| query.sequence = query.sequence.wrapping_add(1));
+                }
+                Some(Effect::Export(view)) => {
+                    if let Some(report) = app.report.clone() {
+                        let folder = settings.export_dir.clone();
+                        let notices = event_tx.clone();
+                        tokio::task::spawn_blocking(move || {
+                            let text = match crate::export::write_view_csv(&report, view, &folder) {
+                                Ok((path, rows)) => format!("exported {rows} rows to {}", path.display()),
+                                Err(error) => format!("export failed: {error}"),
+                            };
+                            let _ = notices.send(worker::WorkerEvent::Notice(text));
+                        });
+                    }
+                }
+                None => {}
             }
         }
     };

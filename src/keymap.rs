@@ -93,6 +93,12 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some("monthly"),
     },
     Binding {
+        keys: &[Key::Char('e')],
+        action: Action::Export,
+        description: "export the view shown to CSV",
+        hint: Some("export"),
+    },
+    Binding {
         keys: &[Key::Tab],
         action: Action::NextView,
         description: "next view",

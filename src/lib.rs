@@ -10,6 +10,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod dashboard;
+pub mod export;
 pub mod filter;
 pub mod format;
 pub mod keymap;
@@ -29,7 +30,7 @@ use std::sync::Arc;
 use chrono::Duration;
 use color_eyre::eyre::{Result, WrapErr};
 
-use crate::cli::{Cli, Command, DemoArgs, ReportArgs, ReportFormat};
+use crate::cli::{Cli, Command, DemoArgs, ExportArgs, ExportFormat, ReportArgs, ReportFormat};
 use crate::clock::{Clock, FixedClock, SystemClock};
 use crate::config::{Dirs, Settings};
 use crate::dashboard::Ending;
@@ -67,6 +68,10 @@ async fn run_async(cli: Cli) -> Result<ExitCode> {
     };
     match &cli.command {
         Some(Command::Demo(args)) => run_demo(&settings, args, clock.as_ref()).await,
+        Some(Command::Export(args)) => {
+            let store = open_store(&settings, clock.as_ref()).await?;
+            run_export(&settings, args, store.as_ref(), &context).await
+        }
         Some(Command::Report(args)) => {
             let store = open_store(&settings, clock.as_ref()).await?;
             run_report(&settings, args, store.as_ref(), &context).await
@@ -123,6 +128,7 @@ async fn run_report(
         ReportFormat::Json => {
             output::json::render(&report).wrap_err("cannot write the JSON report")?
         }
+        ReportFormat::Line => output::line::render(&report),
         ReportFormat::Text => output::text::render(&report, settings.view, &store.describe()),
     };
     println!("{}", text.trim_end());
@@ -140,5 +146,51 @@ async fn run_demo(settings: &Settings, args: &DemoArgs, clock: &dyn Clock) -> Re
         "wrote {written} demo events ({} days, seed {}) to {shown}\nopen it with: usagetop --database-url {shown}",
         args.days, args.seed
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn run_export(
+    settings: &Settings,
+    args: &ExportArgs,
+    store: &dyn UsageStore,
+    context: &ReportContext,
+) -> Result<ExitCode> {
+    let view = settings.view;
+    let rows = match args.by {
+        None => {
+            let report = worker::compute_report(store, context, &settings.filter).await?;
+            export::series_rows(&report, view)
+        }
+        Some(dimension) => {
+            let plan = analytics::QueryPlan::new(context.clock.now(), &context.calendar);
+            let starts = analytics::trend::bucket_starts(&plan, view);
+            let first = starts.first().copied().unwrap_or(plan.today);
+            let range = store::SecondsRange {
+                start: context.calendar.start_of_day(first).timestamp(),
+                end: plan.window.end.timestamp(),
+            };
+            store.prepare().await?;
+            let rows = store.day_dimension_rows(range, &context.calendar, &settings.filter, dimension).await?;
+            export::dimension_rows(&plan, view, &rows, &context.prices)
+        }
+    };
+    let key_title = export::key_title(args.by);
+    let text = match args.format {
+        ExportFormat::Csv => output::csv::render(&rows, key_title),
+        ExportFormat::Json => output::json::render_export(&rows, key_title).wrap_err("cannot write the JSON export")? + "\n",
+    };
+    match &args.output {
+        None => print!("{text}"),
+        Some(path) => {
+            if path.exists() && !args.force {
+                return Err(color_eyre::eyre::eyre!(
+                    "{} already exists; usagetop does not overwrite files unless you pass --force",
+                    path.display()
+                ));
+            }
+            std::fs::write(path, text).wrap_err_with(|| format!("cannot write {}", path.display()))?;
+            eprintln!("wrote {} rows to {}", rows.len(), path.display());
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -168,6 +168,15 @@ pub trait UsageStore: Send + Sync {
         filter: &Filter,
     ) -> Result<Vec<DayModelRow>, StoreError>;
 
+    /// Usage per (local day, value of `dimension`, model) in `range`.
+    async fn day_dimension_rows(
+        &self,
+        range: SecondsRange,
+        calendar: &Calendar,
+        filter: &Filter,
+        dimension: crate::filter::Dimension,
+    ) -> Result<Vec<(String, DayModelRow)>, StoreError>;
+
     /// Usage per model in `range`.
     async fn model_rows(
         &self,
@@ -176,6 +185,9 @@ pub trait UsageStore: Send + Sync {
         filter: &Filter,
     ) -> Result<Vec<ModelRow>, StoreError>;
 }
+
+/// Day number, dimension value, model, then [`Measures`].
+pub type DimensionTuple = (i64, String, String, i64, i64, i64, i64, i64, Option<i64>);
 
 /// A grouped row as both backends return it: requests, four token sums, stored cost in nano-dollars.
 pub type Measures = (i64, i64, i64, i64, i64, Option<i64>);

@@ -28,6 +28,8 @@ pub struct Query {
 pub enum WorkerEvent {
     /// A refresh started.
     Loading,
+    /// Something to tell the user (an export finished, or failed).
+    Notice(String),
     /// A refresh finished.
     Report(Arc<Report>),
     /// A refresh failed; the next try is in `retry_in`.

@@ -105,23 +105,35 @@ impl Trends {
 /// Builds the three series from priced totals per local day.
 #[must_use]
 pub fn build_trends(plan: &QueryPlan, per_day: &BTreeMap<NaiveDate, Totals>) -> Trends {
-    let daily_starts: Vec<NaiveDate> = (0..DAILY_BUCKETS)
-        .rev()
-        .map(|back| plan.today - Days::new(u64::from(back)))
-        .collect();
-    let weekly_starts: Vec<NaiveDate> = (0..WEEKLY_BUCKETS)
-        .rev()
-        .map(|back| plan.week_start - Days::new(7 * u64::from(back)))
-        .collect();
-    let monthly_starts: Vec<NaiveDate> = (0..MONTHLY_BUCKETS)
-        .rev()
-        .map(|back| shift_month(plan.month_start, -i32::try_from(back).unwrap_or(0)))
-        .collect();
     Trends {
-        daily: bucketize(&daily_starts, plan.today, per_day),
-        weekly: bucketize(&weekly_starts, plan.today, per_day),
-        monthly: bucketize(&monthly_starts, plan.today, per_day),
+        daily: bucketize(&bucket_starts(plan, View::Daily), plan.today, per_day),
+        weekly: bucketize(&bucket_starts(plan, View::Weekly), plan.today, per_day),
+        monthly: bucketize(&bucket_starts(plan, View::Monthly), plan.today, per_day),
     }
+}
+
+/// The first local day of each bucket of a view, oldest first.
+#[must_use]
+pub fn bucket_starts(plan: &QueryPlan, view: View) -> Vec<NaiveDate> {
+    match view {
+        View::Daily => (0..DAILY_BUCKETS).rev().map(|back| plan.today - Days::new(u64::from(back))).collect(),
+        View::Weekly => {
+            (0..WEEKLY_BUCKETS).rev().map(|back| plan.week_start - Days::new(7 * u64::from(back))).collect()
+        }
+        View::Monthly => (0..MONTHLY_BUCKETS)
+            .rev()
+            .map(|back| shift_month(plan.month_start, -i32::try_from(back).unwrap_or(0)))
+            .collect(),
+    }
+}
+
+/// The index of the bucket that holds `day`, if any.
+#[must_use]
+pub fn bucket_index(starts: &[NaiveDate], last_day: NaiveDate, day: NaiveDate) -> Option<usize> {
+    if day > last_day {
+        return None;
+    }
+    starts.iter().rposition(|start| *start <= day)
 }
 
 /// Sums the days of each bucket: bucket `i` holds days from `starts[i]` up to

@@ -110,3 +110,26 @@ pub fn render(report: &Report) -> Result<String, serde_json::Error> {
     };
     serde_json::to_string_pretty(&value)
 }
+
+/// Export rows as a JSON array; the dimension value is under `key_title`.
+///
+/// # Errors
+/// Serialization fails (it does not for these types).
+pub fn render_export(rows: &[crate::export::ExportRow], key_title: Option<&str>) -> Result<String, serde_json::Error> {
+    let values: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|row| {
+            let mut object = serde_json::Map::new();
+            object.insert("start".to_owned(), row.start.format("%Y-%m-%d").to_string().into());
+            object.insert("end".to_owned(), row.end.format("%Y-%m-%d").to_string().into());
+            if let (Some(title), Some(key)) = (key_title, &row.key) {
+                object.insert(title.to_owned(), key.clone().into());
+            }
+            if let Ok(serde_json::Value::Object(totals)) = serde_json::to_value(row.totals) {
+                object.extend(totals);
+            }
+            serde_json::Value::Object(object)
+        })
+        .collect();
+    serde_json::to_string_pretty(&values)
+}

@@ -360,6 +360,37 @@ impl QueryBuilder {
         self.statement(&select, range, calendar, selection, " GROUP BY 1, 2")
     }
 
+    /// Usage per (local day, dimension value, model) in `range`; the
+    /// dimension value is `(none)` where the column is NULL.
+    ///
+    /// # Errors
+    /// The mapping has no column for `dimension`.
+    pub fn day_dimension(
+        &self,
+        range: SecondsRange,
+        calendar: &Calendar,
+        selection: &Filter,
+        dimension: Dimension,
+    ) -> Result<Statement, super::mapping::MappingError> {
+        let column = self.dimension_column(dimension).ok_or_else(|| {
+            super::mapping::MappingError(format!(
+                "a breakdown by {0} needs a {0} column; set [source] {0} to the column that holds it",
+                dimension.name()
+            ))
+        })?;
+        let key = match self.dialect {
+            Dialect::Sqlite => format!("COALESCE(CAST({column} AS TEXT), '(none)')"),
+            Dialect::Postgres => format!("COALESCE({column}::text, '(none)')"),
+        };
+        let select = format!(
+            "{day} AS usagetop_day, {key} AS usagetop_key, {model} AS usagetop_model, {measures}",
+            day = self.day(calendar, range),
+            model = self.model(),
+            measures = self.measures(),
+        );
+        Ok(self.statement(&select, range, calendar, selection, " GROUP BY 1, 2, 3"))
+    }
+
     /// Usage per model in `range`.
     #[must_use]
     pub fn model_totals(

@@ -345,6 +345,31 @@ impl UsageStore for SqliteStore {
             .collect())
     }
 
+    async fn day_dimension_rows(
+        &self,
+        range: SecondsRange,
+        calendar: &Calendar,
+        filter: &Filter,
+        dimension: crate::filter::Dimension,
+    ) -> Result<Vec<(String, DayModelRow)>, StoreError> {
+        let prepared = self.prepared().await?;
+        super::check_filter(&prepared.builder, filter, &self.describe())?;
+        let statement = prepared
+            .builder
+            .day_dimension(range, calendar, filter, dimension)
+            .map_err(|source| StoreError::Mapping { url: self.describe(), source })?;
+        let rows: Vec<super::DimensionTuple> = bound!(&statement)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|error| self.query_error("usage per day and dimension", &error))?;
+        Ok(rows
+            .into_iter()
+            .map(|(day, key, model, requests, input, output, read, write, cost)| {
+                (key, day_row(day, model, (requests, input, output, read, write, cost)))
+            })
+            .collect())
+    }
+
     async fn model_rows(
         &self,
         range: SecondsRange,

@@ -38,6 +38,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         return;
     }
     let refreshed = match (&app.report, app.loading) {
+        _ if app.notice.is_some() => sanitize(app.notice.as_deref().unwrap_or_default(), width),
         (_, true) => "refreshing…".to_owned(),
         (Some(report), false) => {
             let local = report.generated_at.with_timezone(&app.context.tz);

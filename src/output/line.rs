@@ -1,0 +1,28 @@
+//! The one-line status for tmux status bars and shell prompts:
+//! `today $12.34 · Nov $345.67 → ~$512`.
+
+use crate::analytics::Report;
+use crate::format::money;
+
+/// The report as one short line.
+#[must_use]
+pub fn render(report: &Report) -> String {
+    let estimated = if report.summary.this_month.totals.has_estimate() { "*" } else { "" };
+    let month = report.summary.this_month.start.map_or_else(String::new, |day| day.format("%b").to_string());
+    let mut line = format!(
+        "today {} · {month} {}{estimated} → ~{}",
+        money(report.summary.today.totals.cost),
+        money(report.summary.this_month.totals.cost),
+        money_whole(report.prediction.cost.point)
+    );
+    if !report.filter.is_empty() {
+        line.push_str(&format!(" [{}]", crate::ui::text::sanitize(&report.filter.to_string(), 40)));
+    }
+    line
+}
+
+/// Whole dollars for the estimate, which is not exact anyway.
+fn money_whole(amount: rust_decimal::Decimal) -> String {
+    let text = money(amount.round());
+    text.strip_suffix(".00").map_or(text.clone(), str::to_owned)
+}
