@@ -130,7 +130,9 @@ impl App {
                 return if self.report.is_some() {
                     Some(Effect::Export(self.view))
                 } else {
-                    self.notice = Some("nothing to export yet: the first refresh has not finished".to_owned());
+                    self.notice = Some(
+                        "nothing to export yet: the first refresh has not finished".to_owned(),
+                    );
                     None
                 };
             }

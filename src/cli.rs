@@ -143,6 +143,9 @@ pub struct ReportArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
+    /// Print one line per budget and exit 0 when all are fine, 3 when a forecast crosses one, 4 when one is exceeded
+    #[arg(long)]
+    pub check_budget: bool,
 }
 
 /// Formats of `usagetop report`.

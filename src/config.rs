@@ -9,6 +9,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 
 use crate::analytics::trend::View;
+use crate::budget::{BudgetConfig, Budgets};
 use crate::cli::GlobalArgs;
 use crate::filter::Filter;
 use crate::period::{Calendar, WeekStart};
@@ -65,7 +66,7 @@ pub enum ConfigError {
 }
 
 /// The config file's keys.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     /// Usage database URL.
@@ -95,6 +96,9 @@ pub struct FileConfig {
     /// Where the usage is: table, columns, preset.
     #[serde(default)]
     pub source: SourceConfig,
+    /// Spending limits.
+    #[serde(default)]
+    pub budget: BudgetConfig,
 }
 
 impl FileConfig {
@@ -163,6 +167,8 @@ pub struct Settings {
     pub filter: Filter,
     /// Where the dashboard's `e` writes (default: the current directory).
     pub export_dir: PathBuf,
+    /// Spending limits.
+    pub budgets: Budgets,
 }
 
 impl Settings {
@@ -282,6 +288,14 @@ impl Settings {
             )?,
         };
 
+        let budgets = Budgets::from_config(&file.budget).map_err(|detail| ConfigError::Value {
+            source_name: config_file.as_ref().map_or_else(
+                || "the config".to_owned(),
+                |path| path.display().to_string(),
+            ),
+            detail,
+        })?;
+
         Ok(Self {
             database,
             create_database,
@@ -293,7 +307,11 @@ impl Settings {
             prices,
             mapping,
             timeouts,
-            export_dir: file.export_dir.clone().unwrap_or_else(|| PathBuf::from(".")),
+            budgets,
+            export_dir: file
+                .export_dir
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(".")),
             filter: Filter {
                 models: args.models.clone(),
                 endpoints: args.endpoints.clone(),

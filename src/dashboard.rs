@@ -92,7 +92,9 @@ pub async fn run(
                         let notices = event_tx.clone();
                         tokio::task::spawn_blocking(move || {
                             let text = match crate::export::write_view_csv(&report, view, &folder) {
-                                Ok((path, rows)) => format!("exported {rows} rows to {}", path.display()),
+                                Ok((path, rows)) => {
+                                    format!("exported {rows} rows to {}", path.display())
+                                }
                                 Err(error) => format!("export failed: {error}"),
                             };
                             let _ = notices.send(worker::WorkerEvent::Notice(text));

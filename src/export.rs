@@ -43,13 +43,23 @@ pub fn series_rows(report: &Report, view: View) -> Vec<ExportRow> {
         .trends
         .series(view)
         .iter()
-        .map(|bucket| ExportRow { start: bucket.start, end: bucket_end(view, bucket.start), key: None, totals: bucket.totals })
+        .map(|bucket| ExportRow {
+            start: bucket.start,
+            end: bucket_end(view, bucket.start),
+            key: None,
+            totals: bucket.totals,
+        })
         .collect()
 }
 
 /// The series of a view per value of a dimension, from (value, day x model) rows.
 #[must_use]
-pub fn dimension_rows(plan: &QueryPlan, view: View, rows: &[(String, DayModelRow)], prices: &PriceTable) -> Vec<ExportRow> {
+pub fn dimension_rows(
+    plan: &QueryPlan,
+    view: View,
+    rows: &[(String, DayModelRow)],
+    prices: &PriceTable,
+) -> Vec<ExportRow> {
     let starts = bucket_starts(plan, view);
     let mut sums: BTreeMap<(usize, &str), Totals> = BTreeMap::new();
     for (key, row) in rows {
@@ -80,17 +90,32 @@ pub fn key_title(dimension: Option<Dimension>) -> Option<&'static str> {
 ///
 /// # Errors
 /// The folder cannot be written.
-pub fn write_view_csv(report: &Report, view: View, folder: &std::path::Path) -> std::io::Result<(std::path::PathBuf, usize)> {
+pub fn write_view_csv(
+    report: &Report,
+    view: View,
+    folder: &std::path::Path,
+) -> std::io::Result<(std::path::PathBuf, usize)> {
     use std::io::Write as _;
     let rows = series_rows(report, view);
     let text = crate::output::csv::render(&rows, None);
     let tz: chrono_tz::Tz = report.timezone.parse().unwrap_or(chrono_tz::Tz::UTC);
-    let stamp = report.generated_at.with_timezone(&tz).format("%Y%m%d-%H%M%S");
+    let stamp = report
+        .generated_at
+        .with_timezone(&tz)
+        .format("%Y%m%d-%H%M%S");
     let base = format!("usagetop-{}-{stamp}", view.title().to_lowercase());
     for attempt in 0..100 {
-        let name = if attempt == 0 { format!("{base}.csv") } else { format!("{base}-{attempt}.csv") };
+        let name = if attempt == 0 {
+            format!("{base}.csv")
+        } else {
+            format!("{base}-{attempt}.csv")
+        };
         let path = folder.join(name);
-        match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
             Ok(mut file) => {
                 file.write_all(text.as_bytes())?;
                 let shown = std::fs::canonicalize(&path).unwrap_or(path);
@@ -100,5 +125,8 @@ pub fn write_view_csv(report: &Report, view: View, folder: &std::path::Path) -> 
             Err(error) => return Err(error),
         }
     }
-    Err(std::io::Error::other(format!("too many exports named {base} in {}", folder.display())))
+    Err(std::io::Error::other(format!(
+        "too many exports named {base} in {}",
+        folder.display()
+    )))
 }

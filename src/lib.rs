@@ -6,6 +6,7 @@
 
 pub mod analytics;
 pub mod app;
+pub mod budget;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -65,6 +66,7 @@ async fn run_async(cli: Cli) -> Result<ExitCode> {
         calendar: settings.calendar,
         clock: Arc::clone(&clock),
         prices: Arc::new(settings.prices.clone()),
+        budgets: Arc::new(settings.budgets.clone()),
     };
     match &cli.command {
         Some(Command::Demo(args)) => run_demo(&settings, args, clock.as_ref()).await,
@@ -124,6 +126,16 @@ async fn run_report(
     context: &ReportContext,
 ) -> Result<ExitCode> {
     let report = worker::compute_report(store, context, &settings.filter).await?;
+    if args.check_budget {
+        if report.budgets.is_empty() {
+            eprintln!("usagetop: no budgets are set; add a [budget] table to the config file (see README)");
+            return Ok(ExitCode::SUCCESS);
+        }
+        for status in &report.budgets {
+            println!("{}", output::budget::line(status));
+        }
+        return Ok(ExitCode::from(output::budget::exit_status(&report.budgets)));
+    }
     let text = match args.format {
         ReportFormat::Json => {
             output::json::render(&report).wrap_err("cannot write the JSON report")?
@@ -170,14 +182,20 @@ async fn run_export(
                 end: plan.window.end.timestamp(),
             };
             store.prepare().await?;
-            let rows = store.day_dimension_rows(range, &context.calendar, &settings.filter, dimension).await?;
+            let rows = store
+                .day_dimension_rows(range, &context.calendar, &settings.filter, dimension)
+                .await?;
             export::dimension_rows(&plan, view, &rows, &context.prices)
         }
     };
     let key_title = export::key_title(args.by);
     let text = match args.format {
         ExportFormat::Csv => output::csv::render(&rows, key_title),
-        ExportFormat::Json => output::json::render_export(&rows, key_title).wrap_err("cannot write the JSON export")? + "\n",
+        ExportFormat::Json => {
+            output::json::render_export(&rows, key_title)
+                .wrap_err("cannot write the JSON export")?
+                + "\n"
+        }
     };
     match &args.output {
         None => print!("{text}"),
@@ -188,7 +206,8 @@ async fn run_export(
                     path.display()
                 ));
             }
-            std::fs::write(path, text).wrap_err_with(|| format!("cannot write {}", path.display()))?;
+            std::fs::write(path, text)
+                .wrap_err_with(|| format!("cannot write {}", path.display()))?;
             eprintln!("wrote {} rows to {}", rows.len(), path.display());
         }
     }

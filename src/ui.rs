@@ -2,6 +2,7 @@
 //! function per screen region. Reads state; never changes it.
 
 mod bars;
+mod budgets;
 mod help;
 mod layout;
 mod line;
@@ -33,7 +34,10 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
         render_too_small(frame, area, theme);
         return;
     }
-    let regions = ScreenLayout::new(area);
+    let regions = ScreenLayout::new(
+        area,
+        app.report.as_ref().map_or(0, |report| report.budgets.len()),
+    );
     summary::render(frame, regions.summary, app, theme);
     match &app.report {
         Some(report) if report.is_empty() => render_message(
@@ -54,6 +58,9 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
             bars::render(frame, regions.bars, report, app.view, theme);
             line::render(frame, regions.line, report, app.view, theme);
             side::render_prediction(frame, regions.prediction, report, theme);
+            if let Some(budget_area) = regions.budgets {
+                budgets::render(frame, budget_area, report, theme);
+            }
             if let Some(models) = regions.models {
                 side::render_models(frame, models, report, theme);
             }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
 use crate::analytics::{build_report, QueryPlan, Report};
+use crate::budget::{evaluate, BudgetStatus, Budgets};
 use crate::clock::Clock;
 use crate::filter::Filter;
 use crate::period::Calendar;
@@ -50,6 +51,8 @@ pub struct ReportContext {
     pub clock: Arc<dyn Clock>,
     /// Prices in force.
     pub prices: Arc<PriceTable>,
+    /// Spending limits.
+    pub budgets: Arc<Budgets>,
 }
 
 /// Builds one report now.
@@ -66,7 +69,46 @@ pub async fn compute_report(
     let rows = fetch_aggregates(store, &plan, &context.calendar, filter).await?;
     let mut report = build_report(&plan, &context.calendar, &rows, &context.prices);
     report.filter = filter.clone();
+    report.budgets = budget_statuses(store, context, &report, filter).await?;
     Ok(report)
+}
+
+/// Every budget against its scope: the overall ones against `report`, the
+/// per-model and per-user ones against a report of that scope (one per scope).
+async fn budget_statuses(
+    store: &dyn UsageStore,
+    context: &ReportContext,
+    report: &Report,
+    filter: &Filter,
+) -> Result<Vec<BudgetStatus>, StoreError> {
+    let mut scoped: Vec<(Filter, Report)> = Vec::new();
+    let mut statuses = Vec::new();
+    for budget in &context.budgets.list {
+        let status = if budget.scope.is_none() {
+            evaluate(budget, report, context.budgets.warn_at)
+        } else {
+            let scope = budget.filter(filter);
+            if !scoped.iter().any(|(known, _)| *known == scope) {
+                let plan = QueryPlan::new(report.generated_at, &context.calendar);
+                let rows = fetch_aggregates(store, &plan, &context.calendar, &scope).await?;
+                scoped.push((
+                    scope.clone(),
+                    build_report(&plan, &context.calendar, &rows, &context.prices),
+                ));
+            }
+            let scoped_report = scoped
+                .iter()
+                .find(|(known, _)| *known == scope)
+                .map(|(_, report)| report);
+            evaluate(
+                budget,
+                scoped_report.unwrap_or(report),
+                context.budgets.warn_at,
+            )
+        };
+        statuses.push(status);
+    }
+    Ok(statuses)
 }
 
 /// Delay before retry number `failures` (1, 2, 4 ... 60 seconds), never longer than `every`.

@@ -97,6 +97,7 @@ fn every_binding_is_reachable_and_hinted_from_the_table() {
             "d daily",
             "w weekly",
             "m monthly",
+            "e export",
             "r refresh",
             "? help",
             "q quit"

@@ -126,6 +126,7 @@ fn context(zone: chrono_tz::Tz) -> ReportContext {
         calendar: Calendar::new(zone, WeekStart::Monday),
         clock: Arc::new(FixedClock(now())),
         prices: Arc::new(PriceTable::with_overrides(&PriceFile::default(), "pricing").unwrap()),
+        budgets: Arc::new(usagetop::budget::Budgets::default()),
     }
 }
 

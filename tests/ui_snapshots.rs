@@ -57,6 +57,7 @@ fn demo_report() -> Arc<Report> {
             calendar: calendar(),
             clock: Arc::new(FixedClock(now())),
             prices: Arc::new(PriceTable::with_overrides(&PriceFile::default(), "pricing").unwrap()),
+            budgets: Arc::new(usagetop::budget::Budgets::default()),
         };
         Arc::new(
             compute_report(&store, &context, &Filter::default())

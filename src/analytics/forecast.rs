@@ -63,7 +63,7 @@ pub struct Estimate {
 }
 
 /// The prediction of this month's end.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prediction {
     /// Cost in USD.
     pub cost: Estimate,
@@ -77,6 +77,9 @@ pub struct Prediction {
     pub method: Method,
     /// The last day of the month.
     pub month_end: NaiveDate,
+    /// Expected cost of the rest of today and of each day after it, through
+    /// the end of the month and of the week.
+    pub projection: Vec<(NaiveDate, Decimal)>,
 }
 
 /// One day's amounts as decimals.
@@ -235,6 +238,20 @@ pub fn predict(
         add_day(day.weekday(), Decimal::ONE);
     }
 
+    // Expected cost day by day, through the end of the month and of the
+    // week (for budgets and the date a forecast crosses them).
+    let horizon = month_end.max(calendar.week_of(today) + Days::new(6));
+    let mut projection = vec![(
+        today,
+        stats_for(today.weekday()).mean.cost * remaining_today,
+    )];
+    for day in (today + Days::new(1))
+        .iter_days()
+        .take_while(|day| *day <= horizon)
+    {
+        projection.push((day, stats_for(day.weekday()).mean.cost));
+    }
+
     let estimate = |pick: fn(&Amount) -> Decimal, places: u32| Estimate {
         point: pick(&point).round_dp(places).normalize(),
         low: pick(&low).round_dp(places).normalize(),
@@ -247,5 +264,6 @@ pub fn predict(
         month_to_date,
         method,
         month_end,
+        projection,
     }
 }

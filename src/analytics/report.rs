@@ -73,6 +73,8 @@ pub struct Report {
     pub notes: Vec<String>,
     /// The filter the numbers were counted with (set by the worker).
     pub filter: crate::filter::Filter,
+    /// Budgets against this report's scope (set by the worker).
+    pub budgets: Vec<crate::budget::BudgetStatus>,
 }
 
 impl Report {
@@ -138,6 +140,7 @@ pub fn build_report(
         first_event: rows.first_event,
         notes: rows.notes.clone(),
         filter: crate::filter::Filter::default(),
+        budgets: Vec::new(),
     }
 }
 

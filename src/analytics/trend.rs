@@ -116,10 +116,14 @@ pub fn build_trends(plan: &QueryPlan, per_day: &BTreeMap<NaiveDate, Totals>) -> 
 #[must_use]
 pub fn bucket_starts(plan: &QueryPlan, view: View) -> Vec<NaiveDate> {
     match view {
-        View::Daily => (0..DAILY_BUCKETS).rev().map(|back| plan.today - Days::new(u64::from(back))).collect(),
-        View::Weekly => {
-            (0..WEEKLY_BUCKETS).rev().map(|back| plan.week_start - Days::new(7 * u64::from(back))).collect()
-        }
+        View::Daily => (0..DAILY_BUCKETS)
+            .rev()
+            .map(|back| plan.today - Days::new(u64::from(back)))
+            .collect(),
+        View::Weekly => (0..WEEKLY_BUCKETS)
+            .rev()
+            .map(|back| plan.week_start - Days::new(7 * u64::from(back)))
+            .collect(),
         View::Monthly => (0..MONTHLY_BUCKETS)
             .rev()
             .map(|back| shift_month(plan.month_start, -i32::try_from(back).unwrap_or(0)))

@@ -27,7 +27,12 @@ pub fn render(rows: &[ExportRow], key_title: Option<&str>) -> String {
     out.push_str(",requests,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,total_tokens,cost,estimated_cost\r\n");
     for row in rows {
         let usage = &row.totals.usage;
-        let _ = write!(out, "{},{}", row.start.format("%Y-%m-%d"), row.end.format("%Y-%m-%d"));
+        let _ = write!(
+            out,
+            "{},{}",
+            row.start.format("%Y-%m-%d"),
+            row.end.format("%Y-%m-%d")
+        );
         if key_title.is_some() {
             out.push(',');
             out.push_str(&field(row.key.as_deref().unwrap_or("")));

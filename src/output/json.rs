@@ -19,6 +19,21 @@ struct JsonReport<'a> {
     prediction: JsonPrediction,
     notes: &'a [String],
     filter: JsonFilter<'a>,
+    budgets: Vec<JsonBudget>,
+}
+
+#[derive(Serialize)]
+struct JsonBudget {
+    name: String,
+    period: &'static str,
+    scope: Option<String>,
+    scope_value: Option<String>,
+    limit: String,
+    spent: String,
+    forecast: String,
+    period_end: String,
+    crosses_on: Option<String>,
+    level: &'static str,
 }
 
 #[derive(Serialize)]
@@ -94,6 +109,33 @@ pub fn render(report: &Report) -> Result<String, serde_json::Error> {
             all_time: models(&report.by_model.all_time),
         },
         notes: &report.notes,
+        budgets: report
+            .budgets
+            .iter()
+            .map(|status| JsonBudget {
+                name: status.budget.name(),
+                period: status.budget.period.name(),
+                scope: status
+                    .budget
+                    .scope
+                    .as_ref()
+                    .map(|(dimension, _)| dimension.name().to_owned()),
+                scope_value: status.budget.scope.as_ref().map(|(_, value)| value.clone()),
+                limit: status.budget.limit.normalize().to_string(),
+                spent: status.spent.normalize().to_string(),
+                forecast: status.forecast.to_string(),
+                period_end: status.period_end.format("%Y-%m-%d").to_string(),
+                crosses_on: status
+                    .crosses_on
+                    .map(|day| day.format("%Y-%m-%d").to_string()),
+                level: match status.level {
+                    crate::budget::Level::Fine => "ok",
+                    crate::budget::Level::Warning => "warning",
+                    crate::budget::Level::ForecastOver => "forecast_over",
+                    crate::budget::Level::Exceeded => "exceeded",
+                },
+            })
+            .collect(),
         filter: JsonFilter {
             models: &report.filter.models,
             endpoints: &report.filter.endpoints,
@@ -115,13 +157,22 @@ pub fn render(report: &Report) -> Result<String, serde_json::Error> {
 ///
 /// # Errors
 /// Serialization fails (it does not for these types).
-pub fn render_export(rows: &[crate::export::ExportRow], key_title: Option<&str>) -> Result<String, serde_json::Error> {
+pub fn render_export(
+    rows: &[crate::export::ExportRow],
+    key_title: Option<&str>,
+) -> Result<String, serde_json::Error> {
     let values: Vec<serde_json::Value> = rows
         .iter()
         .map(|row| {
             let mut object = serde_json::Map::new();
-            object.insert("start".to_owned(), row.start.format("%Y-%m-%d").to_string().into());
-            object.insert("end".to_owned(), row.end.format("%Y-%m-%d").to_string().into());
+            object.insert(
+                "start".to_owned(),
+                row.start.format("%Y-%m-%d").to_string().into(),
+            );
+            object.insert(
+                "end".to_owned(),
+                row.end.format("%Y-%m-%d").to_string().into(),
+            );
             if let (Some(title), Some(key)) = (key_title, &row.key) {
                 object.insert(title.to_owned(), key.clone().into());
             }

@@ -7,8 +7,16 @@ use crate::format::money;
 /// The report as one short line.
 #[must_use]
 pub fn render(report: &Report) -> String {
-    let estimated = if report.summary.this_month.totals.has_estimate() { "*" } else { "" };
-    let month = report.summary.this_month.start.map_or_else(String::new, |day| day.format("%b").to_string());
+    let estimated = if report.summary.this_month.totals.has_estimate() {
+        "*"
+    } else {
+        ""
+    };
+    let month = report
+        .summary
+        .this_month
+        .start
+        .map_or_else(String::new, |day| day.format("%b").to_string());
     let mut line = format!(
         "today {} · {month} {}{estimated} → ~{}",
         money(report.summary.today.totals.cost),
@@ -16,7 +24,10 @@ pub fn render(report: &Report) -> String {
         money_whole(report.prediction.cost.point)
     );
     if !report.filter.is_empty() {
-        line.push_str(&format!(" [{}]", crate::ui::text::sanitize(&report.filter.to_string(), 40)));
+        line.push_str(&format!(
+            " [{}]",
+            crate::ui::text::sanitize(&report.filter.to_string(), 40)
+        ));
     }
     line
 }

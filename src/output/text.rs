@@ -99,6 +99,13 @@ pub fn render(report: &Report, view: View, database: &str) -> String {
     );
     let _ = writeln!(out, "  method: {}", prediction.method.describe());
 
+    if !report.budgets.is_empty() {
+        let _ = writeln!(out, "\nBudgets");
+        for status in &report.budgets {
+            let _ = writeln!(out, "  {}", crate::output::budget::line(status));
+        }
+    }
+
     let _ = writeln!(out, "\nThis month by model");
     write_models(&mut out, &report.by_model.this_month);
 

@@ -303,16 +303,24 @@ impl UsageStore for PgStore {
         let statement = prepared
             .builder
             .day_dimension(range, calendar, filter, dimension)
-            .map_err(|source| StoreError::Mapping { url: self.describe(), source })?;
+            .map_err(|source| StoreError::Mapping {
+                url: self.describe(),
+                source,
+            })?;
         let rows: Vec<super::DimensionTuple> = bound!(&statement)
             .fetch_all(&self.pool)
             .await
             .map_err(|error| self.query_error("usage per day and dimension", &error))?;
         Ok(rows
             .into_iter()
-            .map(|(day, key, model, requests, input, output, read, write, cost)| {
-                (key, day_row(day, model, (requests, input, output, read, write, cost)))
-            })
+            .map(
+                |(day, key, model, requests, input, output, read, write, cost)| {
+                    (
+                        key,
+                        day_row(day, model, (requests, input, output, read, write, cost)),
+                    )
+                },
+            )
             .collect())
     }
 

@@ -24,6 +24,8 @@ pub struct ScreenLayout {
     pub line: Rect,
     /// Month-end prediction (a panel when wide, one line when narrow).
     pub prediction: Rect,
+    /// Budget gauges (a panel when wide, one line when narrow), when budgets are set.
+    pub budgets: Option<Rect>,
     /// Per-model panel (wide terminals only).
     pub models: Option<Rect>,
     /// Status and key hints.
@@ -31,22 +33,32 @@ pub struct ScreenLayout {
 }
 
 impl ScreenLayout {
-    /// Splits `area`.
+    /// Splits `area`, with room for `budgets` budget gauges.
     #[must_use]
-    pub fn new(area: Rect) -> Self {
+    pub fn new(area: Rect, budgets: usize) -> Self {
         let [summary, middle, footer] = Layout::vertical([
             Constraint::Length(6),
             Constraint::Min(8),
             Constraint::Length(2),
         ])
         .areas(area);
+        let budget_rows = u16::try_from(budgets).unwrap_or(u16::MAX);
         if area.width >= SIDE_COLUMN_FROM {
             let [left, right] =
                 Layout::horizontal([Constraint::Min(40), Constraint::Length(SIDE_WIDTH)])
                     .areas(middle);
             let [sparkline, bars, line] = charts(left);
-            let [prediction, models] =
-                Layout::vertical([Constraint::Length(9), Constraint::Min(3)]).areas(right);
+            let budget_height = if budgets == 0 {
+                0
+            } else {
+                (2 + 2 * budget_rows).min(right.height / 2)
+            };
+            let [prediction, budget_area, models] = Layout::vertical([
+                Constraint::Length(9),
+                Constraint::Length(budget_height),
+                Constraint::Min(3),
+            ])
+            .areas(right);
             Self {
                 summary,
                 charts: middle,
@@ -54,12 +66,18 @@ impl ScreenLayout {
                 bars,
                 line,
                 prediction,
+                budgets: (budgets > 0).then_some(budget_area),
                 models: Some(models),
                 footer,
             }
         } else {
-            let [prediction, rest] =
-                Layout::vertical([Constraint::Length(1), Constraint::Min(6)]).areas(middle);
+            let budget_height = u16::from(budgets > 0);
+            let [prediction, budget_area, rest] = Layout::vertical([
+                Constraint::Length(1),
+                Constraint::Length(budget_height),
+                Constraint::Min(6),
+            ])
+            .areas(middle);
             let [sparkline, bars, line] = charts(rest);
             Self {
                 summary,
@@ -68,6 +86,7 @@ impl ScreenLayout {
                 bars,
                 line,
                 prediction,
+                budgets: (budgets > 0).then_some(budget_area),
                 models: None,
                 footer,
             }

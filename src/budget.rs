@@ -1,0 +1,285 @@
+//! Budgets: limits per day, week or month (overall, per model or per user)
+//! from the config file, and their status against a report: spent, forecast
+//! at the period's end, the day the forecast crosses the limit, and the
+//! level (fine, warning, forecast over, exceeded). Pure.
+
+use std::collections::BTreeMap;
+
+use chrono::{Days, NaiveDate};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use crate::analytics::Report;
+use crate::filter::{Dimension, Filter};
+
+/// Limits of one scope, as written: decimal strings in USD.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Per local day.
+    pub daily: Option<String>,
+    /// Per week.
+    pub weekly: Option<String>,
+    /// Per month.
+    pub monthly: Option<String>,
+}
+
+/// The `[budget]` table.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetConfig {
+    /// Per local day, overall.
+    pub daily: Option<String>,
+    /// Per week, overall.
+    pub weekly: Option<String>,
+    /// Per month, overall.
+    pub monthly: Option<String>,
+    /// Share of a budget at which it turns amber (default 0.8).
+    pub warn_at: Option<f64>,
+    /// Per-model budgets.
+    #[serde(default)]
+    pub models: BTreeMap<String, Limits>,
+    /// Per-user budgets.
+    #[serde(default)]
+    pub users: BTreeMap<String, Limits>,
+}
+
+/// The period a budget covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Period {
+    /// Today.
+    Daily,
+    /// This week.
+    Weekly,
+    /// This month.
+    Monthly,
+}
+
+impl Period {
+    /// Lower-case name.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Period::Daily => "daily",
+            Period::Weekly => "weekly",
+            Period::Monthly => "monthly",
+        }
+    }
+}
+
+/// One checked budget.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Budget {
+    /// Whose usage: everything, or one model or user (exact name).
+    pub scope: Option<(Dimension, String)>,
+    /// The period.
+    pub period: Period,
+    /// The limit in USD.
+    pub limit: Decimal,
+}
+
+impl Budget {
+    /// `monthly`, `monthly gpt-4o`, `weekly user alice`.
+    #[must_use]
+    pub fn name(&self) -> String {
+        match &self.scope {
+            None => self.period.name().to_owned(),
+            Some((Dimension::User, user)) => format!("{} user {user}", self.period.name()),
+            Some((_, model)) => format!("{} {model}", self.period.name()),
+        }
+    }
+
+    /// The filter that selects this budget's usage within `base`.
+    #[must_use]
+    pub fn filter(&self, base: &Filter) -> Filter {
+        let mut filter = base.clone();
+        if let Some((dimension, value)) = &self.scope {
+            // Exact names: glob characters are not special in budget keys.
+            let escaped: String = value
+                .chars()
+                .map(|c| if matches!(c, '*' | '?') { '?' } else { c })
+                .collect();
+            filter.patterns_mut(*dimension).push(escaped);
+        }
+        filter
+    }
+}
+
+/// All budgets with the warning share.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Budgets {
+    /// The budgets, overall first.
+    pub list: Vec<Budget>,
+    /// Share of a limit at which a budget turns amber.
+    pub warn_at: Decimal,
+}
+
+impl Budgets {
+    /// True when no budget is set.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// Checks the `[budget]` table.
+    ///
+    /// # Errors
+    /// A limit that is not a positive decimal string, or `warn_at` outside (0, 1].
+    pub fn from_config(config: &BudgetConfig) -> Result<Self, String> {
+        let mut list = Vec::new();
+        let mut add = |scope: Option<(Dimension, String)>,
+                       limits: [(&Option<String>, Period); 3],
+                       key: &str| {
+            for (text, period) in limits {
+                if let Some(text) = text {
+                    let limit: Decimal = text.trim().parse().ok().filter(|value: &Decimal| *value > Decimal::ZERO).ok_or_else(|| {
+                        format!("{key}.{}: {text:?} is not a budget; write a positive decimal string in USD, such as \"500.00\"", period.name())
+                    })?;
+                    list.push(Budget {
+                        scope: scope.clone(),
+                        period,
+                        limit,
+                    });
+                }
+            }
+            Ok::<(), String>(())
+        };
+        add(
+            None,
+            [
+                (&config.daily, Period::Daily),
+                (&config.weekly, Period::Weekly),
+                (&config.monthly, Period::Monthly),
+            ],
+            "budget",
+        )?;
+        for (model, limits) in &config.models {
+            add(
+                Some((Dimension::Model, model.clone())),
+                [
+                    (&limits.daily, Period::Daily),
+                    (&limits.weekly, Period::Weekly),
+                    (&limits.monthly, Period::Monthly),
+                ],
+                &format!("budget.models.\"{model}\""),
+            )?;
+        }
+        for (user, limits) in &config.users {
+            add(
+                Some((Dimension::User, user.clone())),
+                [
+                    (&limits.daily, Period::Daily),
+                    (&limits.weekly, Period::Weekly),
+                    (&limits.monthly, Period::Monthly),
+                ],
+                &format!("budget.users.\"{user}\""),
+            )?;
+        }
+        let warn = config.warn_at.unwrap_or(0.8);
+        if !(warn > 0.0 && warn <= 1.0) {
+            return Err(format!(
+                "budget.warn_at: {warn} is out of range; give a share between 0 and 1, such as 0.8"
+            ));
+        }
+        let warn_at = Decimal::from_f64_retain(warn)
+            .unwrap_or(Decimal::new(8, 1))
+            .round_dp(4);
+        Ok(Self { list, warn_at })
+    }
+}
+
+/// How a budget stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// Under the warning share, and the forecast stays under the limit.
+    Fine,
+    /// Past the warning share.
+    Warning,
+    /// The forecast at the period's end crosses the limit.
+    ForecastOver,
+    /// Already over the limit.
+    Exceeded,
+}
+
+/// A budget against a report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BudgetStatus {
+    /// The budget.
+    pub budget: Budget,
+    /// Spent so far in the period.
+    pub spent: Decimal,
+    /// Expected at the period's end.
+    pub forecast: Decimal,
+    /// The last day of the period.
+    pub period_end: NaiveDate,
+    /// The day the forecast reaches the limit, if it does in this period.
+    pub crosses_on: Option<NaiveDate>,
+    /// The level.
+    pub level: Level,
+}
+
+impl BudgetStatus {
+    /// Spent as a share of the limit.
+    #[must_use]
+    pub fn share(&self) -> Decimal {
+        if self.budget.limit.is_zero() {
+            Decimal::ZERO
+        } else {
+            self.spent / self.budget.limit
+        }
+    }
+}
+
+/// The status of `budget` from `report`, a report of the budget's scope.
+#[must_use]
+pub fn evaluate(budget: &Budget, report: &Report, warn_at: Decimal) -> BudgetStatus {
+    let (spent, start) = match budget.period {
+        Period::Daily => (report.summary.today.totals.cost, report.summary.today.start),
+        Period::Weekly => (
+            report.summary.this_week.totals.cost,
+            report.summary.this_week.start,
+        ),
+        Period::Monthly => (
+            report.summary.this_month.totals.cost,
+            report.summary.this_month.start,
+        ),
+    };
+    let today = report.summary.today.start.unwrap_or_default();
+    let start = start.unwrap_or(today);
+    let period_end = match budget.period {
+        Period::Daily => today,
+        Period::Weekly => start + Days::new(6),
+        Period::Monthly => report.prediction.month_end,
+    };
+    let mut running = spent;
+    let mut crosses_on = (spent >= budget.limit).then_some(today);
+    for (day, expected) in report
+        .prediction
+        .projection
+        .iter()
+        .filter(|(day, _)| *day <= period_end)
+    {
+        running += *expected;
+        if crosses_on.is_none() && running >= budget.limit {
+            crosses_on = Some(*day);
+        }
+    }
+    let forecast = running.round_dp(6).normalize();
+    let level = if spent >= budget.limit {
+        Level::Exceeded
+    } else if forecast >= budget.limit {
+        Level::ForecastOver
+    } else if spent >= budget.limit * warn_at {
+        Level::Warning
+    } else {
+        Level::Fine
+    };
+    BudgetStatus {
+        budget: budget.clone(),
+        spent,
+        forecast,
+        period_end,
+        crosses_on,
+        level,
+    }
+}

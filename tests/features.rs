@@ -1,0 +1,270 @@
+//! Features of the headless commands, run through the binary: export (CSV and
+//! JSON, per dimension) whose totals equal the report's, the one-line status,
+//! filters, and `--check-budget` with its exit statuses.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+
+const NOW: &str = "2026-11-18T15:00:00Z";
+
+struct Fixture {
+    dir: tempfile::TempDir,
+    db: String,
+}
+
+fn usagetop(fixture: &Fixture, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_usagetop"))
+        .args([
+            "--database-url",
+            &fixture.db,
+            "--tz",
+            "Europe/Berlin",
+            "--now",
+            NOW,
+        ])
+        .args(args)
+        .env("HOME", fixture.dir.path())
+        .env("XDG_CONFIG_HOME", fixture.dir.path().join("config"))
+        .env("XDG_DATA_HOME", fixture.dir.path().join("data"))
+        .env_remove("USAGETOP_DATABASE_URL")
+        .env_remove("USAGETOP_CONFIG")
+        .env_remove("USAGETOP_TZ")
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("run usagetop")
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("usage.db").display());
+    let fixture = Fixture { dir, db };
+    stdout(&usagetop(
+        &fixture,
+        &["demo", "--days", "120", "--seed", "3"],
+    ));
+    fixture
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap()
+}
+
+fn decimal(value: &serde_json::Value) -> Decimal {
+    Decimal::from_str(value.as_str().unwrap()).unwrap()
+}
+
+#[test]
+fn exports_add_up_to_the_report() {
+    let fixture = fixture();
+    let report = json(&stdout(&usagetop(
+        &fixture,
+        &["report", "--format", "json"],
+    )));
+    for view in ["daily", "weekly", "monthly"] {
+        let series = report["trends"][view].as_array().unwrap();
+        // Per bucket, CSV without a dimension: the same rows as the report's series.
+        let csv = stdout(&usagetop(&fixture, &["--view", view, "export"]));
+        let mut lines = csv.split("\r\n").filter(|line| !line.is_empty());
+        assert_eq!(
+            lines.next().unwrap(),
+            "start,end,requests,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,total_tokens,cost,estimated_cost"
+        );
+        let rows: Vec<Vec<&str>> = lines.map(|line| line.split(',').collect()).collect();
+        assert_eq!(rows.len(), series.len(), "{view}");
+        for (row, bucket) in rows.iter().zip(series) {
+            assert_eq!(row[0], bucket["start"].as_str().unwrap());
+            assert_eq!(row[2], bucket["requests"].to_string());
+            assert_eq!(Decimal::from_str(row[8]).unwrap(), decimal(&bucket["cost"]));
+        }
+        // Per bucket and dimension, JSON: each bucket's rows add up to the report's bucket.
+        for by in ["model", "user", "endpoint"] {
+            let exported = json(&stdout(&usagetop(
+                &fixture,
+                &["--view", view, "export", "--format", "json", "--by", by],
+            )));
+            for bucket in series {
+                let start = bucket["start"].as_str().unwrap();
+                let parts: Vec<&serde_json::Value> = exported
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|row| row["start"] == start)
+                    .collect();
+                let requests: i64 = parts
+                    .iter()
+                    .map(|row| row["requests"].as_i64().unwrap())
+                    .sum();
+                let cost: Decimal = parts.iter().map(|row| decimal(&row["cost"])).sum();
+                let tokens: i64 = parts
+                    .iter()
+                    .map(|row| row["total_tokens"].as_i64().unwrap())
+                    .sum();
+                assert_eq!(
+                    requests,
+                    bucket["requests"].as_i64().unwrap(),
+                    "{view} {by} {start}"
+                );
+                assert_eq!(cost, decimal(&bucket["cost"]), "{view} {by} {start}");
+                assert_eq!(
+                    tokens,
+                    bucket["total_tokens"].as_i64().unwrap(),
+                    "{view} {by} {start}"
+                );
+                assert!(parts.iter().all(|row| row[by].is_string()), "{view} {by}");
+            }
+        }
+    }
+}
+
+#[test]
+fn export_to_a_file_never_overwrites_without_force() {
+    let fixture = fixture();
+    let path = fixture.dir.path().join("out.csv");
+    let target = path.to_str().unwrap();
+    stdout(&usagetop(&fixture, &["export", "--output", target]));
+    let first = std::fs::read_to_string(&path).unwrap();
+    assert!(first.starts_with("start,end,"));
+    std::fs::write(&path, "mine").unwrap();
+    let refused = usagetop(&fixture, &["export", "--output", target]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--force"));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "mine");
+    stdout(&usagetop(
+        &fixture,
+        &["export", "--output", target, "--force"],
+    ));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), first);
+}
+
+#[test]
+fn csv_fields_are_quoted_as_rfc_4180_says() {
+    assert_eq!(usagetop::output::csv::field("plain"), "plain");
+    assert_eq!(usagetop::output::csv::field("a,b"), "\"a,b\"");
+    assert_eq!(
+        usagetop::output::csv::field("say \"hi\""),
+        "\"say \"\"hi\"\"\""
+    );
+    assert_eq!(usagetop::output::csv::field("two\nlines"), "\"two\nlines\"");
+}
+
+#[test]
+fn status_line_and_filters() {
+    let fixture = fixture();
+    let report = json(&stdout(&usagetop(
+        &fixture,
+        &["report", "--format", "json"],
+    )));
+    let line = stdout(&usagetop(&fixture, &["report", "--format", "line"]));
+    let today = usagetop::format::money(decimal(&report["summary"]["today"]["cost"]));
+    let month = usagetop::format::money(decimal(&report["summary"]["this_month"]["cost"]));
+    assert!(
+        line.starts_with(&format!("today {today} · Nov {month}")),
+        "{line}"
+    );
+    assert!(line.contains(" → ~$"), "{line}");
+    assert_eq!(line.lines().count(), 1);
+
+    let claude = json(&stdout(&usagetop(
+        &fixture,
+        &["--model", "claude-*", "report", "--format", "json"],
+    )));
+    let from_models: i64 = report["by_model"]["all_time"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|model| model["model"].as_str().unwrap().starts_with("claude-"))
+        .map(|model| model["requests"].as_i64().unwrap())
+        .sum();
+    assert_eq!(
+        claude["summary"]["all_time"]["requests"].as_i64().unwrap(),
+        from_models
+    );
+    assert_eq!(claude["filter"]["models"][0], "claude-*");
+    assert!(claude["by_model"]["all_time"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["model"].as_str().unwrap().starts_with("claude-")));
+}
+
+fn budget_config(dir: &Path, name: &str, body: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, body).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+#[test]
+fn check_budget_exit_statuses() {
+    let fixture = fixture();
+    let report = json(&stdout(&usagetop(
+        &fixture,
+        &["report", "--format", "json"],
+    )));
+    let spent = decimal(&report["summary"]["this_month"]["cost"]);
+    let forecast = decimal(&report["prediction"]["month_end_cost"]);
+    assert!(forecast > spent);
+    let between = ((spent + forecast) / Decimal::TWO).round_dp(2);
+    let cases = [
+        (
+            format!("{}", (forecast * Decimal::TWO).round_dp(2)),
+            0,
+            "ok",
+        ),
+        (format!("{between}"), 3, "forecast"),
+        (
+            format!("{}", (spent / Decimal::TWO).round_dp(2)),
+            4,
+            "EXCEEDED",
+        ),
+    ];
+    for (index, (limit, status, word)) in cases.iter().enumerate() {
+        let config = budget_config(
+            fixture.dir.path(),
+            &format!("b{index}.toml"),
+            &format!("[budget]\nmonthly = \"{limit}\"\n"),
+        );
+        let output = usagetop(&fixture, &["--config", &config, "report", "--check-budget"]);
+        assert_eq!(
+            output.status.code(),
+            Some(*status),
+            "limit {limit}: {}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(text.starts_with(word), "{text}");
+        assert!(
+            text.contains(&format!(
+                "of {}",
+                usagetop::format::money(Decimal::from_str(limit).unwrap())
+            )),
+            "{text}"
+        );
+        if *status == 3 {
+            assert!(
+                text.contains("exceeds on"),
+                "the crossing date is given: {text}"
+            );
+        }
+    }
+    let bad = budget_config(
+        fixture.dir.path(),
+        "bad.toml",
+        "[budget]\nmonthly = \"lots\"\n",
+    );
+    let output = usagetop(&fixture, &["--config", &bad, "report", "--check-budget"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("budget.monthly"));
+}
