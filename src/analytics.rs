@@ -4,6 +4,7 @@
 //! passed in.
 
 pub mod forecast;
+pub mod history;
 pub mod plan;
 pub mod report;
 pub mod summary;

@@ -26,6 +26,14 @@ pub enum Action {
     Quit,
     /// Export the view shown to CSV.
     Export,
+    /// Step back one period of the view.
+    Earlier,
+    /// Step forward one period of the view.
+    Later,
+    /// Back to the present.
+    Present,
+    /// Show or hide the previous period on the cost chart.
+    ToggleCompare,
 }
 
 /// Everything that can change the app.
@@ -40,7 +48,7 @@ pub enum Message {
 /// Work the event loop does for `update`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Effect {
-    /// Ask the worker for a fresh report.
+    /// Ask the worker for a fresh report of the current query (filter, history).
     Refresh,
     /// Write the view shown (with its filter) to a CSV file.
     Export(View),
@@ -78,6 +86,12 @@ pub struct App {
     pub filter: Filter,
     /// A one-off message for the footer (e.g. where an export went).
     pub notice: Option<String>,
+    /// Periods of the view stepped back into history (0: the present).
+    pub history: u32,
+    /// The custom range of days (`--from`/`--to`), if any.
+    pub range: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
+    /// True while the cost chart overlays the previous period.
+    pub compare: bool,
 }
 
 impl App {
@@ -94,6 +108,9 @@ impl App {
             context,
             filter: Filter::default(),
             notice: None,
+            history: 0,
+            range: None,
+            compare: false,
         }
     }
 
@@ -136,16 +153,56 @@ impl App {
                     None
                 };
             }
-            Action::ShowView(view) => self.view = view,
-            Action::NextView => self.view = self.view.next(),
+            Action::ShowView(view) => return self.switch_view(view),
+            Action::NextView => return self.switch_view(self.view.next()),
+            Action::Earlier => {
+                self.history = self.history.saturating_add(1);
+                self.loading = true;
+                return Some(Effect::Refresh);
+            }
+            Action::Later | Action::Present if self.history == 0 => {}
+            Action::Later => {
+                self.history -= 1;
+                self.loading = true;
+                return Some(Effect::Refresh);
+            }
+            Action::Present => {
+                self.history = 0;
+                self.loading = true;
+                return Some(Effect::Refresh);
+            }
             Action::Refresh => {
                 self.loading = true;
                 return Some(Effect::Refresh);
             }
             Action::ToggleHelp => self.show_help = !self.show_help,
+            Action::ToggleCompare => self.compare = !self.compare,
             Action::Back if self.show_help => self.show_help = false,
             Action::Back | Action::Quit => self.should_quit = true,
         }
         None
+    }
+
+    /// Shows another view: instant in the present (the report holds all
+    /// three); in history the position is in periods of the view, so ask again.
+    fn switch_view(&mut self, view: View) -> Option<Effect> {
+        let changed = self.view != view;
+        self.view = view;
+        if changed && self.history > 0 {
+            self.loading = true;
+            return Some(Effect::Refresh);
+        }
+        None
+    }
+
+    /// The query the worker should answer for this state.
+    #[must_use]
+    pub fn query(&self, sequence: u64) -> crate::worker::Query {
+        crate::worker::Query {
+            filter: self.filter.clone(),
+            sequence,
+            history: (self.history > 0).then_some((self.view, self.history)),
+            range: self.range,
+        }
     }
 }

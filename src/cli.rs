@@ -91,6 +91,14 @@ pub struct GlobalArgs {
     #[arg(long = "user", global = true, value_name = "PATTERN")]
     pub users: Vec<String>,
 
+    /// First day of a custom range (YYYY-MM-DD, local): totals and series over --from..--to
+    #[arg(long, global = true, value_name = "DATE")]
+    pub from: Option<String>,
+
+    /// Last day of a custom range (YYYY-MM-DD, local) [default: today]
+    #[arg(long, global = true, value_name = "DATE")]
+    pub to: Option<String>,
+
     /// Seconds to wait for a database server connection [default: 5]
     #[arg(long, global = true, value_name = "SECONDS")]
     pub connect_timeout_seconds: Option<u64>,

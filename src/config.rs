@@ -169,6 +169,8 @@ pub struct Settings {
     pub export_dir: PathBuf,
     /// Spending limits.
     pub budgets: Budgets,
+    /// A custom range of local days, inclusive (`--from`/`--to`).
+    pub range: Option<(chrono::NaiveDate, Option<chrono::NaiveDate>)>,
 }
 
 impl Settings {
@@ -288,6 +290,35 @@ impl Settings {
             )?,
         };
 
+        let day = |text: &str, flag: &str| {
+            chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+                ConfigError::Value {
+                    source_name: flag.to_owned(),
+                    detail: format!("{text:?} is not a date; write YYYY-MM-DD, e.g. 2026-11-01"),
+                }
+            })
+        };
+        let range = match (&args.from, &args.to) {
+            (None, None) => None,
+            (None, Some(_)) => {
+                return Err(ConfigError::Value {
+                    source_name: "--to".to_owned(),
+                    detail: "a range needs its first day too; add --from YYYY-MM-DD".to_owned(),
+                })
+            }
+            (Some(from), to) => {
+                let from = day(from, "--from")?;
+                let to = to.as_deref().map(|text| day(text, "--to")).transpose()?;
+                if to.is_some_and(|to| to < from) {
+                    return Err(ConfigError::Value {
+                        source_name: "--from/--to".to_owned(),
+                        detail: "the range ends before it starts; give --from on or before --to"
+                            .to_owned(),
+                    });
+                }
+                Some((from, to))
+            }
+        };
         let budgets = Budgets::from_config(&file.budget).map_err(|detail| ConfigError::Value {
             source_name: config_file.as_ref().map_or_else(
                 || "the config".to_owned(),
@@ -308,6 +339,7 @@ impl Settings {
             mapping,
             timeouts,
             budgets,
+            range,
             export_dir: file
                 .export_dir
                 .clone()

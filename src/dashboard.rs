@@ -13,7 +13,7 @@ use crate::keymap;
 use crate::store::UsageStore;
 use crate::tui::TerminalGuard;
 use crate::ui::{self, theme::Theme};
-use crate::worker::{self, Query, ReportContext};
+use crate::worker::{self, ReportContext};
 
 /// How the dashboard ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,12 +42,15 @@ pub async fn run(
         },
     );
     app.filter = settings.filter.clone();
+    if let Some((from, to)) = settings.range {
+        app.range = Some((
+            from,
+            to.unwrap_or_else(|| settings.calendar.local_date(context.clock.now())),
+        ));
+    }
     let theme = Theme::from_env();
     let (event_tx, mut event_rx) = mpsc::unbounded_channel();
-    let (request_tx, request_rx) = watch::channel(Query {
-        filter: settings.filter.clone(),
-        sequence: 0,
-    });
+    let (request_tx, request_rx) = watch::channel(app.query(0));
     let mut terminate = signal(SignalKind::terminate())?;
     let mut hangup = signal(SignalKind::hangup())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
@@ -84,7 +87,8 @@ pub async fn run(
         if let Some(message) = message {
             match app.update(message) {
                 Some(Effect::Refresh) => {
-                    request_tx.send_modify(|query| query.sequence = query.sequence.wrapping_add(1));
+                    let sequence = request_tx.borrow().sequence.wrapping_add(1);
+                    request_tx.send_replace(app.query(sequence));
                 }
                 Some(Effect::Export(view)) => {
                     if let Some(report) = app.report.clone() {

@@ -7,8 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{Days, NaiveDate};
 use serde::Serialize;
 
-use crate::analytics::plan::QueryPlan;
-use crate::analytics::trend::{bucket_index, bucket_starts, View};
+use crate::analytics::trend::{bucket_index, View};
 use crate::analytics::{DayModelRow, Report, Totals};
 use crate::filter::Dimension;
 use crate::period::shift_month;
@@ -40,7 +39,6 @@ fn bucket_end(view: View, start: NaiveDate) -> NaiveDate {
 #[must_use]
 pub fn series_rows(report: &Report, view: View) -> Vec<ExportRow> {
     report
-        .trends
         .series(view)
         .iter()
         .map(|bucket| ExportRow {
@@ -52,18 +50,20 @@ pub fn series_rows(report: &Report, view: View) -> Vec<ExportRow> {
         .collect()
 }
 
-/// The series of a view per value of a dimension, from (value, day x model) rows.
+/// The series of a view per value of a dimension, from (value, day x model)
+/// rows: `starts` are the buckets' first days, and only days from
+/// `first_day` to `last_day` count.
 #[must_use]
 pub fn dimension_rows(
-    plan: &QueryPlan,
+    starts: &[NaiveDate],
+    (first_day, last_day): (NaiveDate, NaiveDate),
     view: View,
     rows: &[(String, DayModelRow)],
     prices: &PriceTable,
 ) -> Vec<ExportRow> {
-    let starts = bucket_starts(plan, view);
     let mut sums: BTreeMap<(usize, &str), Totals> = BTreeMap::new();
-    for (key, row) in rows {
-        if let Some(index) = bucket_index(&starts, plan.today, row.day) {
+    for (key, row) in rows.iter().filter(|(_, row)| row.day >= first_day) {
+        if let Some(index) = bucket_index(starts, last_day, row.day) {
             let totals = Totals::of_model(row.usage, &row.model, row.stored_cost, prices);
             sums.entry((index, key.as_str())).or_default().add(&totals);
         }

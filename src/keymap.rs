@@ -93,6 +93,30 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some("monthly"),
     },
     Binding {
+        keys: &[Key::Char('c')],
+        action: Action::ToggleCompare,
+        description: "overlay the previous period on the cost chart",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::Char('[')],
+        action: Action::Earlier,
+        description: "back one period (day, week or month, as the view shows)",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::Char(']')],
+        action: Action::Later,
+        description: "forward one period",
+        hint: None,
+    },
+    Binding {
+        keys: &[Key::Char('t')],
+        action: Action::Present,
+        description: "back to today",
+        hint: None,
+    },
+    Binding {
         keys: &[Key::Char('e')],
         action: Action::Export,
         description: "export the view shown to CSV",

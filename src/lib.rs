@@ -125,7 +125,7 @@ async fn run_report(
     store: &dyn UsageStore,
     context: &ReportContext,
 ) -> Result<ExitCode> {
-    let report = worker::compute_report(store, context, &settings.filter).await?;
+    let report = worker::compute_report_for(store, context, &query_for(settings, context)).await?;
     if args.check_budget {
         if report.budgets.is_empty() {
             eprintln!("usagetop: no budgets are set; add a [budget] table to the config file (see README)");
@@ -168,24 +168,29 @@ async fn run_export(
     context: &ReportContext,
 ) -> Result<ExitCode> {
     let view = settings.view;
+    let query = query_for(settings, context);
+    let report = worker::compute_report_for(store, context, &query).await?;
     let rows = match args.by {
-        None => {
-            let report = worker::compute_report(store, context, &settings.filter).await?;
-            export::series_rows(&report, view)
-        }
+        None => export::series_rows(&report, view),
         Some(dimension) => {
-            let plan = analytics::QueryPlan::new(context.clock.now(), &context.calendar);
-            let starts = analytics::trend::bucket_starts(&plan, view);
-            let first = starts.first().copied().unwrap_or(plan.today);
+            let starts: Vec<chrono::NaiveDate> = report
+                .series(view)
+                .iter()
+                .map(|bucket| bucket.start)
+                .collect();
+            let today = report.summary.today.start.unwrap_or_default();
+            let first = report.range.as_ref().map_or_else(
+                || starts.first().copied().unwrap_or(today),
+                |range| range.from,
+            );
             let range = store::SecondsRange {
                 start: context.calendar.start_of_day(first).timestamp(),
-                end: plan.window.end.timestamp(),
+                end: report.generated_at.timestamp() + 1,
             };
-            store.prepare().await?;
             let rows = store
                 .day_dimension_rows(range, &context.calendar, &settings.filter, dimension)
                 .await?;
-            export::dimension_rows(&plan, view, &rows, &context.prices)
+            export::dimension_rows(&starts, (first, today), view, &rows, &context.prices)
         }
     };
     let key_title = export::key_title(args.by);
@@ -212,4 +217,14 @@ async fn run_export(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The query the command line asks for: its filter and custom range.
+fn query_for(settings: &Settings, context: &ReportContext) -> worker::Query {
+    let today = context.calendar.local_date(context.clock.now());
+    worker::Query {
+        filter: settings.filter.clone(),
+        range: settings.range.map(|(from, to)| (from, to.unwrap_or(today))),
+        ..worker::Query::default()
+    }
 }

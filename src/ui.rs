@@ -56,7 +56,7 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
         Some(report) => {
             sparkline::render(frame, regions.sparkline, report, app.view, theme);
             bars::render(frame, regions.bars, report, app.view, theme);
-            line::render(frame, regions.line, report, app.view, theme);
+            line::render(frame, regions.line, report, app.view, app.compare, theme);
             side::render_prediction(frame, regions.prediction, report, theme);
             if let Some(budget_area) = regions.budgets {
                 budgets::render(frame, budget_area, report, theme);

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 
+use crate::analytics::history;
+use crate::analytics::trend::View;
 use crate::analytics::{build_report, QueryPlan, Report};
 use crate::budget::{evaluate, BudgetStatus, Budgets};
 use crate::clock::Clock;
@@ -22,6 +24,10 @@ pub struct Query {
     pub filter: Filter,
     /// Bumped for every request, so an unchanged filter still refreshes.
     pub sequence: u64,
+    /// Periods of a view to step back from now (history), if any.
+    pub history: Option<(View, u32)>,
+    /// A custom range of local days, inclusive (`--from`/`--to`).
+    pub range: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
 }
 
 /// What the worker tells the UI.
@@ -64,8 +70,35 @@ pub async fn compute_report(
     context: &ReportContext,
     filter: &Filter,
 ) -> Result<Report, StoreError> {
-    let now = context.clock.now();
-    let plan = QueryPlan::new(now, &context.calendar);
+    compute_report_for(
+        store,
+        context,
+        &Query {
+            filter: filter.clone(),
+            ..Query::default()
+        },
+    )
+    .await
+}
+
+/// Builds the report a query asks for (filter, and history position).
+///
+/// # Errors
+/// A store query that fails.
+pub async fn compute_report_for(
+    store: &dyn UsageStore,
+    context: &ReportContext,
+    query: &Query,
+) -> Result<Report, StoreError> {
+    let filter = &query.filter;
+    let now = match query.history {
+        Some((view, back)) => history::as_of(context.clock.now(), &context.calendar, view, back),
+        None => context.clock.now(),
+    };
+    let plan = match query.range {
+        Some((from, to)) => QueryPlan::for_range(now, &context.calendar, from, to),
+        None => QueryPlan::new(now, &context.calendar),
+    };
     let rows = fetch_aggregates(store, &plan, &context.calendar, filter).await?;
     let mut report = build_report(&plan, &context.calendar, &rows, &context.prices);
     report.filter = filter.clone();
@@ -143,8 +176,8 @@ pub async fn run(
         if events.send(WorkerEvent::Loading).is_err() {
             break;
         }
-        let filter = requests.borrow().filter.clone();
-        let event = match compute_report(store.as_ref(), &context, &filter).await {
+        let query = requests.borrow().clone();
+        let event = match compute_report_for(store.as_ref(), &context, &query).await {
             Ok(report) => {
                 failures = 0;
                 wait = every;

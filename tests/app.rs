@@ -70,8 +70,12 @@ fn keys_map_to_actions() {
         action_for(&KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
         Some(Action::Quit)
     );
-    // Plain c, Ctrl-d and releases do nothing.
-    assert_eq!(action_for(&press(KeyCode::Char('c'))), None);
+    // Plain c compares; Ctrl-d, unbound keys and releases do nothing.
+    assert_eq!(
+        action_for(&press(KeyCode::Char('c'))),
+        Some(Action::ToggleCompare)
+    );
+    assert_eq!(action_for(&press(KeyCode::Char('z'))), None);
     assert_eq!(
         action_for(&KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL)),
         None
@@ -129,6 +133,48 @@ fn refresh_asks_the_worker() {
         Some(Effect::Refresh)
     );
     assert!(app.loading);
+}
+
+#[test]
+fn history_steps_back_and_returns() {
+    let mut app = app();
+    app.update(Message::Action(Action::ShowView(View::Monthly)));
+    assert_eq!(
+        app.update(Message::Action(Action::Later)),
+        None,
+        "nothing after the present"
+    );
+    assert_eq!(
+        app.update(Message::Action(Action::Earlier)),
+        Some(Effect::Refresh)
+    );
+    assert_eq!(
+        app.update(Message::Action(Action::Earlier)),
+        Some(Effect::Refresh)
+    );
+    assert_eq!(app.query(7).history, Some((View::Monthly, 2)));
+    // In history a view switch needs a new report; in the present it does not.
+    assert_eq!(
+        app.update(Message::Action(Action::ShowView(View::Weekly))),
+        Some(Effect::Refresh)
+    );
+    assert_eq!(app.query(8).history, Some((View::Weekly, 2)));
+    assert_eq!(
+        app.update(Message::Action(Action::Later)),
+        Some(Effect::Refresh)
+    );
+    assert_eq!(
+        app.update(Message::Action(Action::Present)),
+        Some(Effect::Refresh)
+    );
+    assert_eq!(app.query(9).history, None);
+    assert_eq!(
+        app.update(Message::Action(Action::ShowView(View::Daily))),
+        None
+    );
+    assert!(!app.compare);
+    app.update(Message::Action(Action::ToggleCompare));
+    assert!(app.compare);
 }
 
 #[test]

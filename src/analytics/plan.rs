@@ -45,9 +45,30 @@ pub struct QueryPlan {
     pub previous_week: UtcRange,
     /// Last month's start up to the same day of month (clipped to its length) and time.
     pub previous_month: UtcRange,
+    /// A custom range of local days (`--from`/`--to`), inclusive, if any.
+    pub range: Option<(NaiveDate, NaiveDate)>,
 }
 
 impl QueryPlan {
+    /// The plan for the custom range `from..=to` (local days): as of the end
+    /// of `to` (or `now`, if earlier), with the window reaching back to `from`.
+    #[must_use]
+    pub fn for_range(
+        now: DateTime<Utc>,
+        calendar: &Calendar,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Self {
+        let end_of_to = calendar.start_of_day(to + Days::new(1)) - chrono::Duration::seconds(1);
+        let mut plan = Self::new(now.min(end_of_to), calendar);
+        if from < plan.window_start_day {
+            plan.window_start_day = from;
+            plan.window.start = calendar.start_of_day(from);
+        }
+        plan.range = Some((from, to.min(plan.today)));
+        plan
+    }
+
     /// The plan for a report at `now` in `calendar`.
     #[must_use]
     pub fn new(now: DateTime<Utc>, calendar: &Calendar) -> Self {
@@ -61,9 +82,13 @@ impl QueryPlan {
             1 - i32::try_from(MONTHLY_BUCKETS).unwrap_or(12),
         );
         let forecast_start = today - Days::new(u64::from(FORECAST_LOOKBACK_DAYS));
-        let window_start_day = daily_start
-            .min(weekly_start)
-            .min(monthly_start)
+        // Twice each series' length, for the previous-period overlay.
+        let window_start_day = (daily_start - Days::new(u64::from(DAILY_BUCKETS)))
+            .min(weekly_start - Days::new(7 * u64::from(WEEKLY_BUCKETS)))
+            .min(shift_month(
+                monthly_start,
+                -i32::try_from(MONTHLY_BUCKETS).unwrap_or(12),
+            ))
             .min(forecast_start);
         // Inclusive of the second `now` is in.
         let end = now + chrono::Duration::seconds(1);
@@ -115,6 +140,7 @@ impl QueryPlan {
             previous_day,
             previous_week,
             previous_month,
+            range: None,
         }
     }
 }

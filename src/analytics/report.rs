@@ -75,6 +75,50 @@ pub struct Report {
     pub filter: crate::filter::Filter,
     /// Budgets against this report's scope (set by the worker).
     pub budgets: Vec<crate::budget::BudgetStatus>,
+    /// The custom range (`--from`/`--to`), when one was asked for.
+    pub range: Option<RangeSummary>,
+}
+
+/// Totals and series over a custom range of local days.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RangeSummary {
+    /// First day.
+    pub from: NaiveDate,
+    /// Last day.
+    pub to: NaiveDate,
+    /// Everything in the range.
+    pub totals: Totals,
+    /// Per model, by cost.
+    pub by_model: Vec<ModelTotals>,
+    /// Days, weeks and months of the range.
+    pub trends: Trends,
+}
+
+impl Report {
+    /// What the series of a view spans: `last 30 days`, or the custom range.
+    #[must_use]
+    pub fn span_label(&self, view: crate::analytics::trend::View) -> String {
+        match &self.range {
+            Some(range) => format!(
+                "{} – {}",
+                range.from.format("%-d %b %Y"),
+                range.to.format("%-d %b %Y")
+            ),
+            None => view.span().to_owned(),
+        }
+    }
+
+    /// The series a view shows: the custom range's when there is one.
+    #[must_use]
+    pub fn series(
+        &self,
+        view: crate::analytics::trend::View,
+    ) -> &[crate::analytics::trend::Bucket] {
+        match &self.range {
+            Some(range) => range.trends.series(view),
+            None => self.trends.series(view),
+        }
+    }
 }
 
 impl Report {
@@ -141,6 +185,23 @@ pub fn build_report(
         notes: rows.notes.clone(),
         filter: crate::filter::Filter::default(),
         budgets: Vec::new(),
+        range: plan.range.map(|(from, to)| RangeSummary {
+            from,
+            to,
+            totals: per_day.range(from..=to).map(|(_, totals)| *totals).sum(),
+            by_model: model_totals(
+                rows.days
+                    .iter()
+                    .filter(|row| row.day >= from && row.day <= to)
+                    .map(|row| {
+                        let totals =
+                            Totals::of_model(row.usage, &row.model, row.stored_cost, prices);
+                        (row.model.as_str(), totals, row.stored_cost.is_some())
+                    }),
+                prices,
+            ),
+            trends: crate::analytics::trend::range_trends(from, to, calendar, &per_day),
+        }),
     }
 }
 

@@ -88,6 +88,9 @@ pub struct Trends {
     pub weekly: Vec<Bucket>,
     /// Last 12 months.
     pub monthly: Vec<Bucket>,
+    /// The same series one series-length earlier (for the comparison overlay).
+    #[serde(skip)]
+    pub previous: Option<Box<Trends>>,
 }
 
 impl Trends {
@@ -106,6 +109,7 @@ impl Trends {
 #[must_use]
 pub fn build_trends(plan: &QueryPlan, per_day: &BTreeMap<NaiveDate, Totals>) -> Trends {
     Trends {
+        previous: Some(Box::new(previous_trends(plan, per_day))),
         daily: bucketize(&bucket_starts(plan, View::Daily), plan.today, per_day),
         weekly: bucketize(&bucket_starts(plan, View::Weekly), plan.today, per_day),
         monthly: bucketize(&bucket_starts(plan, View::Monthly), plan.today, per_day),
@@ -161,4 +165,70 @@ fn bucketize(
             Bucket { start, totals }
         })
         .collect()
+}
+
+/// The three series over a custom range of days: every day of it, and the
+/// weeks and months it touches, each summed over its days inside the range.
+#[must_use]
+pub fn range_trends(
+    from: NaiveDate,
+    to: NaiveDate,
+    calendar: &crate::period::Calendar,
+    per_day: &BTreeMap<NaiveDate, Totals>,
+) -> Trends {
+    let clipped: BTreeMap<NaiveDate, Totals> = per_day
+        .range(from..=to)
+        .map(|(day, totals)| (*day, *totals))
+        .collect();
+    let daily: Vec<NaiveDate> = from.iter_days().take_while(|day| *day <= to).collect();
+    let mut weekly = vec![calendar.week_of(from)];
+    while let Some(next) = weekly
+        .last()
+        .map(|start| *start + Days::new(7))
+        .filter(|next| *next <= to)
+    {
+        weekly.push(next);
+    }
+    let mut monthly = vec![crate::period::month_of(from)];
+    while let Some(next) = monthly
+        .last()
+        .map(|start| shift_month(*start, 1))
+        .filter(|next| *next <= to)
+    {
+        monthly.push(next);
+    }
+    Trends {
+        previous: None,
+        daily: bucketize(&daily, to, &clipped),
+        weekly: bucketize(&weekly, to, &clipped),
+        monthly: bucketize(&monthly, to, &clipped),
+    }
+}
+
+/// The series one series-length earlier: the 30 days before the daily
+/// series, the 12 weeks before the weekly one, the 12 months before the monthly one.
+fn previous_trends(plan: &QueryPlan, per_day: &BTreeMap<NaiveDate, Totals>) -> Trends {
+    let shift = |view: View| -> Vec<NaiveDate> {
+        bucket_starts(plan, view)
+            .into_iter()
+            .map(|start| match view {
+                View::Daily => start - Days::new(u64::from(DAILY_BUCKETS)),
+                View::Weekly => start - Days::new(7 * u64::from(WEEKLY_BUCKETS)),
+                View::Monthly => shift_month(start, -i32::try_from(MONTHLY_BUCKETS).unwrap_or(12)),
+            })
+            .collect()
+    };
+    let bounded = |view: View| {
+        let starts = shift(view);
+        let end = bucket_starts(plan, view)
+            .first()
+            .map_or(plan.today, |first| *first - Days::new(1));
+        bucketize(&starts, end, per_day)
+    };
+    Trends {
+        daily: bounded(View::Daily),
+        weekly: bounded(View::Weekly),
+        monthly: bounded(View::Monthly),
+        previous: None,
+    }
 }

@@ -20,6 +20,18 @@ struct JsonReport<'a> {
     notes: &'a [String],
     filter: JsonFilter<'a>,
     budgets: Vec<JsonBudget>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    range: Option<JsonRange<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonRange<'a> {
+    from: String,
+    to: String,
+    #[serde(flatten)]
+    totals: &'a Totals,
+    trends: &'a Trends,
+    by_model: Vec<JsonModel<'a>>,
 }
 
 #[derive(Serialize)]
@@ -109,6 +121,13 @@ pub fn render(report: &Report) -> Result<String, serde_json::Error> {
             all_time: models(&report.by_model.all_time),
         },
         notes: &report.notes,
+        range: report.range.as_ref().map(|range| JsonRange {
+            from: range.from.format("%Y-%m-%d").to_string(),
+            to: range.to.format("%Y-%m-%d").to_string(),
+            totals: &range.totals,
+            trends: &range.trends,
+            by_model: models(&range.by_model),
+        }),
         budgets: report
             .budgets
             .iter()

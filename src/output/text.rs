@@ -99,6 +99,19 @@ pub fn render(report: &Report, view: View, database: &str) -> String {
     );
     let _ = writeln!(out, "  method: {}", prediction.method.describe());
 
+    if let Some(range) = &report.range {
+        let _ = writeln!(
+            out,
+            "\nRange {} – {}: {} requests, {} tokens, {}",
+            range.from.format("%Y-%m-%d"),
+            range.to.format("%Y-%m-%d"),
+            grouped(range.totals.usage.requests),
+            grouped(range.totals.usage.total_tokens()),
+            cost_cell(&range.totals)
+        );
+        write_models(&mut out, &range.by_model);
+    }
+
     if !report.budgets.is_empty() {
         let _ = writeln!(out, "\nBudgets");
         for status in &report.budgets {
@@ -109,13 +122,13 @@ pub fn render(report: &Report, view: View, database: &str) -> String {
     let _ = writeln!(out, "\nThis month by model");
     write_models(&mut out, &report.by_model.this_month);
 
-    let _ = writeln!(out, "\n{} ({})", view.title(), view.span());
+    let _ = writeln!(out, "\n{} ({})", view.title(), report.span_label(view));
     let _ = writeln!(
         out,
         "{:<11} {:>10} {:>15} {:>13}",
         "Start", "Requests", "Tokens", "Cost"
     );
-    for bucket in report.trends.series(view) {
+    for bucket in report.series(view) {
         let _ = writeln!(
             out,
             "{:<11} {:>10} {:>15} {:>13}",

@@ -13,7 +13,7 @@ use crate::format::compact;
 
 /// Draws the bars of total tokens per bucket.
 pub fn render(frame: &mut Frame, area: Rect, report: &Report, view: View, theme: &Theme) {
-    let series = report.trends.series(view);
+    let series = report.series(view);
     let total: i64 = series
         .iter()
         .map(|bucket| bucket.totals.usage.total_tokens())

@@ -15,8 +15,25 @@ use crate::analytics::Report;
 use crate::format::{money, money_short};
 
 /// Draws the line of cost per bucket.
-pub fn render(frame: &mut Frame, area: Rect, report: &Report, view: View, theme: &Theme) {
-    let series = report.trends.series(view);
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    report: &Report,
+    view: View,
+    compare: bool,
+    theme: &Theme,
+) {
+    let series = report.series(view);
+    // The previous period, when asked for and known (not for custom ranges).
+    let previous = if compare && report.range.is_none() {
+        report
+            .trends
+            .previous
+            .as_ref()
+            .map(|trends| trends.series(view))
+    } else {
+        None
+    };
     let total: Decimal = series.iter().map(|bucket| bucket.totals.cost).sum();
     let estimated = series.iter().any(|bucket| bucket.totals.has_estimate());
     let title = format!(
@@ -27,7 +44,10 @@ pub fn render(frame: &mut Frame, area: Rect, report: &Report, view: View, theme:
         } else {
             ""
         }
-    );
+    ) + &previous.map_or_else(String::new, |series| {
+        let total: Decimal = series.iter().map(|bucket| bucket.totals.cost).sum();
+        format!("· previous period {} (dim) ", money(total))
+    });
     let block = Block::new()
         .borders(Borders::TOP)
         .border_style(theme.border())
@@ -43,8 +63,20 @@ pub fn render(frame: &mut Frame, area: Rect, report: &Report, view: View, theme:
             )
         })
         .collect();
+    let previous_points: Vec<(f64, f64)> = previous
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+        .map(|(index, bucket)| {
+            (
+                f64::from(u32::try_from(index).unwrap_or(0)),
+                bucket.totals.cost.to_f64().unwrap_or(0.0),
+            )
+        })
+        .collect();
     let peak = series
         .iter()
+        .chain(previous.unwrap_or_default())
         .map(|bucket| bucket.totals.cost)
         .max()
         .unwrap_or_default();
@@ -73,7 +105,18 @@ pub fn render(frame: &mut Frame, area: Rect, report: &Report, view: View, theme:
         .graph_type(GraphType::Line)
         .style(theme.cost())
         .data(&points);
-    let chart = Chart::new(vec![dataset])
+    let mut datasets = Vec::new();
+    if !previous_points.is_empty() {
+        datasets.push(
+            Dataset::default()
+                .marker(Marker::Dot)
+                .graph_type(GraphType::Line)
+                .style(theme.dim())
+                .data(&previous_points),
+        );
+    }
+    datasets.push(dataset);
+    let chart = Chart::new(datasets)
         .block(block)
         .x_axis(
             Axis::default()

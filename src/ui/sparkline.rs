@@ -12,7 +12,7 @@ use crate::format::{compact, grouped};
 
 /// Draws the sparkline of requests per bucket.
 pub fn render(frame: &mut Frame, area: Rect, report: &Report, view: View, theme: &Theme) {
-    let series = report.trends.series(view);
+    let series = report.series(view);
     let values: Vec<u64> = series
         .iter()
         .map(|bucket| bucket.totals.usage.requests.max(0).unsigned_abs())
@@ -24,7 +24,7 @@ pub fn render(frame: &mut Frame, area: Rect, report: &Report, view: View, theme:
     let peak = values.iter().copied().max().unwrap_or(0);
     let title = format!(
         " Requests · {} · {} total · peak {} ",
-        view.span(),
+        report.span_label(view),
         grouped(total),
         compact(i64::try_from(peak).unwrap_or(i64::MAX))
     );

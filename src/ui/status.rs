@@ -42,7 +42,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         (_, true) => "refreshing…".to_owned(),
         (Some(report), false) => {
             let local = report.generated_at.with_timezone(&app.context.tz);
-            if app.context.pinned_clock {
+            if app.history > 0 {
+                format!("as of {}", local.format("%Y-%m-%d %H:%M"))
+            } else if app.context.pinned_clock {
                 format!("as of {} (pinned)", local.format("%Y-%m-%d %H:%M"))
             } else {
                 format!("refreshed {}", local.format("%H:%M:%S"))
@@ -60,6 +62,23 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     } else {
         app.context.tz.name().to_owned()
     };
+    // In history, say which period is shown and how to come back.
+    let history = match (&app.report, app.history) {
+        (Some(report), back) if back > 0 => {
+            let day = report
+                .generated_at
+                .with_timezone(&app.context.tz)
+                .date_naive();
+            let calendar =
+                crate::period::Calendar::new(app.context.tz, crate::period::WeekStart::Monday);
+            format!(
+                " · {} (t: today)",
+                crate::analytics::history::label(day, &calendar, app.view)
+            )
+        }
+        _ => String::new(),
+    };
+    let width = width.saturating_sub(history.chars().count());
     let filter_width = if app.filter.is_empty() {
         0
     } else {
@@ -71,6 +90,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let database = truncate_start(&app.context.database, room);
     let line = Line::from(vec![
         Span::styled(format!(" {}", app.view.title()), theme.title()),
+        Span::styled(history.clone(), theme.warning()),
         Span::styled(
             if app.filter.is_empty() {
                 String::new()

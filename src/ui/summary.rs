@@ -15,7 +15,23 @@ use crate::format::{change, compact, grouped, money};
 /// Draws the row of four blocks.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let areas: [Rect; 4] = Layout::horizontal([Constraint::Ratio(1, 4); 4]).areas(area);
-    let titles = ["Today", "This week", "This month", "All time"];
+    // In history the periods are those of the date shown, not today's.
+    let titles: [String; 4] = match (&app.report, app.history) {
+        (Some(report), back) if back > 0 => {
+            let date = |summary: &PeriodSummary, format: &str| {
+                summary
+                    .start
+                    .map_or_else(String::new, |day| day.format(format).to_string())
+            };
+            [
+                date(&report.summary.today, "%a %-d %b"),
+                format!("Week of {}", date(&report.summary.this_week, "%-d %b")),
+                date(&report.summary.this_month, "%b %Y"),
+                "All time".to_owned(),
+            ]
+        }
+        _ => ["Today", "This week", "This month", "All time"].map(str::to_owned),
+    };
     let comparisons = [
         ("vs yesterday", "vs yday"),
         ("vs last week", "vs last wk"),

@@ -1,0 +1,293 @@
+//! QueryPlan with a fixed `now`: local today/week/month where the UTC date
+//! differs, the day x model window, and the same-span previous ranges
+//! (clipped months, same local time of day across DST changes).
+#![allow(clippy::unwrap_used)]
+
+use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
+use chrono_tz::Tz;
+use usagetop::analytics::plan::{QueryPlan, UtcRange};
+use usagetop::period::{Calendar, WeekStart};
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn utc(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn range(start: &str, end: &str) -> UtcRange {
+    UtcRange {
+        start: utc(start),
+        end: utc(end),
+    }
+}
+
+fn plan(now: &str, tz: Tz, week_start: WeekStart) -> QueryPlan {
+    QueryPlan::new(utc(now), &Calendar::new(tz, week_start))
+}
+
+#[test]
+fn tokyo_is_already_in_december() {
+    // 23:30Z on Nov 30 is 08:30 JST on Tuesday, Dec 1.
+    let p = plan(
+        "2026-11-30T23:30:00Z",
+        chrono_tz::Asia::Tokyo,
+        WeekStart::Monday,
+    );
+    assert_eq!(p.now, utc("2026-11-30T23:30:00Z"));
+    assert_eq!(p.today, date(2026, 12, 1));
+    assert_eq!(p.week_start, date(2026, 11, 30));
+    assert_eq!(p.month_start, date(2026, 12, 1));
+    // The monthly trend reaches back furthest: 12 months with this one = Jan 1.
+    assert_eq!(p.window_start_day, date(2026, 1, 1));
+    assert_eq!(
+        p.window,
+        range("2025-12-31T15:00:00Z", "2026-11-30T23:30:01Z")
+    );
+    // Yesterday (Nov 30, JST) from its midnight to 08:30 JST, inclusive of that second.
+    assert_eq!(
+        p.previous_day,
+        range("2026-11-29T15:00:00Z", "2026-11-29T23:30:01Z")
+    );
+    // Last week: Monday Nov 23 to Tuesday Nov 24 08:30 JST.
+    assert_eq!(
+        p.previous_week,
+        range("2026-11-22T15:00:00Z", "2026-11-23T23:30:01Z")
+    );
+    // Last month: Nov 1 up to Nov 1 08:30 JST.
+    assert_eq!(
+        p.previous_month,
+        range("2026-10-31T15:00:00Z", "2026-10-31T23:30:01Z")
+    );
+}
+
+#[test]
+fn tokyo_with_sunday_weeks() {
+    let p = plan(
+        "2026-11-30T23:30:00Z",
+        chrono_tz::Asia::Tokyo,
+        WeekStart::Sunday,
+    );
+    assert_eq!(p.today, date(2026, 12, 1));
+    assert_eq!(p.week_start, date(2026, 11, 29));
+    // Last week: Sunday Nov 22 up to Tuesday Nov 24 08:30 JST.
+    assert_eq!(
+        p.previous_week,
+        range("2026-11-21T15:00:00Z", "2026-11-23T23:30:01Z")
+    );
+}
+
+#[test]
+fn new_york_is_still_in_the_previous_day() {
+    // 02:00Z on Jan 1 2027 is 21:00 EST on Thursday, Dec 31 2026.
+    let p = plan(
+        "2027-01-01T02:00:00Z",
+        chrono_tz::America::New_York,
+        WeekStart::Monday,
+    );
+    assert_eq!(p.today, date(2026, 12, 31));
+    assert_eq!(p.week_start, date(2026, 12, 28));
+    assert_eq!(p.month_start, date(2026, 12, 1));
+    assert_eq!(p.window_start_day, date(2026, 1, 1));
+    assert_eq!(
+        p.window,
+        range("2026-01-01T05:00:00Z", "2027-01-01T02:00:01Z")
+    );
+    assert_eq!(
+        p.previous_day,
+        range("2026-12-30T05:00:00Z", "2026-12-31T02:00:01Z")
+    );
+    // Today is the 31st and November has 30 days: all of November.
+    assert_eq!(
+        p.previous_month,
+        range("2026-11-01T04:00:00Z", "2026-12-01T05:00:00Z")
+    );
+}
+
+#[test]
+fn previous_month_is_whole_when_today_is_past_its_length() {
+    let p = plan("2026-12-31T15:45:00Z", chrono_tz::UTC, WeekStart::Monday);
+    assert_eq!(p.today, date(2026, 12, 31));
+    assert_eq!(
+        p.previous_month,
+        range("2026-11-01T00:00:00Z", "2026-12-01T00:00:00Z")
+    );
+    // In Berlin the same month boundaries are local midnights (CET).
+    let p = plan(
+        "2026-12-31T14:45:00Z",
+        chrono_tz::Europe::Berlin,
+        WeekStart::Monday,
+    );
+    assert_eq!(
+        p.previous_month,
+        range("2026-10-31T23:00:00Z", "2026-11-30T23:00:00Z")
+    );
+    // March 29..31 are all past February's 28 days.
+    for day in 29..=31 {
+        let p = QueryPlan::new(
+            date(2026, 3, day).and_hms_opt(9, 0, 0).unwrap().and_utc(),
+            &Calendar::new(chrono_tz::UTC, WeekStart::Monday),
+        );
+        assert_eq!(
+            p.previous_month,
+            range("2026-02-01T00:00:00Z", "2026-03-01T00:00:00Z"),
+            "March {day}"
+        );
+    }
+}
+
+#[test]
+fn previous_month_same_day_when_it_exists() {
+    // March 28: Feb 28 exists.
+    let p = plan("2026-03-28T10:00:00Z", chrono_tz::UTC, WeekStart::Monday);
+    assert_eq!(
+        p.previous_month,
+        range("2026-02-01T00:00:00Z", "2026-02-28T10:00:01Z")
+    );
+    // 2028 is a leap year: March 29 maps to Feb 29.
+    let p = plan("2028-03-29T10:00:00Z", chrono_tz::UTC, WeekStart::Monday);
+    assert_eq!(
+        p.previous_month,
+        range("2028-02-01T00:00:00Z", "2028-02-29T10:00:01Z")
+    );
+    // Dec 30 maps to Nov 30 (Nov's last day), not the whole month.
+    let p = plan("2026-12-30T10:00:00Z", chrono_tz::UTC, WeekStart::Monday);
+    assert_eq!(
+        p.previous_month,
+        range("2026-11-01T00:00:00Z", "2026-11-30T10:00:01Z")
+    );
+    // January maps to December of the year before.
+    let p = plan("2027-01-15T10:00:00Z", chrono_tz::UTC, WeekStart::Monday);
+    assert_eq!(
+        p.previous_month,
+        range("2026-12-01T00:00:00Z", "2026-12-15T10:00:01Z")
+    );
+}
+
+#[test]
+fn previous_day_ends_at_the_same_local_time_on_a_23_hour_day() {
+    // 10:00Z on 2026-03-29 is 12:00 CEST; yesterday 12:00 was CET = 11:00Z,
+    // not now - 24h (10:00Z).
+    let p = plan(
+        "2026-03-29T10:00:00Z",
+        chrono_tz::Europe::Berlin,
+        WeekStart::Monday,
+    );
+    assert_eq!(p.today, date(2026, 3, 29));
+    assert_eq!(
+        p.previous_day,
+        range("2026-03-27T23:00:00Z", "2026-03-28T11:00:01Z")
+    );
+}
+
+#[test]
+fn previous_day_ends_at_the_same_local_time_on_a_25_hour_day() {
+    // 11:00Z on 2026-10-25 is 12:00 CET; yesterday 12:00 was CEST = 10:00Z.
+    let p = plan(
+        "2026-10-25T11:00:00Z",
+        chrono_tz::Europe::Berlin,
+        WeekStart::Monday,
+    );
+    assert_eq!(p.today, date(2026, 10, 25));
+    assert_eq!(
+        p.previous_day,
+        range("2026-10-23T22:00:00Z", "2026-10-24T10:00:01Z")
+    );
+}
+
+#[test]
+fn previous_day_when_yesterdays_time_fell_in_the_gap() {
+    // 00:30Z on 2026-03-30 is 02:30 CEST; 02:30 did not exist on Mar 29, so
+    // the range ends at 03:00 CEST (01:00Z) plus the inclusive second.
+    let p = plan(
+        "2026-03-30T00:30:00Z",
+        chrono_tz::Europe::Berlin,
+        WeekStart::Monday,
+    );
+    assert_eq!(
+        p.previous_day,
+        range("2026-03-28T23:00:00Z", "2026-03-29T01:00:01Z")
+    );
+}
+
+#[test]
+fn previous_day_keeps_the_local_time_of_day_everywhere() {
+    for tz in [
+        chrono_tz::Europe::Berlin,
+        chrono_tz::America::New_York,
+        chrono_tz::Asia::Kathmandu,
+        chrono_tz::Australia::Lord_Howe,
+    ] {
+        let calendar = Calendar::new(tz, WeekStart::Monday);
+        // Every 37 minutes through the spring and autumn changes of 2026.
+        for start in [
+            "2026-03-06T00:00:00Z",
+            "2026-03-27T00:00:00Z",
+            "2026-10-01T00:00:00Z",
+            "2026-10-23T00:00:00Z",
+        ] {
+            let mut now = utc(start);
+            let stop = now + Duration::days(4);
+            while now < stop {
+                let p = QueryPlan::new(now, &calendar);
+                let local_now = now.with_timezone(&tz);
+                let end = p.previous_day.end - Duration::seconds(1);
+                let local_end = end.with_timezone(&tz);
+                assert_eq!(p.window.end, now + Duration::seconds(1));
+                assert_eq!(
+                    p.previous_day.start,
+                    calendar.start_of_day(p.today.pred_opt().unwrap())
+                );
+                assert_eq!(
+                    local_end.date_naive(),
+                    p.today.pred_opt().unwrap(),
+                    "{tz} {now}"
+                );
+                // Same wall time unless that time did not exist yesterday
+                // (then the first time after the gap).
+                let same = local_end.time() == local_now.time();
+                let after_gap = local_end.time() > local_now.time()
+                    && local_end.time().minute() % 30 == 0
+                    && local_end.time().second() == 0;
+                assert!(same || after_gap, "{tz} {now}: {local_end} vs {local_now}");
+                now += Duration::minutes(37);
+            }
+        }
+    }
+}
+
+#[test]
+fn previous_week_matches_the_point_in_the_week() {
+    // Wednesday 2026-06-17 15:20 UTC, Monday weeks: last Monday Jun 8 to Wednesday Jun 10 15:20.
+    let p = plan("2026-06-17T15:20:00Z", chrono_tz::UTC, WeekStart::Monday);
+    assert_eq!(p.week_start, date(2026, 6, 15));
+    assert_eq!(
+        p.previous_week,
+        range("2026-06-08T00:00:00Z", "2026-06-10T15:20:01Z")
+    );
+    // On the first day of the week the span is just last week's first day so far.
+    let p = plan("2026-06-15T03:00:00Z", chrono_tz::UTC, WeekStart::Monday);
+    assert_eq!(p.week_start, date(2026, 6, 15));
+    assert_eq!(
+        p.previous_week,
+        range("2026-06-08T00:00:00Z", "2026-06-08T03:00:01Z")
+    );
+}
+
+#[test]
+fn window_covers_every_trend_and_the_forecast() {
+    // Mid-month in June: the monthly trend starts July 1 of the year before.
+    let p = plan("2026-06-17T12:00:00Z", chrono_tz::UTC, WeekStart::Monday);
+    assert_eq!(p.window_start_day, date(2025, 7, 1));
+    assert_eq!(p.window.start, utc("2025-07-01T00:00:00Z"));
+    // Kathmandu: local midnight is 18:15Z the day before.
+    let p = plan(
+        "2026-06-17T12:00:00Z",
+        chrono_tz::Asia::Kathmandu,
+        WeekStart::Monday,
+    );
+    assert_eq!(p.window.start, utc("2025-06-30T18:15:00Z"));
+}
