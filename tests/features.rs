@@ -268,3 +268,83 @@ fn check_budget_exit_statuses() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("budget.monthly"));
 }
+
+#[test]
+fn custom_ranges_sum_their_days() {
+    let fixture = fixture();
+    let report = json(&stdout(&usagetop(
+        &fixture,
+        &["report", "--format", "json"],
+    )));
+    let daily = report["trends"]["daily"].as_array().unwrap();
+    // 2026-11-02 .. 2026-11-15 lies inside the last 30 days of NOW.
+    let inside: Vec<&serde_json::Value> = daily
+        .iter()
+        .filter(|bucket| {
+            let start = bucket["start"].as_str().unwrap();
+            ("2026-11-02"..="2026-11-15").contains(&start)
+        })
+        .collect();
+    assert_eq!(inside.len(), 14);
+    let ranged = json(&stdout(&usagetop(
+        &fixture,
+        &[
+            "--from",
+            "2026-11-02",
+            "--to",
+            "2026-11-15",
+            "report",
+            "--format",
+            "json",
+        ],
+    )));
+    let range = &ranged["range"];
+    assert_eq!(range["from"], "2026-11-02");
+    assert_eq!(range["to"], "2026-11-15");
+    let requests: i64 = inside
+        .iter()
+        .map(|bucket| bucket["requests"].as_i64().unwrap())
+        .sum();
+    let cost: Decimal = inside.iter().map(|bucket| decimal(&bucket["cost"])).sum();
+    assert_eq!(range["requests"].as_i64().unwrap(), requests);
+    assert_eq!(decimal(&range["cost"]), cost);
+    assert_eq!(range["trends"]["daily"].as_array().unwrap().len(), 14);
+    // Two ISO weeks exactly; the months it touches: November only.
+    assert_eq!(range["trends"]["weekly"].as_array().unwrap().len(), 2);
+    assert_eq!(range["trends"]["monthly"].as_array().unwrap().len(), 1);
+    let by_model: Decimal = range["by_model"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|model| decimal(&model["cost"]))
+        .sum();
+    assert_eq!(by_model, cost);
+    // The report is as of the end of the range.
+    assert_eq!(ranged["generated_at"], "2026-11-15T22:59:59Z");
+
+    let bad = usagetop(
+        &fixture,
+        &["--from", "2026-11-15", "--to", "2026-11-02", "report"],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("ends before it starts"));
+}
+
+#[test]
+fn history_positions_are_period_ends() {
+    use chrono::{DateTime, Utc};
+    use usagetop::analytics::history::as_of;
+    use usagetop::analytics::trend::View;
+    use usagetop::period::{Calendar, WeekStart};
+    let calendar = Calendar::new(chrono_tz::Europe::Berlin, WeekStart::Monday);
+    let now: DateTime<Utc> = DateTime::parse_from_rfc3339(NOW)
+        .unwrap()
+        .with_timezone(&Utc);
+    let at = |view, back| as_of(now, &calendar, view, back).to_rfc3339();
+    assert_eq!(at(View::Daily, 0), "2026-11-18T15:00:00+00:00");
+    assert_eq!(at(View::Daily, 1), "2026-11-17T22:59:59+00:00");
+    assert_eq!(at(View::Weekly, 1), "2026-11-15T22:59:59+00:00");
+    assert_eq!(at(View::Monthly, 1), "2026-10-31T22:59:59+00:00");
+    // End of October is before the end of summer time in Berlin: UTC+1 from 25 Oct.
+    assert_eq!(at(View::Monthly, 2), "2026-09-30T21:59:59+00:00");
+}
