@@ -3,6 +3,7 @@
 //! headless report show. No I/O and no clock: `now` and the calendar are
 //! passed in.
 
+pub mod breakdown;
 pub mod forecast;
 pub mod history;
 pub mod plan;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::analytics::trend::View;
 use crate::analytics::Report;
-use crate::filter::Filter;
+use crate::filter::{Dimension, Filter};
 use crate::worker::WorkerEvent;
 
 /// What a key asks for.
@@ -34,13 +34,119 @@ pub enum Action {
     Present,
     /// Show or hide the previous period on the cost chart.
     ToggleCompare,
+    /// Show or hide the breakdown panel.
+    ToggleBreakdown,
+    /// Break down by the next dimension.
+    NextDimension,
+    /// Sort the breakdown by the next key.
+    NextSort,
+    /// Scroll the breakdown one row up.
+    ScrollUp,
+    /// Scroll the breakdown one row down.
+    ScrollDown,
+    /// Scroll the breakdown a page up.
+    PageUp,
+    /// Scroll the breakdown a page down.
+    PageDown,
+    /// Open the filter picker.
+    OpenPicker,
+    /// Clear the filter.
+    ClearFilter,
 }
+
+/// What the filter picker understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PickerInput {
+    /// A character of the search text.
+    Char(char),
+    /// Delete the last search character.
+    Backspace,
+    /// Move the cursor up.
+    Up,
+    /// Move the cursor down.
+    Down,
+    /// Select or unselect the value under the cursor.
+    Toggle,
+    /// Apply the selection as the filter.
+    Apply,
+    /// Close without applying.
+    Close,
+    /// Pick values of the next dimension.
+    NextDimension,
+}
+
+/// How the breakdown is sorted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortKey {
+    /// Largest cost first.
+    #[default]
+    Cost,
+    /// Most tokens first.
+    Tokens,
+    /// Most requests first.
+    Requests,
+    /// By name.
+    Name,
+}
+
+impl SortKey {
+    /// The next key in cycling order.
+    #[must_use]
+    pub fn next(self) -> Self {
+        match self {
+            SortKey::Cost => SortKey::Tokens,
+            SortKey::Tokens => SortKey::Requests,
+            SortKey::Requests => SortKey::Name,
+            SortKey::Name => SortKey::Cost,
+        }
+    }
+
+    /// Lower-case name.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            SortKey::Cost => "cost",
+            SortKey::Tokens => "tokens",
+            SortKey::Requests => "requests",
+            SortKey::Name => "name",
+        }
+    }
+}
+
+/// The breakdown panel's state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BreakdownPanel {
+    /// The dimension shown.
+    pub dimension: Dimension,
+    /// The order.
+    pub sort: SortKey,
+    /// First row shown.
+    pub scroll: usize,
+}
+
+/// The filter picker's state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Picker {
+    /// The dimension whose values are picked.
+    pub dimension: Dimension,
+    /// Search text (case-insensitive substring).
+    pub search: String,
+    /// Values selected.
+    pub selected: std::collections::BTreeSet<String>,
+    /// Index of the highlighted value among those matching the search.
+    pub cursor: usize,
+}
+
+/// Rows scrolled by PgUp and PgDn.
+pub const PAGE: usize = 10;
 
 /// Everything that can change the app.
 #[derive(Debug, Clone)]
 pub enum Message {
     /// A key's action.
     Action(Action),
+    /// A key typed while the filter picker is open.
+    Picker(PickerInput),
     /// News from the worker.
     Worker(WorkerEvent),
 }
@@ -92,6 +198,10 @@ pub struct App {
     pub range: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
     /// True while the cost chart overlays the previous period.
     pub compare: bool,
+    /// The breakdown panel, while open.
+    pub panel: Option<BreakdownPanel>,
+    /// The filter picker, while open.
+    pub picker: Option<Picker>,
 }
 
 impl App {
@@ -111,6 +221,8 @@ impl App {
             history: 0,
             range: None,
             compare: false,
+            panel: None,
+            picker: None,
         }
     }
 
@@ -118,6 +230,7 @@ impl App {
     pub fn update(&mut self, message: Message) -> Option<Effect> {
         match message {
             Message::Action(action) => self.apply(action),
+            Message::Picker(input) => self.pick(input),
             Message::Worker(event) => {
                 match event {
                     WorkerEvent::Loading => self.loading = true,
@@ -177,7 +290,52 @@ impl App {
             }
             Action::ToggleHelp => self.show_help = !self.show_help,
             Action::ToggleCompare => self.compare = !self.compare,
+            Action::ToggleBreakdown => {
+                self.panel = match self.panel {
+                    Some(_) => None,
+                    None => Some(BreakdownPanel {
+                        dimension: Dimension::Model,
+                        sort: SortKey::Cost,
+                        scroll: 0,
+                    }),
+                };
+                return self.ask();
+            }
+            Action::NextDimension => {
+                let Some(panel) = &mut self.panel else {
+                    return None;
+                };
+                panel.dimension = next_dimension(panel.dimension);
+                panel.scroll = 0;
+                return self.ask();
+            }
+            Action::NextSort => {
+                if let Some(panel) = &mut self.panel {
+                    panel.sort = panel.sort.next();
+                    panel.scroll = 0;
+                }
+            }
+            Action::ScrollUp => self.scroll(-1),
+            Action::ScrollDown => self.scroll(1),
+            Action::PageUp => self.scroll(-isize::try_from(PAGE).unwrap_or(10)),
+            Action::PageDown => self.scroll(isize::try_from(PAGE).unwrap_or(10)),
+            Action::OpenPicker => {
+                let dimension = self
+                    .panel
+                    .as_ref()
+                    .map_or(Dimension::Model, |panel| panel.dimension);
+                self.picker = Some(self.new_picker(dimension));
+                return self.ask();
+            }
+            Action::ClearFilter => {
+                if self.filter.is_empty() {
+                    return None;
+                }
+                self.filter = Filter::default();
+                return self.ask();
+            }
             Action::Back if self.show_help => self.show_help = false,
+            Action::Back if self.panel.is_some() => self.panel = None,
             Action::Back | Action::Quit => self.should_quit = true,
         }
         None
@@ -203,6 +361,120 @@ impl App {
             sequence,
             history: (self.history > 0).then_some((self.view, self.history)),
             range: self.range,
+            breakdown: match (&self.picker, &self.panel) {
+                (Some(picker), _) => Some((picker.dimension, true)),
+                (None, Some(panel)) => Some((panel.dimension, false)),
+                (None, None) => None,
+            },
         }
+    }
+
+    /// Ask the worker again: the query changed.
+    fn ask(&mut self) -> Option<Effect> {
+        self.loading = true;
+        Some(Effect::Refresh)
+    }
+
+    fn scroll(&mut self, rows: isize) {
+        if let Some(panel) = &mut self.panel {
+            panel.scroll = panel.scroll.saturating_add_signed(rows);
+            let count = self
+                .report
+                .as_ref()
+                .and_then(|report| report.breakdown.as_ref())
+                .map_or(0, |breakdown| breakdown.for_view(self.view).rows.len());
+            panel.scroll = panel.scroll.min(count.saturating_sub(1));
+        }
+    }
+
+    fn new_picker(&self, dimension: Dimension) -> Picker {
+        Picker {
+            dimension,
+            search: String::new(),
+            selected: self.filter.patterns(dimension).iter().cloned().collect(),
+            cursor: 0,
+        }
+    }
+
+    /// The values the picker lists: the breakdown's values matching the search.
+    #[must_use]
+    pub fn picker_items(&self) -> Vec<&crate::analytics::breakdown::BreakdownRow> {
+        let (Some(picker), Some(report)) = (&self.picker, &self.report) else {
+            return Vec::new();
+        };
+        let Some(breakdown) = report
+            .breakdown
+            .as_ref()
+            .filter(|breakdown| breakdown.dimension == picker.dimension)
+        else {
+            return Vec::new();
+        };
+        let needle = picker.search.to_lowercase();
+        breakdown
+            .for_view(self.view)
+            .rows
+            .iter()
+            .filter(|row| row.key.to_lowercase().contains(&needle))
+            .collect()
+    }
+
+    fn pick(&mut self, input: PickerInput) -> Option<Effect> {
+        let count = self.picker_items().len();
+        let highlighted = self
+            .picker_items()
+            .get(self.picker.as_ref().map_or(0, |picker| picker.cursor))
+            .map(|row| row.key.clone());
+        let picker = self.picker.as_mut()?;
+        match input {
+            PickerInput::Char(c) => {
+                picker.search.push(c);
+                picker.cursor = 0;
+            }
+            PickerInput::Backspace => {
+                picker.search.pop();
+                picker.cursor = 0;
+            }
+            PickerInput::Up => picker.cursor = picker.cursor.saturating_sub(1),
+            PickerInput::Down => picker.cursor = (picker.cursor + 1).min(count.saturating_sub(1)),
+            PickerInput::Toggle => {
+                if let Some(key) = highlighted {
+                    if !picker.selected.remove(&key) {
+                        picker.selected.insert(key);
+                    }
+                }
+            }
+            PickerInput::Close => self.picker = None,
+            PickerInput::NextDimension => {
+                let dimension = next_dimension(picker.dimension);
+                self.picker = Some(self.new_picker(dimension));
+                return self.ask();
+            }
+            PickerInput::Apply => {
+                let dimension = picker.dimension;
+                // Exact names: a literal * or ? in a name matches itself as ?.
+                let patterns: Vec<String> = picker
+                    .selected
+                    .iter()
+                    .map(|value| {
+                        value
+                            .chars()
+                            .map(|c| if matches!(c, '*') { '?' } else { c })
+                            .collect()
+                    })
+                    .collect();
+                *self.filter.patterns_mut(dimension) = patterns;
+                self.picker = None;
+                return self.ask();
+            }
+        }
+        None
+    }
+}
+
+fn next_dimension(dimension: Dimension) -> Dimension {
+    match dimension {
+        Dimension::Model => Dimension::Endpoint,
+        Dimension::Endpoint => Dimension::User,
+        Dimension::User => Dimension::Model,
     }
 }

@@ -74,6 +74,7 @@ pub async fn run(
         }
         let message = tokio::select! {
             event = keys.next() => match event {
+                Some(Ok(Event::Key(key))) if app.picker.is_some() => keymap::picker_input(&key),
                 Some(Ok(Event::Key(key))) => keymap::action_for(&key).map(Message::Action),
                 Some(Ok(_)) => None,
                 Some(Err(error)) => return Err(error.into()),

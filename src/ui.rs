@@ -2,10 +2,12 @@
 //! function per screen region. Reads state; never changes it.
 
 mod bars;
+mod breakdown;
 mod budgets;
 mod help;
 mod layout;
 mod line;
+mod picker;
 mod side;
 mod sparkline;
 mod status;
@@ -54,9 +56,14 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
             ],
         ),
         Some(report) => {
-            sparkline::render(frame, regions.sparkline, report, app.view, theme);
-            bars::render(frame, regions.bars, report, app.view, theme);
-            line::render(frame, regions.line, report, app.view, app.compare, theme);
+            if let Some(panel) = &app.panel {
+                let charts = regions.sparkline.union(regions.line);
+                breakdown::render(frame, charts, report, app.view, panel, theme);
+            } else {
+                sparkline::render(frame, regions.sparkline, report, app.view, theme);
+                bars::render(frame, regions.bars, report, app.view, theme);
+                line::render(frame, regions.line, report, app.view, app.compare, theme);
+            }
             side::render_prediction(frame, regions.prediction, report, theme);
             if let Some(budget_area) = regions.budgets {
                 budgets::render(frame, budget_area, report, theme);
@@ -73,6 +80,9 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
         ),
     }
     status::render(frame, regions.footer, app, theme);
+    if app.picker.is_some() {
+        picker::render(frame, area, app, theme);
+    }
     if app.show_help {
         help::render(frame, area, theme);
     }

@@ -7,14 +7,17 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 
+use crate::analytics::breakdown::Breakdowns;
 use crate::analytics::history;
 use crate::analytics::trend::View;
 use crate::analytics::{build_report, QueryPlan, Report};
 use crate::budget::{evaluate, BudgetStatus, Budgets};
 use crate::clock::Clock;
+use crate::filter::Dimension;
 use crate::filter::Filter;
 use crate::period::Calendar;
 use crate::pricing::PriceTable;
+use crate::store::SecondsRange;
 use crate::store::{fetch_aggregates, StoreError, UsageStore};
 
 /// What the UI asks the worker for: the latest request wins.
@@ -28,6 +31,9 @@ pub struct Query {
     pub history: Option<(View, u32)>,
     /// A custom range of local days, inclusive (`--from`/`--to`).
     pub range: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
+    /// A breakdown by this dimension; `true` counts it without the filter's
+    /// own patterns for that dimension (for the picker, which lists every value).
+    pub breakdown: Option<(Dimension, bool)>,
 }
 
 /// What the worker tells the UI.
@@ -103,6 +109,36 @@ pub async fn compute_report_for(
     let mut report = build_report(&plan, &context.calendar, &rows, &context.prices);
     report.filter = filter.clone();
     report.budgets = budget_statuses(store, context, &report, filter).await?;
+    if let Some((dimension, unfiltered)) = query.breakdown {
+        let mut selection = filter.clone();
+        if unfiltered {
+            selection.patterns_mut(dimension).clear();
+        }
+        let calendar = &context.calendar;
+        let current_start = plan.week_start.min(plan.month_start);
+        let current = SecondsRange {
+            start: calendar.start_of_day(current_start).timestamp(),
+            end: plan.window.end.timestamp(),
+        };
+        let current = store
+            .day_dimension_rows(current, calendar, &selection, dimension)
+            .await?;
+        let mut previous = Vec::new();
+        for range in [plan.previous_day, plan.previous_week, plan.previous_month] {
+            previous.push(
+                store
+                    .day_dimension_rows(range.into(), calendar, &selection, dimension)
+                    .await?,
+            );
+        }
+        report.breakdown = Some(Breakdowns::build(
+            dimension,
+            &plan,
+            &current,
+            [&previous[0], &previous[1], &previous[2]],
+            &context.prices,
+        ));
+    }
     Ok(report)
 }
 

@@ -98,9 +98,9 @@ fn every_binding_is_reachable_and_hinted_from_the_table() {
     assert_eq!(
         hints,
         [
-            "d daily",
-            "w weekly",
-            "m monthly",
+            "d/w/m view",
+            "b breakdown",
+            "f filter",
             "e export",
             "r refresh",
             "? help",
@@ -207,4 +207,58 @@ fn errors_keep_the_last_report_until_a_success() {
     assert!(!app.loading);
     app.update(Message::Worker(WorkerEvent::Report(report())));
     assert_eq!(app.error, None);
+}
+
+#[test]
+fn breakdown_and_picker_change_the_query() {
+    use usagetop::app::PickerInput;
+    use usagetop::filter::Dimension;
+    let mut app = app();
+    assert_eq!(app.query(1).breakdown, None);
+    assert_eq!(
+        app.update(Message::Action(Action::ToggleBreakdown)),
+        Some(Effect::Refresh)
+    );
+    assert_eq!(app.query(2).breakdown, Some((Dimension::Model, false)));
+    assert_eq!(
+        app.update(Message::Action(Action::NextDimension)),
+        Some(Effect::Refresh)
+    );
+    assert_eq!(app.query(3).breakdown, Some((Dimension::Endpoint, false)));
+    assert_eq!(app.update(Message::Action(Action::NextSort)), None);
+    assert_eq!(app.panel.as_ref().unwrap().sort.name(), "tokens");
+    // The picker asks for every value of its dimension (its own patterns left out).
+    assert_eq!(
+        app.update(Message::Action(Action::OpenPicker)),
+        Some(Effect::Refresh)
+    );
+    assert_eq!(app.query(4).breakdown, Some((Dimension::Endpoint, true)));
+    assert_eq!(
+        app.update(Message::Picker(PickerInput::NextDimension)),
+        Some(Effect::Refresh)
+    );
+    assert_eq!(app.query(5).breakdown, Some((Dimension::User, true)));
+    // Without data nothing can be toggled; Apply with no selection clears the dimension.
+    app.update(Message::Picker(PickerInput::Toggle));
+    assert_eq!(
+        app.update(Message::Picker(PickerInput::Apply)),
+        Some(Effect::Refresh)
+    );
+    assert!(app.picker.is_none());
+    assert!(app.filter.is_empty());
+    app.filter.users = vec!["alice".to_owned()];
+    assert_eq!(
+        app.update(Message::Action(Action::ClearFilter)),
+        Some(Effect::Refresh)
+    );
+    assert!(app.filter.is_empty());
+    assert_eq!(
+        app.update(Message::Action(Action::ClearFilter)),
+        None,
+        "nothing to clear"
+    );
+    // Esc closes the panel before quitting.
+    app.update(Message::Action(Action::Back));
+    assert!(app.panel.is_none());
+    assert!(!app.should_quit);
 }

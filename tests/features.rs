@@ -348,3 +348,58 @@ fn history_positions_are_period_ends() {
     // End of October is before the end of summer time in Berlin: UTC+1 from 25 Oct.
     assert_eq!(at(View::Monthly, 2), "2026-09-30T21:59:59+00:00");
 }
+
+#[test]
+fn breakdowns_add_up_to_the_summaries() {
+    use std::sync::Arc;
+    use usagetop::clock::FixedClock;
+    use usagetop::filter::Dimension;
+    use usagetop::period::{Calendar, WeekStart};
+    use usagetop::pricing::{PriceFile, PriceTable};
+    use usagetop::store::mapping::Mapping;
+    use usagetop::store::sqlite::SqliteStore;
+    use usagetop::worker::{compute_report_for, Query, ReportContext};
+    let fixture = fixture();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let path = fixture.dir.path().join("usage.db");
+        let store = SqliteStore::open(&path, false, Mapping::default())
+            .await
+            .unwrap();
+        let context = ReportContext {
+            calendar: Calendar::new(chrono_tz::Europe::Berlin, WeekStart::Monday),
+            clock: Arc::new(FixedClock(
+                chrono::DateTime::parse_from_rfc3339(NOW).unwrap().into(),
+            )),
+            prices: Arc::new(PriceTable::with_overrides(&PriceFile::default(), "pricing").unwrap()),
+            budgets: Arc::new(usagetop::budget::Budgets::default()),
+        };
+        for dimension in Dimension::ALL {
+            let query = Query {
+                breakdown: Some((dimension, false)),
+                ..Query::default()
+            };
+            let report = compute_report_for(&store, &context, &query).await.unwrap();
+            let breakdowns = report.breakdown.as_ref().unwrap();
+            assert_eq!(breakdowns.dimension, dimension);
+            for (breakdown, summary) in [
+                (&breakdowns.daily, &report.summary.today),
+                (&breakdowns.weekly, &report.summary.this_week),
+                (&breakdowns.monthly, &report.summary.this_month),
+            ] {
+                assert_eq!(breakdown.total, summary.totals, "{dimension:?}");
+                assert_eq!(
+                    Some(breakdown.previous_total),
+                    summary.previous,
+                    "{dimension:?} previous span"
+                );
+                let rows: usagetop::analytics::Totals =
+                    breakdown.rows.iter().map(|row| row.totals).sum();
+                assert_eq!(rows, breakdown.total);
+            }
+        }
+    });
+}

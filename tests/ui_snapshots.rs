@@ -11,13 +11,12 @@ use usagetop::analytics::trend::View;
 use usagetop::analytics::{build_report, Aggregates, QueryPlan, Report};
 use usagetop::app::{Action, App, Context, Message};
 use usagetop::clock::FixedClock;
-use usagetop::filter::Filter;
 use usagetop::period::{Calendar, WeekStart};
 use usagetop::pricing::{PriceFile, PriceTable};
 use usagetop::store::mapping::Mapping;
 use usagetop::store::{demo, sqlite::SqliteStore};
 use usagetop::ui::{self, theme::Theme};
-use usagetop::worker::{compute_report, ReportContext, WorkerEvent};
+use usagetop::worker::{ReportContext, WorkerEvent};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 
@@ -41,6 +40,10 @@ fn context() -> Context {
 
 /// A report over 90 days of seeded demo data, through the real SQLite store.
 fn demo_report() -> Arc<Report> {
+    demo_report_with(None)
+}
+
+fn demo_report_with(breakdown: Option<(usagetop::filter::Dimension, bool)>) -> Arc<Report> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -60,9 +63,16 @@ fn demo_report() -> Arc<Report> {
             budgets: Arc::new(usagetop::budget::Budgets::default()),
         };
         Arc::new(
-            compute_report(&store, &context, &Filter::default())
-                .await
-                .unwrap(),
+            usagetop::worker::compute_report_for(
+                &store,
+                &context,
+                &usagetop::worker::Query {
+                    breakdown,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap(),
         )
     })
 }
@@ -198,4 +208,39 @@ fn hostile_model_names_are_inert() {
         .chars()
         .any(|c| c.is_control() || c == '\u{202e}')));
     assert!(terminal.backend().to_string().contains("evil?]52;c;"));
+}
+
+#[test]
+fn breakdown_panel() {
+    use usagetop::filter::Dimension;
+    let mut app = with_report(demo_report_with(Some((Dimension::Model, false))));
+    app.update(Message::Action(Action::ShowView(View::Monthly)));
+    app.update(Message::Action(Action::ToggleBreakdown));
+    snapshot_all("breakdown_models", &app);
+    let screen = draw(&app, 80, 24);
+    assert!(screen.contains("By model"), "{screen}");
+    assert!(screen.contains("acme-llama-70b-internal"), "{screen}");
+    assert!(screen.contains("total"), "{screen}");
+}
+
+#[test]
+fn filter_picker() {
+    use usagetop::app::PickerInput;
+    use usagetop::filter::Dimension;
+    let mut app = with_report(demo_report_with(Some((Dimension::Model, true))));
+    app.update(Message::Action(Action::OpenPicker));
+    for c in "claude".chars() {
+        app.update(Message::Picker(PickerInput::Char(c)));
+    }
+    app.update(Message::Picker(PickerInput::Toggle));
+    snapshot_all("picker", &app);
+    let screen = draw(&app, 120, 40);
+    assert!(
+        screen.contains("[x] claude-sonnet-4-5-20250929"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("gpt-4o-mini"),
+        "the search hides other models: {screen}"
+    );
 }

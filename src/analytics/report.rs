@@ -77,6 +77,8 @@ pub struct Report {
     pub budgets: Vec<crate::budget::BudgetStatus>,
     /// The custom range (`--from`/`--to`), when one was asked for.
     pub range: Option<RangeSummary>,
+    /// Usage per value of a dimension, when the query asked for it (set by the worker).
+    pub breakdown: Option<crate::analytics::breakdown::Breakdowns>,
 }
 
 /// Totals and series over a custom range of local days.
@@ -185,6 +187,7 @@ pub fn build_report(
         notes: rows.notes.clone(),
         filter: crate::filter::Filter::default(),
         budgets: Vec::new(),
+        breakdown: None,
         range: plan.range.map(|(from, to)| RangeSummary {
             from,
             to,

@@ -1,0 +1,134 @@
+//! Breakdowns: usage per value of one dimension (model, endpoint or user)
+//! for today, this week and this month, each with the same span of the
+//! previous period, for the breakdown panel and the filter picker.
+
+use std::collections::BTreeMap;
+
+use super::plan::QueryPlan;
+use super::trend::View;
+use super::{DayModelRow, Totals};
+use crate::filter::Dimension;
+use crate::pricing::PriceTable;
+
+/// One value of the dimension.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BreakdownRow {
+    /// The value (a model, endpoint or user name).
+    pub key: String,
+    /// In the period so far.
+    pub totals: Totals,
+    /// In the same span of the previous period.
+    pub previous: Totals,
+}
+
+impl BreakdownRow {
+    /// True when some of its cost came from the default price.
+    #[must_use]
+    pub fn estimated(&self) -> bool {
+        self.totals.has_estimate()
+    }
+}
+
+/// The rows of one period, largest cost first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Breakdown {
+    /// One row per value.
+    pub rows: Vec<BreakdownRow>,
+    /// All rows added.
+    pub total: Totals,
+    /// The previous span, all rows added.
+    pub previous_total: Totals,
+}
+
+/// Breakdowns of one dimension for the three periods.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Breakdowns {
+    /// The dimension.
+    pub dimension: Dimension,
+    /// Today.
+    pub daily: Breakdown,
+    /// This week.
+    pub weekly: Breakdown,
+    /// This month.
+    pub monthly: Breakdown,
+}
+
+impl Breakdowns {
+    /// The breakdown a view shows: today, this week or this month.
+    #[must_use]
+    pub fn for_view(&self, view: View) -> &Breakdown {
+        match view {
+            View::Daily => &self.daily,
+            View::Weekly => &self.weekly,
+            View::Monthly => &self.monthly,
+        }
+    }
+
+    /// Builds the three breakdowns from (value, day x model) rows covering
+    /// this week and this month up to now, and the previous spans' rows.
+    #[must_use]
+    pub fn build(
+        dimension: Dimension,
+        plan: &QueryPlan,
+        current: &[(String, DayModelRow)],
+        previous: [&[(String, DayModelRow)]; 3],
+        prices: &PriceTable,
+    ) -> Self {
+        let sum =
+            |rows: &mut dyn Iterator<Item = &(String, DayModelRow)>| -> BTreeMap<String, Totals> {
+                let mut out: BTreeMap<String, Totals> = BTreeMap::new();
+                for (key, row) in rows {
+                    let totals = Totals::of_model(row.usage, &row.model, row.stored_cost, prices);
+                    out.entry(key.clone()).or_default().add(&totals);
+                }
+                out
+            };
+        let period = |start, previous_rows: &[(String, DayModelRow)]| {
+            let now = sum(&mut current
+                .iter()
+                .filter(|(_, row)| row.day >= start && row.day <= plan.today));
+            let before = sum(&mut previous_rows.iter());
+            combine(now, before)
+        };
+        let [previous_day, previous_week, previous_month] = previous;
+        Self {
+            dimension,
+            daily: period(plan.today, previous_day),
+            weekly: period(plan.week_start, previous_week),
+            monthly: period(plan.month_start, previous_month),
+        }
+    }
+}
+
+fn combine(now: BTreeMap<String, Totals>, mut before: BTreeMap<String, Totals>) -> Breakdown {
+    let mut rows: Vec<BreakdownRow> = now
+        .into_iter()
+        .map(|(key, totals)| {
+            let previous = before.remove(&key).unwrap_or_default();
+            BreakdownRow {
+                key,
+                totals,
+                previous,
+            }
+        })
+        .collect();
+    // Values used only in the previous span still show, at zero now.
+    rows.extend(before.into_iter().map(|(key, previous)| BreakdownRow {
+        key,
+        totals: Totals::default(),
+        previous,
+    }));
+    rows.sort_by(|a, b| {
+        b.totals
+            .cost
+            .cmp(&a.totals.cost)
+            .then_with(|| a.key.cmp(&b.key))
+    });
+    let total = rows.iter().map(|row| row.totals).sum();
+    let previous_total = rows.iter().map(|row| row.previous).sum();
+    Breakdown {
+        rows,
+        total,
+        previous_total,
+    }
+}
