@@ -8,27 +8,34 @@ use rust_decimal::{Decimal, RoundingStrategy};
 /// `1234` as `1.2k`, `1_234_567` as `1.2M`; below 1000 as is.
 #[must_use]
 pub fn compact(value: i64) -> String {
-    const UNITS: [(i64, &str); 4] = [
-        (1_000_000_000_000, "T"),
-        (1_000_000_000, "B"),
-        (1_000_000, "M"),
+    const UNITS: [(u128, &str); 5] = [
+        (1, ""),
         (1_000, "k"),
+        (1_000_000, "M"),
+        (1_000_000_000, "B"),
+        (1_000_000_000_000, "T"),
     ];
-    let magnitude = value.unsigned_abs();
-    for (size, suffix) in UNITS {
-        let size_abs = size.unsigned_abs();
-        if magnitude >= size_abs {
-            let tenths =
-                (u128::from(magnitude) * 10 + u128::from(size_abs) / 2) / u128::from(size_abs);
-            let sign = if value < 0 { "-" } else { "" };
-            return if tenths >= 1000 {
-                format!("{sign}{}{suffix}", tenths / 10)
-            } else {
-                format!("{sign}{}.{}{suffix}", tenths / 10, tenths % 10)
-            };
-        }
+    let magnitude = u128::from(value.unsigned_abs());
+    if magnitude < 1_000 {
+        return value.to_string();
     }
-    value.to_string()
+    let sign = if value < 0 { "-" } else { "" };
+    // The largest unit the value reaches once rounded to a tenth of it
+    // (999,950 rounds to 1.0M, not 1000k).
+    let chosen = (1..UNITS.len())
+        .rev()
+        .find(|&index| {
+            let smaller = UNITS[index - 1].0;
+            (magnitude * 10 + smaller / 2) / smaller >= 10_000
+        })
+        .unwrap_or(1);
+    let (size, suffix) = UNITS[chosen];
+    let tenths = (magnitude * 10 + size / 2) / size;
+    if tenths >= 1000 {
+        format!("{sign}{}{suffix}", tenths / 10)
+    } else {
+        format!("{sign}{}.{}{suffix}", tenths / 10, tenths % 10)
+    }
 }
 
 /// `12345` as `12,345`.
@@ -80,7 +87,10 @@ pub fn money_short(amount: Decimal, scale: Decimal) -> String {
         .to_i64()
         .unwrap_or(0);
     if scale.abs() < Decimal::from(10) {
-        format!("${:.2}", amount.round_dp(2))
+        format!(
+            "${:.2}",
+            amount.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+        )
     } else if whole.abs() < 1000 {
         format!("${whole}")
     } else {
