@@ -169,6 +169,8 @@ pub struct Context {
     pub tz: chrono_tz::Tz,
     /// True when `--now` pins the clock.
     pub pinned_clock: bool,
+    /// The key bindings in force (help and hints are drawn from them).
+    pub keymap: crate::keymap::Keymap,
 }
 
 /// The whole UI state.

@@ -99,6 +99,9 @@ pub struct FileConfig {
     /// Spending limits.
     #[serde(default)]
     pub budget: BudgetConfig,
+    /// Key overrides: action name = key or [keys].
+    #[serde(default)]
+    pub keys: std::collections::BTreeMap<String, crate::keymap::KeySpec>,
 }
 
 impl FileConfig {
@@ -169,6 +172,8 @@ pub struct Settings {
     pub export_dir: PathBuf,
     /// Spending limits.
     pub budgets: Budgets,
+    /// Key bindings in force.
+    pub keymap: crate::keymap::Keymap,
     /// A custom range of local days, inclusive (`--from`/`--to`).
     pub range: Option<(chrono::NaiveDate, Option<chrono::NaiveDate>)>,
 }
@@ -319,6 +324,15 @@ impl Settings {
                 Some((from, to))
             }
         };
+        let keymap = crate::keymap::Keymap::with_overrides(&file.keys).map_err(|detail| {
+            ConfigError::Value {
+                source_name: config_file.as_ref().map_or_else(
+                    || "the config".to_owned(),
+                    |path| path.display().to_string(),
+                ),
+                detail,
+            }
+        })?;
         let budgets = Budgets::from_config(&file.budget).map_err(|detail| ConfigError::Value {
             source_name: config_file.as_ref().map_or_else(
                 || "the config".to_owned(),
@@ -339,6 +353,7 @@ impl Settings {
             mapping,
             timeouts,
             budgets,
+            keymap,
             range,
             export_dir: file
                 .export_dir

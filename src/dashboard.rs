@@ -39,6 +39,7 @@ pub async fn run(
             database: store.describe(),
             tz: settings.calendar.tz(),
             pinned_clock: settings.now.is_some(),
+            keymap: settings.keymap.clone(),
         },
     );
     app.filter = settings.filter.clone();
@@ -75,7 +76,7 @@ pub async fn run(
         let message = tokio::select! {
             event = keys.next() => match event {
                 Some(Ok(Event::Key(key))) if app.picker.is_some() => keymap::picker_input(&key),
-                Some(Ok(Event::Key(key))) => keymap::action_for(&key).map(Message::Action),
+                Some(Ok(Event::Key(key))) => app.context.keymap.action_for(&key).map(Message::Action),
                 Some(Ok(_)) => None,
                 Some(Err(error)) => return Err(error.into()),
                 None => break Ending::Quit,

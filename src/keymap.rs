@@ -229,39 +229,13 @@ pub const BINDINGS: &[Binding] = &[
 /// The footer's hints as (key, word) pairs, from the table.
 #[must_use]
 pub fn footer_hints() -> Vec<(String, &'static str)> {
-    let mut hints: Vec<(String, &'static str)> = Vec::new();
-    let mut views = Vec::new();
-    for binding in BINDINGS {
-        if matches!(binding.action, Action::ShowView(_)) {
-            if let Some(key) = binding.keys.first() {
-                views.push(key.label());
-            }
-            continue;
-        }
-        if let (Some(key), Some(hint)) = (binding.keys.first(), binding.hint) {
-            hints.push((key.label(), hint));
-        }
-    }
-    // The three views share one hint: `d/w/m view`.
-    if !views.is_empty() {
-        hints.insert(0, (views.join("/"), "view"));
-    }
-    hints
+    Keymap::default().footer_hints()
 }
 
 /// The action of a key press, if any. Releases and repeats are ignored.
 #[must_use]
 pub fn action_for(event: &KeyEvent) -> Option<Action> {
-    if event.kind != KeyEventKind::Press {
-        return None;
-    }
-    let find = |any_case: bool| {
-        BINDINGS
-            .iter()
-            .find(|binding| binding.keys.iter().any(|key| key.matches(event, any_case)))
-            .map(|binding| binding.action)
-    };
-    find(false).or_else(|| find(true))
+    Keymap::default().action_for(event)
 }
 
 /// What a key press means while the filter picker is open: typing searches,
@@ -289,4 +263,214 @@ pub fn picker_input(event: &KeyEvent) -> Option<Message> {
         _ => return None,
     };
     Some(Message::Picker(input))
+}
+
+/// The config name of an action (`[keys]` table).
+#[must_use]
+pub fn action_name(action: Action) -> &'static str {
+    match action {
+        Action::ShowView(View::Daily) => "daily",
+        Action::ShowView(View::Weekly) => "weekly",
+        Action::ShowView(View::Monthly) => "monthly",
+        Action::NextView => "next_view",
+        Action::Refresh => "refresh",
+        Action::ToggleHelp => "help",
+        Action::Back => "back",
+        Action::Quit => "quit",
+        Action::Export => "export",
+        Action::Earlier => "earlier",
+        Action::Later => "later",
+        Action::Present => "today",
+        Action::ToggleCompare => "compare",
+        Action::ToggleBreakdown => "breakdown",
+        Action::NextDimension => "next_dimension",
+        Action::NextSort => "sort",
+        Action::ScrollUp => "scroll_up",
+        Action::ScrollDown => "scroll_down",
+        Action::PageUp => "page_up",
+        Action::PageDown => "page_down",
+        Action::OpenPicker => "filter",
+        Action::ClearFilter => "clear_filter",
+    }
+}
+
+/// Parses a key as written in `[keys]`: one character, `Tab`, `Esc`, `Up`,
+/// `Down`, `PgUp`, `PgDn`, or `Ctrl-x`.
+///
+/// # Errors
+/// Anything else, with what is accepted.
+pub fn parse_key(text: &str) -> Result<Key, String> {
+    let mut chars = text.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) if !c.is_control() => return Ok(Key::Char(c)),
+        _ => {}
+    }
+    match text.to_ascii_lowercase().as_str() {
+        "tab" => Ok(Key::Tab),
+        "esc" | "escape" => Ok(Key::Esc),
+        "up" => Ok(Key::Up),
+        "down" => Ok(Key::Down),
+        "pgup" | "pageup" => Ok(Key::PageUp),
+        "pgdn" | "pagedown" => Ok(Key::PageDown),
+        lower => match lower.strip_prefix("ctrl-").map(|rest| rest.chars().collect::<Vec<_>>()).as_deref() {
+            Some([c]) if c.is_ascii_alphabetic() => Ok(Key::Ctrl(*c)),
+            _ => Err(format!(
+                "{text:?} is not a key; write one character, Tab, Esc, Up, Down, PgUp, PgDn or Ctrl-x"
+            )),
+        },
+    }
+}
+
+/// One live binding: the default table with the user's `[keys]` applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveBinding {
+    /// The keys.
+    pub keys: Vec<Key>,
+    /// What they do.
+    pub action: Action,
+    /// One line for the help popup.
+    pub description: &'static str,
+    /// A short hint for the footer.
+    pub hint: Option<&'static str>,
+}
+
+impl LiveBinding {
+    /// The keys as help shows them.
+    #[must_use]
+    pub fn label(&self) -> String {
+        self.keys
+            .iter()
+            .map(|key| key.label())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// The key bindings in force: key handling, help and footer hints read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keymap {
+    bindings: Vec<LiveBinding>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        Self {
+            bindings: BINDINGS
+                .iter()
+                .map(|binding| LiveBinding {
+                    keys: binding.keys.to_vec(),
+                    action: binding.action,
+                    description: binding.description,
+                    hint: binding.hint,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Keys for one action in `[keys]`: one key or a list.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(untagged)]
+pub enum KeySpec {
+    /// One key.
+    One(String),
+    /// Several keys.
+    Many(Vec<String>),
+}
+
+impl Keymap {
+    /// The default bindings with `[keys]` overrides: each named action gets
+    /// exactly the keys given.
+    ///
+    /// # Errors
+    /// An unknown action, a key that cannot be read, or a key bound to two actions.
+    pub fn with_overrides(
+        overrides: &std::collections::BTreeMap<String, KeySpec>,
+    ) -> Result<Self, String> {
+        let mut keymap = Self::default();
+        for (name, spec) in overrides {
+            let Some(binding) = keymap
+                .bindings
+                .iter_mut()
+                .find(|binding| action_name(binding.action) == name)
+            else {
+                let names: Vec<&str> = keymap
+                    .bindings
+                    .iter()
+                    .map(|binding| action_name(binding.action))
+                    .collect();
+                return Err(format!(
+                    "keys.{name}: there is no action {name:?}; the actions are {}",
+                    names.join(", ")
+                ));
+            };
+            let texts = match spec {
+                KeySpec::One(text) => vec![text.clone()],
+                KeySpec::Many(texts) => texts.clone(),
+            };
+            if texts.is_empty() {
+                return Err(format!("keys.{name}: give at least one key"));
+            }
+            binding.keys = texts
+                .iter()
+                .map(|text| parse_key(text).map_err(|error| format!("keys.{name}: {error}")))
+                .collect::<Result<_, _>>()?;
+        }
+        for (index, binding) in keymap.bindings.iter().enumerate() {
+            for other in &keymap.bindings[index + 1..] {
+                if let Some(key) = binding.keys.iter().find(|key| other.keys.contains(key)) {
+                    return Err(format!(
+                        "keys: {} is bound to both {} and {}; give one of them another key in [keys]",
+                        key.label(),
+                        action_name(binding.action),
+                        action_name(other.action)
+                    ));
+                }
+            }
+        }
+        Ok(keymap)
+    }
+
+    /// The bindings, in help order.
+    #[must_use]
+    pub fn bindings(&self) -> &[LiveBinding] {
+        &self.bindings
+    }
+
+    /// The action of a key press, if any; exact case first, then either case.
+    #[must_use]
+    pub fn action_for(&self, event: &KeyEvent) -> Option<Action> {
+        if event.kind != KeyEventKind::Press {
+            return None;
+        }
+        let find = |any_case: bool| {
+            self.bindings
+                .iter()
+                .find(|binding| binding.keys.iter().any(|key| key.matches(event, any_case)))
+                .map(|binding| binding.action)
+        };
+        find(false).or_else(|| find(true))
+    }
+
+    /// The footer's hints as (keys, word) pairs; the three views share one.
+    #[must_use]
+    pub fn footer_hints(&self) -> Vec<(String, &'static str)> {
+        let mut hints: Vec<(String, &'static str)> = Vec::new();
+        let mut views = Vec::new();
+        for binding in &self.bindings {
+            if matches!(binding.action, Action::ShowView(_)) {
+                if let Some(key) = binding.keys.first() {
+                    views.push(key.label());
+                }
+                continue;
+            }
+            if let (Some(key), Some(hint)) = (binding.keys.first(), binding.hint) {
+                hints.push((key.label(), hint));
+            }
+        }
+        if !views.is_empty() {
+            hints.insert(0, (views.join("/"), "view"));
+        }
+        hints
+    }
 }

@@ -84,7 +84,7 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
         picker::render(frame, area, app, theme);
     }
     if app.show_help {
-        help::render(frame, area, theme);
+        help::render(frame, area, &app.context.keymap, theme);
     }
 }
 

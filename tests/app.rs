@@ -20,6 +20,7 @@ fn app() -> App {
             database: "sqlite:///x.db".to_owned(),
             tz: chrono_tz::UTC,
             pinned_clock: false,
+            keymap: usagetop::keymap::Keymap::default(),
         },
     )
 }
@@ -261,4 +262,63 @@ fn breakdown_and_picker_change_the_query() {
     app.update(Message::Action(Action::Back));
     assert!(app.panel.is_none());
     assert!(!app.should_quit);
+}
+
+#[test]
+fn keys_can_be_rebound_in_the_config() {
+    use std::collections::BTreeMap;
+    use usagetop::keymap::{KeySpec, Keymap};
+    let mut overrides = BTreeMap::new();
+    overrides.insert(
+        "quit".to_owned(),
+        KeySpec::Many(vec!["x".to_owned(), "Ctrl-c".to_owned()]),
+    );
+    overrides.insert("breakdown".to_owned(), KeySpec::One("B".to_owned()));
+    let keymap = Keymap::with_overrides(&overrides).unwrap();
+    assert_eq!(
+        keymap.action_for(&press(KeyCode::Char('x'))),
+        Some(Action::Quit)
+    );
+    assert_eq!(
+        keymap.action_for(&press(KeyCode::Char('q'))),
+        None,
+        "q is no longer bound"
+    );
+    assert_eq!(
+        keymap.action_for(&press(KeyCode::Char('B'))),
+        Some(Action::ToggleBreakdown)
+    );
+    let hints: Vec<String> = keymap
+        .footer_hints()
+        .into_iter()
+        .map(|(key, hint)| format!("{key} {hint}"))
+        .collect();
+    assert!(
+        hints.contains(&"x quit".to_owned()) && hints.contains(&"B breakdown".to_owned()),
+        "{hints:?}"
+    );
+    assert!(keymap
+        .bindings()
+        .iter()
+        .any(|binding| binding.label() == "x Ctrl-C"));
+
+    let unknown = Keymap::with_overrides(&BTreeMap::from([(
+        "launch".to_owned(),
+        KeySpec::One("l".to_owned()),
+    )]));
+    assert!(unknown.unwrap_err().contains("no action \"launch\""));
+    let duplicate = Keymap::with_overrides(&BTreeMap::from([(
+        "quit".to_owned(),
+        KeySpec::One("d".to_owned()),
+    )]));
+    let message = duplicate.unwrap_err();
+    assert!(
+        message.contains("d is bound to both daily and quit"),
+        "{message}"
+    );
+    let bad = Keymap::with_overrides(&BTreeMap::from([(
+        "quit".to_owned(),
+        KeySpec::One("Hyper-q".to_owned()),
+    )]));
+    assert!(bad.unwrap_err().contains("is not a key"));
 }

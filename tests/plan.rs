@@ -41,11 +41,12 @@ fn tokyo_is_already_in_december() {
     assert_eq!(p.today, date(2026, 12, 1));
     assert_eq!(p.week_start, date(2026, 11, 30));
     assert_eq!(p.month_start, date(2026, 12, 1));
-    // The monthly trend reaches back furthest: 12 months with this one = Jan 1.
-    assert_eq!(p.window_start_day, date(2026, 1, 1));
+    // The monthly trend reaches back furthest: 12 months with this one start
+    // on 2026-01-01, and the previous-period overlay doubles that to 2025-01-01.
+    assert_eq!(p.window_start_day, date(2025, 1, 1));
     assert_eq!(
         p.window,
-        range("2025-12-31T15:00:00Z", "2026-11-30T23:30:01Z")
+        range("2024-12-31T15:00:00Z", "2026-11-30T23:30:01Z")
     );
     // Yesterday (Nov 30, JST) from its midnight to 08:30 JST, inclusive of that second.
     assert_eq!(
@@ -91,10 +92,10 @@ fn new_york_is_still_in_the_previous_day() {
     assert_eq!(p.today, date(2026, 12, 31));
     assert_eq!(p.week_start, date(2026, 12, 28));
     assert_eq!(p.month_start, date(2026, 12, 1));
-    assert_eq!(p.window_start_day, date(2026, 1, 1));
+    assert_eq!(p.window_start_day, date(2025, 1, 1));
     assert_eq!(
         p.window,
-        range("2026-01-01T05:00:00Z", "2027-01-01T02:00:01Z")
+        range("2025-01-01T05:00:00Z", "2027-01-01T02:00:01Z")
     );
     assert_eq!(
         p.previous_day,
@@ -279,15 +280,16 @@ fn previous_week_matches_the_point_in_the_week() {
 
 #[test]
 fn window_covers_every_trend_and_the_forecast() {
-    // Mid-month in June: the monthly trend starts July 1 of the year before.
+    // Mid-month in June: the monthly trend starts July 1 of the year before,
+    // and the window holds twice that (for the previous-period overlay).
     let p = plan("2026-06-17T12:00:00Z", chrono_tz::UTC, WeekStart::Monday);
-    assert_eq!(p.window_start_day, date(2025, 7, 1));
-    assert_eq!(p.window.start, utc("2025-07-01T00:00:00Z"));
+    assert_eq!(p.window_start_day, date(2024, 7, 1));
+    assert_eq!(p.window.start, utc("2024-07-01T00:00:00Z"));
     // Kathmandu: local midnight is 18:15Z the day before.
     let p = plan(
         "2026-06-17T12:00:00Z",
         chrono_tz::Asia::Kathmandu,
         WeekStart::Monday,
     );
-    assert_eq!(p.window.start, utc("2025-06-30T18:15:00Z"));
+    assert_eq!(p.window.start, utc("2024-06-30T18:15:00Z"));
 }

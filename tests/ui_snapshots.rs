@@ -35,6 +35,7 @@ fn context() -> Context {
         database: "sqlite:///data/usage.db".to_owned(),
         tz: chrono_tz::Europe::Berlin,
         pinned_clock: false,
+        keymap: usagetop::keymap::Keymap::default(),
     }
 }
 

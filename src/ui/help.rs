@@ -6,16 +6,17 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 use ratatui::Frame;
 
 use super::theme::Theme;
-use crate::keymap::BINDINGS;
 
 /// Draws the popup centred over `area`.
-pub fn render(frame: &mut Frame, area: Rect, theme: &Theme) {
-    let key_width = BINDINGS
+pub fn render(frame: &mut Frame, area: Rect, keymap: &crate::keymap::Keymap, theme: &Theme) {
+    let key_width = keymap
+        .bindings()
         .iter()
         .map(|binding| binding.label().chars().count())
         .max()
         .unwrap_or(1);
-    let mut lines: Vec<Line> = BINDINGS
+    let mut lines: Vec<Line> = keymap
+        .bindings()
         .iter()
         .map(|binding| {
             Line::from(vec![

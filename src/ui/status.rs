@@ -9,7 +9,6 @@ use ratatui::Frame;
 use super::text::{sanitize, truncate_start};
 use super::theme::Theme;
 use crate::app::App;
-use crate::keymap::footer_hints;
 
 /// Draws the two footer lines.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -115,7 +114,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(Paragraph::new(line), status_area);
 
     let mut spans = vec![Span::raw(" ")];
-    for (key, hint) in footer_hints() {
+    for (key, hint) in app.context.keymap.footer_hints() {
         spans.push(Span::styled(key, theme.key()));
         spans.push(Span::styled(format!(" {hint}  "), theme.dim()));
     }
