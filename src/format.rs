@@ -82,19 +82,25 @@ pub fn money(amount: Decimal) -> String {
 /// (the largest label) needs: `$0.42`, `$12`, `$1.2k`.
 #[must_use]
 pub fn money_short(amount: Decimal, scale: Decimal) -> String {
+    let sign = if amount.is_sign_negative() && !amount.is_zero() {
+        "-"
+    } else {
+        ""
+    };
+    let amount = amount.abs();
     let whole = amount
         .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
         .to_i64()
         .unwrap_or(0);
     if scale.abs() < Decimal::from(10) {
         format!(
-            "${:.2}",
+            "{sign}${:.2}",
             amount.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
         )
-    } else if whole.abs() < 1000 {
-        format!("${whole}")
+    } else if whole < 1000 {
+        format!("{sign}${whole}")
     } else {
-        format!("${}", compact(whole))
+        format!("{sign}${}", compact(whole))
     }
 }
 

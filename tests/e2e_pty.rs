@@ -1,0 +1,219 @@
+//! The dashboard end to end: the real binary in a pseudo-terminal (120x40),
+//! its output fed into a terminal emulator (vt100), keys pressed as a person
+//! would, and the terminal restored on quit.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use portable_pty::{native_pty_system, Child, CommandBuilder, PtySize};
+
+const NOW: &str = "2026-11-18T15:00:00Z";
+const ROWS: u16 = 40;
+const COLS: u16 = 120;
+const SCREEN_TIMEOUT: Duration = Duration::from_secs(20);
+const EXIT_TIMEOUT: Duration = Duration::from_secs(10);
+const POLL: Duration = Duration::from_millis(50);
+
+/// What the program wrote, as raw bytes and as the emulated screen.
+struct Terminal {
+    parser: Arc<Mutex<vt100::Parser>>,
+    raw: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Terminal {
+    fn screen(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    fn raw_contains(&self, needle: &[u8]) -> bool {
+        self.raw
+            .lock()
+            .unwrap()
+            .windows(needle.len())
+            .any(|window| window == needle)
+    }
+
+    /// Polls the screen until `predicate` holds; panics with the screen after the timeout.
+    fn wait_for(&self, what: &str, predicate: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + SCREEN_TIMEOUT;
+        loop {
+            let screen = self.screen();
+            if predicate(&screen) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; the screen shows:\n{screen}"
+            );
+            thread::sleep(POLL);
+        }
+    }
+}
+
+/// Variables of the sandbox: a temporary HOME and XDG directories.
+fn sandbox_vars(dir: &Path) -> [(&'static str, PathBuf); 3] {
+    [
+        ("HOME", dir.join("home")),
+        ("XDG_DATA_HOME", dir.join("data")),
+        ("XDG_CONFIG_HOME", dir.join("config")),
+    ]
+}
+
+/// Variables the sandbox removes: usagetop's own, and NO_COLOR.
+const REMOVED: [&str; 6] = [
+    "USAGETOP_DATABASE_URL",
+    "USAGETOP_CONFIG",
+    "USAGETOP_TZ",
+    "USAGETOP_PRESET",
+    "USAGETOP_TABLE",
+    "NO_COLOR",
+];
+
+fn make_demo_db(dir: &Path) -> String {
+    let url = format!("sqlite://{}", dir.join("demo.db").display());
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_usagetop"));
+    command.envs(sandbox_vars(dir));
+    for key in REMOVED {
+        command.env_remove(key);
+    }
+    let output = command
+        .args(["demo", "--database-url", &url, "--now", NOW, "--tz", "UTC"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "usagetop demo failed: {output:?}");
+    url
+}
+
+fn wait_for_exit(child: &mut Box<dyn Child + Send + Sync>) -> portable_pty::ExitStatus {
+    let deadline = Instant::now() + EXIT_TIMEOUT;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            panic!("usagetop did not exit within {EXIT_TIMEOUT:?} of `q`");
+        }
+        thread::sleep(POLL);
+    }
+}
+
+#[test]
+fn dashboard_switches_views_shows_help_and_quits_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["home", "data", "config"] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+    }
+    let url = make_demo_db(dir.path());
+
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: ROWS,
+            cols: COLS,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_usagetop"));
+    command.args(["--database-url", &url, "--now", NOW, "--tz", "UTC"]);
+    command.cwd(dir.path());
+    command.env("TERM", "xterm-256color");
+    for (key, value) in sandbox_vars(dir.path()) {
+        command.env(key, value);
+    }
+    for key in REMOVED {
+        command.env_remove(key);
+    }
+    let mut child = pair.slave.spawn_command(command).unwrap();
+    // Only the child holds the terminal side now: its exit ends our reads.
+    drop(pair.slave);
+
+    let terminal = Terminal {
+        parser: Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0))),
+        raw: Arc::new(Mutex::new(Vec::new())),
+    };
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let (parser, raw) = (Arc::clone(&terminal.parser), Arc::clone(&terminal.raw));
+    thread::spawn(move || {
+        let mut buffer = [0_u8; 8192];
+        loop {
+            match reader.read(&mut buffer) {
+                Ok(0) | Err(_) => break,
+                Ok(read) => {
+                    raw.lock().unwrap().extend_from_slice(&buffer[..read]);
+                    parser.lock().unwrap().process(&buffer[..read]);
+                }
+            }
+        }
+    });
+    let mut writer = pair.master.take_writer().unwrap();
+    let mut press = |key: &[u8]| {
+        writer.write_all(key).unwrap();
+        writer.flush().unwrap();
+        thread::sleep(Duration::from_millis(20));
+    };
+
+    let daily = terminal.wait_for("the daily dashboard with data", |screen| {
+        screen.contains("Daily")
+            && screen.contains("Requests")
+            && screen.contains("Today")
+            && screen.contains("This month")
+            && screen.contains("last 30 days")
+    });
+    assert!(
+        terminal.parser.lock().unwrap().screen().alternate_screen(),
+        "the dashboard does not use the alternate screen"
+    );
+
+    press(b"w");
+    let weekly = terminal.wait_for("the weekly view", |screen| {
+        screen.contains("Weekly") && screen.contains("last 12 weeks")
+    });
+    assert_ne!(
+        daily, weekly,
+        "the screen did not change for the weekly view"
+    );
+    assert!(!weekly.contains("last 30 days"), "{weekly}");
+
+    press(b"m");
+    let monthly = terminal.wait_for("the monthly view", |screen| {
+        screen.contains("Monthly") && screen.contains("last 12 months")
+    });
+    assert_ne!(
+        weekly, monthly,
+        "the screen did not change for the monthly view"
+    );
+
+    press(b"?");
+    let help = terminal.wait_for("the help popup", |screen| {
+        screen.contains("Keys") && screen.contains("? or Esc to close")
+    });
+    assert_ne!(monthly, help);
+    press(b"?");
+    terminal.wait_for("the help popup to close", |screen| {
+        !screen.contains("? or Esc to close") && screen.contains("last 12 months")
+    });
+
+    press(b"q");
+    let status = wait_for_exit(&mut child);
+    assert!(status.success(), "usagetop exited with {status:?}");
+
+    // The terminal was restored: the alternate screen was left.
+    let deadline = Instant::now() + EXIT_TIMEOUT;
+    while !terminal.raw_contains(b"\x1b[?1049l") && Instant::now() < deadline {
+        thread::sleep(POLL);
+    }
+    assert!(
+        terminal.raw_contains(b"\x1b[?1049l"),
+        "usagetop did not leave the alternate screen"
+    );
+    assert!(
+        !terminal.parser.lock().unwrap().screen().alternate_screen(),
+        "the emulated terminal is still on the alternate screen"
+    );
+}
