@@ -99,6 +99,18 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "DATE")]
     pub to: Option<String>,
 
+    /// Colours: dark (default), light, or auto (from the terminal's background)
+    #[arg(long, global = true, value_enum)]
+    pub theme: Option<crate::ui::theme::ThemeChoice>,
+
+    /// Draw with ASCII characters only (old terminals, serial consoles)
+    #[arg(long, global = true)]
+    pub ascii: bool,
+
+    /// Do not capture the mouse (clicks on view tabs, wheel scrolling)
+    #[arg(long, global = true)]
+    pub no_mouse: bool,
+
     /// Seconds to wait for a database server connection [default: 5]
     #[arg(long, global = true, value_name = "SECONDS")]
     pub connect_timeout_seconds: Option<u64>,

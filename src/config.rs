@@ -86,6 +86,12 @@ pub struct FileConfig {
     pub week_start: Option<WeekStart>,
     /// Folder the dashboard's `e` writes CSV files to.
     pub export_dir: Option<PathBuf>,
+    /// Colours: dark, light or auto.
+    pub theme: Option<crate::ui::theme::ThemeChoice>,
+    /// Draw with ASCII only.
+    pub ascii: Option<bool>,
+    /// Capture the mouse.
+    pub mouse: Option<bool>,
     /// Seconds to wait for a database server connection.
     pub connect_timeout_seconds: Option<u64>,
     /// Seconds one query may run on a database server.
@@ -174,6 +180,12 @@ pub struct Settings {
     pub budgets: Budgets,
     /// Key bindings in force.
     pub keymap: crate::keymap::Keymap,
+    /// The palette asked for.
+    pub theme: crate::ui::theme::ThemeChoice,
+    /// Draw with ASCII only.
+    pub ascii: bool,
+    /// Capture the mouse in the dashboard.
+    pub mouse: bool,
     /// A custom range of local days, inclusive (`--from`/`--to`).
     pub range: Option<(chrono::NaiveDate, Option<chrono::NaiveDate>)>,
 }
@@ -354,6 +366,9 @@ impl Settings {
             timeouts,
             budgets,
             keymap,
+            theme: args.theme.or(file.theme).unwrap_or_default(),
+            ascii: args.ascii || file.ascii.unwrap_or(false),
+            mouse: !args.no_mouse && file.mouse.unwrap_or(true),
             range,
             export_dir: file
                 .export_dir

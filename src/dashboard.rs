@@ -4,6 +4,7 @@
 
 use crossterm::event::{Event, EventStream};
 use futures_util::StreamExt;
+use ratatui::layout::Rect;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::{mpsc, watch};
 
@@ -49,14 +50,14 @@ pub async fn run(
             to.unwrap_or_else(|| settings.calendar.local_date(context.clock.now())),
         ));
     }
-    let theme = Theme::from_env();
+    let theme = Theme::resolve(settings.theme, settings.ascii);
     let (event_tx, mut event_rx) = mpsc::unbounded_channel();
     let (request_tx, request_rx) = watch::channel(app.query(0));
     let mut terminate = signal(SignalKind::terminate())?;
     let mut hangup = signal(SignalKind::hangup())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
 
-    let mut guard = TerminalGuard::enter()
+    let mut guard = TerminalGuard::enter(settings.mouse)
         .map_err(|error| color_eyre::eyre::eyre!("cannot use this terminal ({error}); to print the numbers without one, run `usagetop report`"))?;
     let worker = tokio::spawn(worker::run(
         store,
@@ -77,6 +78,10 @@ pub async fn run(
             event = keys.next() => match event {
                 Some(Ok(Event::Key(key))) if app.picker.is_some() => keymap::picker_input(&key),
                 Some(Ok(Event::Key(key))) => app.context.keymap.action_for(&key).map(Message::Action),
+                Some(Ok(Event::Mouse(mouse))) => {
+                    let size = guard.terminal.size()?;
+                    ui::mouse_action(Rect::new(0, 0, size.width, size.height), &app, &mouse).map(Message::Action)
+                }
                 Some(Ok(_)) => None,
                 Some(Err(error)) => return Err(error.into()),
                 None => break Ending::Quit,

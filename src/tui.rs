@@ -10,6 +10,7 @@ use ratatui::DefaultTerminal;
 pub struct TerminalGuard {
     /// The terminal to draw on.
     pub terminal: DefaultTerminal,
+    mouse: bool,
 }
 
 impl TerminalGuard {
@@ -17,12 +18,21 @@ impl TerminalGuard {
     ///
     /// # Errors
     /// Standard output is not a terminal, or raw mode cannot be entered.
-    pub fn enter() -> std::io::Result<Self> {
+    pub fn enter(mouse: bool) -> std::io::Result<Self> {
         if !std::io::stdout().is_terminal() {
             return Err(std::io::Error::other("standard output is not a terminal"));
         }
         match ratatui::try_init() {
-            Ok(terminal) => Ok(Self { terminal }),
+            Ok(terminal) => {
+                if mouse {
+                    // Clicks on the view tabs and wheel scrolling; released on drop.
+                    let _ = crossterm::execute!(
+                        std::io::stdout(),
+                        crossterm::event::EnableMouseCapture
+                    );
+                }
+                Ok(Self { terminal, mouse })
+            }
             Err(error) => {
                 // Undo whatever part of the set-up succeeded.
                 ratatui::restore();
@@ -34,6 +44,9 @@ impl TerminalGuard {
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
+        if self.mouse {
+            let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+        }
         ratatui::restore();
     }
 }

@@ -1,6 +1,7 @@
 //! Drawing: one pure function from `&App` to a frame, split into one render
 //! function per screen region. Reads state; never changes it.
 
+pub mod ascii;
 mod bars;
 mod breakdown;
 mod budgets;
@@ -29,8 +30,15 @@ pub const MIN_WIDTH: u16 = 60;
 /// Smallest terminal height the dashboard draws in.
 pub const MIN_HEIGHT: u16 = 18;
 
-/// Draws the whole screen.
+/// Draws the whole screen (in ASCII only when the theme says so).
 pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
+    render_screen(frame, app, theme);
+    if theme.ascii() {
+        ascii::asciify(frame.buffer_mut());
+    }
+}
+
+fn render_screen(frame: &mut Frame, app: &App, theme: &Theme) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         render_too_small(frame, area, theme);
@@ -122,4 +130,35 @@ fn render_too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
             .wrap(Wrap { trim: true }),
         area,
     );
+}
+
+/// What a mouse event at (`column`, `row`) on a screen of `area` asks for:
+/// a click on a view tab shows that view; the wheel scrolls the breakdown.
+#[must_use]
+pub fn mouse_action(
+    area: Rect,
+    app: &App,
+    event: &crossterm::event::MouseEvent,
+) -> Option<crate::app::Action> {
+    use crate::app::Action;
+    use crossterm::event::{MouseButton, MouseEventKind};
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        return None;
+    }
+    match event.kind {
+        MouseEventKind::Down(MouseButton::Left) => {
+            let status_row = area.y + area.height - 2;
+            (event.row == status_row)
+                .then(|| {
+                    status::tab_columns()
+                        .into_iter()
+                        .find(|(_, start, end)| (*start..*end).contains(&event.column))
+                })
+                .flatten()
+                .map(|(view, _, _)| Action::ShowView(view))
+        }
+        MouseEventKind::ScrollUp if app.panel.is_some() => Some(Action::ScrollUp),
+        MouseEventKind::ScrollDown if app.panel.is_some() => Some(Action::ScrollDown),
+        _ => None,
+    }
 }

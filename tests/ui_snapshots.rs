@@ -245,3 +245,95 @@ fn filter_picker() {
         "the search hides other models: {screen}"
     );
 }
+
+#[test]
+fn ascii_mode_writes_ascii_only() {
+    let mut app = with_report(demo_report());
+    app.update(Message::Action(Action::ToggleCompare));
+    for (width, height) in SIZES {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal
+            .draw(|frame| ui::render(frame, &app, &Theme::new(false).with_ascii(true)))
+            .unwrap();
+        let screen = terminal.backend().to_string();
+        assert!(screen.is_ascii(), "{screen}");
+        assert!(screen.contains("+ Today ---"), "{screen}");
+        if width == 80 {
+            insta::assert_snapshot!("ascii_80x24", screen);
+        }
+    }
+}
+
+#[test]
+fn clicks_on_view_tabs_and_wheel_scrolling() {
+    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    use ratatui::layout::Rect;
+    let mut app = with_report(demo_report());
+    let area = Rect::new(0, 0, 120, 40);
+    let click = |column, row| MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    };
+    // The status line is the second row from the bottom: " Daily Weekly Monthly ...".
+    let screen = draw(&app, 120, 40);
+    let status = screen.lines().nth(38).unwrap();
+    assert!(status.starts_with("\" Daily Weekly Monthly"), "{status}");
+    assert_eq!(
+        ui::mouse_action(area, &app, &click(3, 38)),
+        Some(Action::ShowView(View::Daily))
+    );
+    assert_eq!(
+        ui::mouse_action(area, &app, &click(9, 38)),
+        Some(Action::ShowView(View::Weekly))
+    );
+    assert_eq!(
+        ui::mouse_action(area, &app, &click(18, 38)),
+        Some(Action::ShowView(View::Monthly))
+    );
+    assert_eq!(
+        ui::mouse_action(area, &app, &click(6, 38)),
+        None,
+        "the gap between tabs"
+    );
+    assert_eq!(
+        ui::mouse_action(area, &app, &click(3, 10)),
+        None,
+        "not on the status line"
+    );
+    let wheel = MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: 10,
+        row: 10,
+        modifiers: KeyModifiers::NONE,
+    };
+    assert_eq!(
+        ui::mouse_action(area, &app, &wheel),
+        None,
+        "nothing to scroll"
+    );
+    app.update(Message::Action(Action::ToggleBreakdown));
+    assert_eq!(
+        ui::mouse_action(area, &app, &wheel),
+        Some(Action::ScrollDown)
+    );
+}
+
+#[test]
+fn light_and_auto_themes() {
+    use usagetop::ui::theme::{Theme, ThemeChoice};
+    // Only the palette differs; NO_COLOR and COLORFGBG are read by resolve.
+    let dark = Theme::new(true);
+    let light = Theme::new(true).with_light(true);
+    assert_ne!(dark.title(), light.title());
+    assert_eq!(dark.text(), light.text());
+    assert!(Theme::resolve(ThemeChoice::Light, true).ascii());
+    // COLORFGBG is "fg;bg" or "fg;default;bg": backgrounds 7 and 9-15 are light.
+    use usagetop::ui::theme::background_is_light;
+    assert!(!background_is_light("15;0"));
+    assert!(background_is_light("0;15"));
+    assert!(background_is_light("0;default;7"));
+    assert!(!background_is_light("12;8"));
+    assert!(!background_is_light("nonsense"));
+}

@@ -2,12 +2,14 @@
 //! last good numbers kept on screen) and the key hints from the keymap.
 
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::text::{sanitize, truncate_start};
 use super::theme::Theme;
+use crate::analytics::trend::View;
 use crate::app::App;
 
 /// Draws the two footer lines.
@@ -83,12 +85,24 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     } else {
         11 + app.filter.to_string().chars().count().min(40)
     };
-    let fixed = format!(" {} · {zone} ·  · {refreshed}", app.view.title());
+    let fixed = format!("{} · {zone} ·  · {refreshed}", tabs_text());
     let width = width.saturating_sub(filter_width);
     let room = width.saturating_sub(fixed.chars().count()).max(8);
     let database = truncate_start(&app.context.database, room);
+    let mut spans = vec![Span::raw(" ")];
+    for view in View::ALL {
+        let style = if view == app.view {
+            theme.title().add_modifier(Modifier::REVERSED)
+        } else {
+            theme.dim()
+        };
+        spans.push(Span::styled(view.title(), style));
+        if view != View::Monthly {
+            spans.push(Span::raw(" "));
+        }
+    }
     let line = Line::from(vec![
-        Span::styled(format!(" {}", app.view.title()), theme.title()),
+        Span::raw(String::new()),
         Span::styled(history.clone(), theme.warning()),
         Span::styled(
             if app.filter.is_empty() {
@@ -111,7 +125,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Span::styled(database, theme.dim()),
         Span::styled(format!(" · {refreshed}"), theme.dim()),
     ]);
-    frame.render_widget(Paragraph::new(line), status_area);
+    spans.extend(line.spans);
+    frame.render_widget(Paragraph::new(Line::from(spans)), status_area);
 
     let mut spans = vec![Span::raw(" ")];
     for (key, hint) in app.context.keymap.footer_hints() {
@@ -119,4 +134,25 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         spans.push(Span::styled(format!(" {hint}  "), theme.dim()));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), hints_area);
+}
+
+/// The view tabs as plain text (`" Daily Weekly Monthly"`).
+fn tabs_text() -> String {
+    let titles: Vec<&str> = View::ALL.iter().map(|view| view.title()).collect();
+    format!(" {}", titles.join(" "))
+}
+
+/// The columns (from the left edge, end excluded) of each view tab on the status line.
+#[must_use]
+pub fn tab_columns() -> Vec<(View, u16, u16)> {
+    let mut x = 1_u16;
+    View::ALL
+        .into_iter()
+        .map(|view| {
+            let width = u16::try_from(view.title().len()).unwrap_or(0);
+            let range = (view, x, x + width);
+            x += width + 1;
+            range
+        })
+        .collect()
 }

@@ -3,32 +3,93 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
+/// The palette asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum ThemeChoice {
+    /// Colours for a dark background.
+    #[default]
+    Dark,
+    /// Colours for a light background.
+    Light,
+    /// From the terminal's background where it says (`COLORFGBG`), else dark.
+    Auto,
+}
+
 /// The styles of one session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Theme {
     color: bool,
+    light: bool,
+    ascii: bool,
 }
 
 impl Theme {
-    /// Colour unless `NO_COLOR` is set to a non-empty value.
+    /// Dark colours unless `NO_COLOR` is set to a non-empty value.
     #[must_use]
     pub fn from_env() -> Self {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
-        Self { color: !no_color }
+        Self::resolve(ThemeChoice::Dark, false)
     }
 
-    /// With or without colour.
+    /// The theme for a choice: `NO_COLOR` wins over any palette; `auto`
+    /// reads the background from `COLORFGBG` (set by many terminals).
+    #[must_use]
+    pub fn resolve(choice: ThemeChoice, ascii: bool) -> Self {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
+        let light = match choice {
+            ThemeChoice::Dark => false,
+            ThemeChoice::Light => true,
+            ThemeChoice::Auto => std::env::var("COLORFGBG")
+                .ok()
+                .is_some_and(|value| background_is_light(&value)),
+        };
+        Self {
+            color: !no_color,
+            light,
+            ascii,
+        }
+    }
+
+    /// Dark colours, with or without colour (tests).
     #[must_use]
     pub fn new(color: bool) -> Self {
-        Self { color }
+        Self {
+            color,
+            light: false,
+            ascii: false,
+        }
+    }
+
+    /// The same theme drawing ASCII only.
+    #[must_use]
+    pub fn with_ascii(self, ascii: bool) -> Self {
+        Self { ascii, ..self }
+    }
+
+    /// The same theme for a light background.
+    #[must_use]
+    pub fn with_light(self, light: bool) -> Self {
+        Self { light, ..self }
+    }
+
+    /// True when the screen must hold ASCII only.
+    #[must_use]
+    pub fn ascii(self) -> bool {
+        self.ascii
     }
 
     fn pick(self, color: Color, fallback: Style) -> Style {
-        if self.color {
-            Style::new().fg(color)
-        } else {
-            fallback
+        if !self.color {
+            return fallback;
         }
+        // On a light background, pale colours become their darker kin.
+        let color = match (self.light, color) {
+            (true, Color::Cyan) => Color::Blue,
+            (true, Color::Yellow) => Color::Indexed(130),
+            (true, Color::Green) => Color::Indexed(28),
+            (_, other) => other,
+        };
+        Style::new().fg(color)
     }
 
     /// Plain text.
@@ -111,4 +172,14 @@ impl Theme {
     pub fn border(self) -> Style {
         self.pick(Color::DarkGray, Style::new())
     }
+}
+
+/// `COLORFGBG` is `fg;bg` (sometimes `fg;default;bg`): backgrounds 7 and 9 to 15 are light.
+#[must_use]
+pub fn background_is_light(value: &str) -> bool {
+    value
+        .rsplit(';')
+        .next()
+        .and_then(|bg| bg.trim().parse::<u8>().ok())
+        .is_some_and(|bg| bg == 7 || bg >= 9)
 }
