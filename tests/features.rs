@@ -403,3 +403,65 @@ fn breakdowns_add_up_to_the_summaries() {
         }
     });
 }
+
+#[test]
+fn the_default_config_documents_every_key_and_parses() {
+    use usagetop::config::{FileConfig, DEFAULT_CONFIG};
+    // Uncomment every `key = value` and `[table]` line of the commented default.
+    let uncommented: String = DEFAULT_CONFIG
+        .lines()
+        .map(|line| {
+            let body = line.strip_prefix("# ").unwrap_or(line);
+            let is_key = body.split_once(" = ").is_some_and(|(key, _)| {
+                !key.is_empty() && key.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+            });
+            let is_table = body.starts_with('[') && body.trim_end().ends_with(']')
+                || body.starts_with("[pricing")
+                || body.starts_with("[budget")
+                || body.starts_with("[keys]")
+                || body.starts_with("[source]");
+            if line.starts_with("# ") && (is_key || is_table) {
+                body.split(" #").next().unwrap_or(body).to_owned()
+            } else {
+                String::new()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let parsed =
+        FileConfig::parse(&uncommented, Path::new("config/default.toml")).expect(&uncommented);
+    assert!(parsed.database_url.is_some() && parsed.timezone.is_some() && parsed.now.is_some());
+    assert!(
+        parsed.refresh_seconds.is_some() && parsed.week_start.is_some() && parsed.view.is_some()
+    );
+    assert!(
+        parsed.theme.is_some()
+            && parsed.ascii.is_some()
+            && parsed.mouse.is_some()
+            && parsed.export_dir.is_some()
+    );
+    assert!(parsed.connect_timeout_seconds.is_some() && parsed.statement_timeout_seconds.is_some());
+    assert!(
+        parsed.source.table.is_some()
+            && parsed.source.filter.is_some()
+            && parsed.source.preset.is_some()
+    );
+    assert!(parsed.budget.monthly.is_some() && parsed.budget.models.contains_key("gpt-4o"));
+    assert!(parsed.pricing.models.contains_key("my-model") && parsed.pricing.default.is_some());
+    assert!(parsed.keys.contains_key("quit"));
+}
+
+#[test]
+fn the_readme_config_examples_parse() {
+    use usagetop::config::FileConfig;
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let mut blocks = 0;
+    for block in readme.split("```toml\n").skip(1) {
+        let body = block.split("```").next().unwrap();
+        FileConfig::parse(body, Path::new("README.md"))
+            .unwrap_or_else(|error| panic!("{error}\n{body}"));
+        blocks += 1;
+    }
+    assert!(blocks >= 3, "the config, [source] and [keys] examples");
+}
