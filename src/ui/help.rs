@@ -5,35 +5,63 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 use ratatui::Frame;
 
+use super::text::truncate;
 use super::theme::Theme;
 
-/// Draws the popup centred over `area`.
+/// Draws the popup centred over `area`: one column of keys when it fits,
+/// two (descriptions shortened) on short terminals.
 pub fn render(frame: &mut Frame, area: Rect, keymap: &crate::keymap::Keymap, theme: &Theme) {
-    let key_width = keymap
-        .bindings()
+    let bindings = keymap.bindings();
+    let key_width = bindings
         .iter()
         .map(|binding| binding.label().chars().count())
         .max()
         .unwrap_or(1);
-    let mut lines: Vec<Line> = keymap
-        .bindings()
-        .iter()
-        .map(|binding| {
-            Line::from(vec![
+    let notes = [
+        " Costs marked * include usage priced by the default price.",
+        " Month-end figures and budget forecasts are estimates.",
+    ];
+    let one_column_height = bindings.len() + notes.len() + 3;
+    let columns = if one_column_height > usize::from(area.height) {
+        2
+    } else {
+        1
+    };
+    let rows = bindings.len().div_ceil(columns);
+    let column_width = if columns == 1 {
+        usize::MAX
+    } else {
+        (usize::from(area.width).saturating_sub(4) / 2).max(key_width + 6)
+    };
+    let cell = |index: usize| -> Vec<Span> {
+        bindings.get(index).map_or_else(Vec::new, |binding| {
+            let room = column_width.saturating_sub(key_width + 3);
+            vec![
                 Span::styled(format!(" {:>key_width$}  ", binding.label()), theme.key()),
-                Span::styled(binding.description, theme.text()),
-            ])
+                Span::styled(
+                    if columns == 1 {
+                        binding.description.to_owned()
+                    } else {
+                        format!("{:<room$}", truncate(binding.description, room))
+                    },
+                    theme.text(),
+                ),
+            ]
+        })
+    };
+    let mut lines: Vec<Line> = (0..rows)
+        .map(|row| {
+            let mut spans = cell(row);
+            if columns == 2 {
+                spans.extend(cell(row + rows));
+            }
+            Line::from(spans)
         })
         .collect();
     lines.push(Line::raw(""));
-    lines.push(Line::styled(
-        " Costs marked * include usage priced by the default price.",
-        theme.dim(),
-    ));
-    lines.push(Line::styled(
-        " Month-end figures are estimates.",
-        theme.dim(),
-    ));
+    for note in notes {
+        lines.push(Line::styled(note, theme.dim()));
+    }
     let width = lines
         .iter()
         .map(Line::width)
