@@ -260,20 +260,29 @@ pub async fn fetch_aggregates(
             ..Aggregates::default()
         });
     }
+    let days = store.day_model_rows(plan.window.into(), calendar, filter).await?;
+    // When the window reaches back past the first event, all time is the
+    // window: sum its rows instead of scanning the table a second time.
+    let all_time = if first_event.is_some_and(|first| first >= plan.window.start) {
+        let mut per_model: std::collections::BTreeMap<&str, ModelRow> = std::collections::BTreeMap::new();
+        for row in &days {
+            let entry = per_model.entry(row.model.as_str()).or_insert_with(|| ModelRow {
+                model: row.model.clone(),
+                usage: Usage::default(),
+                stored_cost: None,
+            });
+            entry.usage += row.usage;
+            if let Some(cost) = row.stored_cost {
+                entry.stored_cost = Some(entry.stored_cost.unwrap_or_default() + cost);
+            }
+        }
+        per_model.into_values().collect()
+    } else {
+        store.model_rows(SecondsRange { start: EARLIEST_SECONDS, end }, calendar, filter).await?
+    };
     Ok(Aggregates {
-        days: store
-            .day_model_rows(plan.window.into(), calendar, filter)
-            .await?,
-        all_time: store
-            .model_rows(
-                SecondsRange {
-                    start: EARLIEST_SECONDS,
-                    end,
-                },
-                calendar,
-                filter,
-            )
-            .await?,
+        days,
+        all_time,
         previous_day: store
             .model_rows(plan.previous_day.into(), calendar, filter)
             .await?,
