@@ -210,6 +210,63 @@ pub fn measures_to_usage(
     )
 }
 
+/// Day number, model, then [`Measures`].
+pub type DayTuple = (i64, String, i64, i64, i64, i64, i64, Option<i64>);
+/// Model, then [`Measures`].
+pub type ModelTuple = (String, i64, i64, i64, i64, i64, Option<i64>);
+
+/// Day rows from what a backend fetched.
+#[must_use]
+pub fn day_rows(rows: Vec<DayTuple>) -> Vec<DayModelRow> {
+    rows.into_iter()
+        .map(|(day, model, requests, input, output, read, write, cost)| {
+            day_row(day, model, (requests, input, output, read, write, cost))
+        })
+        .collect()
+}
+
+/// (dimension value, day row) pairs from what a backend fetched.
+#[must_use]
+pub fn dimension_rows(rows: Vec<DimensionTuple>) -> Vec<(String, DayModelRow)> {
+    rows.into_iter()
+        .map(
+            |(day, key, model, requests, input, output, read, write, cost)| {
+                (
+                    key,
+                    day_row(day, model, (requests, input, output, read, write, cost)),
+                )
+            },
+        )
+        .collect()
+}
+
+/// Model rows from what a backend fetched.
+#[must_use]
+pub fn model_rows(rows: Vec<ModelTuple>) -> Vec<ModelRow> {
+    rows.into_iter()
+        .map(|(model, requests, input, output, read, write, cost)| {
+            model_row(model, (requests, input, output, read, write, cost))
+        })
+        .collect()
+}
+
+/// The first event as an instant: unix seconds, or for daily sources a day
+/// number, which starts at local midnight of that day.
+#[must_use]
+pub fn first_instant(
+    value: Option<i64>,
+    daily: bool,
+    calendar: &Calendar,
+) -> Option<DateTime<Utc>> {
+    value.and_then(|value| {
+        if daily {
+            Some(calendar.start_of_day(date_from_day_number(value)))
+        } else {
+            DateTime::from_timestamp(value, 0)
+        }
+    })
+}
+
 /// A day row from its parts.
 #[must_use]
 pub fn day_row(day: i64, model: String, measures: Measures) -> DayModelRow {
@@ -260,17 +317,22 @@ pub async fn fetch_aggregates(
             ..Aggregates::default()
         });
     }
-    let days = store.day_model_rows(plan.window.into(), calendar, filter).await?;
+    let days = store
+        .day_model_rows(plan.window.into(), calendar, filter)
+        .await?;
     // When the window reaches back past the first event, all time is the
     // window: sum its rows instead of scanning the table a second time.
     let all_time = if first_event.is_some_and(|first| first >= plan.window.start) {
-        let mut per_model: std::collections::BTreeMap<&str, ModelRow> = std::collections::BTreeMap::new();
+        let mut per_model: std::collections::BTreeMap<&str, ModelRow> =
+            std::collections::BTreeMap::new();
         for row in &days {
-            let entry = per_model.entry(row.model.as_str()).or_insert_with(|| ModelRow {
-                model: row.model.clone(),
-                usage: Usage::default(),
-                stored_cost: None,
-            });
+            let entry = per_model
+                .entry(row.model.as_str())
+                .or_insert_with(|| ModelRow {
+                    model: row.model.clone(),
+                    usage: Usage::default(),
+                    stored_cost: None,
+                });
             entry.usage += row.usage;
             if let Some(cost) = row.stored_cost {
                 entry.stored_cost = Some(entry.stored_cost.unwrap_or_default() + cost);
@@ -278,7 +340,16 @@ pub async fn fetch_aggregates(
         }
         per_model.into_values().collect()
     } else {
-        store.model_rows(SecondsRange { start: EARLIEST_SECONDS, end }, calendar, filter).await?
+        store
+            .model_rows(
+                SecondsRange {
+                    start: EARLIEST_SECONDS,
+                    end,
+                },
+                calendar,
+                filter,
+            )
+            .await?
     };
     Ok(Aggregates {
         days,

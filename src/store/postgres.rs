@@ -12,10 +12,10 @@ use tokio::sync::OnceCell;
 use super::mapping::{self, ColumnKind, Mapping, TimeKind, MILLIS_THRESHOLD};
 use super::sql::{Bind, Dialect, QueryBuilder, Statement};
 use super::url::redact_password;
-use super::{day_row, model_row, SecondsRange, SourceInfo, StoreError, Timeouts, UsageStore};
+use super::{SecondsRange, SourceInfo, StoreError, Timeouts, UsageStore};
 use crate::analytics::{DayModelRow, ModelRow};
 use crate::filter::Filter;
-use crate::period::{date_from_day_number, Calendar};
+use crate::period::Calendar;
 
 /// A PostgreSQL usage database. Its `Debug` shows the URL without the password.
 pub struct PgStore {
@@ -259,13 +259,11 @@ impl UsageStore for PgStore {
             .fetch_one(&self.pool)
             .await
             .map_err(|error| self.query_error("the first event", &error))?;
-        Ok(first.and_then(|value| {
-            if prepared.info.daily_utc {
-                Some(calendar.start_of_day(date_from_day_number(value)))
-            } else {
-                DateTime::from_timestamp(value, 0)
-            }
-        }))
+        Ok(super::first_instant(
+            first,
+            prepared.info.daily_utc,
+            calendar,
+        ))
     }
 
     async fn day_model_rows(
@@ -279,16 +277,11 @@ impl UsageStore for PgStore {
             .await?
             .builder
             .day_model(range, calendar, filter);
-        let rows: Vec<super::sqlite::DayTuple> = bound!(&statement)
+        let rows: Vec<super::DayTuple> = bound!(&statement)
             .fetch_all(&self.pool)
             .await
             .map_err(|error| self.query_error("usage per day and model", &error))?;
-        Ok(rows
-            .into_iter()
-            .map(|(day, model, requests, input, output, read, write, cost)| {
-                day_row(day, model, (requests, input, output, read, write, cost))
-            })
-            .collect())
+        Ok(super::day_rows(rows))
     }
 
     async fn day_dimension_rows(
@@ -311,17 +304,7 @@ impl UsageStore for PgStore {
             .fetch_all(&self.pool)
             .await
             .map_err(|error| self.query_error("usage per day and dimension", &error))?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(day, key, model, requests, input, output, read, write, cost)| {
-                    (
-                        key,
-                        day_row(day, model, (requests, input, output, read, write, cost)),
-                    )
-                },
-            )
-            .collect())
+        Ok(super::dimension_rows(rows))
     }
 
     async fn model_rows(
@@ -335,17 +318,11 @@ impl UsageStore for PgStore {
             .await?
             .builder
             .model_totals(range, calendar, filter);
-        let rows: Vec<super::sqlite::ModelTuple> =
-            bound!(&statement)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(|error| self.query_error("usage per model", &error))?;
-        Ok(rows
-            .into_iter()
-            .map(|(model, requests, input, output, read, write, cost)| {
-                model_row(model, (requests, input, output, read, write, cost))
-            })
-            .collect())
+        let rows: Vec<super::ModelTuple> = bound!(&statement)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|error| self.query_error("usage per model", &error))?;
+        Ok(super::model_rows(rows))
     }
 }
 

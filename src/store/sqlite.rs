@@ -14,10 +14,10 @@ use tokio::sync::OnceCell;
 use super::mapping::{self, ColumnKind, Mapping, TimeKind, MILLIS_THRESHOLD};
 use super::migrate;
 use super::sql::{Bind, Dialect, QueryBuilder, Statement};
-use super::{day_row, model_row, SecondsRange, SourceInfo, StoreError, UsageStore};
+use super::{SecondsRange, SourceInfo, StoreError, UsageStore};
 use crate::analytics::{DayModelRow, ModelRow};
 use crate::filter::Filter;
-use crate::period::{date_from_day_number, Calendar};
+use crate::period::Calendar;
 
 /// How long a query waits for a writer's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -313,13 +313,11 @@ impl UsageStore for SqliteStore {
             .fetch_one(&self.pool)
             .await
             .map_err(|error| self.query_error("the first event", &error))?;
-        Ok(first.and_then(|value| {
-            if prepared.info.daily_utc {
-                Some(calendar.start_of_day(date_from_day_number(value)))
-            } else {
-                DateTime::from_timestamp(value, 0)
-            }
-        }))
+        Ok(super::first_instant(
+            first,
+            prepared.info.daily_utc,
+            calendar,
+        ))
     }
 
     async fn day_model_rows(
@@ -333,16 +331,11 @@ impl UsageStore for SqliteStore {
             .await?
             .builder
             .day_model(range, calendar, filter);
-        let rows: Vec<DayTuple> = bound!(&statement)
+        let rows: Vec<super::DayTuple> = bound!(&statement)
             .fetch_all(&self.pool)
             .await
             .map_err(|error| self.query_error("usage per day and model", &error))?;
-        Ok(rows
-            .into_iter()
-            .map(|(day, model, requests, input, output, read, write, cost)| {
-                day_row(day, model, (requests, input, output, read, write, cost))
-            })
-            .collect())
+        Ok(super::day_rows(rows))
     }
 
     async fn day_dimension_rows(
@@ -365,17 +358,7 @@ impl UsageStore for SqliteStore {
             .fetch_all(&self.pool)
             .await
             .map_err(|error| self.query_error("usage per day and dimension", &error))?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(day, key, model, requests, input, output, read, write, cost)| {
-                    (
-                        key,
-                        day_row(day, model, (requests, input, output, read, write, cost)),
-                    )
-                },
-            )
-            .collect())
+        Ok(super::dimension_rows(rows))
     }
 
     async fn model_rows(
@@ -389,20 +372,10 @@ impl UsageStore for SqliteStore {
             .await?
             .builder
             .model_totals(range, calendar, filter);
-        let rows: Vec<ModelTuple> = bound!(&statement)
+        let rows: Vec<super::ModelTuple> = bound!(&statement)
             .fetch_all(&self.pool)
             .await
             .map_err(|error| self.query_error("usage per model", &error))?;
-        Ok(rows
-            .into_iter()
-            .map(|(model, requests, input, output, read, write, cost)| {
-                model_row(model, (requests, input, output, read, write, cost))
-            })
-            .collect())
+        Ok(super::model_rows(rows))
     }
 }
-
-/// Day number, model, then [`super::Measures`].
-pub(crate) type DayTuple = (i64, String, i64, i64, i64, i64, i64, Option<i64>);
-/// Model, then [`super::Measures`].
-pub(crate) type ModelTuple = (String, i64, i64, i64, i64, i64, Option<i64>);
