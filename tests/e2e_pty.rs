@@ -217,3 +217,95 @@ fn dashboard_switches_views_shows_help_and_quits_cleanly() {
         "the emulated terminal is still on the alternate screen"
     );
 }
+
+/// Starts the dashboard in a pseudo-terminal; returns the child and its screen.
+fn spawn_dashboard(
+    dir: &Path,
+    url: &str,
+    extra: &[&str],
+) -> (
+    Box<dyn Child + Send + Sync>,
+    Terminal,
+    Box<dyn Write + Send>,
+) {
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: ROWS,
+            cols: COLS,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_usagetop"));
+    command.args(["--database-url", url, "--now", NOW, "--tz", "UTC"]);
+    command.args(extra);
+    command.cwd(dir);
+    command.env("TERM", "xterm-256color");
+    for (key, value) in sandbox_vars(dir) {
+        command.env(key, value);
+    }
+    for key in REMOVED {
+        command.env_remove(key);
+    }
+    let child = pair.slave.spawn_command(command).unwrap();
+    drop(pair.slave);
+    let terminal = Terminal {
+        parser: Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0))),
+        raw: Arc::new(Mutex::new(Vec::new())),
+    };
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let (parser, raw) = (Arc::clone(&terminal.parser), Arc::clone(&terminal.raw));
+    thread::spawn(move || {
+        let mut buffer = [0_u8; 8192];
+        loop {
+            match reader.read(&mut buffer) {
+                Ok(0) | Err(_) => break,
+                Ok(read) => {
+                    raw.lock().unwrap().extend_from_slice(&buffer[..read]);
+                    parser.lock().unwrap().process(&buffer[..read]);
+                }
+            }
+        }
+    });
+    let writer = pair.master.take_writer().unwrap();
+    // Keep the master open for the child's lifetime.
+    std::mem::forget(pair.master);
+    (child, terminal, writer)
+}
+
+#[test]
+fn sigterm_restores_the_terminal_and_exits_143() {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["home", "data", "config"] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+    }
+    let url = make_demo_db(dir.path());
+    let (mut child, terminal, mut writer) = spawn_dashboard(dir.path(), &url, &[]);
+    terminal.wait_for("the dashboard", |screen| {
+        screen.contains("Today") && screen.contains("last 30 days")
+    });
+    // Open the breakdown first: the state must not matter to a clean exit.
+    writer.write_all(b"b").unwrap();
+    writer.flush().unwrap();
+    terminal.wait_for("the breakdown", |screen| screen.contains("By model"));
+    let pid = child.process_id().expect("a process id");
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = wait_for_exit(&mut child);
+    assert_eq!(status.exit_code(), 143, "128 + SIGTERM: {status:?}");
+    let deadline = Instant::now() + EXIT_TIMEOUT;
+    while !terminal.raw_contains(b"\x1b[?1049l") && Instant::now() < deadline {
+        thread::sleep(POLL);
+    }
+    assert!(
+        terminal.raw_contains(b"\x1b[?1049l"),
+        "the alternate screen was left"
+    );
+    assert!(
+        terminal.raw_contains(b"\x1b[?1000l"),
+        "mouse capture was released"
+    );
+}
