@@ -833,3 +833,51 @@ async fn unreachable_server_is_explained_without_the_password() {
         "postgres://someone:***@127.0.0.1:9/nowhere"
     );
 }
+
+#[tokio::test]
+async fn fractional_seconds_before_midnight_stay_on_their_day() {
+    let Some(admin) = server_url() else { return };
+    let db = TestDb::create(&admin, "fraction").await;
+    let create = "CREATE TABLE calls (at TEXT NOT NULL, model TEXT NOT NULL, tokens_in BIGINT NOT NULL, tokens_out BIGINT NOT NULL)";
+    // 22:59:59.700Z is 23:59:59.7 on the 17th in Berlin; 23:00:00Z is midnight of the 18th.
+    let insert = "INSERT INTO calls VALUES ('2026-11-17 22:59:59.700', 'gpt-4o', 1, 0), ('2026-11-17 23:00:00.000', 'gpt-4o', 10, 0)";
+    db.execute(&format!("{create}; {insert}")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fraction.db");
+    sqlite_execute(&path, &format!("{create}; {insert}")).await;
+    let source = SourceConfig {
+        table: Some("calls".to_owned()),
+        timestamp: Some("at".to_owned()),
+        input_tokens: Some("tokens_in".to_owned()),
+        output_tokens: Some("tokens_out".to_owned()),
+        cache_read_tokens: Some(String::new()),
+        cache_write_tokens: Some(String::new()),
+        user: Some(String::new()),
+        endpoint: Some(String::new()),
+        ..SourceConfig::default()
+    };
+    let pg = PgStore::connect_lazy(&db.url, mapping(source.clone()), Timeouts::default()).unwrap();
+    let lite = SqliteStore::open(&path, false, mapping(source))
+        .await
+        .unwrap();
+    let pg_json = json_of(&pg, chrono_tz::Europe::Berlin).await;
+    assert_same(
+        &pg_json,
+        &json_of(&lite, chrono_tz::Europe::Berlin).await,
+        "fractional seconds",
+    );
+    let report: serde_json::Value = serde_json::from_str(&pg_json).unwrap();
+    let day = |date: &str| {
+        report["trends"]["daily"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["start"] == date)
+            .unwrap()["input_tokens"]
+            .as_i64()
+            .unwrap()
+    };
+    assert_eq!(day("2026-11-17"), 1);
+    assert_eq!(day("2026-11-18"), 10);
+    db.drop_it().await;
+}

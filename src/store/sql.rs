@@ -187,7 +187,8 @@ impl QueryBuilder {
         }
     }
 
-    /// Unix seconds of the timestamp (instant sources only).
+    /// Unix seconds of the timestamp (instant sources only), floored as
+    /// SQLite's `strftime('%s')` does, never rounded up into the next second.
     fn seconds(&self) -> String {
         let ts = self.column(&self.checked.mapping.timestamp);
         match (self.checked.time, self.dialect) {
@@ -198,12 +199,12 @@ impl QueryBuilder {
                 format!("CAST(strftime('%s', {ts}) AS INTEGER)")
             }
             (TimeKind::IsoText | TimeKind::IsoUnknown | TimeKind::DateText, Dialect::Postgres) => {
-                format!("EXTRACT(EPOCH FROM {ts}::timestamptz)::bigint")
+                format!("FLOOR(EXTRACT(EPOCH FROM {ts}::timestamptz))::bigint")
             }
             (TimeKind::Timestamp, _) => {
-                format!("EXTRACT(EPOCH FROM ({ts} AT TIME ZONE 'UTC'))::bigint")
+                format!("FLOOR(EXTRACT(EPOCH FROM ({ts} AT TIME ZONE 'UTC')))::bigint")
             }
-            (TimeKind::TimestampTz, _) => format!("EXTRACT(EPOCH FROM {ts})::bigint"),
+            (TimeKind::TimestampTz, _) => format!("FLOOR(EXTRACT(EPOCH FROM {ts}))::bigint"),
             (TimeKind::Date, Dialect::Sqlite) => format!("CAST(strftime('%s', {ts}) AS INTEGER)"),
             (TimeKind::Date, Dialect::Postgres) => {
                 format!("(({ts} - DATE '1970-01-01') * 86400)::bigint")
@@ -416,7 +417,20 @@ impl QueryBuilder {
                 self.day(calendar, SecondsRange { start: 0, end })
             )
         } else {
-            format!("MIN({})", self.seconds())
+            // The minimum of the raw column, converted once: an index (or at
+            // least no per-row conversion) serves it.
+            let ts = self.column(&self.checked.mapping.timestamp);
+            match (self.checked.time, self.dialect) {
+                (TimeKind::TimestampTz, _) => {
+                    format!("FLOOR(EXTRACT(EPOCH FROM MIN({ts})))::bigint")
+                }
+                (TimeKind::Timestamp, _) => {
+                    format!("FLOOR(EXTRACT(EPOCH FROM (MIN({ts}) AT TIME ZONE 'UTC')))::bigint")
+                }
+                (TimeKind::UnixMillis, Dialect::Sqlite) => format!("(MIN({ts}) / 1000)"),
+                (TimeKind::UnixMillis, Dialect::Postgres) => format!("(MIN({ts}) / 1000)::bigint"),
+                _ => format!("MIN({})", self.seconds()),
+            }
         };
         let range = SecondsRange {
             start: super::EARLIEST_SECONDS,
