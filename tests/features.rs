@@ -465,3 +465,65 @@ fn the_readme_config_examples_parse() {
     }
     assert!(blocks >= 3, "the config, [source] and [keys] examples");
 }
+
+#[test]
+fn many_models_are_summarised_in_text_and_complete_in_json() {
+    use std::sync::Arc;
+    use usagetop::analytics::{build_report, Aggregates, DayModelRow, ModelRow, QueryPlan};
+    use usagetop::period::{Calendar, WeekStart};
+    use usagetop::pricing::{PriceFile, PriceTable};
+    use usagetop::usage::Usage;
+    let calendar = Calendar::new(chrono_tz::UTC, WeekStart::Monday);
+    let now = chrono::DateTime::parse_from_rfc3339(NOW)
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let plan = QueryPlan::new(now, &calendar);
+    let usage = |i: i64| Usage {
+        requests: 1,
+        input_tokens: 1_000 + i,
+        ..Usage::default()
+    };
+    let count = 10_000_i64;
+    let rows = Aggregates {
+        days: (0..count)
+            .map(|i| DayModelRow {
+                day: plan.today,
+                model: format!("m{i:05}"),
+                usage: usage(i),
+                stored_cost: None,
+            })
+            .collect(),
+        all_time: (0..count)
+            .map(|i| ModelRow {
+                model: format!("m{i:05}"),
+                usage: usage(i),
+                stored_cost: None,
+            })
+            .collect(),
+        first_event: Some(now),
+        ..Aggregates::default()
+    };
+    let prices = PriceTable::with_overrides(&PriceFile::default(), "pricing").unwrap();
+    let report = Arc::new(build_report(&plan, &calendar, &rows, &prices));
+    let text = usagetop::output::text::render(
+        &report,
+        usagetop::analytics::trend::View::Daily,
+        "sqlite:///x.db",
+    );
+    assert!(
+        text.contains("(9976 other models)"),
+        "{}",
+        &text[..text.len().min(3000)]
+    );
+    assert!(text.lines().count() < 120, "the text report stays short");
+    let json: serde_json::Value =
+        serde_json::from_str(&usagetop::output::json::render(&report).unwrap()).unwrap();
+    assert_eq!(
+        json["by_model"]["this_month"].as_array().unwrap().len(),
+        count as usize
+    );
+    assert_eq!(
+        json["summary"]["today"]["requests"].as_i64().unwrap(),
+        count
+    );
+}

@@ -407,3 +407,18 @@ async fn demo_refuses_existing_events_unless_forced() {
         "same seed, same data"
     );
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn files_usagetop_creates_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("data").join("usagetop");
+    let path = folder.join("usage.db");
+    SqliteStore::open(&path, true, Mapping::default())
+        .await
+        .unwrap();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&path), 0o600, "the database");
+    assert_eq!(mode(&folder), 0o700, "the folder it created");
+}

@@ -154,14 +154,34 @@ fn write_models(out: &mut String, models: &[ModelTotals]) {
         "{:<36} {:>10} {:>15} {:>13}",
         "Model", "Requests", "Tokens", "Cost"
     );
-    for model in models {
+    // The largest models by cost; the rest on one line (JSON lists them all).
+    let shown = if models.len() > MODELS_SHOWN {
+        MODELS_SHOWN - 1
+    } else {
+        models.len()
+    };
+    let row = |out: &mut String, name: &str, totals: &Totals| {
         let _ = writeln!(
             out,
             "{:<36} {:>10} {:>15} {:>13}",
-            sanitize(&model.model, 36),
-            grouped(model.totals.usage.requests),
-            grouped(model.totals.usage.total_tokens()),
-            cost_cell(&model.totals)
+            sanitize(name, 36),
+            grouped(totals.usage.requests),
+            grouped(totals.usage.total_tokens()),
+            cost_cell(totals)
+        );
+    };
+    for model in &models[..shown] {
+        row(out, &model.model, &model.totals);
+    }
+    if shown < models.len() {
+        let rest: Totals = models[shown..].iter().map(|model| model.totals).sum();
+        row(
+            out,
+            &format!("({} other models)", models.len() - shown),
+            &rest,
         );
     }
 }
+
+/// Models listed by name in the text report before the rest are summed.
+const MODELS_SHOWN: usize = 25;

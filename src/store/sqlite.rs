@@ -63,6 +63,17 @@ fn explain(path: &Path, error: &sqlx::Error) -> StoreError {
     open_error(path, detail)
 }
 
+/// Narrows the permissions of a file or folder usagetop created (Unix).
+fn restrict(path: &Path, mode: u32) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode));
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+}
+
 /// Creates (when missing) and migrates usagetop's own database at `path`.
 /// Refuses a file usagetop did not create.
 async fn create_or_migrate(path: &Path) -> Result<(), StoreError> {
@@ -70,17 +81,24 @@ async fn create_or_migrate(path: &Path) -> Result<(), StoreError> {
         .parent()
         .filter(|parent| !parent.as_os_str().is_empty())
     {
-        std::fs::create_dir_all(parent).map_err(|error| {
-            open_error(
-                path,
-                format!("cannot create the folder {}: {error}", parent.display()),
-            )
-        })?;
+        if !parent.exists() {
+            std::fs::create_dir_all(parent).map_err(|error| {
+                open_error(
+                    path,
+                    format!("cannot create the folder {}: {error}", parent.display()),
+                )
+            })?;
+            // Usage data is private: a folder usagetop creates is the owner's alone.
+            restrict(parent, 0o700);
+        }
     }
     let existed = path.exists();
     let mut conn = SqliteConnection::connect_with(&options(path).create_if_missing(true))
         .await
         .map_err(|error| explain(path, &error))?;
+    if !existed {
+        restrict(path, 0o600);
+    }
     if existed
         && !migrate::is_ours(&mut conn)
             .await
