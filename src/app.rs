@@ -204,6 +204,9 @@ pub struct App {
     pub panel: Option<BreakdownPanel>,
     /// The filter picker, while open.
     pub picker: Option<Picker>,
+    /// The sequence number of the latest query asked for: answers to older
+    /// queries (a filter since changed, say) are dropped.
+    pub sequence: u64,
 }
 
 impl App {
@@ -225,6 +228,7 @@ impl App {
             compare: false,
             panel: None,
             picker: None,
+            sequence: 0,
         }
     }
 
@@ -236,6 +240,9 @@ impl App {
             Message::Worker(event) => {
                 match event {
                     WorkerEvent::Loading => self.loading = true,
+                    WorkerEvent::Report(report) if report.sequence < self.sequence => {
+                        // An answer to a query that has since changed: the new one is coming.
+                    }
                     WorkerEvent::Report(report) => {
                         self.report = Some(report);
                         self.loading = false;

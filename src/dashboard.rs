@@ -95,6 +95,7 @@ pub async fn run(
             match app.update(message) {
                 Some(Effect::Refresh) => {
                     let sequence = request_tx.borrow().sequence.wrapping_add(1);
+                    app.sequence = sequence;
                     request_tx.send_replace(app.query(sequence));
                 }
                 Some(Effect::Export(view)) => {

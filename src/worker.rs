@@ -108,6 +108,7 @@ pub async fn compute_report_for(
     let rows = fetch_aggregates(store, &plan, &context.calendar, filter).await?;
     let mut report = build_report(&plan, &context.calendar, &rows, &context.prices);
     report.filter = filter.clone();
+    report.sequence = query.sequence;
     report.budgets = budget_statuses(store, context, &report, filter).await?;
     if let Some((dimension, unfiltered)) = query.breakdown {
         let mut selection = filter.clone();

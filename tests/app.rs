@@ -322,3 +322,19 @@ fn keys_can_be_rebound_in_the_config() {
     )]));
     assert!(bad.unwrap_err().contains("is not a key"));
 }
+
+#[test]
+fn answers_to_superseded_queries_are_dropped() {
+    let mut app = app();
+    let mut old = (*report()).clone();
+    old.sequence = 3;
+    app.sequence = 5;
+    app.update(Message::Worker(WorkerEvent::Report(Arc::new(old.clone()))));
+    assert!(
+        app.report.is_none(),
+        "an answer to query 3 after query 5 was asked"
+    );
+    old.sequence = 5;
+    app.update(Message::Worker(WorkerEvent::Report(Arc::new(old))));
+    assert_eq!(app.report.as_ref().unwrap().sequence, 5);
+}

@@ -79,6 +79,8 @@ pub struct Report {
     pub range: Option<RangeSummary>,
     /// Usage per value of a dimension, when the query asked for it (set by the worker).
     pub breakdown: Option<crate::analytics::breakdown::Breakdowns>,
+    /// The sequence number of the query it answers (set by the worker).
+    pub sequence: u64,
 }
 
 /// Totals and series over a custom range of local days.
@@ -188,6 +190,7 @@ pub fn build_report(
         filter: crate::filter::Filter::default(),
         budgets: Vec::new(),
         breakdown: None,
+        sequence: 0,
         range: plan.range.map(|(from, to)| RangeSummary {
             from,
             to,
