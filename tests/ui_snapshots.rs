@@ -337,3 +337,44 @@ fn light_and_auto_themes() {
     assert!(!background_is_light("12;8"));
     assert!(!background_is_light("nonsense"));
 }
+
+#[test]
+fn every_size_draws_without_panicking() {
+    use usagetop::app::PickerInput;
+    use usagetop::filter::Dimension;
+    let report = demo_report_with(Some((Dimension::Model, false)));
+    let mut states: Vec<App> = vec![
+        App::new(View::Daily, context()),
+        with_report(Arc::clone(&report)),
+    ];
+    let mut help = with_report(Arc::clone(&report));
+    help.update(Message::Action(Action::ToggleHelp));
+    states.push(help);
+    let mut panel = with_report(Arc::clone(&report));
+    panel.update(Message::Action(Action::ToggleBreakdown));
+    panel.update(Message::Action(Action::PageDown));
+    states.push(panel);
+    let mut picker = with_report(Arc::clone(&report));
+    picker.update(Message::Action(Action::OpenPicker));
+    picker.update(Message::Picker(PickerInput::Down));
+    states.push(picker);
+    let mut failed = with_report(report);
+    failed.update(Message::Worker(WorkerEvent::Failed {
+        message: "x".repeat(500),
+        retry_in: std::time::Duration::from_secs(60),
+    }));
+    failed.compare = true;
+    states.push(failed);
+    for app in &states {
+        for width in (1..=140).step_by(9) {
+            for height in (1..=50).step_by(5) {
+                for ascii in [false, true] {
+                    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+                    terminal
+                        .draw(|frame| ui::render(frame, app, &Theme::new(true).with_ascii(ascii)))
+                        .unwrap();
+                }
+            }
+        }
+    }
+}
