@@ -110,48 +110,7 @@ fn dashboard_switches_views_shows_help_and_quits_cleanly() {
         std::fs::create_dir_all(dir.path().join(sub)).unwrap();
     }
     let url = make_demo_db(dir.path());
-
-    let pair = native_pty_system()
-        .openpty(PtySize {
-            rows: ROWS,
-            cols: COLS,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
-    let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_usagetop"));
-    command.args(["--database-url", &url, "--now", NOW, "--tz", "UTC"]);
-    command.cwd(dir.path());
-    command.env("TERM", "xterm-256color");
-    for (key, value) in sandbox_vars(dir.path()) {
-        command.env(key, value);
-    }
-    for key in REMOVED {
-        command.env_remove(key);
-    }
-    let mut child = pair.slave.spawn_command(command).unwrap();
-    // Only the child holds the terminal side now: its exit ends our reads.
-    drop(pair.slave);
-
-    let terminal = Terminal {
-        parser: Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0))),
-        raw: Arc::new(Mutex::new(Vec::new())),
-    };
-    let mut reader = pair.master.try_clone_reader().unwrap();
-    let (parser, raw) = (Arc::clone(&terminal.parser), Arc::clone(&terminal.raw));
-    thread::spawn(move || {
-        let mut buffer = [0_u8; 8192];
-        loop {
-            match reader.read(&mut buffer) {
-                Ok(0) | Err(_) => break,
-                Ok(read) => {
-                    raw.lock().unwrap().extend_from_slice(&buffer[..read]);
-                    parser.lock().unwrap().process(&buffer[..read]);
-                }
-            }
-        }
-    });
-    let mut writer = pair.master.take_writer().unwrap();
+    let (mut child, terminal, mut writer) = spawn_dashboard(dir.path(), &url, &[]);
     let mut press = |key: &[u8]| {
         writer.write_all(key).unwrap();
         writer.flush().unwrap();
