@@ -2,6 +2,7 @@
 //! store from a URL, and fetching everything one report needs. Stores return
 //! rows already grouped by the database (`GROUP BY`), never raw events.
 
+mod backend;
 pub mod catalog;
 pub mod demo;
 pub mod mapping;

@@ -3,19 +3,14 @@
 //! in the server in the configured zone, through a `[source]` mapping. The
 //! one write it ever makes is `usagetop demo` into a table it creates.
 
-use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::AssertSqlSafe;
 use tokio::sync::OnceCell;
 
 use super::mapping::{self, ColumnKind, Mapping, TimeKind, MILLIS_THRESHOLD};
-use super::sql::{Bind, Dialect, QueryBuilder, Statement};
+use super::sql::{Dialect, QueryBuilder};
 use super::url::redact_password;
-use super::{SecondsRange, SourceInfo, StoreError, Timeouts, UsageStore};
-use crate::analytics::{DayModelRow, ModelRow};
-use crate::filter::Filter;
-use crate::period::Calendar;
+use super::{SourceInfo, StoreError, Timeouts};
 
 /// A PostgreSQL usage database. Its `Debug` shows the URL without the password.
 pub struct PgStore {
@@ -222,109 +217,7 @@ impl PgStore {
     }
 }
 
-/// Binds a statement's parameters; the SQL comes from `QueryBuilder`.
-macro_rules! bound {
-    ($statement:expr) => {{
-        let statement: &Statement = $statement;
-        statement.binds.iter().fold(
-            sqlx::query_as(AssertSqlSafe(statement.sql.clone())),
-            |query, bind| match bind {
-                Bind::Int(value) => query.bind(*value),
-                Bind::Text(value) => query.bind(value.clone()),
-            },
-        )
-    }};
-}
-
-#[async_trait]
-impl UsageStore for PgStore {
-    fn describe(&self) -> String {
-        self.url.clone()
-    }
-
-    async fn prepare(&self) -> Result<SourceInfo, StoreError> {
-        Ok(self.prepared().await?.info.clone())
-    }
-
-    async fn first_event(
-        &self,
-        end: i64,
-        calendar: &Calendar,
-        filter: &Filter,
-    ) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let prepared = self.prepared().await?;
-        super::check_filter(&prepared.builder, filter, &self.describe())?;
-        let statement = prepared.builder.first(end, calendar, filter);
-        let (first,): (Option<i64>,) = bound!(&statement)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(|error| self.query_error("the first event", &error))?;
-        Ok(super::first_instant(
-            first,
-            prepared.info.daily_utc,
-            calendar,
-        ))
-    }
-
-    async fn day_model_rows(
-        &self,
-        range: SecondsRange,
-        calendar: &Calendar,
-        filter: &Filter,
-    ) -> Result<Vec<DayModelRow>, StoreError> {
-        let statement = self
-            .prepared()
-            .await?
-            .builder
-            .day_model(range, calendar, filter);
-        let rows: Vec<super::DayTuple> = bound!(&statement)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(|error| self.query_error("usage per day and model", &error))?;
-        Ok(super::day_rows(rows))
-    }
-
-    async fn day_dimension_rows(
-        &self,
-        range: SecondsRange,
-        calendar: &Calendar,
-        filter: &Filter,
-        dimension: crate::filter::Dimension,
-    ) -> Result<Vec<(String, DayModelRow)>, StoreError> {
-        let prepared = self.prepared().await?;
-        super::check_filter(&prepared.builder, filter, &self.describe())?;
-        let statement = prepared
-            .builder
-            .day_dimension(range, calendar, filter, dimension)
-            .map_err(|source| StoreError::Mapping {
-                url: self.describe(),
-                source,
-            })?;
-        let rows: Vec<super::DimensionTuple> = bound!(&statement)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(|error| self.query_error("usage per day and dimension", &error))?;
-        Ok(super::dimension_rows(rows))
-    }
-
-    async fn model_rows(
-        &self,
-        range: SecondsRange,
-        calendar: &Calendar,
-        filter: &Filter,
-    ) -> Result<Vec<ModelRow>, StoreError> {
-        let statement = self
-            .prepared()
-            .await?
-            .builder
-            .model_totals(range, calendar, filter);
-        let rows: Vec<super::ModelTuple> = bound!(&statement)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(|error| self.query_error("usage per model", &error))?;
-        Ok(super::model_rows(rows))
-    }
-}
+super::backend::sql_usage_store!(PgStore, |store: &PgStore| store.url.clone());
 
 /// usagetop's own PostgreSQL schema steps.
 const MIGRATIONS: &[(i64, &str, &str)] = &[(

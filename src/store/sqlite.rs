@@ -5,19 +5,14 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::{AssertSqlSafe, Connection, SqliteConnection};
 use tokio::sync::OnceCell;
 
 use super::mapping::{self, ColumnKind, Mapping, TimeKind, MILLIS_THRESHOLD};
 use super::migrate;
-use super::sql::{Bind, Dialect, QueryBuilder, Statement};
-use super::{SecondsRange, SourceInfo, StoreError, UsageStore};
-use crate::analytics::{DayModelRow, ModelRow};
-use crate::filter::Filter;
-use crate::period::Calendar;
+use super::sql::{Dialect, QueryBuilder};
+use super::{SourceInfo, StoreError, UsageStore};
 
 /// How long a query waits for a writer's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -293,107 +288,7 @@ impl SqliteStore {
     }
 }
 
-/// Binds a statement's parameters and runs it with `AssertSqlSafe`: the SQL
-/// comes from `QueryBuilder` (quoted identifiers, placeholders, integers).
-macro_rules! bound {
-    ($statement:expr) => {{
-        let statement: &Statement = $statement;
-        statement.binds.iter().fold(
-            sqlx::query_as(AssertSqlSafe(statement.sql.clone())),
-            |query, bind| match bind {
-                Bind::Int(value) => query.bind(*value),
-                Bind::Text(value) => query.bind(value.clone()),
-            },
-        )
-    }};
-}
-
-#[async_trait]
-impl UsageStore for SqliteStore {
-    fn describe(&self) -> String {
-        format!("sqlite://{}", self.path.display())
-    }
-
-    async fn prepare(&self) -> Result<SourceInfo, StoreError> {
-        Ok(self.prepared().await?.info.clone())
-    }
-
-    async fn first_event(
-        &self,
-        end: i64,
-        calendar: &Calendar,
-        filter: &Filter,
-    ) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let prepared = self.prepared().await?;
-        super::check_filter(&prepared.builder, filter, &self.describe())?;
-        let statement = prepared.builder.first(end, calendar, filter);
-        let (first,): (Option<i64>,) = bound!(&statement)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(|error| self.query_error("the first event", &error))?;
-        Ok(super::first_instant(
-            first,
-            prepared.info.daily_utc,
-            calendar,
-        ))
-    }
-
-    async fn day_model_rows(
-        &self,
-        range: SecondsRange,
-        calendar: &Calendar,
-        filter: &Filter,
-    ) -> Result<Vec<DayModelRow>, StoreError> {
-        let statement = self
-            .prepared()
-            .await?
-            .builder
-            .day_model(range, calendar, filter);
-        let rows: Vec<super::DayTuple> = bound!(&statement)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(|error| self.query_error("usage per day and model", &error))?;
-        Ok(super::day_rows(rows))
-    }
-
-    async fn day_dimension_rows(
-        &self,
-        range: SecondsRange,
-        calendar: &Calendar,
-        filter: &Filter,
-        dimension: crate::filter::Dimension,
-    ) -> Result<Vec<(String, DayModelRow)>, StoreError> {
-        let prepared = self.prepared().await?;
-        super::check_filter(&prepared.builder, filter, &self.describe())?;
-        let statement = prepared
-            .builder
-            .day_dimension(range, calendar, filter, dimension)
-            .map_err(|source| StoreError::Mapping {
-                url: self.describe(),
-                source,
-            })?;
-        let rows: Vec<super::DimensionTuple> = bound!(&statement)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(|error| self.query_error("usage per day and dimension", &error))?;
-        Ok(super::dimension_rows(rows))
-    }
-
-    async fn model_rows(
-        &self,
-        range: SecondsRange,
-        calendar: &Calendar,
-        filter: &Filter,
-    ) -> Result<Vec<ModelRow>, StoreError> {
-        let statement = self
-            .prepared()
-            .await?
-            .builder
-            .model_totals(range, calendar, filter);
-        let rows: Vec<super::ModelTuple> = bound!(&statement)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(|error| self.query_error("usage per model", &error))?;
-        Ok(super::model_rows(rows))
-    }
-}
+super::backend::sql_usage_store!(SqliteStore, |store: &SqliteStore| format!(
+    "sqlite://{}",
+    store.path.display()
+));

@@ -1,0 +1,123 @@
+//! What the two SQL backends share: binding a built statement, and the
+//! `UsageStore` query methods, which differ between SQLite and PostgreSQL
+//! only in the pool type. Each backend provides `prepared()` (its checked
+//! mapping and builder), `query_error()`, a `pool` field and a describe text.
+
+/// Binds a statement's parameters and runs it with `AssertSqlSafe`: the SQL
+/// comes from `QueryBuilder` (quoted identifiers, placeholders, integers,
+/// and the `where` the mapping checked).
+macro_rules! bound {
+    ($statement:expr) => {{
+        let statement: &$crate::store::sql::Statement = $statement;
+        statement.binds.iter().fold(
+            sqlx::query_as(sqlx::AssertSqlSafe(statement.sql.clone())),
+            |query, bind| match bind {
+                $crate::store::sql::Bind::Int(value) => query.bind(*value),
+                $crate::store::sql::Bind::Text(value) => query.bind(value.clone()),
+            },
+        )
+    }};
+}
+
+/// Implements `UsageStore` for a backend type; `$describe` turns the store
+/// into the text people see (URL or path, password removed).
+macro_rules! sql_usage_store {
+    ($store:ty, $describe:expr) => {
+        #[async_trait::async_trait]
+        impl $crate::store::UsageStore for $store {
+            fn describe(&self) -> String {
+                ($describe)(self)
+            }
+
+            async fn prepare(
+                &self,
+            ) -> Result<$crate::store::SourceInfo, $crate::store::StoreError> {
+                Ok(self.prepared().await?.info.clone())
+            }
+
+            async fn first_event(
+                &self,
+                end: i64,
+                calendar: &$crate::period::Calendar,
+                filter: &$crate::filter::Filter,
+            ) -> Result<Option<chrono::DateTime<chrono::Utc>>, $crate::store::StoreError> {
+                let prepared = self.prepared().await?;
+                $crate::store::check_filter(&prepared.builder, filter, &self.describe())?;
+                let statement = prepared.builder.first(end, calendar, filter);
+                let (first,): (Option<i64>,) = $crate::store::backend::bound!(&statement)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(|error| self.query_error("the first event", &error))?;
+                Ok($crate::store::first_instant(
+                    first,
+                    prepared.info.daily_utc,
+                    calendar,
+                ))
+            }
+
+            async fn day_model_rows(
+                &self,
+                range: $crate::store::SecondsRange,
+                calendar: &$crate::period::Calendar,
+                filter: &$crate::filter::Filter,
+            ) -> Result<Vec<$crate::analytics::DayModelRow>, $crate::store::StoreError> {
+                let statement = self
+                    .prepared()
+                    .await?
+                    .builder
+                    .day_model(range, calendar, filter);
+                let rows: Vec<$crate::store::DayTuple> = $crate::store::backend::bound!(&statement)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(|error| self.query_error("usage per day and model", &error))?;
+                Ok($crate::store::day_rows(rows))
+            }
+
+            async fn day_dimension_rows(
+                &self,
+                range: $crate::store::SecondsRange,
+                calendar: &$crate::period::Calendar,
+                filter: &$crate::filter::Filter,
+                dimension: $crate::filter::Dimension,
+            ) -> Result<Vec<(String, $crate::analytics::DayModelRow)>, $crate::store::StoreError>
+            {
+                let prepared = self.prepared().await?;
+                $crate::store::check_filter(&prepared.builder, filter, &self.describe())?;
+                let statement = prepared
+                    .builder
+                    .day_dimension(range, calendar, filter, dimension)
+                    .map_err(|source| $crate::store::StoreError::Mapping {
+                        url: self.describe(),
+                        source,
+                    })?;
+                let rows: Vec<$crate::store::DimensionTuple> =
+                    $crate::store::backend::bound!(&statement)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(|error| self.query_error("usage per day and dimension", &error))?;
+                Ok($crate::store::dimension_rows(rows))
+            }
+
+            async fn model_rows(
+                &self,
+                range: $crate::store::SecondsRange,
+                calendar: &$crate::period::Calendar,
+                filter: &$crate::filter::Filter,
+            ) -> Result<Vec<$crate::analytics::ModelRow>, $crate::store::StoreError> {
+                let statement = self
+                    .prepared()
+                    .await?
+                    .builder
+                    .model_totals(range, calendar, filter);
+                let rows: Vec<$crate::store::ModelTuple> =
+                    $crate::store::backend::bound!(&statement)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(|error| self.query_error("usage per model", &error))?;
+                Ok($crate::store::model_rows(rows))
+            }
+        }
+    };
+}
+
+pub(crate) use {bound, sql_usage_store};
