@@ -12,7 +12,7 @@ pub enum ThemeChoice {
     Dark,
     /// Colours for a light background.
     Light,
-    /// From the terminal's background where it says (`COLORFGBG`), else dark.
+    /// From the terminal's background where it answers (OSC 11, or `COLORFGBG`), else dark.
     Auto,
 }
 
@@ -39,9 +39,7 @@ impl Theme {
         let light = match choice {
             ThemeChoice::Dark => false,
             ThemeChoice::Light => true,
-            ThemeChoice::Auto => std::env::var("COLORFGBG")
-                .ok()
-                .is_some_and(|value| background_is_light(&value)),
+            ThemeChoice::Auto => terminal_is_light(),
         };
         Self {
             color: !no_color,
@@ -172,6 +170,22 @@ impl Theme {
     pub fn border(self) -> Style {
         self.pick(Color::DarkGray, Style::new())
     }
+}
+
+/// Asks the terminal for its colours (OSC 10/11, where it answers), else
+/// reads `COLORFGBG`; dark when neither tells.
+fn terminal_is_light() -> bool {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() {
+        if let Ok(mode) =
+            terminal_colorsaurus::theme_mode(terminal_colorsaurus::QueryOptions::default())
+        {
+            return mode == terminal_colorsaurus::ThemeMode::Light;
+        }
+    }
+    std::env::var("COLORFGBG")
+        .ok()
+        .is_some_and(|value| background_is_light(&value))
 }
 
 /// `COLORFGBG` is `fg;bg` (sometimes `fg;default;bg`): backgrounds 7 and 9 to 15 are light.
