@@ -527,3 +527,24 @@ fn many_models_are_summarised_in_text_and_complete_in_json() {
         count
     );
 }
+
+#[test]
+fn a_range_in_the_future_is_empty_not_a_crash() {
+    let fixture = fixture();
+    let report = json(&stdout(&usagetop(
+        &fixture,
+        &[
+            "--from",
+            "2030-01-01",
+            "--to",
+            "2030-01-31",
+            "report",
+            "--format",
+            "json",
+        ],
+    )));
+    assert_eq!(report["range"]["from"], "2030-01-01");
+    assert_eq!(report["range"]["requests"].as_i64().unwrap(), 0);
+    let text = stdout(&usagetop(&fixture, &["--from", "2030-01-01", "report"]));
+    assert!(text.contains("Range 2030-01-01"), "{text}");
+}

@@ -65,7 +65,8 @@ impl QueryPlan {
             plan.window_start_day = from;
             plan.window.start = calendar.start_of_day(from);
         }
-        plan.range = Some((from, to.min(plan.today)));
+        // Days after today hold nothing yet; a range wholly in the future stays empty.
+        plan.range = Some((from, to.min(plan.today).max(from)));
         plan
     }
 
