@@ -34,7 +34,9 @@ pub fn render(frame: &mut Frame, area: Rect, report: &Report, view: View, theme:
     let count = u16::try_from(series.len()).unwrap_or(u16::MAX).max(1);
     // The widest bars that fit with a one-column gap (no gap when even 1-wide bars barely fit).
     let bar_width = ((inner.width + 1) / count).saturating_sub(1).max(1);
-    let gap = u16::from(inner.width >= count * (bar_width + 1) - 1);
+    // u32: a long custom range has more buckets than a u16 product holds.
+    let gap =
+        u16::from(u32::from(inner.width) + 1 >= u32::from(count) * (u32::from(bar_width) + 1));
     let show_values = bar_width >= 5;
     let bars: Vec<Bar> = series
         .iter()
@@ -49,7 +51,11 @@ pub fn render(frame: &mut Frame, area: Rect, report: &Report, view: View, theme:
         })
         .collect();
     // Centre the bars in the width they leave.
-    let used = (count * bar_width + (count - 1) * gap).min(inner.width);
+    let used = u16::try_from(
+        (u32::from(count) * u32::from(bar_width) + (u32::from(count) - 1) * u32::from(gap))
+            .min(u32::from(inner.width)),
+    )
+    .unwrap_or(inner.width);
     let margin = (inner.width - used) / 2;
     let chart_area = Rect {
         x: inner.x + margin,
