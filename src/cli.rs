@@ -166,6 +166,9 @@ pub struct ReportArgs {
     /// Print one line per budget and exit 0 when all are fine, 3 when a forecast crosses one, 4 when one is exceeded
     #[arg(long)]
     pub check_budget: bool,
+    /// Add a breakdown by this dimension (today, this week, this month, with the change against the previous span)
+    #[arg(long, value_enum)]
+    pub by: Option<Dimension>,
 }
 
 /// Formats of `usagetop report`.

@@ -125,7 +125,11 @@ async fn run_report(
     store: &dyn UsageStore,
     context: &ReportContext,
 ) -> Result<ExitCode> {
-    let report = worker::compute_report_for(store, context, &query_for(settings, context)).await?;
+    let query = worker::Query {
+        breakdown: args.by.map(|dimension| (dimension, false)),
+        ..query_for(settings, context)
+    };
+    let report = worker::compute_report_for(store, context, &query).await?;
     if args.check_budget {
         if report.budgets.is_empty() {
             eprintln!("usagetop: no budgets are set; add a [budget] table to the config file (see README)");

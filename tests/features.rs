@@ -548,3 +548,44 @@ fn a_range_in_the_future_is_empty_not_a_crash() {
     let text = stdout(&usagetop(&fixture, &["--from", "2030-01-01", "report"]));
     assert!(text.contains("Range 2030-01-01"), "{text}");
 }
+
+#[test]
+fn report_breakdowns_add_up() {
+    let fixture = fixture();
+    for by in ["model", "endpoint", "user"] {
+        let report = json(&stdout(&usagetop(
+            &fixture,
+            &["report", "--format", "json", "--by", by],
+        )));
+        assert_eq!(report["breakdown"]["dimension"], by);
+        for (period, summary) in [
+            ("today", "today"),
+            ("this_week", "this_week"),
+            ("this_month", "this_month"),
+        ] {
+            let rows = report["breakdown"][period].as_array().unwrap();
+            let cost: Decimal = rows.iter().map(|row| decimal(&row["cost"])).sum();
+            let requests: i64 = rows
+                .iter()
+                .map(|row| row["requests"].as_i64().unwrap())
+                .sum();
+            assert_eq!(
+                cost,
+                decimal(&report["summary"][summary]["cost"]),
+                "{by} {period}"
+            );
+            assert_eq!(
+                requests,
+                report["summary"][summary]["requests"].as_i64().unwrap(),
+                "{by} {period}"
+            );
+        }
+        let text = stdout(&usagetop(&fixture, &["report", "--by", by]));
+        assert!(text.contains(&format!("By {by} · this month")), "{text}");
+    }
+    let plain = json(&stdout(&usagetop(
+        &fixture,
+        &["report", "--format", "json"],
+    )));
+    assert!(plain.get("breakdown").is_none(), "only when asked for");
+}

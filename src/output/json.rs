@@ -22,6 +22,36 @@ struct JsonReport<'a> {
     budgets: Vec<JsonBudget>,
     #[serde(skip_serializing_if = "Option::is_none")]
     range: Option<JsonRange<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    breakdown: Option<JsonBreakdowns<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonBreakdownRow<'a> {
+    name: &'a str,
+    #[serde(flatten)]
+    totals: &'a Totals,
+    previous_cost: String,
+}
+
+#[derive(Serialize)]
+struct JsonBreakdowns<'a> {
+    dimension: &'static str,
+    today: Vec<JsonBreakdownRow<'a>>,
+    this_week: Vec<JsonBreakdownRow<'a>>,
+    this_month: Vec<JsonBreakdownRow<'a>>,
+}
+
+fn breakdown_rows(breakdown: &crate::analytics::breakdown::Breakdown) -> Vec<JsonBreakdownRow<'_>> {
+    breakdown
+        .rows
+        .iter()
+        .map(|row| JsonBreakdownRow {
+            name: &row.key,
+            totals: &row.totals,
+            previous_cost: row.previous.cost.normalize().to_string(),
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -121,6 +151,12 @@ pub fn render(report: &Report) -> Result<String, serde_json::Error> {
             all_time: models(&report.by_model.all_time),
         },
         notes: &report.notes,
+        breakdown: report.breakdown.as_ref().map(|breakdowns| JsonBreakdowns {
+            dimension: breakdowns.dimension.name(),
+            today: breakdown_rows(&breakdowns.daily),
+            this_week: breakdown_rows(&breakdowns.weekly),
+            this_month: breakdown_rows(&breakdowns.monthly),
+        }),
         range: report.range.as_ref().map(|range| JsonRange {
             from: range.from.format("%Y-%m-%d").to_string(),
             to: range.to.format("%Y-%m-%d").to_string(),

@@ -112,6 +112,17 @@ pub fn render(report: &Report, view: View, database: &str) -> String {
         write_models(&mut out, &range.by_model);
     }
 
+    if let Some(breakdowns) = &report.breakdown {
+        for (title, breakdown) in [
+            ("today", &breakdowns.daily),
+            ("this week", &breakdowns.weekly),
+            ("this month", &breakdowns.monthly),
+        ] {
+            let _ = writeln!(out, "\nBy {} · {title}", breakdowns.dimension.name());
+            write_breakdown(&mut out, breakdown);
+        }
+    }
+
     if !report.budgets.is_empty() {
         let _ = writeln!(out, "\nBudgets");
         for status in &report.budgets {
@@ -185,3 +196,53 @@ fn write_models(out: &mut String, models: &[ModelTotals]) {
 
 /// Models listed by name in the text report before the rest are summed.
 const MODELS_SHOWN: usize = 25;
+
+fn write_breakdown(out: &mut String, breakdown: &crate::analytics::breakdown::Breakdown) {
+    if breakdown.rows.is_empty() {
+        let _ = writeln!(out, "  (no usage)");
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "{:<36} {:>10} {:>15} {:>13} {:>6} {:>8}",
+        "Name", "Requests", "Tokens", "Cost", "Share", "Change"
+    );
+    let row = |out: &mut String, name: &str, totals: &Totals, previous: &Totals| {
+        let share = if breakdown.total.cost.is_zero() {
+            0
+        } else {
+            (totals.cost / breakdown.total.cost * rust_decimal::Decimal::ONE_HUNDRED)
+                .round()
+                .to_i64()
+                .unwrap_or(0)
+        };
+        let _ = writeln!(
+            out,
+            "{:<36} {:>10} {:>15} {:>13} {:>5}% {:>8}",
+            sanitize(name, 36),
+            grouped(totals.usage.requests),
+            grouped(totals.usage.total_tokens()),
+            cost_cell(totals),
+            share,
+            change(totals.cost, previous.cost)
+        );
+    };
+    let shown = breakdown.rows.len().min(MODELS_SHOWN);
+    for item in &breakdown.rows[..shown] {
+        row(out, &item.key, &item.totals, &item.previous);
+    }
+    if shown < breakdown.rows.len() {
+        let rest: Totals = breakdown.rows[shown..].iter().map(|item| item.totals).sum();
+        let before: Totals = breakdown.rows[shown..]
+            .iter()
+            .map(|item| item.previous)
+            .sum();
+        row(
+            out,
+            &format!("({} others)", breakdown.rows.len() - shown),
+            &rest,
+            &before,
+        );
+    }
+    row(out, "total", &breakdown.total, &breakdown.previous_total);
+}
