@@ -13,7 +13,7 @@ use crate::budget::{BudgetConfig, Budgets};
 use crate::cli::GlobalArgs;
 use crate::filter::Filter;
 use crate::period::{Calendar, WeekStart};
-use crate::pricing::{PriceError, PriceFile, PriceTable};
+use crate::pricing::{PriceFile, PriceTable};
 use crate::store::mapping::{Mapping, SourceConfig};
 use crate::store::{DatabaseUrl, Timeouts};
 
@@ -49,14 +49,6 @@ pub enum ConfigError {
         source_name: String,
         /// What is wrong and how to fix it.
         detail: String,
-    },
-    /// A price in the config file is malformed.
-    #[error("the config file {path}: {source}")]
-    Price {
-        /// The file.
-        path: PathBuf,
-        /// The bad price.
-        source: PriceError,
     },
     /// No home directory to keep files in.
     #[error(
@@ -196,10 +188,24 @@ impl Settings {
     /// # Errors
     /// A missing named config file, invalid config, a bad zone, time, URL or price.
     pub fn resolve(args: &GlobalArgs, dirs: &Dirs) -> Result<Self, ConfigError> {
-        let (file, config_file) = load_file(args.config.as_deref(), &dirs.config)?;
+        let (file, config_file, text) = load_file(args.config.as_deref(), &dirs.config)?;
         let from_file = |key: &str| match &config_file {
-            Some(path) => format!("{} (key {key})", path.display()),
+            Some(path) => match key_line(&text, key) {
+                Some(line) => format!("{} (key {key}, line {line})", path.display()),
+                None => format!("{} (key {key})", path.display()),
+            },
             None => key.to_owned(),
+        };
+        // Errors from a table's checks start with the dotted key they are about.
+        let in_file = |detail: &str| match &config_file {
+            Some(path) => {
+                let key = detail.split_once(": ").map_or("", |(key, _)| key);
+                match key_line(&text, key) {
+                    Some(line) => format!("{} (line {line})", path.display()),
+                    None => path.display().to_string(),
+                }
+            }
+            None => "the config".to_owned(),
         };
 
         let demo = args.demo || file.demo.unwrap_or(false);
@@ -247,9 +253,10 @@ impl Settings {
         }
 
         let prices = PriceTable::with_overrides(&file.pricing, "pricing").map_err(|source| {
-            ConfigError::Price {
-                path: config_file.clone().unwrap_or_default(),
-                source,
+            let detail = source.to_string();
+            ConfigError::Value {
+                source_name: in_file(&detail),
+                detail,
             }
         })?;
 
@@ -338,18 +345,12 @@ impl Settings {
         };
         let keymap = crate::keymap::Keymap::with_overrides(&file.keys).map_err(|detail| {
             ConfigError::Value {
-                source_name: config_file.as_ref().map_or_else(
-                    || "the config".to_owned(),
-                    |path| path.display().to_string(),
-                ),
+                source_name: in_file(&detail),
                 detail,
             }
         })?;
         let budgets = Budgets::from_config(&file.budget).map_err(|detail| ConfigError::Value {
-            source_name: config_file.as_ref().map_or_else(
-                || "the config".to_owned(),
-                |path| path.display().to_string(),
-            ),
+            source_name: in_file(&detail),
             detail,
         })?;
 
@@ -388,15 +389,15 @@ impl Settings {
 fn load_file(
     named: Option<&Path>,
     config_dir: &Path,
-) -> Result<(FileConfig, Option<PathBuf>), ConfigError> {
+) -> Result<(FileConfig, Option<PathBuf>, String), ConfigError> {
     let (path, required) = match named {
         Some(path) => (path.to_path_buf(), true),
         None => (config_dir.join("config.toml"), false),
     };
     match std::fs::read_to_string(&path) {
-        Ok(text) => Ok((FileConfig::parse(&text, &path)?, Some(path))),
+        Ok(text) => Ok((FileConfig::parse(&text, &path)?, Some(path), text)),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound && !required => {
-            Ok((FileConfig::default(), None))
+            Ok((FileConfig::default(), None, String::new()))
         }
         Err(error) => Err(ConfigError::Read {
             detail: if error.kind() == std::io::ErrorKind::NotFound {
@@ -453,4 +454,51 @@ pub fn system_zone() -> Tz {
         .ok()
         .and_then(|name| name.parse::<Tz>().ok())
         .unwrap_or(Tz::UTC)
+}
+
+/// The line (1-based) of a dotted key such as `timezone`, `budget.monthly` or
+/// `pricing.models."my-model".input` in config text, for error messages.
+#[must_use]
+pub fn key_line(text: &str, dotted: &str) -> Option<usize> {
+    let segments = split_key(dotted);
+    let (leaf, table) = segments.split_last()?;
+    let mut current: Vec<String> = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let trimmed = line.trim();
+        if let Some(header) = trimmed
+            .strip_prefix('[')
+            .and_then(|rest| rest.split(']').next())
+        {
+            current = split_key(header);
+            continue;
+        }
+        if current.as_slice() == table {
+            let key = trimmed
+                .split('=')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .trim_matches('"');
+            if trimmed.contains('=') && key == leaf {
+                return Some(index + 1);
+            }
+        }
+    }
+    None
+}
+
+/// `pricing.models."a.b".input` as `["pricing", "models", "a.b", "input"]`.
+fn split_key(dotted: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    for c in dotted.trim().chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '.' if !quoted => parts.push(std::mem::take(&mut current).trim().to_owned()),
+            other => current.push(other),
+        }
+    }
+    parts.push(current.trim().to_owned());
+    parts
 }

@@ -589,3 +589,52 @@ fn report_breakdowns_add_up() {
     )));
     assert!(plain.get("breakdown").is_none(), "only when asked for");
 }
+
+#[test]
+fn config_errors_name_the_file_line_and_key() {
+    let fixture = fixture();
+    // (config text, the line at fault, the key named); the fixture's own flags
+    // (--tz, --now, --database-url) would override those keys, so they are not used here.
+    let cases: [(&str, usize, &str); 8] = [
+        (
+            "view = \"daily\"\nconnect_timeout_seconds = 0\n",
+            2,
+            "connect_timeout_seconds",
+        ),
+        ("refresh_seconds = 0\n", 1, "refresh_seconds"),
+        ("week_start = \"monday\"\nview = \"yearly\"\n", 2, "view"),
+        (
+            "[pricing.models.\"gpt-x\"]\ninput = \"1.00\"\noutput = \"cheap\"\n",
+            3,
+            "pricing.models.\"gpt-x\".output",
+        ),
+        (
+            "[budget]\nwarn_at = 0.5\nmonthly = \"-5\"\n",
+            3,
+            "budget.monthly",
+        ),
+        ("[keys]\nquit = \"Hyper-q\"\n", 2, "keys.quit"),
+        ("timezone = \"UTC\"\nunknown_key = 1\n", 2, "unknown_key"),
+        ("refresh_seconds = \"soon\"\n", 1, "refresh_seconds"),
+    ];
+    for (index, (text, line, key)) in cases.iter().enumerate() {
+        let path = fixture.dir.path().join(format!("bad{index}.toml"));
+        std::fs::write(&path, text).unwrap();
+        let output = usagetop(&fixture, &["--config", path.to_str().unwrap(), "report"]);
+        assert_eq!(output.status.code(), Some(2), "{text}");
+        let message = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            message.contains(path.to_str().unwrap()),
+            "names the file: {message}"
+        );
+        assert!(
+            message.contains(&format!("line {line}")),
+            "names line {line}: {message}"
+        );
+        assert!(message.contains(key), "names {key}: {message}");
+        assert!(
+            !message.contains("panicked") && !message.contains("RUST_BACKTRACE"),
+            "{message}"
+        );
+    }
+}
