@@ -881,3 +881,58 @@ async fn fractional_seconds_before_midnight_stay_on_their_day() {
     assert_eq!(day("2026-11-18"), 10);
     db.drop_it().await;
 }
+
+#[tokio::test]
+async fn a_select_only_role_is_enough() {
+    let Some(admin) = server_url() else { return };
+    let db = TestDb::create(&admin, "selectonly").await;
+    let events = events(10);
+    write_demo(&db.url, &events, false).await.unwrap();
+    let role = format!("usagetop_reader_{}", std::process::id());
+    let mut conn = PgConnection::connect(&admin).await.unwrap();
+    sqlx::raw_sql(AssertSqlSafe(format!(
+        "DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN"
+    )))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
+    db.execute(&format!(
+        "REVOKE ALL ON SCHEMA public FROM PUBLIC; GRANT USAGE ON SCHEMA public TO {role}; \
+         GRANT SELECT ON usage_events TO {role}"
+    ))
+    .await;
+    let options: PgConnectOptions = db.url.parse().unwrap();
+    let reader_url = format!(
+        "postgres://{role}@{}:{}/{}",
+        options.get_host(),
+        options.get_port(),
+        db.name
+    );
+    let store =
+        PgStore::connect_lazy(&reader_url, Mapping::default(), Timeouts::default()).unwrap();
+    let report = compute_report(&store, &context(chrono_tz::UTC), &Filter::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        report.summary.all_time.totals.usage.requests,
+        events.len() as i64
+    );
+    // Writing needs rights the reader does not have, and fails cleanly.
+    let refused = write_demo(&reader_url, &events, true)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("permission denied") || refused.contains("must be owner"),
+        "{refused}"
+    );
+    drop(store);
+    db.drop_it().await;
+    let mut conn = PgConnection::connect(&admin).await.unwrap();
+    sqlx::raw_sql(AssertSqlSafe(format!("DROP ROLE IF EXISTS {role}")))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+}
