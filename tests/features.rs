@@ -638,3 +638,59 @@ fn config_errors_name_the_file_line_and_key() {
         );
     }
 }
+
+#[test]
+fn passwords_never_reach_any_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs: [&[&str]; 4] = [
+        &[
+            "--database-url",
+            "postgres://someone:S3CRET-pw@127.0.0.1:9/usage",
+            "--connect-timeout-seconds",
+            "1",
+            "report",
+        ],
+        &[
+            "--database-url",
+            "postgres://someone:S3CRET-pw@127.0.0.1:notaport/usage",
+            "report",
+        ],
+        &[
+            "--database-url",
+            "postgresql://someone:S3CRET-pw@127.0.0.1:9/usage?sslmode=require",
+            "--connect-timeout-seconds",
+            "1",
+            "report",
+            "--format",
+            "json",
+        ],
+        &[
+            "--database-url",
+            "postgres://127.0.0.1:9/usage?password=S3CRET-pw",
+            "--connect-timeout-seconds",
+            "1",
+            "demo",
+        ],
+    ];
+    for args in runs {
+        let output = Command::new(env!("CARGO_BIN_EXE_usagetop"))
+            .args(args)
+            .env("HOME", dir.path())
+            .env("RUST_BACKTRACE", "1")
+            .env_remove("USAGETOP_DATABASE_URL")
+            .env_remove("USAGETOP_CONFIG")
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{args:?} should fail");
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            !all.contains("S3CRET-pw"),
+            "{args:?} printed the password: {all}"
+        );
+        assert!(all.contains("usagetop: "), "{all}");
+    }
+}
