@@ -422,3 +422,54 @@ async fn files_usagetop_creates_are_private() {
     assert_eq!(mode(&path), 0o600, "the database");
     assert_eq!(mode(&folder), 0o700, "the folder it created");
 }
+
+#[tokio::test]
+async fn a_writer_holding_the_lock_makes_the_store_busy_not_broken() {
+    use usagetop::worker::{compute_report, ReportContext};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("locked.db");
+    foreign_db(&path, &[(1_700_000_000, "gpt-4o", 1, 1, 0, 0)]).await;
+    let store = SqliteStore::open(&path, false, Mapping::default())
+        .await
+        .unwrap();
+    let context = ReportContext {
+        calendar: utc(),
+        clock: std::sync::Arc::new(usagetop::clock::FixedClock(
+            DateTime::from_timestamp(1_700_000_100, 0).unwrap(),
+        )),
+        prices: std::sync::Arc::new(
+            usagetop::pricing::PriceTable::with_overrides(
+                &usagetop::pricing::PriceFile::default(),
+                "pricing",
+            )
+            .unwrap(),
+        ),
+        budgets: std::sync::Arc::new(usagetop::budget::Budgets::default()),
+    };
+    compute_report(&store, &context, &Filter::default())
+        .await
+        .unwrap();
+    // Another program takes an exclusive lock and keeps it.
+    let mut writer = SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(&path))
+        .await
+        .unwrap();
+    sqlx::raw_sql("BEGIN EXCLUSIVE")
+        .execute(&mut writer)
+        .await
+        .unwrap();
+    let busy = compute_report(&store, &context, &Filter::default())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        busy.contains("busy") && busy.contains("try again"),
+        "{busy}"
+    );
+    // Once the writer lets go, the same store reads again.
+    sqlx::raw_sql("COMMIT").execute(&mut writer).await.unwrap();
+    writer.close().await.unwrap();
+    let report = compute_report(&store, &context, &Filter::default())
+        .await
+        .unwrap();
+    assert_eq!(report.summary.all_time.totals.usage.requests, 1);
+}
