@@ -62,4 +62,8 @@ pub struct Aggregates {
     pub first_event: Option<DateTime<Utc>>,
     /// What people must know about the source (e.g. days are UTC days).
     pub notes: Vec<String>,
+    /// True when the source only knows UTC days.
+    pub daily_utc: bool,
+    /// Rows the reports leave out (negative counts, unreadable or far-future timestamps).
+    pub left_out: i64,
 }

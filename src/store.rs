@@ -142,6 +142,69 @@ impl Default for Timeouts {
     }
 }
 
+/// What the reports leave out of a source, counted once per session.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Quality {
+    /// Rows with a negative token count (left out).
+    pub negative_rows: i64,
+    /// Rows whose timestamp cannot be read (left out).
+    pub unreadable_rows: i64,
+    /// One unreadable timestamp, as found.
+    pub unreadable_example: Option<String>,
+    /// Rows dated more than a day after the first refresh's "now" (left out of every view).
+    pub future_rows: i64,
+    /// The latest timestamp (unix seconds).
+    pub latest: Option<i64>,
+}
+
+impl Quality {
+    /// Notes for people, one per kind of row left out.
+    #[must_use]
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if self.negative_rows > 0 {
+            notes.push(format!(
+                "{} with negative token counts left out",
+                rows(self.negative_rows)
+            ));
+        }
+        if self.unreadable_rows > 0 {
+            let example = self
+                .unreadable_example
+                .as_deref()
+                .map_or_else(String::new, |text| {
+                    format!(" (e.g. {:?})", crate::ui::text::sanitize(text, 40))
+                });
+            notes.push(format!(
+                "{} with timestamps that cannot be read left out{example}",
+                rows(self.unreadable_rows)
+            ));
+        }
+        if self.future_rows > 0 {
+            let latest = self
+                .latest
+                .and_then(|seconds| DateTime::from_timestamp(seconds, 0))
+                .map_or_else(String::new, |instant| {
+                    format!(", the latest {}", instant.format("%Y-%m-%d"))
+                });
+            notes.push(format!(
+                "{} dated more than a day ahead, counted in no view{latest}",
+                rows(self.future_rows)
+            ));
+        }
+        notes
+    }
+}
+
+/// `1 row`, `3 rows`.
+fn rows(count: i64) -> String {
+    if count == 1 {
+        "1 row".to_owned()
+    } else {
+        format!("{count} rows")
+    }
+}
+
 /// What a store learned about its source while preparing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SourceInfo {
@@ -176,6 +239,9 @@ pub trait UsageStore: Send + Sync {
         calendar: &Calendar,
         filter: &Filter,
     ) -> Result<Vec<DayModelRow>, StoreError>;
+
+    /// What the reports leave out (counted on the first call, then remembered).
+    async fn quality(&self, now: i64) -> Result<Quality, StoreError>;
 
     /// Usage per (local day, value of `dimension`, model) in `range`.
     async fn day_dimension_rows(
@@ -309,7 +375,8 @@ pub async fn fetch_aggregates(
     filter: &Filter,
 ) -> Result<Aggregates, StoreError> {
     let info = store.prepare().await?;
-    let notes = if info.daily_utc && calendar.tz() != chrono_tz::UTC {
+    let quality = store.quality(plan.now.timestamp()).await?;
+    let mut notes = if info.daily_utc && calendar.tz() != chrono_tz::UTC {
         vec![format!(
             "the source keeps one row per UTC day, so days here are UTC days, not {} days",
             calendar.tz().name()
@@ -317,11 +384,16 @@ pub async fn fetch_aggregates(
     } else {
         Vec::new()
     };
+    notes.extend(quality.notes());
+    let daily_utc = info.daily_utc && calendar.tz() != chrono_tz::UTC;
+    let left_out = quality.negative_rows + quality.unreadable_rows + quality.future_rows;
     let end = plan.window.end.timestamp();
     let first_event = store.first_event(end, calendar, filter).await?;
     if first_event.is_none() {
         return Ok(Aggregates {
             notes,
+            daily_utc,
+            left_out,
             ..Aggregates::default()
         });
     }
@@ -373,6 +445,8 @@ pub async fn fetch_aggregates(
             .await?,
         first_event,
         notes,
+        daily_utc,
+        left_out,
     })
 }
 

@@ -936,3 +936,60 @@ async fn a_select_only_role_is_enough() {
         .unwrap();
     conn.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn unusable_rows_match_sqlite() {
+    let Some(admin) = server_url() else { return };
+    let db = TestDb::create(&admin, "unusable").await;
+    let create =
+        "CREATE TABLE calls (at BIGINT NOT NULL, model TEXT, tokens_in BIGINT, tokens_out BIGINT)";
+    let insert =
+        "INSERT INTO calls VALUES (1795000000, 'gpt-4o', 100, 10), (1795003600, NULL, NULL, 20), \
+                  (1795007200, 'gpt-4o', -50, 10), (1924992000, 'gpt-4o', 1000, 1000)";
+    db.execute(&format!("{create}; {insert}")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("unusable.db");
+    sqlite_execute(&path, &format!("{create}; {insert}")).await;
+    let source = SourceConfig {
+        table: Some("calls".to_owned()),
+        timestamp: Some("at".to_owned()),
+        input_tokens: Some("tokens_in".to_owned()),
+        output_tokens: Some("tokens_out".to_owned()),
+        cache_read_tokens: Some(String::new()),
+        cache_write_tokens: Some(String::new()),
+        user: Some(String::new()),
+        endpoint: Some(String::new()),
+        ..SourceConfig::default()
+    };
+    let pg = PgStore::connect_lazy(&db.url, mapping(source.clone()), Timeouts::default()).unwrap();
+    let lite = SqliteStore::open(&path, false, mapping(source))
+        .await
+        .unwrap();
+    let pg_json = json_of(&pg, chrono_tz::UTC).await;
+    assert_same(
+        &pg_json,
+        &json_of(&lite, chrono_tz::UTC).await,
+        "unusable rows",
+    );
+    let report: serde_json::Value = serde_json::from_str(&pg_json).unwrap();
+    assert_eq!(
+        report["summary"]["all_time"]["requests"].as_i64().unwrap(),
+        2
+    );
+    assert_eq!(
+        report["summary"]["all_time"]["input_tokens"]
+            .as_i64()
+            .unwrap(),
+        100
+    );
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("1 row with negative token counts left out"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("1 row dated more than a day ahead") && notes.contains("2031-01-01"),
+        "{notes}"
+    );
+    db.drop_it().await;
+}

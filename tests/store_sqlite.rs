@@ -473,3 +473,84 @@ async fn a_writer_holding_the_lock_makes_the_store_busy_not_broken() {
         .unwrap();
     assert_eq!(report.summary.all_time.totals.usage.requests, 1);
 }
+
+#[tokio::test]
+async fn unusable_rows_are_left_out_and_reported() {
+    use usagetop::store::mapping::SourceConfig;
+    use usagetop::worker::{compute_report, ReportContext};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("messy.db");
+    let options = SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true);
+    let mut conn = SqliteConnection::connect_with(&options).await.unwrap();
+    sqlx::raw_sql(
+        "CREATE TABLE calls (at TEXT, model TEXT, tokens_in INTEGER, tokens_out INTEGER);
+         INSERT INTO calls VALUES
+           ('2026-11-18 10:00:00', 'gpt-4o', 100, 10),      -- fine
+           ('2026-11-18 11:00:00', NULL, NULL, 20),         -- NULL model and input: (unknown), 0
+           ('2026-11-18 12:00:00', 'gpt-4o', -50, 10),      -- negative: left out
+           ('yesterday-ish', 'gpt-4o', 7, 7),               -- unreadable: left out
+           ('2031-01-01 00:00:00', 'gpt-4o', 1000, 1000);  -- far in the future: in no view",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
+    let mapping = Mapping::resolve(&SourceConfig {
+        table: Some("calls".to_owned()),
+        timestamp: Some("at".to_owned()),
+        input_tokens: Some("tokens_in".to_owned()),
+        output_tokens: Some("tokens_out".to_owned()),
+        cache_read_tokens: Some(String::new()),
+        cache_write_tokens: Some(String::new()),
+        user: Some(String::new()),
+        endpoint: Some(String::new()),
+        ..SourceConfig::default()
+    })
+    .unwrap();
+    let store = SqliteStore::open(&path, false, mapping).await.unwrap();
+    let context = ReportContext {
+        calendar: utc(),
+        clock: std::sync::Arc::new(usagetop::clock::FixedClock(
+            DateTime::parse_from_rfc3339("2026-11-18T15:00:00Z")
+                .unwrap()
+                .into(),
+        )),
+        prices: std::sync::Arc::new(
+            usagetop::pricing::PriceTable::with_overrides(
+                &usagetop::pricing::PriceFile::default(),
+                "pricing",
+            )
+            .unwrap(),
+        ),
+        budgets: std::sync::Arc::new(usagetop::budget::Budgets::default()),
+    };
+    let report = compute_report(&store, &context, &Filter::default())
+        .await
+        .unwrap();
+    let today = report.summary.today.totals.usage;
+    assert_eq!(today.requests, 2, "the fine row and the NULL row");
+    assert_eq!(today.input_tokens, 100);
+    assert_eq!(today.output_tokens, 30);
+    assert!(report
+        .by_model
+        .all_time
+        .iter()
+        .any(|model| model.model == "(unknown)"));
+    assert_eq!(report.left_out, 3);
+    let notes = report.notes.join("\n");
+    assert!(
+        notes.contains("1 row with negative token counts left out"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("1 row with timestamps that cannot be read")
+            && notes.contains("yesterday-ish"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("1 row dated more than a day ahead") && notes.contains("2031-01-01"),
+        "{notes}"
+    );
+}

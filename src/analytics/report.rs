@@ -71,6 +71,10 @@ pub struct Report {
     pub first_event: Option<DateTime<Utc>>,
     /// What people must know about the source (shown on screen and in reports).
     pub notes: Vec<String>,
+    /// True when the source only knows UTC days (shown in the footer).
+    pub daily_utc: bool,
+    /// Rows left out as unusable (the notes say which).
+    pub left_out: i64,
     /// The filter the numbers were counted with (set by the worker).
     pub filter: crate::filter::Filter,
     /// Budgets against this report's scope (set by the worker).
@@ -187,6 +191,8 @@ pub fn build_report(
         prediction: predict(plan, calendar, &per_day, first_day),
         first_event: rows.first_event,
         notes: rows.notes.clone(),
+        daily_utc: rows.daily_utc,
+        left_out: rows.left_out,
         filter: crate::filter::Filter::default(),
         budgets: Vec::new(),
         breakdown: None,

@@ -35,6 +35,39 @@ macro_rules! sql_usage_store {
                 Ok(self.prepared().await?.info.clone())
             }
 
+            async fn quality(
+                &self,
+                now: i64,
+            ) -> Result<$crate::store::Quality, $crate::store::StoreError> {
+                let prepared = self.prepared().await?;
+                self.quality
+                    .get_or_try_init(|| async {
+                        let statement = prepared.builder.quality(now);
+                        let (
+                            negative_rows,
+                            unreadable_rows,
+                            unreadable_example,
+                            future_rows,
+                            latest,
+                        ): (i64, i64, Option<String>, i64, Option<i64>) =
+                            $crate::store::backend::bound!(&statement)
+                                .fetch_one(&self.pool)
+                                .await
+                                .map_err(|error| {
+                                    self.query_error("a count of unusable rows", &error)
+                                })?;
+                        Ok($crate::store::Quality {
+                            negative_rows,
+                            unreadable_rows,
+                            unreadable_example,
+                            future_rows,
+                            latest,
+                        })
+                    })
+                    .await
+                    .cloned()
+            }
+
             async fn first_event(
                 &self,
                 end: i64,

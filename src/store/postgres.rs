@@ -18,6 +18,7 @@ pub struct PgStore {
     url: String,
     mapping: Mapping,
     prepared: OnceCell<Prepared>,
+    quality: OnceCell<super::Quality>,
     options: PgConnectOptions,
     connect_timeout: std::time::Duration,
 }
@@ -102,6 +103,7 @@ impl PgStore {
             url: redact_password(url),
             mapping,
             prepared: OnceCell::new(),
+            quality: OnceCell::new(),
             options,
             connect_timeout: timeouts.connect,
         })

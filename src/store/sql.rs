@@ -288,6 +288,8 @@ impl QueryBuilder {
             .filter
             .as_ref()
             .map_or_else(String::new, |filter| format!(" AND ({filter})"));
+        // Rows with a negative token count are left out (and counted by `quality`).
+        sql.push_str(&format!(" AND NOT ({})", self.negative()));
         let mut binds = Vec::new();
         for (dimension, patterns) in selection.active() {
             let Some(column) = self.dimension_column(dimension) else {
@@ -437,6 +439,57 @@ impl QueryBuilder {
             end,
         };
         self.statement(&value, range, calendar, selection, "")
+    }
+
+    /// True for a row with any negative token count.
+    fn negative(&self) -> String {
+        let mapping = &self.checked.mapping;
+        let refs = [
+            Some(&mapping.input_tokens),
+            Some(&mapping.output_tokens),
+            mapping.cache_read_tokens.as_ref(),
+            mapping.cache_write_tokens.as_ref(),
+        ];
+        let tests: Vec<String> = refs
+            .into_iter()
+            .flatten()
+            .map(|reference| format!("{} < 0", self.number(reference)))
+            .collect();
+        tests.join(" OR ")
+    }
+
+    /// One pass over the table that counts what the reports leave out: rows
+    /// with negative token counts, rows whose timestamp cannot be read (with
+    /// an example), and rows dated more than a day after `now` (with the latest).
+    #[must_use]
+    pub fn quality(&self, now: i64) -> Statement {
+        let ts = self.column(&self.checked.mapping.timestamp);
+        let seconds = self.seconds();
+        let (count, text) = match self.dialect {
+            Dialect::Sqlite => ("INTEGER", format!("CAST({ts} AS TEXT)")),
+            Dialect::Postgres => ("BIGINT", format!("{ts}::text")),
+        };
+        let placeholder = self.placeholder(1);
+        let filter = self
+            .checked
+            .mapping
+            .filter
+            .as_ref()
+            .map_or_else(String::new, |filter| format!(" WHERE ({filter})"));
+        let sql = format!(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN {negative} THEN 1 ELSE 0 END), 0) AS {count}), \
+                    CAST(COALESCE(SUM(CASE WHEN {seconds} IS NULL THEN 1 ELSE 0 END), 0) AS {count}), \
+                    MIN(CASE WHEN {seconds} IS NULL THEN {text} END), \
+                    CAST(COALESCE(SUM(CASE WHEN {seconds} > {placeholder} THEN 1 ELSE 0 END), 0) AS {count}), \
+                    CAST(MAX({seconds}) AS {count}) \
+             FROM {table}{filter}",
+            negative = self.negative(),
+            table = self.table(),
+        );
+        Statement {
+            sql,
+            binds: vec![Bind::Int(now.saturating_add(86_400))],
+        }
     }
 
     /// The largest raw timestamp value (to tell seconds from milliseconds).

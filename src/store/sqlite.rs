@@ -24,6 +24,7 @@ pub struct SqliteStore {
     path: PathBuf,
     mapping: Mapping,
     prepared: OnceCell<Prepared>,
+    quality: OnceCell<super::Quality>,
 }
 
 /// The checked mapping and what it told.
@@ -148,6 +149,7 @@ impl SqliteStore {
             path: path.to_path_buf(),
             mapping,
             prepared: OnceCell::new(),
+            quality: OnceCell::new(),
         };
         store.prepare().await?;
         Ok(store)

@@ -53,15 +53,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
         (None, false) => String::new(),
     };
-    let zone = if app
-        .report
-        .as_ref()
-        .is_some_and(|report| !report.notes.is_empty())
-    {
+    let zone = if app.report.as_ref().is_some_and(|report| report.daily_utc) {
         // A daily source: its days are UTC days whatever the zone.
         "UTC days (daily source)".to_owned()
     } else {
         app.context.tz.name().to_owned()
+    };
+    // Rows the numbers leave out (negative counts, unreadable or far-future
+    // timestamps): say how many; `usagetop report` gives the details.
+    let zone = match app.report.as_ref().map_or(0, |report| report.left_out) {
+        0 => zone,
+        1 => format!("{zone} · ⚠ 1 row left out"),
+        count => format!("{zone} · ⚠ {count} rows left out"),
     };
     // In history, say which period is shown and how to come back.
     let history = match (&app.report, app.history) {
@@ -115,7 +118,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Span::styled(" · ", theme.dim()),
         Span::styled(
             zone.clone(),
-            if zone == app.context.tz.name() {
+            if zone == app.context.tz.name() && !zone.contains('⚠') {
                 theme.dim()
             } else {
                 theme.warning()
