@@ -554,3 +554,47 @@ async fn unusable_rows_are_left_out_and_reported() {
         "{notes}"
     );
 }
+
+#[tokio::test]
+async fn instants_before_1970_fall_on_their_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    // 1969-12-31T23:30:00Z and 1970-01-01T00:30:00Z, in seconds.
+    foreign_db(
+        &path,
+        &[(-1_800, "m", 1, 0, 0, 0), (1_800, "m", 10, 0, 0, 0)],
+    )
+    .await;
+    let store = SqliteStore::open(&path, false, Mapping::default())
+        .await
+        .unwrap();
+    let range = SecondsRange {
+        start: -86_400,
+        end: 86_400,
+    };
+    let mut rows = store
+        .day_model_rows(range, &utc(), &Filter::default())
+        .await
+        .unwrap();
+    rows.sort_by_key(|row| row.day);
+    let days: Vec<(NaiveDate, i64)> = rows
+        .iter()
+        .map(|row| (row.day, row.usage.input_tokens))
+        .collect();
+    assert_eq!(
+        days,
+        vec![(date("1969-12-31"), 1), (date("1970-01-01"), 10)]
+    );
+    // Berlin (UTC+1 then): 00:30 and 01:30 on 1 January.
+    let berlin = Calendar::new(chrono_tz::Europe::Berlin, WeekStart::Monday);
+    let rows = store
+        .day_model_rows(range, &berlin, &Filter::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        rows.iter()
+            .map(|row| (row.day, row.usage.input_tokens))
+            .collect::<Vec<_>>(),
+        vec![(date("1970-01-01"), 11)]
+    );
+}

@@ -20,6 +20,15 @@ pub enum Dialect {
     Postgres,
 }
 
+/// Days added before dividing, so division floors for dates back to the 8th century.
+const FLOOR_SHIFT_DAYS: i64 = 1_000_000;
+/// The same shift in seconds.
+const FLOOR_SHIFT_SECONDS: i64 = FLOOR_SHIFT_DAYS * SECONDS_PER_DAY;
+/// Seconds added (as milliseconds) before turning milliseconds into seconds.
+const FLOOR_SHIFT_MILLIS_S: i64 = 100_000_000_000;
+/// The same shift in milliseconds.
+const FLOOR_SHIFT_MILLIS: i64 = FLOOR_SHIFT_MILLIS_S * 1000;
+
 /// A value to bind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Bind {
@@ -193,8 +202,12 @@ impl QueryBuilder {
         let ts = self.column(&self.checked.mapping.timestamp);
         match (self.checked.time, self.dialect) {
             (TimeKind::UnixSeconds | TimeKind::UnixUnknown, _) => ts,
-            (TimeKind::UnixMillis, Dialect::Sqlite) => format!("({ts} / 1000)"),
-            (TimeKind::UnixMillis, Dialect::Postgres) => format!("({ts} / 1000)::bigint"),
+            (TimeKind::UnixMillis, Dialect::Sqlite) => {
+                format!("(({ts} + {FLOOR_SHIFT_MILLIS}) / 1000 - {FLOOR_SHIFT_MILLIS_S})")
+            }
+            (TimeKind::UnixMillis, Dialect::Postgres) => {
+                format!("(({ts} + {FLOOR_SHIFT_MILLIS}) / 1000 - {FLOOR_SHIFT_MILLIS_S})::bigint")
+            }
             (TimeKind::IsoText | TimeKind::IsoUnknown | TimeKind::DateText, Dialect::Sqlite) => {
                 format!("CAST(strftime('%s', {ts}) AS INTEGER)")
             }
@@ -429,8 +442,12 @@ impl QueryBuilder {
                 (TimeKind::Timestamp, _) => {
                     format!("FLOOR(EXTRACT(EPOCH FROM (MIN({ts}) AT TIME ZONE 'UTC')))::bigint")
                 }
-                (TimeKind::UnixMillis, Dialect::Sqlite) => format!("(MIN({ts}) / 1000)"),
-                (TimeKind::UnixMillis, Dialect::Postgres) => format!("(MIN({ts}) / 1000)::bigint"),
+                (TimeKind::UnixMillis, Dialect::Sqlite) => {
+                    format!("((MIN({ts}) + {FLOOR_SHIFT_MILLIS}) / 1000 - {FLOOR_SHIFT_MILLIS_S})")
+                }
+                (TimeKind::UnixMillis, Dialect::Postgres) => format!(
+                    "((MIN({ts}) + {FLOOR_SHIFT_MILLIS}) / 1000 - {FLOOR_SHIFT_MILLIS_S})::bigint"
+                ),
                 _ => format!("MIN({})", self.seconds()),
             }
         };
@@ -557,5 +574,9 @@ pub fn local_day_by_offsets(seconds: &str, calendar: &Calendar, range: SecondsRa
         }
         [] => "0".to_owned(),
     };
-    format!("(({seconds} + {offset}) / {SECONDS_PER_DAY})")
+    // Shifted by a million days so that integer division floors for
+    // instants before 1970 too (SQLite and PostgreSQL truncate toward zero).
+    format!(
+        "(({seconds} + {offset} + {FLOOR_SHIFT_SECONDS}) / {SECONDS_PER_DAY} - {FLOOR_SHIFT_DAYS})"
+    )
 }
