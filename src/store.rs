@@ -212,6 +212,8 @@ pub struct SourceInfo {
     pub daily_utc: bool,
     /// Costs come from a stored cost column, not from prices.
     pub stored_cost: bool,
+    /// The timestamps are read as integer unix seconds.
+    pub unix_seconds: bool,
 }
 
 /// A source of grouped usage.
@@ -384,6 +386,17 @@ pub async fn fetch_aggregates(
     } else {
         Vec::new()
     };
+    if info.unix_seconds
+        && quality
+            .latest
+            .is_some_and(|latest| latest > mapping::MILLIS_THRESHOLD)
+    {
+        notes.push(
+            "the timestamps look like milliseconds, not seconds (they lie thousands of years ahead); \
+             set [source] timestamp_format = \"unix_ms\" (or \"auto\")"
+                .to_owned(),
+        );
+    }
     notes.extend(quality.notes());
     let daily_utc = info.daily_utc && calendar.tz() != chrono_tz::UTC;
     let left_out = quality.negative_rows + quality.unreadable_rows + quality.future_rows;

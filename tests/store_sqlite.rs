@@ -598,3 +598,56 @@ async fn instants_before_1970_fall_on_their_day() {
         vec![(date("1970-01-01"), 11)]
     );
 }
+
+#[tokio::test]
+async fn milliseconds_read_as_seconds_are_explained() {
+    use usagetop::store::mapping::{SourceConfig, TimestampFormat};
+    use usagetop::worker::{compute_report, ReportContext};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ms.db");
+    foreign_db(&path, &[(1_795_000_000_000, "gpt-4o", 5, 5, 0, 0)]).await;
+    let forced = Mapping::resolve(&SourceConfig {
+        timestamp_format: Some(TimestampFormat::UnixS),
+        ..SourceConfig::default()
+    })
+    .unwrap();
+    let context = ReportContext {
+        calendar: utc(),
+        clock: std::sync::Arc::new(usagetop::clock::FixedClock(
+            DateTime::from_timestamp(1_795_100_000, 0).unwrap(),
+        )),
+        prices: std::sync::Arc::new(
+            usagetop::pricing::PriceTable::with_overrides(
+                &usagetop::pricing::PriceFile::default(),
+                "pricing",
+            )
+            .unwrap(),
+        ),
+        budgets: std::sync::Arc::new(usagetop::budget::Budgets::default()),
+    };
+    let store = SqliteStore::open(&path, false, forced).await.unwrap();
+    let report = compute_report(&store, &context, &Filter::default())
+        .await
+        .unwrap();
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|note| note.contains("look like milliseconds") && note.contains("unix_ms")),
+        "{:?}",
+        report.notes
+    );
+    assert_eq!(
+        report.summary.all_time.totals.usage.requests, 0,
+        "nothing counts at the wrong time"
+    );
+    // With auto (the default) the magnitude tells, and nothing is left out.
+    let store = SqliteStore::open(&path, false, Mapping::default())
+        .await
+        .unwrap();
+    let report = compute_report(&store, &context, &Filter::default())
+        .await
+        .unwrap();
+    assert!(report.notes.is_empty(), "{:?}", report.notes);
+    assert_eq!(report.summary.all_time.totals.usage.requests, 1);
+}

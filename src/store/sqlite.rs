@@ -242,6 +242,7 @@ impl SqliteStore {
                 let info = SourceInfo {
                     daily_utc: checked.time.is_daily(),
                     stored_cost: checked.mapping.cost.is_some(),
+                    unix_seconds: checked.time == TimeKind::UnixSeconds,
                 };
                 Ok(Prepared { builder, info })
             })
