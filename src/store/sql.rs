@@ -4,12 +4,10 @@
 //! one expression) is the only text copied in, and only stores running
 //! read-only sessions execute it.
 
-use chrono::NaiveDate;
-
 use super::mapping::{CheckedMapping, ColumnRef, TimeKind};
 use super::SecondsRange;
 use crate::filter::{self, Dimension, Filter};
-use crate::period::{Calendar, SECONDS_PER_DAY};
+use crate::period::Calendar;
 
 /// The SQL flavour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,14 +18,16 @@ pub enum Dialect {
     Postgres,
 }
 
-/// Days added before dividing, so division floors for dates back to the 8th century.
-const FLOOR_SHIFT_DAYS: i64 = 1_000_000;
-/// The same shift in seconds.
-const FLOOR_SHIFT_SECONDS: i64 = FLOOR_SHIFT_DAYS * SECONDS_PER_DAY;
 /// Seconds added (as milliseconds) before turning milliseconds into seconds.
 const FLOOR_SHIFT_MILLIS_S: i64 = 100_000_000_000;
 /// The same shift in milliseconds.
 const FLOOR_SHIFT_MILLIS: i64 = FLOOR_SHIFT_MILLIS_S * 1000;
+
+mod days;
+mod probes;
+
+use days::day_bounds;
+pub use days::local_day_by_offsets;
 
 /// A value to bind.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -474,109 +474,4 @@ impl QueryBuilder {
             .collect();
         tests.join(" OR ")
     }
-
-    /// One pass over the table that counts what the reports leave out: rows
-    /// with negative token counts, rows whose timestamp cannot be read (with
-    /// an example), and rows dated more than a day after `now` (with the latest).
-    #[must_use]
-    pub fn quality(&self, now: i64) -> Statement {
-        let ts = self.column(&self.checked.mapping.timestamp);
-        let seconds = self.seconds();
-        let (count, text) = match self.dialect {
-            Dialect::Sqlite => ("INTEGER", format!("CAST({ts} AS TEXT)")),
-            Dialect::Postgres => ("BIGINT", format!("{ts}::text")),
-        };
-        let placeholder = self.placeholder(1);
-        let filter = self
-            .checked
-            .mapping
-            .filter
-            .as_ref()
-            .map_or_else(String::new, |filter| format!(" WHERE ({filter})"));
-        let sql = format!(
-            "SELECT CAST(COALESCE(SUM(CASE WHEN {negative} THEN 1 ELSE 0 END), 0) AS {count}), \
-                    CAST(COALESCE(SUM(CASE WHEN {seconds} IS NULL THEN 1 ELSE 0 END), 0) AS {count}), \
-                    MIN(CASE WHEN {seconds} IS NULL THEN {text} END), \
-                    CAST(COALESCE(SUM(CASE WHEN {seconds} > {placeholder} THEN 1 ELSE 0 END), 0) AS {count}), \
-                    CAST(MAX({seconds}) AS {count}) \
-             FROM {table}{filter}",
-            negative = self.negative(),
-            table = self.table(),
-        );
-        Statement {
-            sql,
-            binds: vec![Bind::Int(now.saturating_add(86_400))],
-        }
-    }
-
-    /// The largest raw timestamp value (to tell seconds from milliseconds).
-    #[must_use]
-    pub fn max_raw_timestamp(&self) -> String {
-        format!(
-            "SELECT CAST(MAX({}) AS BIGINT) FROM {}",
-            self.column(&self.checked.mapping.timestamp),
-            self.table()
-        )
-    }
-
-    /// One non-null raw timestamp as text (to tell dates from timestamps).
-    #[must_use]
-    pub fn sample_timestamp_text(&self) -> String {
-        let ts = self.column(&self.checked.mapping.timestamp);
-        let cast = match self.dialect {
-            Dialect::Sqlite => format!("CAST({ts} AS TEXT)"),
-            Dialect::Postgres => format!("{ts}::text"),
-        };
-        format!(
-            "SELECT {cast} FROM {} WHERE {ts} IS NOT NULL LIMIT 1",
-            self.table()
-        )
-    }
-}
-
-/// First and last local dates a range touches, as `YYYY-MM-DD` (daily sources).
-fn day_bounds(range: SecondsRange, calendar: &Calendar) -> (String, String) {
-    let date = |seconds: i64| {
-        chrono::DateTime::from_timestamp(seconds.clamp(-8_000_000_000, 200_000_000_000), 0)
-            .map_or(NaiveDate::MIN, |instant| calendar.local_date(instant))
-    };
-    let first = date(range.start);
-    let last = date(range.end.saturating_sub(1));
-    (
-        first.format("%Y-%m-%d").to_string(),
-        last.format("%Y-%m-%d").to_string(),
-    )
-}
-
-/// `(seconds + offset) / 86400` with the offset a `CASE` over the zone's
-/// offset spans in `range`: exact local days across DST in SQLite, which has
-/// no zone database.
-#[must_use]
-pub fn local_day_by_offsets(seconds: &str, calendar: &Calendar, range: SecondsRange) -> String {
-    let spans = calendar.offset_spans(
-        range.start.max(-8_000_000_000),
-        range.end.min(200_000_000_000),
-    );
-    let offset = match spans.as_slice() {
-        [only] => only.offset_seconds.to_string(),
-        [first, rest @ ..] => {
-            let mut case = String::from("CASE");
-            let mut previous = first.offset_seconds;
-            for span in rest {
-                case.push_str(&format!(
-                    " WHEN {seconds} < {} THEN {}",
-                    span.start, previous
-                ));
-                previous = span.offset_seconds;
-            }
-            case.push_str(&format!(" ELSE {previous} END"));
-            case
-        }
-        [] => "0".to_owned(),
-    };
-    // Shifted by a million days so that integer division floors for
-    // instants before 1970 too (SQLite and PostgreSQL truncate toward zero).
-    format!(
-        "(({seconds} + {offset} + {FLOOR_SHIFT_SECONDS}) / {SECONDS_PER_DAY} - {FLOOR_SHIFT_DAYS})"
-    )
 }
