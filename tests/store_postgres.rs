@@ -130,6 +130,21 @@ fn context(zone: chrono_tz::Tz) -> ReportContext {
     }
 }
 
+/// The mapping of the small `calls(at, model, tokens_in, tokens_out)` fixtures.
+fn calls_source() -> SourceConfig {
+    SourceConfig {
+        table: Some("calls".to_owned()),
+        timestamp: Some("at".to_owned()),
+        input_tokens: Some("tokens_in".to_owned()),
+        output_tokens: Some("tokens_out".to_owned()),
+        cache_read_tokens: Some(String::new()),
+        cache_write_tokens: Some(String::new()),
+        user: Some(String::new()),
+        endpoint: Some(String::new()),
+        ..SourceConfig::default()
+    }
+}
+
 fn mapping(config: SourceConfig) -> Mapping {
     Mapping::resolve(&config).unwrap()
 }
@@ -845,17 +860,7 @@ async fn fractional_seconds_before_midnight_stay_on_their_day() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("fraction.db");
     sqlite_execute(&path, &format!("{create}; {insert}")).await;
-    let source = SourceConfig {
-        table: Some("calls".to_owned()),
-        timestamp: Some("at".to_owned()),
-        input_tokens: Some("tokens_in".to_owned()),
-        output_tokens: Some("tokens_out".to_owned()),
-        cache_read_tokens: Some(String::new()),
-        cache_write_tokens: Some(String::new()),
-        user: Some(String::new()),
-        endpoint: Some(String::new()),
-        ..SourceConfig::default()
-    };
+    let source = calls_source();
     let pg = PgStore::connect_lazy(&db.url, mapping(source.clone()), Timeouts::default()).unwrap();
     let lite = SqliteStore::open(&path, false, mapping(source))
         .await
@@ -950,17 +955,7 @@ async fn unusable_rows_match_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("unusable.db");
     sqlite_execute(&path, &format!("{create}; {insert}")).await;
-    let source = SourceConfig {
-        table: Some("calls".to_owned()),
-        timestamp: Some("at".to_owned()),
-        input_tokens: Some("tokens_in".to_owned()),
-        output_tokens: Some("tokens_out".to_owned()),
-        cache_read_tokens: Some(String::new()),
-        cache_write_tokens: Some(String::new()),
-        user: Some(String::new()),
-        endpoint: Some(String::new()),
-        ..SourceConfig::default()
-    };
+    let source = calls_source();
     let pg = PgStore::connect_lazy(&db.url, mapping(source.clone()), Timeouts::default()).unwrap();
     let lite = SqliteStore::open(&path, false, mapping(source))
         .await

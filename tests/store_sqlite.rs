@@ -15,6 +15,22 @@ use usagetop::store::sqlite::SqliteStore;
 use usagetop::store::{demo, SecondsRange, StoreError, UsageStore};
 use usagetop::usage::Usage;
 
+/// A report context in UTC with the clock pinned at `now`.
+fn utc_context(now: DateTime<Utc>) -> usagetop::worker::ReportContext {
+    usagetop::worker::ReportContext {
+        calendar: utc(),
+        clock: std::sync::Arc::new(usagetop::clock::FixedClock(now)),
+        prices: std::sync::Arc::new(
+            usagetop::pricing::PriceTable::with_overrides(
+                &usagetop::pricing::PriceFile::default(),
+                "pricing",
+            )
+            .unwrap(),
+        ),
+        budgets: std::sync::Arc::new(usagetop::budget::Budgets::default()),
+    }
+}
+
 fn utc() -> Calendar {
     Calendar::new(chrono_tz::UTC, WeekStart::Monday)
 }
@@ -425,27 +441,14 @@ async fn files_usagetop_creates_are_private() {
 
 #[tokio::test]
 async fn a_writer_holding_the_lock_makes_the_store_busy_not_broken() {
-    use usagetop::worker::{compute_report, ReportContext};
+    use usagetop::worker::compute_report;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("locked.db");
     foreign_db(&path, &[(1_700_000_000, "gpt-4o", 1, 1, 0, 0)]).await;
     let store = SqliteStore::open(&path, false, Mapping::default())
         .await
         .unwrap();
-    let context = ReportContext {
-        calendar: utc(),
-        clock: std::sync::Arc::new(usagetop::clock::FixedClock(
-            DateTime::from_timestamp(1_700_000_100, 0).unwrap(),
-        )),
-        prices: std::sync::Arc::new(
-            usagetop::pricing::PriceTable::with_overrides(
-                &usagetop::pricing::PriceFile::default(),
-                "pricing",
-            )
-            .unwrap(),
-        ),
-        budgets: std::sync::Arc::new(usagetop::budget::Budgets::default()),
-    };
+    let context = utc_context(DateTime::from_timestamp(1_700_000_100, 0).unwrap());
     compute_report(&store, &context, &Filter::default())
         .await
         .unwrap();
@@ -477,7 +480,7 @@ async fn a_writer_holding_the_lock_makes_the_store_busy_not_broken() {
 #[tokio::test]
 async fn unusable_rows_are_left_out_and_reported() {
     use usagetop::store::mapping::SourceConfig;
-    use usagetop::worker::{compute_report, ReportContext};
+    use usagetop::worker::compute_report;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("messy.db");
     let options = SqliteConnectOptions::new()
@@ -510,22 +513,11 @@ async fn unusable_rows_are_left_out_and_reported() {
     })
     .unwrap();
     let store = SqliteStore::open(&path, false, mapping).await.unwrap();
-    let context = ReportContext {
-        calendar: utc(),
-        clock: std::sync::Arc::new(usagetop::clock::FixedClock(
-            DateTime::parse_from_rfc3339("2026-11-18T15:00:00Z")
-                .unwrap()
-                .into(),
-        )),
-        prices: std::sync::Arc::new(
-            usagetop::pricing::PriceTable::with_overrides(
-                &usagetop::pricing::PriceFile::default(),
-                "pricing",
-            )
-            .unwrap(),
-        ),
-        budgets: std::sync::Arc::new(usagetop::budget::Budgets::default()),
-    };
+    let context = utc_context(
+        DateTime::parse_from_rfc3339("2026-11-18T15:00:00Z")
+            .unwrap()
+            .into(),
+    );
     let report = compute_report(&store, &context, &Filter::default())
         .await
         .unwrap();
@@ -602,7 +594,7 @@ async fn instants_before_1970_fall_on_their_day() {
 #[tokio::test]
 async fn milliseconds_read_as_seconds_are_explained() {
     use usagetop::store::mapping::{SourceConfig, TimestampFormat};
-    use usagetop::worker::{compute_report, ReportContext};
+    use usagetop::worker::compute_report;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ms.db");
     foreign_db(&path, &[(1_795_000_000_000, "gpt-4o", 5, 5, 0, 0)]).await;
@@ -611,20 +603,7 @@ async fn milliseconds_read_as_seconds_are_explained() {
         ..SourceConfig::default()
     })
     .unwrap();
-    let context = ReportContext {
-        calendar: utc(),
-        clock: std::sync::Arc::new(usagetop::clock::FixedClock(
-            DateTime::from_timestamp(1_795_100_000, 0).unwrap(),
-        )),
-        prices: std::sync::Arc::new(
-            usagetop::pricing::PriceTable::with_overrides(
-                &usagetop::pricing::PriceFile::default(),
-                "pricing",
-            )
-            .unwrap(),
-        ),
-        budgets: std::sync::Arc::new(usagetop::budget::Budgets::default()),
-    };
+    let context = utc_context(DateTime::from_timestamp(1_795_100_000, 0).unwrap());
     let store = SqliteStore::open(&path, false, forced).await.unwrap();
     let report = compute_report(&store, &context, &Filter::default())
         .await
