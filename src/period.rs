@@ -43,6 +43,24 @@ pub struct OffsetSpan {
 /// Seconds in a (UTC or naive local) day.
 pub const SECONDS_PER_DAY: i64 = 86_400;
 
+/// The rollup slot: every UTC offset in use since 1972 is a multiple of 15
+/// minutes, and so is every transition instant, so 15-minute UTC slots
+/// re-bucket into local days of any zone exactly.
+pub const SLOT_SECONDS: i64 = 900;
+
+/// The first slot boundary at or after `instant`.
+#[must_use]
+pub fn slot_ceiling(instant: DateTime<Utc>) -> DateTime<Utc> {
+    let seconds = instant.timestamp();
+    let rounded = seconds.div_euclid(SLOT_SECONDS) * SLOT_SECONDS;
+    let ceiling = if rounded == seconds {
+        seconds
+    } else {
+        rounded + SLOT_SECONDS
+    };
+    DateTime::from_timestamp(ceiling, 0).unwrap_or(instant)
+}
+
 /// A time zone with a week convention.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Calendar {

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 
-use crate::period::{month_of, shift_month, Calendar};
+use crate::period::{month_of, shift_month, slot_ceiling, Calendar};
 
 /// Days in the daily trend.
 pub const DAILY_BUCKETS: u32 = 30;
@@ -37,9 +37,9 @@ pub struct QueryPlan {
     pub month_start: NaiveDate,
     /// First local day of the day x model window.
     pub window_start_day: NaiveDate,
-    /// The day x model window: from the start of `window_start_day` to just after `now`.
+    /// The day x model window: from the start of `window_start_day` to the end of `now`'s quarter hour.
     pub window: UtcRange,
-    /// Yesterday's start up to the same time of day as now.
+    /// Yesterday's start up to the same time of day as now (to the end of its quarter hour).
     pub previous_day: UtcRange,
     /// Last week's start up to the same point in the week.
     pub previous_week: UtcRange,
@@ -91,8 +91,14 @@ impl QueryPlan {
                 -i32::try_from(MONTHLY_BUCKETS).unwrap_or(12),
             ))
             .min(forecast_start);
-        // Inclusive of the second `now` is in.
-        let end = now + chrono::Duration::seconds(1);
+        // Inclusive of the second `now` is in, up to the end of its quarter
+        // hour (never past the day), so that every range a report asks for
+        // ends on a rollup slot and cached numbers equal direct ones exactly.
+        let slot_end = |instant: DateTime<Utc>, day: NaiveDate| {
+            slot_ceiling(instant + chrono::Duration::seconds(1))
+                .min(calendar.start_of_day(day + Days::new(1)))
+        };
+        let end = slot_end(now, today);
         let window = UtcRange {
             start: calendar.start_of_day(window_start_day),
             end,
@@ -100,9 +106,7 @@ impl QueryPlan {
 
         let local_now = now.with_timezone(&calendar.tz());
         let time_of_day = local_now.time();
-        let same_point = |day: NaiveDate| {
-            calendar.start_of_local(day, time_of_day) + chrono::Duration::seconds(1)
-        };
+        let same_point = |day: NaiveDate| slot_end(calendar.start_of_local(day, time_of_day), day);
 
         let yesterday = today - Days::new(1);
         let previous_day = UtcRange {
