@@ -182,6 +182,8 @@ pub struct App {
     pub report: Option<Arc<Report>>,
     /// True while a refresh runs.
     pub loading: bool,
+    /// How far a cold build of the cache has come, while one runs.
+    pub progress: Option<crate::store::BuildProgress>,
     /// The last refresh's error, shown until the next success.
     pub error: Option<String>,
     /// True while the help popup is open.
@@ -229,6 +231,7 @@ impl App {
             panel: None,
             picker: None,
             sequence: 0,
+            progress: None,
         }
     }
 
@@ -243,14 +246,20 @@ impl App {
                     WorkerEvent::Report(report) if report.sequence < self.sequence => {
                         // An answer to a query that has since changed: the new one is coming.
                     }
+                    WorkerEvent::Progress(progress) => {
+                        self.progress = Some(progress);
+                        self.loading = true;
+                    }
                     WorkerEvent::Report(report) => {
                         self.report = Some(report);
+                        self.progress = None;
                         self.loading = false;
                         self.error = None;
                     }
                     WorkerEvent::Notice(text) => self.notice = Some(text),
                     WorkerEvent::Failed { message, retry_in } => {
                         self.loading = false;
+                        self.progress = None;
                         self.error = Some(format!(
                             "{message} (retrying in {} s)",
                             retry_in.as_secs().max(1)

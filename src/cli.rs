@@ -118,6 +118,14 @@ pub struct GlobalArgs {
     /// Seconds one query may run on a database server [default: 30]
     #[arg(long, global = true, value_name = "SECONDS")]
     pub statement_timeout_seconds: Option<u64>,
+
+    /// Read the source directly instead of through the rollup cache
+    #[arg(long, global = true)]
+    pub no_cache: bool,
+
+    /// Rows up to this many seconds older than the newest are re-read on every refresh [default: 7200]
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub cache_late_seconds: Option<u64>,
 }
 
 /// Subcommands.
@@ -129,6 +137,18 @@ pub enum Command {
     Demo(DemoArgs),
     /// Write the series of a view (per bucket, or per bucket and dimension) as CSV or JSON
     Export(ExportArgs),
+    /// Show or rebuild the rollup cache of the source
+    #[command(subcommand)]
+    Cache(CacheCommand),
+}
+
+/// `usagetop cache` subcommands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+pub enum CacheCommand {
+    /// What the cache of the source holds: file, rows, slots, zones, watermark
+    Status,
+    /// Build the cache of the source again from every row
+    Rebuild,
 }
 
 /// `usagetop export` options.

@@ -88,6 +88,12 @@ pub struct FileConfig {
     pub connect_timeout_seconds: Option<u64>,
     /// Seconds one query may run on a database server.
     pub statement_timeout_seconds: Option<u64>,
+    /// Use the rollup cache.
+    pub cache: Option<bool>,
+    /// Seconds of late arrival re-read on every refresh.
+    pub cache_late_seconds: Option<u64>,
+    /// Folder of the cache files.
+    pub cache_dir: Option<PathBuf>,
     /// Price overrides.
     #[serde(default)]
     pub pricing: PriceFile,
@@ -122,6 +128,8 @@ pub struct Dirs {
     pub data: PathBuf,
     /// The default config file's folder.
     pub config: PathBuf,
+    /// Rollup cache files.
+    pub cache: PathBuf,
 }
 
 impl Dirs {
@@ -135,6 +143,7 @@ impl Dirs {
         Ok(Self {
             data: dirs.data_dir().to_path_buf(),
             config: dirs.config_dir().to_path_buf(),
+            cache: dirs.cache_dir().to_path_buf(),
         })
     }
 }
@@ -180,6 +189,8 @@ pub struct Settings {
     pub mouse: bool,
     /// A custom range of local days, inclusive (`--from`/`--to`).
     pub range: Option<(chrono::NaiveDate, Option<chrono::NaiveDate>)>,
+    /// The rollup cache.
+    pub cache: crate::cache::CacheOptions,
 }
 
 impl Settings {
@@ -354,7 +365,30 @@ impl Settings {
             detail,
         })?;
 
+        let late = args
+            .cache_late_seconds
+            .or(file.cache_late_seconds)
+            .unwrap_or(crate::cache::DEFAULT_LATE_SECONDS.unsigned_abs());
+        if late > 30 * 86_400 {
+            return Err(ConfigError::Value {
+                source_name: if args.cache_late_seconds.is_some() {
+                    "--cache-late-seconds".to_owned()
+                } else {
+                    from_file("cache_late_seconds")
+                },
+                detail: format!(
+                    "{late} is out of range; give a number of seconds from 0 to 2592000 (30 days)"
+                ),
+            });
+        }
+        let cache = crate::cache::CacheOptions {
+            enabled: !args.no_cache && file.cache.unwrap_or(true),
+            dir: file.cache_dir.clone().unwrap_or_else(|| dirs.cache.clone()),
+            late_seconds: i64::try_from(late).unwrap_or(crate::cache::DEFAULT_LATE_SECONDS),
+        };
+
         Ok(Self {
+            cache,
             database,
             create_database,
             demo,

@@ -7,6 +7,7 @@
 pub mod analytics;
 pub mod app;
 pub mod budget;
+pub mod cache;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -74,6 +75,7 @@ async fn run_async(cli: Cli) -> Result<ExitCode> {
             let store = open_store(&settings, clock.as_ref()).await?;
             run_export(&settings, args, store.as_ref(), &context).await
         }
+        Some(Command::Cache(command)) => run_cache(&settings, *command, clock.as_ref()).await,
         Some(Command::Report(args)) => {
             let store = open_store(&settings, clock.as_ref()).await?;
             run_report(&settings, args, store.as_ref(), &context).await
@@ -101,7 +103,105 @@ async fn open_store(settings: &Settings, clock: &dyn Clock) -> Result<Box<dyn Us
         mapping: settings.mapping.clone(),
         timeouts: settings.timeouts,
     };
-    Ok(store::open(&settings.database, &options).await?)
+    let source = store::open(&settings.database, &options).await?;
+    if !settings.cache.enabled {
+        return Ok(source);
+    }
+    Ok(Box::new(
+        cache::CachedStore::open(source, &settings.cache).await,
+    ))
+}
+
+/// Brings the cache up to date before a one-shot command, showing a cold
+/// build's progress on a terminal.
+async fn refresh_cache(store: &dyn UsageStore, clock: &dyn Clock) -> Result<()> {
+    let progress = progress_printer();
+    store
+        .refresh_cache(clock.now().timestamp(), &progress)
+        .await?;
+    finish_progress();
+    Ok(())
+}
+
+/// Prints build progress on one line of standard error, when it is a terminal.
+fn progress_printer() -> impl Fn(store::BuildProgress) + Send + Sync {
+    use std::io::IsTerminal;
+    let terminal = std::io::stderr().is_terminal();
+    move |progress: store::BuildProgress| {
+        if terminal {
+            eprint!("\r\x1b[2K{}", output::cache::progress_line(&progress));
+        }
+    }
+}
+
+fn finish_progress() {
+    use std::io::IsTerminal;
+    if std::io::stderr().is_terminal() {
+        eprint!("\r\x1b[2K");
+    }
+}
+
+/// `usagetop cache status|rebuild`.
+async fn run_cache(
+    settings: &Settings,
+    command: cli::CacheCommand,
+    clock: &dyn Clock,
+) -> Result<ExitCode> {
+    if !settings.cache.enabled {
+        return Err(color_eyre::eyre::eyre!(
+            "the cache is turned off (--no-cache, or cache = false in the config file); \
+             turn it on to show or rebuild it"
+        ));
+    }
+    let options = store::OpenOptions {
+        create: settings.create_database,
+        mapping: settings.mapping.clone(),
+        timeouts: settings.timeouts,
+    };
+    let source = store::open(&settings.database, &options).await?;
+    let cached = cache::CachedStore::open(source, &settings.cache).await;
+    match command {
+        cli::CacheCommand::Rebuild => {
+            let info = cached.prepare().await?;
+            if info.daily_utc {
+                println!(
+                    "{} keeps one row per day: it is read directly, there is nothing to cache",
+                    cached.describe()
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            let started = std::time::Instant::now();
+            let progress = progress_printer();
+            cached.rebuild(clock.now().timestamp(), &progress).await?;
+            finish_progress();
+            let summary = match cached.cache() {
+                Some(db) => db.summary().await?,
+                None => cache::CacheSummary::default(),
+            };
+            println!(
+                "rebuilt the cache of {} in {:.1} s: {} rows in {} slot rows",
+                cached.describe(),
+                started.elapsed().as_secs_f64(),
+                summary.rows,
+                summary.slot_rows
+            );
+        }
+        cli::CacheCommand::Status => {
+            let Some(db) = cached.cache() else {
+                return Err(color_eyre::eyre::eyre!(
+                    "the cache of {} cannot be opened; check that {} is writable",
+                    cached.describe(),
+                    settings.cache.dir.display()
+                ));
+            };
+            let summary = db.summary().await?;
+            println!(
+                "{}",
+                output::cache::status(&cached.describe(), db.path(), &summary)
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Writes demo data into usagetop's demo database when it is missing, empty,
@@ -125,6 +225,7 @@ async fn run_report(
     store: &dyn UsageStore,
     context: &ReportContext,
 ) -> Result<ExitCode> {
+    refresh_cache(store, context.clock.as_ref()).await?;
     let query = worker::Query {
         breakdown: args.by.map(|dimension| (dimension, false)),
         ..query_for(settings, context)
@@ -172,6 +273,7 @@ async fn run_export(
     context: &ReportContext,
 ) -> Result<ExitCode> {
     let view = settings.view;
+    refresh_cache(store, context.clock.as_ref()).await?;
     let query = query_for(settings, context);
     let report = worker::compute_report_for(store, context, &query).await?;
     let rows = match args.by {

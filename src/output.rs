@@ -2,6 +2,7 @@
 //! for scripts. Formatting only; the numbers come from the report.
 
 pub mod budget;
+pub mod cache;
 pub mod csv;
 pub mod json;
 pub mod line;

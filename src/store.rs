@@ -155,6 +155,8 @@ pub struct Quality {
     pub future_rows: i64,
     /// The latest timestamp (unix seconds).
     pub latest: Option<i64>,
+    /// Why the rollup cache is not in use, when it should be.
+    pub cache_note: Option<String>,
 }
 
 impl Quality {
@@ -192,6 +194,7 @@ impl Quality {
                 rows(self.future_rows)
             ));
         }
+        notes.extend(self.cache_note.clone());
         notes
     }
 }
@@ -203,6 +206,17 @@ fn rows(count: i64) -> String {
     } else {
         format!("{count} rows")
     }
+}
+
+/// How far a cold build of the rollup cache has come.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BuildProgress {
+    /// Source rows read so far.
+    pub rows: i64,
+    /// Share of the table read, 0 to 1.
+    pub fraction: f64,
+    /// Estimated time left.
+    pub remaining: Option<Duration>,
 }
 
 /// What a store learned about its source while preparing.
@@ -254,6 +268,20 @@ pub trait UsageStore: Send + Sync {
         dimension: crate::filter::Dimension,
     ) -> Result<Vec<(String, DayModelRow)>, StoreError>;
 
+    /// Brings a cache of the source up to date (stores without one: nothing to do).
+    async fn refresh_cache(
+        &self,
+        _now: i64,
+        _progress: &(dyn Fn(BuildProgress) + Send + Sync),
+    ) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// True when the store answers from a cache that already holds data.
+    fn has_cached_data(&self) -> bool {
+        false
+    }
+
     /// Usage per model in `range`.
     async fn model_rows(
         &self,
@@ -261,6 +289,100 @@ pub trait UsageStore: Send + Sync {
         calendar: &Calendar,
         filter: &Filter,
     ) -> Result<Vec<ModelRow>, StoreError>;
+}
+
+/// Usage per (15-minute UTC slot, model), as the rollup cache keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RollupRow {
+    /// Start of the slot (unix seconds); `None` for rows whose timestamp cannot be read.
+    pub slot: Option<i64>,
+    /// Model name (`(unknown)` for NULL).
+    pub model: String,
+    /// Usage of the kept rows.
+    pub usage: Usage,
+    /// Stored cost of the kept rows in nano-dollars, when the source stores cost.
+    pub cost_nanos: Option<i64>,
+    /// Rows counted.
+    pub kept: i64,
+    /// Rows left out for a negative token count.
+    pub rejected: i64,
+    /// The first kept timestamp (unix seconds).
+    pub first: Option<i64>,
+    /// The last timestamp (unix seconds).
+    pub last: Option<i64>,
+}
+
+/// A rollup row as both backends return it.
+pub type RollupTuple = (
+    Option<i64>,
+    String,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    Option<i64>,
+    i64,
+    i64,
+    Option<i64>,
+    Option<i64>,
+);
+
+impl From<RollupTuple> for RollupRow {
+    fn from(
+        (
+            slot,
+            model,
+            requests,
+            input,
+            output,
+            read,
+            write,
+            cost_nanos,
+            kept,
+            rejected,
+            first,
+            last,
+        ): RollupTuple,
+    ) -> Self {
+        Self {
+            slot,
+            model,
+            usage: Usage {
+                requests,
+                input_tokens: input,
+                output_tokens: output,
+                cache_read_tokens: read,
+                cache_write_tokens: write,
+            },
+            cost_nanos,
+            kept,
+            rejected,
+            first,
+            last,
+        }
+    }
+}
+
+/// A store the rollup cache can read: rows per slot and model, the table's
+/// bounds, its physical extent, and a row count to verify the cache.
+#[async_trait]
+pub trait RollupSource: UsageStore {
+    /// The source for the cache key: URL without password, table and mapping.
+    fn identity(&self) -> String;
+
+    /// Usage per (slot, model) of the rows `scan` selects.
+    async fn rollup(&self, scan: sql::Scan) -> Result<Vec<RollupRow>, StoreError>;
+
+    /// First and last timestamps (unix seconds), if any row has one.
+    async fn bounds(&self) -> Result<(Option<i64>, Option<i64>), StoreError>;
+
+    /// Rows with a timestamp before `end`.
+    async fn count_before(&self, end: i64) -> Result<i64, StoreError>;
+
+    /// Physical positions to scan in chunks (SQLite rowids, PostgreSQL
+    /// pages), or `None` when the table cannot be read by position.
+    async fn extent(&self) -> Option<i64>;
 }
 
 /// Day number, dimension value, model, then [`Measures`].
@@ -505,7 +627,7 @@ pub struct OpenOptions {
 pub async fn open(
     url: &DatabaseUrl,
     options: &OpenOptions,
-) -> Result<Box<dyn UsageStore>, StoreError> {
+) -> Result<Box<dyn RollupSource>, StoreError> {
     match url {
         DatabaseUrl::Sqlite(path) => Ok(Box::new(
             sqlite::SqliteStore::open(path, options.create, options.mapping.clone()).await?,

@@ -84,7 +84,14 @@ fn render_screen(frame: &mut Frame, app: &App, theme: &Theme) {
             frame,
             regions.charts,
             theme,
-            &[format!("Loading usage from {} …", app.context.database)],
+            &[match &app.progress {
+                Some(progress) => format!(
+                    "First start on {}: {}. The numbers appear when it is done; later starts are instant.",
+                    app.context.database,
+                    crate::output::cache::progress_line(progress)
+                ),
+                None => format!("Loading usage from {} …", app.context.database),
+            }],
         ),
     }
     status::render(frame, regions.footer, app, theme);

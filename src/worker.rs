@@ -45,6 +45,8 @@ pub enum WorkerEvent {
     Notice(String),
     /// A refresh finished.
     Report(Arc<Report>),
+    /// A cold build of the cache is under way.
+    Progress(crate::store::BuildProgress),
     /// A refresh failed; the next try is in `retry_in`.
     Failed {
         /// What went wrong, for people.
@@ -200,6 +202,7 @@ pub async fn run(
 ) {
     let mut wait = Duration::ZERO;
     let mut failures = 0_u32;
+    let mut first = true;
     loop {
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
@@ -214,7 +217,30 @@ pub async fn run(
             break;
         }
         let query = requests.borrow().clone();
-        let event = match compute_report_for(store.as_ref(), &context, &query).await {
+        if first && store.has_cached_data() {
+            // Cached numbers go on screen before the source is read.
+            if let Ok(report) = compute_report_for(store.as_ref(), &context, &query).await {
+                if events.send(WorkerEvent::Report(Arc::new(report))).is_err() {
+                    break;
+                }
+                if events.send(WorkerEvent::Loading).is_err() {
+                    break;
+                }
+            }
+        }
+        first = false;
+        let progress_events = events.clone();
+        let progress = move |progress: crate::store::BuildProgress| {
+            let _ = progress_events.send(WorkerEvent::Progress(progress));
+        };
+        let refreshed = store
+            .refresh_cache(context.clock.now().timestamp(), &progress)
+            .await;
+        let computed = match refreshed {
+            Ok(()) => compute_report_for(store.as_ref(), &context, &query).await,
+            Err(error) => Err(error),
+        };
+        let event = match computed {
             Ok(report) => {
                 failures = 0;
                 wait = every;

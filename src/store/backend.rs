@@ -62,6 +62,7 @@ macro_rules! sql_usage_store {
                             unreadable_example,
                             future_rows,
                             latest,
+                            cache_note: None,
                         })
                     })
                     .await
@@ -153,4 +154,66 @@ macro_rules! sql_usage_store {
     };
 }
 
-pub(crate) use {bound, sql_usage_store};
+/// Implements `RollupSource` for a backend type with a `mapping` field.
+macro_rules! sql_rollup_source {
+    ($store:ty) => {
+        #[async_trait::async_trait]
+        impl $crate::store::RollupSource for $store {
+            fn identity(&self) -> String {
+                use $crate::store::UsageStore as _;
+                format!("{}\n{:?}", self.describe(), self.mapping)
+            }
+
+            async fn rollup(
+                &self,
+                scan: $crate::store::sql::Scan,
+            ) -> Result<Vec<$crate::store::RollupRow>, $crate::store::StoreError> {
+                let statement = self.prepared().await?.builder.rollup(scan);
+                let rows: Vec<$crate::store::RollupTuple> =
+                    $crate::store::backend::bound!(&statement)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(|error| self.query_error("usage per quarter hour", &error))?;
+                Ok(rows
+                    .into_iter()
+                    .map($crate::store::RollupRow::from)
+                    .collect())
+            }
+
+            async fn bounds(
+                &self,
+            ) -> Result<(Option<i64>, Option<i64>), $crate::store::StoreError> {
+                let statement = self.prepared().await?.builder.bounds();
+                $crate::store::backend::bound!(&statement)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(|error| self.query_error("the first and last timestamps", &error))
+            }
+
+            async fn count_before(&self, end: i64) -> Result<i64, $crate::store::StoreError> {
+                let statement = self.prepared().await?.builder.count_before(end);
+                let (count,): (i64,) = $crate::store::backend::bound!(&statement)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(|error| self.query_error("a count of rows", &error))?;
+                Ok(count)
+            }
+
+            async fn extent(&self) -> Option<i64> {
+                let statement = self.prepared().await.ok()?.builder.extent();
+                let (positions, version): (Option<i64>, i64) =
+                    $crate::store::backend::bound!(&statement)
+                        .fetch_one(&self.pool)
+                        .await
+                        .ok()?;
+                // PostgreSQL reads page ranges efficiently from version 14 (TID range scans).
+                if version != 0 && version < 140_000 {
+                    return None;
+                }
+                positions.filter(|positions| *positions > 0)
+            }
+        }
+    };
+}
+
+pub(crate) use {bound, sql_rollup_source, sql_usage_store};

@@ -363,3 +363,5 @@ pub async fn write_demo(
     let _ = conn.close().await;
     Ok(written)
 }
+
+super::backend::sql_rollup_source!(PgStore);

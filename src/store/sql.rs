@@ -25,9 +25,22 @@ const FLOOR_SHIFT_MILLIS: i64 = FLOOR_SHIFT_MILLIS_S * 1000;
 
 mod days;
 mod probes;
+mod rollup;
+
+pub use rollup::{Scan, SCAN_END_SECONDS};
 
 use days::day_bounds;
 pub use days::local_day_by_offsets;
+
+/// Per-row expressions of the measures, before summing.
+struct RowMeasures {
+    /// Requests of a row, when a column holds them (otherwise each row is one).
+    requests: Option<String>,
+    /// Input, output, cache-read and cache-write tokens.
+    tokens: [String; 4],
+    /// Stored cost in nano-dollars, when a column holds it.
+    cost: Option<String>,
+}
 
 /// A value to bind.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,8 +146,8 @@ impl QueryBuilder {
         }
     }
 
-    /// `requests, input, output, cache_read, cache_write, stored cost in nano-dollars`.
-    fn measures(&self) -> String {
+    /// The per-row values behind the measures.
+    fn row_measures(&self) -> RowMeasures {
         let mapping = &self.checked.mapping;
         let cache_read = mapping
             .cache_read_tokens
@@ -152,40 +165,67 @@ impl QueryBuilder {
         } else {
             self.number(&mapping.input_tokens)
         };
-        let requests = match &mapping.requests {
-            Some(column) => self.sum(&format!("COALESCE({}, 0)", self.column(column))),
-            None => match self.dialect {
+        // Stored cost in nano-dollars, rounded half away from zero with the
+        // same double (or numeric) arithmetic on both engines, so they agree
+        // to the nano-dollar (PostgreSQL's round(float8) rounds half to even).
+        let cost = mapping.cost.as_ref().map(|column| {
+            let nanos = format!("(COALESCE({}, 0) * 1000000000)", self.column(column));
+            match self.dialect {
+                Dialect::Sqlite => format!(
+                    "CASE WHEN {nanos} < 0 THEN -CAST(0.5 - {nanos} AS INTEGER) \
+                     ELSE CAST({nanos} + 0.5 AS INTEGER) END"
+                ),
+                Dialect::Postgres => format!(
+                    "CASE WHEN {nanos} < 0 THEN -FLOOR(0.5 - {nanos}) ELSE FLOOR({nanos} + 0.5) END"
+                ),
+            }
+        });
+        RowMeasures {
+            requests: mapping
+                .requests
+                .as_ref()
+                .map(|column| format!("COALESCE({}, 0)", self.column(column))),
+            tokens: [
+                input,
+                self.number(&mapping.output_tokens),
+                cache_read,
+                cache_write,
+            ],
+            cost,
+        }
+    }
+
+    /// `requests, input, output, cache_read, cache_write, stored cost in
+    /// nano-dollars`, summed; with `skip`, rows for which it holds count as 0.
+    fn summed_measures(&self, skip: Option<&str>) -> Vec<String> {
+        let parts = self.row_measures();
+        let guard = |value: &str| match skip {
+            Some(test) => format!("CASE WHEN {test} THEN 0 ELSE {value} END"),
+            None => value.to_owned(),
+        };
+        let requests = match (&parts.requests, skip) {
+            (Some(value), _) => self.sum(&guard(value)),
+            (None, Some(_)) => self.sum(&guard("1")),
+            (None, None) => match self.dialect {
                 Dialect::Sqlite => "COUNT(*)".to_owned(),
                 Dialect::Postgres => "COUNT(*)::bigint".to_owned(),
             },
         };
-        // Stored cost in nano-dollars, rounded half away from zero with the
-        // same double (or numeric) arithmetic on both engines, so they agree
-        // to the nano-dollar (PostgreSQL's round(float8) rounds half to even).
-        let cost = match (&mapping.cost, self.dialect) {
-            (Some(column), Dialect::Sqlite) => {
-                let nanos = format!("(COALESCE({}, 0) * 1000000000)", self.column(column));
-                format!(
-                    "CAST(SUM(CASE WHEN {nanos} < 0 THEN -CAST(0.5 - {nanos} AS INTEGER) \
-                     ELSE CAST({nanos} + 0.5 AS INTEGER) END) AS INTEGER)"
-                )
-            }
-            (Some(column), Dialect::Postgres) => {
-                let nanos = format!("(COALESCE({}, 0) * 1000000000)", self.column(column));
-                format!(
-                    "SUM(CASE WHEN {nanos} < 0 THEN -FLOOR(0.5 - {nanos}) ELSE FLOOR({nanos} + 0.5) END)::bigint"
-                )
-            }
+        let cost = match (&parts.cost, self.dialect) {
+            (Some(value), Dialect::Sqlite) => format!("CAST(SUM({}) AS INTEGER)", guard(value)),
+            (Some(value), Dialect::Postgres) => format!("SUM({})::bigint", guard(value)),
             (None, Dialect::Sqlite) => "NULL".to_owned(),
             (None, Dialect::Postgres) => "NULL::bigint".to_owned(),
         };
-        format!(
-            "{requests}, {}, {}, {}, {}, {cost}",
-            self.sum(&input),
-            self.sum(&self.number(&mapping.output_tokens)),
-            self.sum(&cache_read),
-            self.sum(&cache_write)
-        )
+        let mut list = vec![requests];
+        list.extend(parts.tokens.iter().map(|value| self.sum(&guard(value))));
+        list.push(cost);
+        list
+    }
+
+    /// `requests, input, output, cache_read, cache_write, stored cost in nano-dollars`.
+    fn measures(&self) -> String {
+        self.summed_measures(None).join(", ")
     }
 
     fn model(&self) -> String {
@@ -199,9 +239,13 @@ impl QueryBuilder {
     /// Unix seconds of the timestamp (instant sources only), floored as
     /// SQLite's `strftime('%s')` does, never rounded up into the next second.
     fn seconds(&self) -> String {
-        let ts = self.column(&self.checked.mapping.timestamp);
+        self.seconds_of(&self.column(&self.checked.mapping.timestamp))
+    }
+
+    /// Unix seconds of `ts`, an expression of the timestamp column's type.
+    fn seconds_of(&self, ts: &str) -> String {
         match (self.checked.time, self.dialect) {
-            (TimeKind::UnixSeconds | TimeKind::UnixUnknown, _) => ts,
+            (TimeKind::UnixSeconds | TimeKind::UnixUnknown, _) => ts.to_owned(),
             (TimeKind::UnixMillis, Dialect::Sqlite) => {
                 format!("(({ts} + {FLOOR_SHIFT_MILLIS}) / 1000 - {FLOOR_SHIFT_MILLIS_S})")
             }

@@ -295,3 +295,5 @@ super::backend::sql_usage_store!(SqliteStore, |store: &SqliteStore| format!(
     "sqlite://{}",
     store.path.display()
 ));
+
+super::backend::sql_rollup_source!(SqliteStore);

@@ -40,6 +40,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     let refreshed = match (&app.report, app.loading) {
         _ if app.notice.is_some() => sanitize(app.notice.as_deref().unwrap_or_default(), width),
+        _ if app.progress.is_some() => app
+            .progress
+            .as_ref()
+            .map(crate::output::cache::progress_line)
+            .unwrap_or_default(),
         (_, true) => "refreshing…".to_owned(),
         (Some(report), false) => {
             let local = report.generated_at.with_timezone(&app.context.tz);

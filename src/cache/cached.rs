@@ -1,0 +1,615 @@
+//! `CachedStore`: a `UsageStore` that answers from the rollup cache and
+//! keeps it up to date from its source. A cold build scans the source once
+//! in chunks (with progress); later refreshes re-read only the rows after
+//! the watermark minus the late-arrival window and replace those slots. A
+//! source that shrank or changed is rebuilt. Anything the cache cannot
+//! answer exactly (dimension filters, zones off the quarter hour, ranges off
+//! a slot boundary, daily sources) is passed to the source, and a cache
+//! that cannot be used never fails the dashboard: the source answers.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use futures_util::StreamExt;
+
+use super::db::{CacheDb, CacheError};
+use super::CacheOptions;
+use crate::analytics::{DayModelRow, ModelRow};
+use crate::filter::{Dimension, Filter};
+use crate::period::{day_number, Calendar, SLOT_SECONDS};
+use crate::store::sql::{Scan, SCAN_END_SECONDS};
+use crate::store::{
+    BuildProgress, DayTuple, ModelTuple, Quality, RollupSource, SecondsRange, SourceInfo,
+    StoreError, UsageStore, EARLIEST_SECONDS,
+};
+
+/// Chunks a cold build aims for (progress granularity).
+const BUILD_CHUNKS: i64 = 64;
+/// Fewest SQLite rowids per chunk.
+const MIN_ROWIDS_PER_CHUNK: i64 = 50_000;
+/// Fewest PostgreSQL pages per chunk.
+const MIN_PAGES_PER_CHUNK: i64 = 256;
+/// Chunk queries in flight at once (the source pools hold two connections).
+const CONCURRENT_CHUNKS: usize = 2;
+/// How often the cache is checked against a full row count of the source.
+const VERIFY_EVERY_SECONDS: i64 = 3_600;
+
+/// The start of the slot holding `seconds`.
+#[must_use]
+pub fn slot_floor(seconds: i64) -> i64 {
+    seconds.div_euclid(SLOT_SECONDS) * SLOT_SECONDS
+}
+
+/// A store answering from the rollup cache of `source`.
+pub struct CachedStore {
+    source: Box<dyn RollupSource>,
+    db: Option<CacheDb>,
+    late_seconds: i64,
+    /// Why the cache is not used this session, if it is not.
+    off: Mutex<Option<String>>,
+    /// The cache holds a finished build of this source.
+    ready: AtomicBool,
+    /// The source is daily: the cache has nothing to add.
+    passthrough: AtomicBool,
+    /// The cache has been checked against a full row count this session.
+    verified: AtomicBool,
+    quality: Mutex<Option<Quality>>,
+}
+
+/// What an incremental refresh found.
+enum Update {
+    /// The slots after the watermark were replaced.
+    Done,
+    /// The source changed under the cache: rebuild.
+    Rebuild(&'static str),
+}
+
+fn cache_off(error: &CacheError) -> String {
+    format!(
+        "the cache is not used ({error}); numbers come straight from the source, which is slower"
+    )
+}
+
+impl CachedStore {
+    /// Wraps `source`, opening (or creating) its cache file. A cache that
+    /// cannot be opened leaves the store reading the source directly, with a note.
+    pub async fn open(source: Box<dyn RollupSource>, options: &CacheOptions) -> Self {
+        let path = super::file_for(&options.dir, &source.identity());
+        let (db, off) = match CacheDb::open(&path).await {
+            Ok(db) => (Some(db), None),
+            Err(error) => (None, Some(cache_off(&error))),
+        };
+        let store = Self {
+            source,
+            db,
+            late_seconds: options.late_seconds.max(0),
+            off: Mutex::new(off),
+            ready: AtomicBool::new(false),
+            passthrough: AtomicBool::new(false),
+            verified: AtomicBool::new(false),
+            quality: Mutex::new(None),
+        };
+        if let Some(db) = &store.db {
+            let built = db.meta("built_at").await.ok().flatten().is_some()
+                && db.meta("source").await.ok().flatten().as_deref()
+                    == Some(store.source.identity().as_str());
+            store.ready.store(built, Ordering::SeqCst);
+        }
+        store
+    }
+
+    /// The cache file, if one is open.
+    #[must_use]
+    pub fn cache(&self) -> Option<&CacheDb> {
+        self.db.as_ref()
+    }
+
+    /// The source behind the cache.
+    #[must_use]
+    pub fn source(&self) -> &dyn RollupSource {
+        self.source.as_ref()
+    }
+
+    fn turn_off(&self, error: &CacheError) {
+        if let Ok(mut off) = self.off.lock() {
+            *off = Some(cache_off(error));
+        }
+        self.ready.store(false, Ordering::SeqCst);
+    }
+
+    /// The cache, when it can answer for `filter` (model globs for SQLite), else `None`.
+    fn usable(&self, filter: &Filter) -> Option<(&CacheDb, Vec<String>)> {
+        if !self.ready.load(Ordering::SeqCst) || self.passthrough.load(Ordering::SeqCst) {
+            return None;
+        }
+        if self.off.lock().map_or(true, |off| off.is_some()) {
+            return None;
+        }
+        if !filter.patterns(Dimension::Endpoint).is_empty()
+            || !filter.patterns(Dimension::User).is_empty()
+        {
+            return None;
+        }
+        let models = filter
+            .patterns(Dimension::Model)
+            .iter()
+            .map(|pattern| crate::filter::to_sqlite_glob(pattern))
+            .collect();
+        self.db.as_ref().map(|db| (db, models))
+    }
+
+    /// Rebuilds the cache from the whole source now.
+    ///
+    /// # Errors
+    /// The source cannot be read, or the cache cannot be written.
+    pub async fn rebuild(
+        &self,
+        now: i64,
+        progress: &(dyn Fn(BuildProgress) + Send + Sync),
+    ) -> Result<(), StoreError> {
+        let Some(db) = &self.db else {
+            let reason = self.off.lock().ok().and_then(|off| off.clone());
+            return Err(StoreError::Refused(reason.unwrap_or_else(|| {
+                "the cache is turned off (--no-cache or cache = false)".to_owned()
+            })));
+        };
+        self.build(db, now, progress, "asked for (usagetop cache rebuild)")
+            .await
+    }
+
+    /// Scans the whole source in chunks into a fresh cache, in one transaction.
+    async fn build(
+        &self,
+        db: &CacheDb,
+        now: i64,
+        progress: &(dyn Fn(BuildProgress) + Send + Sync),
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        let started = Instant::now();
+        let cache_error = |error: CacheError| StoreError::Write {
+            what: "building the cache",
+            url: error.path.clone(),
+            detail: error.detail,
+        };
+        let (first, last) = self.source.bounds().await?;
+        let scans = match self.source.extent().await {
+            Some(positions) => chunks(positions, self.source.describe().starts_with("postgres")),
+            None => vec![Scan::All],
+        };
+        let total = scans.len();
+        let mut writer = db.writer().await.map_err(cache_error)?;
+        writer.clear().await.map_err(cache_error)?;
+        let mut results = futures_util::stream::iter(scans)
+            .map(|scan| self.source.rollup(scan))
+            .buffered(CONCURRENT_CHUNKS);
+        let (mut rows_read, mut unreadable, mut latest, mut done) = (0_i64, 0_i64, last, 0_usize);
+        while let Some(rows) = results.next().await {
+            let rows = rows?;
+            for row in &rows {
+                rows_read += row.kept + row.rejected;
+                if row.slot.is_none() {
+                    unreadable += row.kept + row.rejected;
+                }
+                latest = latest.max(row.last);
+            }
+            writer.merge(&rows).await.map_err(cache_error)?;
+            done += 1;
+            let fraction = done as f64 / total as f64;
+            let elapsed = started.elapsed();
+            progress(BuildProgress {
+                rows: rows_read,
+                fraction,
+                remaining: (fraction > 0.0 && fraction < 1.0)
+                    .then(|| elapsed.mul_f64((1.0 - fraction) / fraction)),
+            });
+        }
+        drop(results);
+        let watermark = latest.map_or(now, |latest| latest.min(now));
+        let mut facts = vec![
+            ("source", self.source.identity()),
+            ("built_at", now.to_string()),
+            ("build_reason", reason.to_owned()),
+            ("verified_at", now.to_string()),
+            ("watermark", watermark.to_string()),
+            ("rows_at_build", rows_read.to_string()),
+            ("unreadable_rows", unreadable.to_string()),
+            (
+                "build_milliseconds",
+                started.elapsed().as_millis().to_string(),
+            ),
+        ];
+        if let Some(first) = first {
+            facts.push(("first_seen", first.to_string()));
+        }
+        if let Some(latest) = latest {
+            facts.push(("last_seen", latest.to_string()));
+        }
+        writer.set_meta(&facts).await.map_err(cache_error)?;
+        writer.refresh_zones(None).await.map_err(cache_error)?;
+        writer.commit().await.map_err(cache_error)?;
+        self.ready.store(true, Ordering::SeqCst);
+        self.verified.store(true, Ordering::SeqCst);
+        if let Ok(mut quality) = self.quality.lock() {
+            *quality = None;
+        }
+        Ok(())
+    }
+
+    /// Re-reads the rows after the watermark minus the late window, or says the source changed.
+    async fn update(
+        &self,
+        db: &CacheDb,
+        now: i64,
+    ) -> Result<Result<Update, CacheError>, StoreError> {
+        let (first, last) = self.source.bounds().await?;
+        let mut writer = match db.writer().await {
+            Ok(writer) => writer,
+            Err(error) => return Ok(Err(error)),
+        };
+        let facts = async {
+            Ok::<_, CacheError>((
+                writer.meta_i64("watermark").await?,
+                writer.meta_i64("first_seen").await?,
+                writer.meta_i64("last_seen").await?,
+                writer.meta_i64("verified_at").await?,
+            ))
+        }
+        .await;
+        let (watermark, first_seen, last_seen, verified_at) = match facts {
+            Ok(facts) => facts,
+            Err(error) => return Ok(Err(error)),
+        };
+        let change = match (first, last, first_seen, last_seen) {
+            (None, _, Some(_), _) => Some("the source table is now empty"),
+            (Some(_), _, None, _) => Some("the source was empty when the cache was built"),
+            (Some(first), _, Some(seen), _) if first != seen => {
+                Some("rows were added or deleted before the first row cached")
+            }
+            (_, Some(last), _, Some(seen)) if last < seen => Some(
+                "the newest rows cached are gone from the source (watermark ahead of the data)",
+            ),
+            _ => None,
+        };
+        if let Some(reason) = change {
+            return Ok(Ok(Update::Rebuild(reason)));
+        }
+        let watermark = watermark.unwrap_or(now);
+        let from = slot_floor(watermark.saturating_sub(self.late_seconds));
+        // Once an hour (and once a session) the settled part is checked
+        // against a row count of the source: rows deleted or rewritten in
+        // the middle of the table trigger a rebuild.
+        let due = !self.verified.load(Ordering::SeqCst)
+            && verified_at.is_none_or(|at| now - at >= VERIFY_EVERY_SECONDS || at > now);
+        if due {
+            let counted = self.source.count_before(from).await?;
+            let cached = match db_rows_before(&mut writer, from).await {
+                Ok(cached) => cached,
+                Err(error) => return Ok(Err(error)),
+            };
+            self.verified.store(true, Ordering::SeqCst);
+            if counted != cached {
+                return Ok(Ok(Update::Rebuild(
+                    "rows before the watermark were added, changed or deleted",
+                )));
+            }
+        }
+        let rows = self.source.rollup(Scan::Since(from)).await?;
+        let newest = rows.iter().filter_map(|row| row.last).max();
+        let last_seen = last_seen.max(newest).max(last);
+        let write = async {
+            writer.delete_slots(from, SCAN_END_SECONDS).await?;
+            writer.merge(&rows).await?;
+            writer.refresh_zones(Some(from)).await?;
+            let mut facts = vec![(
+                "watermark",
+                last_seen.map_or(now, |seen| seen.min(now)).to_string(),
+            )];
+            if let Some(seen) = last_seen {
+                facts.push(("last_seen", seen.to_string()));
+            }
+            if due {
+                facts.push(("verified_at", now.to_string()));
+            }
+            facts.push(("updated_at", now.to_string()));
+            writer.set_meta(&facts).await?;
+            writer.commit().await
+        }
+        .await;
+        Ok(write.map(|()| Update::Done))
+    }
+
+    /// Day rows and a partial last day for `range`, from the cache, or
+    /// `None` when the cache cannot answer it exactly.
+    async fn pieces(
+        &self,
+        range: SecondsRange,
+        calendar: &Calendar,
+        filter: &Filter,
+    ) -> Option<(Vec<DayTuple>, Option<(NaiveDate, Vec<ModelTuple>)>)> {
+        let (db, models) = self.usable(filter)?;
+        if range.end % SLOT_SECONDS != 0 || range.end <= range.start {
+            return None;
+        }
+        let first_day = if range.start <= EARLIEST_SECONDS {
+            i64::MIN
+        } else {
+            let start = DateTime::from_timestamp(range.start, 0)?;
+            let date = calendar.local_date(start);
+            if calendar.start_of_day(date) != start {
+                return None;
+            }
+            day_number(date)
+        };
+        match db.add_zone(calendar).await {
+            Ok(true) => {}
+            Ok(false) => return None,
+            Err(error) => {
+                self.turn_off(&error);
+                return None;
+            }
+        }
+        let end = DateTime::from_timestamp(range.end, 0)?;
+        let end_date = calendar.local_date(end);
+        let end_day_start = calendar.start_of_day(end_date).timestamp();
+        let zone = calendar.tz().name();
+        let days = match db
+            .days(zone, first_day, day_number(end_date), &models)
+            .await
+        {
+            Ok(days) => days,
+            Err(error) => {
+                self.turn_off(&error);
+                return None;
+            }
+        };
+        let partial = if end_day_start < range.end {
+            match db
+                .slot_models(end_day_start.max(range.start), range.end, &models)
+                .await
+            {
+                Ok(rows) => Some((end_date, rows)),
+                Err(error) => {
+                    self.turn_off(&error);
+                    return None;
+                }
+            }
+        } else {
+            None
+        };
+        Some((days, partial))
+    }
+
+    /// Cached day rows of `range`, or `None` when the source must answer.
+    async fn cached_days(
+        &self,
+        range: SecondsRange,
+        calendar: &Calendar,
+        filter: &Filter,
+    ) -> Option<Vec<DayModelRow>> {
+        let (days, partial) = self.pieces(range, calendar, filter).await?;
+        let mut rows = crate::store::day_rows(days);
+        if let Some((date, models)) = partial {
+            rows.extend(models.into_iter().map(
+                |(model, requests, input, output, read, write, cost)| {
+                    crate::store::day_row(
+                        day_number(date),
+                        model,
+                        (requests, input, output, read, write, cost),
+                    )
+                },
+            ));
+        }
+        Some(rows)
+    }
+}
+
+/// Physical chunks covering `positions` (rowids or pages), the last one open-ended.
+fn chunks(positions: i64, pages: bool) -> Vec<Scan> {
+    let least = if pages {
+        MIN_PAGES_PER_CHUNK
+    } else {
+        MIN_ROWIDS_PER_CHUNK
+    };
+    let size = (positions / BUILD_CHUNKS).max(least);
+    let count = (positions + size - 1) / size;
+    (0..count.max(1))
+        .map(|index| Scan::Physical {
+            start: if index == 0 { i64::MIN } else { index * size },
+            end: if index + 1 >= count {
+                i64::MAX
+            } else {
+                (index + 1) * size
+            },
+        })
+        .collect()
+}
+
+async fn db_rows_before(writer: &mut super::db::Writer, end: i64) -> Result<i64, CacheError> {
+    writer.rows_before(end).await
+}
+
+#[async_trait]
+impl UsageStore for CachedStore {
+    fn describe(&self) -> String {
+        self.source.describe()
+    }
+
+    async fn prepare(&self) -> Result<SourceInfo, StoreError> {
+        let info = self.source.prepare().await?;
+        if info.daily_utc {
+            self.passthrough.store(true, Ordering::SeqCst);
+        }
+        Ok(info)
+    }
+
+    async fn first_event(
+        &self,
+        end: i64,
+        calendar: &Calendar,
+        filter: &Filter,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        if end % SLOT_SECONDS == 0 {
+            if let Some((db, models)) = self.usable(filter) {
+                match db.first(end, &models).await {
+                    Ok(first) => return Ok(first.and_then(|s| DateTime::from_timestamp(s, 0))),
+                    Err(error) => self.turn_off(&error),
+                }
+            }
+        }
+        self.source.first_event(end, calendar, filter).await
+    }
+
+    async fn day_model_rows(
+        &self,
+        range: SecondsRange,
+        calendar: &Calendar,
+        filter: &Filter,
+    ) -> Result<Vec<DayModelRow>, StoreError> {
+        match self.cached_days(range, calendar, filter).await {
+            Some(rows) => Ok(rows),
+            None => self.source.day_model_rows(range, calendar, filter).await,
+        }
+    }
+
+    async fn quality(&self, now: i64) -> Result<Quality, StoreError> {
+        let off = self.off.lock().ok().and_then(|off| off.clone());
+        let direct = |mut quality: Quality| {
+            quality.cache_note = off.clone();
+            quality
+        };
+        let Some((db, _)) = self.usable(&Filter::default()) else {
+            return Ok(direct(self.source.quality(now).await?));
+        };
+        if let Some(quality) = self.quality.lock().ok().and_then(|known| known.clone()) {
+            return Ok(quality);
+        }
+        let unreadable = db.meta_i64("unreadable_rows").await.ok().flatten();
+        if unreadable.unwrap_or(0) > 0 {
+            // Rare: the source's own pass finds an example to show.
+            return Ok(direct(self.source.quality(now).await?));
+        }
+        match db.quality(now.saturating_add(86_400)).await {
+            Ok((negative_rows, future_rows, latest)) => {
+                let quality = Quality {
+                    negative_rows,
+                    future_rows,
+                    latest,
+                    ..Quality::default()
+                };
+                if let Ok(mut known) = self.quality.lock() {
+                    *known = Some(quality.clone());
+                }
+                Ok(quality)
+            }
+            Err(error) => {
+                self.turn_off(&error);
+                Ok(direct(self.source.quality(now).await?))
+            }
+        }
+    }
+
+    async fn day_dimension_rows(
+        &self,
+        range: SecondsRange,
+        calendar: &Calendar,
+        filter: &Filter,
+        dimension: Dimension,
+    ) -> Result<Vec<(String, DayModelRow)>, StoreError> {
+        if dimension == Dimension::Model {
+            if let Some(rows) = self.cached_days(range, calendar, filter).await {
+                return Ok(rows
+                    .into_iter()
+                    .map(|row| (row.model.clone(), row))
+                    .collect());
+            }
+        }
+        self.source
+            .day_dimension_rows(range, calendar, filter, dimension)
+            .await
+    }
+
+    async fn refresh_cache(
+        &self,
+        now: i64,
+        progress: &(dyn Fn(BuildProgress) + Send + Sync),
+    ) -> Result<(), StoreError> {
+        let info = self.prepare().await?;
+        if info.daily_utc {
+            return Ok(());
+        }
+        let Some(db) = &self.db else {
+            return Ok(());
+        };
+        if self.off.lock().map_or(true, |off| off.is_some()) {
+            return Ok(());
+        }
+        let outcome = if self.ready.load(Ordering::SeqCst) {
+            self.update(db, now).await?
+        } else {
+            Ok(Update::Rebuild("no cache yet"))
+        };
+        match outcome {
+            Ok(Update::Done) => {
+                if let Ok(mut quality) = self.quality.lock() {
+                    *quality = None;
+                }
+                Ok(())
+            }
+            Ok(Update::Rebuild(reason)) => match self.build(db, now, progress, reason).await {
+                Ok(()) => Ok(()),
+                Err(StoreError::Write { url, detail, .. }) => {
+                    self.turn_off(&CacheError { path: url, detail });
+                    Ok(())
+                }
+                Err(error) => Err(error),
+            },
+            Err(error) => {
+                self.turn_off(&error);
+                Ok(())
+            }
+        }
+    }
+
+    fn has_cached_data(&self) -> bool {
+        self.ready.load(Ordering::SeqCst)
+    }
+
+    async fn model_rows(
+        &self,
+        range: SecondsRange,
+        calendar: &Calendar,
+        filter: &Filter,
+    ) -> Result<Vec<ModelRow>, StoreError> {
+        let Some((days, partial)) = self.pieces(range, calendar, filter).await else {
+            return self.source.model_rows(range, calendar, filter).await;
+        };
+        let mut per_model: std::collections::BTreeMap<String, ModelRow> =
+            std::collections::BTreeMap::new();
+        let mut add = |model: String, measures: crate::store::Measures| {
+            let row = crate::store::model_row(model, measures);
+            let entry = per_model
+                .entry(row.model.clone())
+                .or_insert_with(|| ModelRow {
+                    model: row.model.clone(),
+                    usage: crate::usage::Usage::default(),
+                    stored_cost: None,
+                });
+            entry.usage += row.usage;
+            if let Some(cost) = row.stored_cost {
+                entry.stored_cost = Some(entry.stored_cost.unwrap_or_default() + cost);
+            }
+        };
+        for (_, model, requests, input, output, read, write, cost) in days {
+            add(model, (requests, input, output, read, write, cost));
+        }
+        for (model, requests, input, output, read, write, cost) in
+            partial.map(|(_, rows)| rows).unwrap_or_default()
+        {
+            add(model, (requests, input, output, read, write, cost));
+        }
+        Ok(per_model.into_values().collect())
+    }
+}

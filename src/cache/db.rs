@@ -1,0 +1,659 @@
+//! The cache file: a SQLite database of usagetop's own in the user's cache
+//! directory holding one source's rollups: usage per (15-minute UTC slot,
+//! model), the local days derived from them per zone, and a few facts about
+//! the build (`meta`). Only this module runs SQL against it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use sqlx::sqlite::{
+    Sqlite, SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool,
+    SqlitePoolOptions,
+};
+use sqlx::{AssertSqlSafe, Row};
+
+use crate::period::{Calendar, SLOT_SECONDS};
+use crate::store::{DayTuple, ModelTuple, RollupRow};
+
+/// Bumped when the tables change: an older file is emptied and rebuilt.
+const SCHEMA_VERSION: &str = "1";
+
+/// Rows written per statement (one JSON array each).
+const ROWS_PER_WRITE: usize = 20_000;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS slots (
+    slot INTEGER NOT NULL, model TEXT NOT NULL,
+    requests INTEGER NOT NULL, input INTEGER NOT NULL, output INTEGER NOT NULL,
+    cache_read INTEGER NOT NULL, cache_write INTEGER NOT NULL, cost INTEGER,
+    kept INTEGER NOT NULL, rejected INTEGER NOT NULL, first_ts INTEGER, last_ts INTEGER,
+    PRIMARY KEY (slot, model)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS zones (zone TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS days (
+    zone TEXT NOT NULL, day INTEGER NOT NULL, model TEXT NOT NULL,
+    requests INTEGER NOT NULL, input INTEGER NOT NULL, output INTEGER NOT NULL,
+    cache_read INTEGER NOT NULL, cache_write INTEGER NOT NULL, cost INTEGER,
+    PRIMARY KEY (zone, day, model)) WITHOUT ROWID;
+";
+
+/// A failure of the cache file.
+#[derive(Debug, thiserror::Error)]
+#[error("the cache {path}: {detail}")]
+pub struct CacheError {
+    /// The cache file.
+    pub path: String,
+    /// What went wrong.
+    pub detail: String,
+}
+
+/// What `usagetop cache status` shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CacheSummary {
+    /// Rows of the source summarised.
+    pub rows: i64,
+    /// Slot rows kept.
+    pub slot_rows: i64,
+    /// First and last slot.
+    pub slots: (Option<i64>, Option<i64>),
+    /// Zones with local days kept.
+    pub zones: Vec<String>,
+    /// Every `meta` entry.
+    pub meta: BTreeMap<String, String>,
+}
+
+/// The open cache file.
+#[derive(Debug, Clone)]
+pub struct CacheDb {
+    pool: SqlitePool,
+    path: PathBuf,
+}
+
+/// Narrows the permissions of a file or folder usagetop created (Unix).
+fn restrict(path: &Path, mode: u32) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode));
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+}
+
+/// The aligned offset spans of `calendar` over `[start, end)`, or `None`
+/// when an offset or a transition does not fall on a slot boundary (zones'
+/// local mean times before standard time), where slots cannot be re-bucketed.
+#[must_use]
+pub fn slot_aligned(calendar: &Calendar, start: i64, end: i64) -> bool {
+    let spans = calendar.offset_spans(start, end.max(start));
+    spans
+        .iter()
+        .all(|span| i64::from(span.offset_seconds) % SLOT_SECONDS == 0)
+        && spans
+            .iter()
+            .skip(1)
+            .all(|span| span.start % SLOT_SECONDS == 0)
+}
+
+impl CacheDb {
+    /// Opens (creating when missing) the cache file at `path`. A file that
+    /// is not a database, is damaged or has an older layout is replaced.
+    ///
+    /// # Errors
+    /// The folder or the file cannot be created or written.
+    pub async fn open(path: &Path) -> Result<Self, CacheError> {
+        match Self::open_once(path).await {
+            Ok(db) => Ok(db),
+            Err(first) => {
+                // A damaged cache holds nothing that cannot be rebuilt.
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut name = path.as_os_str().to_owned();
+                    name.push(suffix);
+                    let _ = std::fs::remove_file(PathBuf::from(name));
+                }
+                Self::open_once(path).await.map_err(|_| first)
+            }
+        }
+    }
+
+    async fn open_once(path: &Path) -> Result<Self, CacheError> {
+        let error = |detail: String| CacheError {
+            path: path.display().to_string(),
+            detail,
+        };
+        if let Some(parent) = path.parent() {
+            if !parent.exists() {
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    error(format!(
+                        "cannot create the folder {}: {e}",
+                        parent.display()
+                    ))
+                })?;
+                restrict(parent, 0o700);
+            }
+        }
+        let existed = path.exists();
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .map_err(|e| error(e.to_string()))?;
+        if !existed {
+            restrict(path, 0o600);
+        }
+        let db = Self {
+            pool,
+            path: path.to_path_buf(),
+        };
+        sqlx::raw_sql(SCHEMA)
+            .execute(&db.pool)
+            .await
+            .map_err(|e| db.error(&e))?;
+        if db.meta("schema").await?.as_deref() != Some(SCHEMA_VERSION) {
+            db.clear().await?;
+            db.set_meta(&[("schema", SCHEMA_VERSION.to_owned())])
+                .await?;
+        }
+        Ok(db)
+    }
+
+    /// The file.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn error(&self, error: &sqlx::Error) -> CacheError {
+        CacheError {
+            path: self.path.display().to_string(),
+            detail: error.to_string(),
+        }
+    }
+
+    async fn connection(&self) -> Result<sqlx::pool::PoolConnection<Sqlite>, CacheError> {
+        self.pool.acquire().await.map_err(|e| self.error(&e))
+    }
+
+    /// Starts the one write transaction (`BEGIN IMMEDIATE`: other processes
+    /// sharing the file wait, readers keep seeing the last committed state).
+    ///
+    /// # Errors
+    /// The file is locked longer than the busy timeout, or cannot be written.
+    pub async fn writer(&self) -> Result<Writer, CacheError> {
+        let tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(|e| self.error(&e))?;
+        Ok(Writer {
+            tx,
+            path: self.path.clone(),
+        })
+    }
+
+    /// One `meta` value.
+    ///
+    /// # Errors
+    /// The file cannot be read.
+    pub async fn meta(&self, key: &str) -> Result<Option<String>, CacheError> {
+        let mut conn = self.connection().await?;
+        meta(&mut conn, key).await.map_err(|e| self.error(&e))
+    }
+
+    /// One `meta` value as an integer.
+    ///
+    /// # Errors
+    /// The file cannot be read.
+    pub async fn meta_i64(&self, key: &str) -> Result<Option<i64>, CacheError> {
+        Ok(self.meta(key).await?.and_then(|text| text.parse().ok()))
+    }
+
+    async fn set_meta(&self, entries: &[(&str, String)]) -> Result<(), CacheError> {
+        let mut writer = self.writer().await?;
+        writer.set_meta(entries).await?;
+        writer.commit().await
+    }
+
+    async fn clear(&self) -> Result<(), CacheError> {
+        let mut writer = self.writer().await?;
+        writer.clear().await?;
+        writer.commit().await
+    }
+
+    /// The zones whose local days are kept.
+    ///
+    /// # Errors
+    /// The file cannot be read.
+    pub async fn zones(&self) -> Result<Vec<String>, CacheError> {
+        let mut conn = self.connection().await?;
+        zones(&mut conn).await.map_err(|e| self.error(&e))
+    }
+
+    /// Starts keeping the local days of `calendar`'s zone (built now).
+    /// Returns false when its offsets do not fall on slot boundaries over
+    /// the cached range.
+    ///
+    /// # Errors
+    /// The file cannot be written.
+    pub async fn add_zone(&self, calendar: &Calendar) -> Result<bool, CacheError> {
+        let name = calendar.tz().name();
+        if self.zones().await?.iter().any(|zone| zone == name) {
+            return Ok(true);
+        }
+        let mut writer = self.writer().await?;
+        if !writer.rebuild_days(calendar, None).await? {
+            return Ok(false);
+        }
+        sqlx::query("INSERT OR IGNORE INTO zones (zone) VALUES (?)")
+            .bind(name)
+            .execute(&mut *writer.tx)
+            .await
+            .map_err(|e| self.error(&e))?;
+        writer.commit().await?;
+        Ok(true)
+    }
+
+    /// Kept days of `zone` in `[first_day, end_day)`, models matching `models` (globs).
+    ///
+    /// # Errors
+    /// The file cannot be read.
+    pub async fn days(
+        &self,
+        zone: &str,
+        first_day: i64,
+        end_day: i64,
+        models: &[String],
+    ) -> Result<Vec<DayTuple>, CacheError> {
+        let sql = format!(
+            "SELECT day, model, requests, input, output, cache_read, cache_write, cost \
+             FROM days WHERE zone = ? AND day >= ? AND day < ?{}",
+            model_condition(models)
+        );
+        let mut query = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(zone)
+            .bind(first_day)
+            .bind(end_day);
+        for pattern in models {
+            query = query.bind(pattern);
+        }
+        query
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| self.error(&e))
+    }
+
+    /// Usage per model in the slots `[start, end)`, models matching `models`.
+    ///
+    /// # Errors
+    /// The file cannot be read.
+    pub async fn slot_models(
+        &self,
+        start: i64,
+        end: i64,
+        models: &[String],
+    ) -> Result<Vec<ModelTuple>, CacheError> {
+        let sql = format!(
+            "SELECT model, SUM(requests), SUM(input), SUM(output), SUM(cache_read), \
+             SUM(cache_write), SUM(cost) FROM slots WHERE slot >= ? AND slot < ? AND kept > 0{} \
+             GROUP BY model",
+            model_condition(models)
+        );
+        let mut query = sqlx::query_as(AssertSqlSafe(sql)).bind(start).bind(end);
+        for pattern in models {
+            query = query.bind(pattern);
+        }
+        query
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| self.error(&e))
+    }
+
+    /// The first kept timestamp before `end`, models matching `models`.
+    ///
+    /// # Errors
+    /// The file cannot be read.
+    pub async fn first(&self, end: i64, models: &[String]) -> Result<Option<i64>, CacheError> {
+        let condition = model_condition(models);
+        let sql = format!(
+            "SELECT MIN(first_ts) FROM slots WHERE kept > 0{condition} AND slot = \
+             (SELECT slot FROM slots WHERE slot < ? AND kept > 0{condition} ORDER BY slot LIMIT 1)"
+        );
+        let mut query = sqlx::query_scalar(AssertSqlSafe(sql));
+        for pattern in models {
+            query = query.bind(pattern);
+        }
+        query = query.bind(end);
+        for pattern in models {
+            query = query.bind(pattern);
+        }
+        query
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| self.error(&e))
+    }
+
+    /// Rows rejected for negative counts, rows in slots after `after`, and the last timestamp.
+    ///
+    /// # Errors
+    /// The file cannot be read.
+    pub async fn quality(&self, after: i64) -> Result<(i64, i64, Option<i64>), CacheError> {
+        sqlx::query_as(
+            "SELECT COALESCE(SUM(rejected), 0), \
+             COALESCE(SUM(CASE WHEN slot > ? THEN kept + rejected ELSE 0 END), 0), MAX(last_ts) \
+             FROM slots",
+        )
+        .bind(after)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| self.error(&e))
+    }
+
+    /// Source rows summarised in slots before `end`.
+    ///
+    /// # Errors
+    /// The file cannot be read.
+    pub async fn rows_before(&self, end: i64) -> Result<i64, CacheError> {
+        sqlx::query_scalar("SELECT COALESCE(SUM(kept + rejected), 0) FROM slots WHERE slot < ?")
+            .bind(end)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| self.error(&e))
+    }
+
+    /// What the cache holds.
+    ///
+    /// # Errors
+    /// The file cannot be read.
+    pub async fn summary(&self) -> Result<CacheSummary, CacheError> {
+        let row = sqlx::query(
+            "SELECT COALESCE(SUM(kept + rejected), 0), COUNT(*), MIN(slot), MAX(slot) FROM slots",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| self.error(&e))?;
+        let meta: Vec<(String, String)> = sqlx::query_as("SELECT key, value FROM meta")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| self.error(&e))?;
+        Ok(CacheSummary {
+            rows: row.try_get(0).map_err(|e| self.error(&e))?,
+            slot_rows: row.try_get(1).map_err(|e| self.error(&e))?,
+            slots: (
+                row.try_get(2).map_err(|e| self.error(&e))?,
+                row.try_get(3).map_err(|e| self.error(&e))?,
+            ),
+            zones: self.zones().await?,
+            meta: meta.into_iter().collect(),
+        })
+    }
+}
+
+/// The open write transaction on the cache.
+pub struct Writer {
+    tx: sqlx::Transaction<'static, Sqlite>,
+    path: PathBuf,
+}
+
+impl Writer {
+    fn error(&self, error: &sqlx::Error) -> CacheError {
+        CacheError {
+            path: self.path.display().to_string(),
+            detail: error.to_string(),
+        }
+    }
+
+    /// Makes everything written visible at once.
+    ///
+    /// # Errors
+    /// The file cannot be written.
+    pub async fn commit(self) -> Result<(), CacheError> {
+        let path = self.path.clone();
+        self.tx.commit().await.map_err(|e| CacheError {
+            path: path.display().to_string(),
+            detail: e.to_string(),
+        })
+    }
+
+    /// One `meta` value.
+    ///
+    /// # Errors
+    /// The file cannot be read.
+    pub async fn meta_i64(&mut self, key: &str) -> Result<Option<i64>, CacheError> {
+        let value = meta(&mut self.tx, key).await.map_err(|e| self.error(&e))?;
+        Ok(value.and_then(|text| text.parse().ok()))
+    }
+
+    /// Sets `meta` values.
+    ///
+    /// # Errors
+    /// The file cannot be written.
+    pub async fn set_meta(&mut self, entries: &[(&str, String)]) -> Result<(), CacheError> {
+        for (key, value) in entries {
+            sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+                .bind(key)
+                .bind(value)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(|e| self.error(&e))?;
+        }
+        Ok(())
+    }
+
+    /// Empties the slots, the days and the build facts (the zone list stays).
+    ///
+    /// # Errors
+    /// The file cannot be written.
+    pub async fn clear(&mut self) -> Result<(), CacheError> {
+        sqlx::raw_sql(
+            "DELETE FROM slots; DELETE FROM days; DELETE FROM meta WHERE key <> 'schema';",
+        )
+        .execute(&mut *self.tx)
+        .await
+        .map_err(|e| self.error(&e))?;
+        Ok(())
+    }
+
+    /// Adds `rows` to the slots (a slot and model already present is summed).
+    ///
+    /// # Errors
+    /// The file cannot be written.
+    pub async fn merge(&mut self, rows: &[RollupRow]) -> Result<(), CacheError> {
+        for batch in rows.chunks(ROWS_PER_WRITE) {
+            sqlx::query(MERGE)
+                .bind(json_rows(batch))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(|e| self.error(&e))?;
+        }
+        Ok(())
+    }
+
+    /// Source rows summarised in slots before `end`.
+    ///
+    /// # Errors
+    /// The file cannot be read.
+    pub async fn rows_before(&mut self, end: i64) -> Result<i64, CacheError> {
+        sqlx::query_scalar("SELECT COALESCE(SUM(kept + rejected), 0) FROM slots WHERE slot < ?")
+            .bind(end)
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(|e| self.error(&e))
+    }
+
+    /// Removes the slots in `[from, until)`.
+    ///
+    /// # Errors
+    /// The file cannot be written.
+    pub async fn delete_slots(&mut self, from: i64, until: i64) -> Result<(), CacheError> {
+        sqlx::query("DELETE FROM slots WHERE slot >= ? AND slot < ?")
+            .bind(from)
+            .bind(until)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(|e| self.error(&e))?;
+        Ok(())
+    }
+
+    /// Rebuilds the local days of every zone kept from the day holding `from`
+    /// (or all of them); a zone that can no longer be re-bucketed is dropped.
+    ///
+    /// # Errors
+    /// The file cannot be written.
+    pub async fn refresh_zones(&mut self, from: Option<i64>) -> Result<(), CacheError> {
+        let names = zones(&mut self.tx).await.map_err(|e| self.error(&e))?;
+        for name in names {
+            let keep = match name.parse::<chrono_tz::Tz>() {
+                Ok(tz) => {
+                    let calendar = Calendar::new(tz, crate::period::WeekStart::Monday);
+                    self.rebuild_days(&calendar, from).await?
+                }
+                Err(_) => false,
+            };
+            if !keep {
+                sqlx::query("DELETE FROM zones WHERE zone = ?; ")
+                    .bind(&name)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(|e| self.error(&e))?;
+                sqlx::query("DELETE FROM days WHERE zone = ?")
+                    .bind(&name)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(|e| self.error(&e))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Rebuilds the local days of `calendar`'s zone from the day holding
+    /// `from` (or all of them). False when the zone's offsets do not fall on
+    /// slot boundaries.
+    async fn rebuild_days(
+        &mut self,
+        calendar: &Calendar,
+        from: Option<i64>,
+    ) -> Result<bool, CacheError> {
+        let zone = calendar.tz().name();
+        let (first, last): (Option<i64>, Option<i64>) =
+            sqlx::query_as("SELECT MIN(slot), MAX(slot) FROM slots")
+                .fetch_one(&mut *self.tx)
+                .await
+                .map_err(|e| self.error(&e))?;
+        let (Some(first), Some(last)) = (first, last) else {
+            sqlx::query("DELETE FROM days WHERE zone = ?")
+                .bind(zone)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(|e| self.error(&e))?;
+            return Ok(true);
+        };
+        let day_start = |seconds: i64| {
+            let date = calendar
+                .local_date(chrono::DateTime::from_timestamp(seconds, 0).unwrap_or_default());
+            (
+                calendar.start_of_day(date).timestamp(),
+                crate::period::day_number(date),
+            )
+        };
+        let (start, first_day) = day_start(from.map_or(first, |from| from.max(first)));
+        let end = last + SLOT_SECONDS;
+        if !slot_aligned(calendar, start, end) {
+            return Ok(false);
+        }
+        let range = crate::store::SecondsRange { start, end };
+        let day = crate::store::sql::local_day_by_offsets("slot", calendar, range);
+        sqlx::query("DELETE FROM days WHERE zone = ? AND day >= ?")
+            .bind(zone)
+            .bind(first_day)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(|e| self.error(&e))?;
+        // `day` is built from integers usagetop computed (offset spans).
+        let insert = format!(
+            "INSERT INTO days SELECT ?, {day}, model, SUM(requests), SUM(input), SUM(output), \
+             SUM(cache_read), SUM(cache_write), SUM(cost) \
+             FROM slots WHERE slot >= ? AND kept > 0 GROUP BY 2, 3"
+        );
+        sqlx::query(AssertSqlSafe(insert))
+            .bind(zone)
+            .bind(start)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(|e| self.error(&e))?;
+        Ok(true)
+    }
+}
+
+async fn meta(conn: &mut SqliteConnection, key: &str) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
+        .bind(key)
+        .fetch_optional(conn)
+        .await
+}
+
+async fn zones(conn: &mut SqliteConnection) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT zone FROM zones ORDER BY zone")
+        .fetch_all(conn)
+        .await
+}
+
+/// ` AND (model GLOB ? OR ...)` for glob patterns, or nothing.
+fn model_condition(models: &[String]) -> String {
+    if models.is_empty() {
+        String::new()
+    } else {
+        let tests = vec!["model GLOB ?"; models.len()].join(" OR ");
+        format!(" AND ({tests})")
+    }
+}
+
+/// Adds one JSON array of rows to the slots.
+const MERGE: &str = "INSERT INTO slots (slot, model, requests, input, output, cache_read, cache_write, \
+    cost, kept, rejected, first_ts, last_ts) \
+    SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, \
+    value ->> 7, value ->> 8, value ->> 9, value ->> 10, value ->> 11 FROM json_each(?) WHERE true \
+    ON CONFLICT (slot, model) DO UPDATE SET \
+    requests = requests + excluded.requests, input = input + excluded.input, \
+    output = output + excluded.output, cache_read = cache_read + excluded.cache_read, \
+    cache_write = cache_write + excluded.cache_write, \
+    cost = CASE WHEN cost IS NULL AND excluded.cost IS NULL THEN NULL \
+                ELSE COALESCE(cost, 0) + COALESCE(excluded.cost, 0) END, \
+    kept = kept + excluded.kept, rejected = rejected + excluded.rejected, \
+    first_ts = CASE WHEN first_ts IS NULL THEN excluded.first_ts \
+                    WHEN excluded.first_ts IS NULL THEN first_ts \
+                    ELSE MIN(first_ts, excluded.first_ts) END, \
+    last_ts = CASE WHEN last_ts IS NULL THEN excluded.last_ts \
+                   WHEN excluded.last_ts IS NULL THEN last_ts \
+                   ELSE MAX(last_ts, excluded.last_ts) END";
+
+/// Rows with a slot as one JSON array of arrays (rows without a slot are not kept).
+fn json_rows(rows: &[RollupRow]) -> String {
+    let values: Vec<serde_json::Value> = rows
+        .iter()
+        .filter_map(|row| {
+            row.slot.map(|slot| {
+                serde_json::json!([
+                    slot,
+                    row.model,
+                    row.usage.requests,
+                    row.usage.input_tokens,
+                    row.usage.output_tokens,
+                    row.usage.cache_read_tokens,
+                    row.usage.cache_write_tokens,
+                    row.cost_nanos,
+                    row.kept,
+                    row.rejected,
+                    row.first,
+                    row.last
+                ])
+            })
+        })
+        .collect();
+    serde_json::Value::Array(values).to_string()
+}

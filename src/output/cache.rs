@@ -1,0 +1,139 @@
+//! The rollup cache for people: the progress line of a cold build (shared by
+//! the dashboard's footer and the one-shot commands) and `usagetop cache status`.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use chrono::DateTime;
+
+use crate::cache::CacheSummary;
+use crate::format::{compact, grouped};
+use crate::store::BuildProgress;
+
+/// `building the cache: 1.2M rows read, 34%, about 8 s left`.
+#[must_use]
+pub fn progress_line(progress: &BuildProgress) -> String {
+    let percent = (progress.fraction.clamp(0.0, 1.0) * 100.0).floor();
+    let left = progress.remaining.map_or_else(String::new, |left| {
+        let seconds = left.as_secs();
+        if seconds >= 120 {
+            format!(", about {} min left", seconds.div_ceil(60))
+        } else {
+            format!(", about {} s left", seconds.max(1))
+        }
+    });
+    format!(
+        "building the cache: {} rows read, {percent:.0}%{left}",
+        compact(progress.rows)
+    )
+}
+
+fn instant(seconds: Option<i64>) -> String {
+    seconds
+        .and_then(|seconds| DateTime::from_timestamp(seconds, 0))
+        .map_or_else(
+            || "-".to_owned(),
+            |at| at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        )
+}
+
+/// What `usagetop cache status` prints.
+#[must_use]
+pub fn status(source: &str, file: &Path, summary: &CacheSummary) -> String {
+    let meta = |key: &str| {
+        summary
+            .meta
+            .get(key)
+            .and_then(|value| value.parse::<i64>().ok())
+    };
+    let mut text = String::new();
+    let _ = writeln!(text, "source        {source}");
+    let _ = writeln!(text, "cache file    {}", file.display());
+    // The file and its write-ahead log.
+    let size: u64 = ["", "-wal"]
+        .iter()
+        .map(|suffix| {
+            let mut name = file.as_os_str().to_owned();
+            name.push(suffix);
+            std::fs::metadata(std::path::PathBuf::from(name)).map_or(0, |m| m.len())
+        })
+        .sum();
+    let _ = writeln!(
+        text,
+        "size          {} kB",
+        grouped(i64::try_from(size / 1024).unwrap_or(0))
+    );
+    if meta("built_at").is_none() {
+        let _ = writeln!(
+            text,
+            "state         empty: the next dashboard or report run builds it (or run usagetop cache rebuild)"
+        );
+        return text;
+    }
+    let _ = writeln!(text, "state         ready");
+    let _ = writeln!(text, "rows          {}", grouped(summary.rows));
+    let _ = writeln!(
+        text,
+        "slot rows     {} (quarter hour x model)",
+        grouped(summary.slot_rows)
+    );
+    let _ = writeln!(
+        text,
+        "slots         {} to {}",
+        instant(summary.slots.0),
+        instant(summary.slots.1)
+    );
+    let zones = if summary.zones.is_empty() {
+        "none yet".to_owned()
+    } else {
+        summary.zones.join(", ")
+    };
+    let _ = writeln!(text, "local days    {zones}");
+    let _ = writeln!(text, "watermark     {}", instant(meta("watermark")));
+    let _ = writeln!(
+        text,
+        "built         {} ({}, {} ms)",
+        instant(meta("built_at")),
+        summary.meta.get("build_reason").map_or("-", String::as_str),
+        meta("build_milliseconds").unwrap_or(0)
+    );
+    let _ = writeln!(
+        text,
+        "updated       {}",
+        instant(meta("updated_at").or(meta("built_at")))
+    );
+    let _ = writeln!(text, "verified      {}", instant(meta("verified_at")));
+    if let Some(unreadable) = meta("unreadable_rows").filter(|count| *count > 0) {
+        let _ = writeln!(
+            text,
+            "unreadable    {} rows with timestamps that cannot be read",
+            grouped(unreadable)
+        );
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn progress_says_rows_share_and_time_left() {
+        let line = progress_line(&BuildProgress {
+            rows: 1_234_567,
+            fraction: 0.345,
+            remaining: Some(Duration::from_secs(8)),
+        });
+        assert_eq!(
+            line,
+            "building the cache: 1.2M rows read, 34%, about 8 s left"
+        );
+        let line = progress_line(&BuildProgress {
+            rows: 10,
+            fraction: 0.01,
+            remaining: Some(Duration::from_secs(600)),
+        });
+        assert!(line.ends_with("1%, about 10 min left"), "{line}");
+    }
+}

@@ -1,0 +1,257 @@
+//! The statements that feed usagetop's rollup cache: usage per (15-minute
+//! UTC slot, model) for a part of the table, the table's time bounds, its
+//! physical extent (to scan it in chunks with progress), and a row count
+//! that verifies the cache.
+
+use super::{Bind, Dialect, QueryBuilder, Statement};
+use crate::period::{SECONDS_PER_DAY, SLOT_SECONDS};
+use crate::store::mapping::TimeKind;
+
+/// Slots added before dividing, so that division floors before 1970 too.
+const FLOOR_SHIFT_SECONDS: i64 = 1_000_000 * SECONDS_PER_DAY;
+
+/// The latest instant an incremental scan reads (year 5138): beyond any real
+/// usage, within every engine's range.
+pub const SCAN_END_SECONDS: i64 = 100_000_000_000;
+
+/// The last page number a PostgreSQL `tid` can name.
+const MAX_PAGE: i64 = 4_294_967_295;
+
+/// Which rows one rollup statement reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scan {
+    /// Every row.
+    All,
+    /// Rows at physical positions `[start, end)`: SQLite rowids, PostgreSQL pages.
+    Physical {
+        /// First position.
+        start: i64,
+        /// First position after.
+        end: i64,
+    },
+    /// Rows whose timestamp lies in `[start, SCAN_END_SECONDS)` (unix seconds).
+    Since(i64),
+}
+
+impl QueryBuilder {
+    /// True when the raw timestamp orders like the instant, so `MIN`/`MAX`
+    /// can run on the raw column and be converted once per group.
+    fn raw_orders_like_seconds(&self) -> bool {
+        matches!(
+            self.checked.time,
+            TimeKind::UnixSeconds
+                | TimeKind::UnixUnknown
+                | TimeKind::UnixMillis
+                | TimeKind::Timestamp
+                | TimeKind::TimestampTz
+        )
+    }
+
+    /// Usage per (slot, model) of the rows `scan` selects. Columns: slot start
+    /// (unix seconds, NULL for rows whose timestamp cannot be read), model,
+    /// the measures of rows without negative token counts, how many rows
+    /// were kept and how many rejected (negative counts), and the first kept
+    /// and the last timestamp (unix seconds).
+    #[must_use]
+    pub fn rollup(&self, scan: Scan) -> Statement {
+        let ts = self.column(&self.checked.mapping.timestamp);
+        let negative = self.negative();
+        let (inner_slot, outer_slot) = match (self.checked.time, self.dialect) {
+            (TimeKind::TimestampTz, Dialect::Postgres) => (
+                format!(
+                    "date_bin('{SLOT_SECONDS} seconds', {ts}, TIMESTAMPTZ '1970-01-01 00:00:00+00')"
+                ),
+                self.seconds_of("usagetop_slot"),
+            ),
+            (TimeKind::Timestamp, Dialect::Postgres) => (
+                format!(
+                    "date_bin('{SLOT_SECONDS} seconds', {ts}, TIMESTAMP '1970-01-01 00:00:00')"
+                ),
+                self.seconds_of("usagetop_slot"),
+            ),
+            _ => (
+                format!(
+                    "((({seconds}) + {FLOOR_SHIFT_SECONDS}) / {SLOT_SECONDS} - {shift}) * {SLOT_SECONDS}",
+                    seconds = self.seconds(),
+                    shift = FLOOR_SHIFT_SECONDS / SLOT_SECONDS
+                ),
+                "usagetop_slot".to_owned(),
+            ),
+        };
+        let (first, last, outer_first, outer_last) = if self.raw_orders_like_seconds() {
+            (
+                format!("MIN(CASE WHEN {negative} THEN NULL ELSE {ts} END)"),
+                format!("MAX({ts})"),
+                self.seconds_of("usagetop_first"),
+                self.seconds_of("usagetop_last"),
+            )
+        } else {
+            let seconds = self.seconds();
+            (
+                format!("MIN(CASE WHEN {negative} THEN NULL ELSE {seconds} END)"),
+                format!("MAX({seconds})"),
+                "usagetop_first".to_owned(),
+                "usagetop_last".to_owned(),
+            )
+        };
+        let count = match self.dialect {
+            Dialect::Sqlite => "INTEGER",
+            Dialect::Postgres => "BIGINT",
+        };
+        let (predicate, binds) = self.scan_predicate(scan);
+        let filter = self
+            .checked
+            .mapping
+            .filter
+            .as_ref()
+            .map_or_else(String::new, |filter| format!(" AND ({filter})"));
+        let sql = format!(
+            "SELECT {outer_slot}, usagetop_model, usagetop_requests, usagetop_input, usagetop_output, \
+                    usagetop_cache_read, usagetop_cache_write, usagetop_cost, usagetop_kept, \
+                    usagetop_rejected, {outer_first}, {outer_last} \
+             FROM (SELECT {inner_slot} AS usagetop_slot, {model} AS usagetop_model, {measures}, \
+                    CAST(SUM(CASE WHEN {negative} THEN 0 ELSE 1 END) AS {count}) AS usagetop_kept, \
+                    CAST(SUM(CASE WHEN {negative} THEN 1 ELSE 0 END) AS {count}) AS usagetop_rejected, \
+                    {first} AS usagetop_first, {last} AS usagetop_last \
+                   FROM {table} WHERE {predicate}{filter} GROUP BY 1, 2) AS usagetop_rollup",
+            model = self.model(),
+            measures = self.guarded_measures_named(&negative),
+            table = self.table(),
+        );
+        Statement { sql, binds }
+    }
+
+    /// The summed measures with rows matching `skip` counted as 0, named for the outer query.
+    fn guarded_measures_named(&self, skip: &str) -> String {
+        let names = [
+            "usagetop_requests",
+            "usagetop_input",
+            "usagetop_output",
+            "usagetop_cache_read",
+            "usagetop_cache_write",
+            "usagetop_cost",
+        ];
+        self.summed_measures(Some(skip))
+            .into_iter()
+            .zip(names)
+            .map(|(value, name)| format!("{value} AS {name}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The predicate selecting `scan`'s rows, with its binds.
+    fn scan_predicate(&self, scan: Scan) -> (String, Vec<Bind>) {
+        match (scan, self.dialect) {
+            (Scan::All, _) => ("1 = 1".to_owned(), Vec::new()),
+            (Scan::Physical { start, end }, Dialect::Sqlite) => (
+                "rowid >= ? AND rowid < ?".to_owned(),
+                vec![Bind::Int(start), Bind::Int(end)],
+            ),
+            (Scan::Physical { start, end }, Dialect::Postgres) => (
+                "ctid >= $1::text::tid AND ctid < $2::text::tid".to_owned(),
+                vec![
+                    Bind::Text(format!("({},0)", start.clamp(0, MAX_PAGE))),
+                    Bind::Text(format!("({},0)", end.clamp(0, MAX_PAGE))),
+                ],
+            ),
+            (Scan::Since(start), _) => {
+                let calendar =
+                    crate::period::Calendar::new(chrono_tz::UTC, crate::period::WeekStart::Monday);
+                self.range(
+                    crate::store::SecondsRange {
+                        start,
+                        end: SCAN_END_SECONDS,
+                    },
+                    &calendar,
+                    1,
+                )
+            }
+        }
+    }
+
+    /// The first and last timestamps of the table (unix seconds), and its row count.
+    #[must_use]
+    pub fn bounds(&self) -> Statement {
+        let ts = self.column(&self.checked.mapping.timestamp);
+        let (first, last) = if self.raw_orders_like_seconds() {
+            (
+                self.seconds_of(&format!("MIN({ts})")),
+                self.seconds_of(&format!("MAX({ts})")),
+            )
+        } else {
+            let seconds = self.seconds();
+            (format!("MIN({seconds})"), format!("MAX({seconds})"))
+        };
+        let count = match self.dialect {
+            Dialect::Sqlite => "INTEGER",
+            Dialect::Postgres => "BIGINT",
+        };
+        let filter = self
+            .checked
+            .mapping
+            .filter
+            .as_ref()
+            .map_or_else(String::new, |filter| format!(" WHERE ({filter})"));
+        Statement {
+            sql: format!(
+                "SELECT CAST({first} AS {count}), CAST({last} AS {count}) FROM {table}{filter}",
+                table = self.table()
+            ),
+            binds: Vec::new(),
+        }
+    }
+
+    /// How many rows have a timestamp before `end` (unix seconds).
+    #[must_use]
+    pub fn count_before(&self, end: i64) -> Statement {
+        let calendar =
+            crate::period::Calendar::new(chrono_tz::UTC, crate::period::WeekStart::Monday);
+        let (predicate, binds) = self.range(
+            crate::store::SecondsRange {
+                start: crate::store::EARLIEST_SECONDS,
+                end,
+            },
+            &calendar,
+            1,
+        );
+        let filter = self
+            .checked
+            .mapping
+            .filter
+            .as_ref()
+            .map_or_else(String::new, |filter| format!(" AND ({filter})"));
+        let count = match self.dialect {
+            Dialect::Sqlite => "COUNT(*)",
+            Dialect::Postgres => "COUNT(*)::bigint",
+        };
+        Statement {
+            sql: format!(
+                "SELECT {count} FROM {table} WHERE {predicate}{filter}",
+                table = self.table()
+            ),
+            binds,
+        }
+    }
+
+    /// The table's physical extent: the largest rowid (SQLite), or the
+    /// number of pages and the server version (PostgreSQL).
+    #[must_use]
+    pub fn extent(&self) -> Statement {
+        match self.dialect {
+            Dialect::Sqlite => Statement {
+                sql: format!(
+                    "SELECT CAST(MAX(rowid) AS INTEGER), 0 FROM {}",
+                    self.table()
+                ),
+                binds: Vec::new(),
+            },
+            Dialect::Postgres => Statement {
+                sql: "SELECT (COALESCE(pg_relation_size(to_regclass($1)), 0) \
+                      / current_setting('block_size')::bigint)::bigint, \
+                      current_setting('server_version_num')::bigint"
+                    .to_owned(),
+                binds: vec![Bind::Text(self.table())],
+            },
+        }
+    }
+}
