@@ -1,9 +1,12 @@
 //! Refresh benchmark: generates N usage events reproducibly (SQLite, and
-//! PostgreSQL when `--pg URL` is given), then times, in one run, the
-//! database engine's own single-pass aggregate (`GROUP BY model` over the
-//! whole table, the baseline) against one full usagetop refresh (every
-//! query of a report plus the analytics), and the time to draw one frame.
-//! Figures are medians of `--repeat` runs, reported as ratios to the baseline.
+//! PostgreSQL when `--pg URL` is given), then reports side by side, in one run:
+//! (a) the cold build of the rollup cache against the database engine's own
+//! single-pass aggregate (`GROUP BY model` over the whole table), as a ratio;
+//! (b) a warm refresh after 1,000 new rows (incremental cache update plus the
+//! report) against the plain uncached refresh, as a ratio; (c) the time to
+//! draw one frame at 120x40 and 200x60; (d) the peak memory of the
+//! `usagetop report` process (cold cache, warm cache, no cache).
+//! Figures are medians of `--repeat` runs.
 //!
 //! `cargo bench --bench report -- --rows 1000000 [--pg postgres://postgres@127.0.0.1/postgres]`
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
@@ -17,6 +20,7 @@ use ratatui::Terminal;
 use sqlx::{AssertSqlSafe, Connection};
 use usagetop::analytics::trend::View;
 use usagetop::app::{App, Context, Message};
+use usagetop::cache::{CacheOptions, CachedStore};
 use usagetop::clock::FixedClock;
 use usagetop::filter::Filter;
 use usagetop::period::{Calendar, WeekStart};
@@ -24,7 +28,7 @@ use usagetop::pricing::{PriceFile, PriceTable};
 use usagetop::store::mapping::Mapping;
 use usagetop::store::postgres::PgStore;
 use usagetop::store::sqlite::SqliteStore;
-use usagetop::store::{Timeouts, UsageStore};
+use usagetop::store::{RollupSource, Timeouts, UsageStore};
 use usagetop::worker::{compute_report, ReportContext, WorkerEvent};
 
 /// The end of the generated data, and the pinned clock.
@@ -180,26 +184,159 @@ async fn pg_fixture(admin: &str, rows: i64) -> String {
     url
 }
 
-async fn measure(
+/// Inserts `count` new rows in the last hour before `END` (`$n` or `?` placeholders are not needed:
+/// every value is computed here).
+fn new_rows_sql(count: i64, round: i64, postgres: bool) -> String {
+    let values: Vec<String> = (0..count)
+        .map(|i| {
+            let ts = END - 3_600 + (i * 3_600) / count;
+            let ts = if postgres {
+                format!("to_timestamp({ts})")
+            } else {
+                ts.to_string()
+            };
+            format!(
+                "({ts}, 'u{}', '{}', '/v1/messages', {}, {}, 0, 0)",
+                i % 50,
+                MODELS[usize::try_from((i + round) % 8).unwrap()],
+                100 + i,
+                10 + round
+            )
+        })
+        .collect();
+    format!(
+        "INSERT INTO usage_events (ts, user_id, model, endpoint, input_tokens, output_tokens, \
+         cache_read_tokens, cache_write_tokens) VALUES {}",
+        values.join(", ")
+    )
+}
+
+/// Times (a) and (b) for one engine; `engine` runs the baseline once,
+/// `insert` adds 1,000 rows (round n).
+async fn measure<E, EF, I, IF>(
     name: &str,
-    store: &dyn UsageStore,
-    baseline: impl std::future::Future<Output = Duration>,
+    source: Box<dyn RollupSource>,
+    plain: &dyn UsageStore,
+    mut engine: E,
+    mut insert: I,
     repeat: usize,
-) {
+) where
+    E: FnMut() -> EF,
+    EF: std::future::Future<Output = ()>,
+    I: FnMut(i64) -> IF,
+    IF: std::future::Future<Output = ()>,
+{
     let context = context();
-    store.prepare().await.unwrap();
-    let engine = baseline.await;
-    let refresh = time(repeat, || async {
-        compute_report(store, &context, &Filter::default())
+    plain.prepare().await.unwrap();
+    let engine_time = time(repeat, &mut engine).await;
+    let cache_dir = tempfile::tempdir().unwrap();
+    let options = CacheOptions {
+        enabled: true,
+        dir: cache_dir.path().to_path_buf(),
+        late_seconds: 7_200,
+    };
+    let cached = CachedStore::open(source, &options).await;
+    cached.prepare().await.unwrap();
+    let mut builds = Vec::new();
+    for _ in 0..repeat {
+        let start = Instant::now();
+        cached.rebuild(END, &|_| {}).await.unwrap();
+        builds.push(start.elapsed());
+    }
+    let build = median(builds);
+    // Warm the zone's local days once (a one-time cost per zone).
+    compute_report(&cached, &context, &Filter::default())
+        .await
+        .unwrap();
+    println!(
+        "{name:<9} (a) cold build of the cache {:>9.1} ms | engine GROUP BY model {:>9.1} ms | ratio {:>5.2}",
+        build.as_secs_f64() * 1e3,
+        engine_time.as_secs_f64() * 1e3,
+        build.as_secs_f64() / engine_time.as_secs_f64()
+    );
+    let mut warm = Vec::new();
+    let mut uncached = Vec::new();
+    for round in 0..i64::try_from(repeat).unwrap() {
+        insert(round).await;
+        let start = Instant::now();
+        cached.refresh_cache(END, &|_| {}).await.unwrap();
+        let from_cache = compute_report(&cached, &context, &Filter::default())
             .await
             .unwrap();
-    })
-    .await;
+        warm.push(start.elapsed());
+        let start = Instant::now();
+        let direct = compute_report(plain, &context, &Filter::default())
+            .await
+            .unwrap();
+        uncached.push(start.elapsed());
+        assert_eq!(
+            usagetop::output::json::render(&from_cache).unwrap(),
+            usagetop::output::json::render(&direct).unwrap(),
+            "cached and direct reports differ"
+        );
+    }
+    let (warm, uncached) = (median(warm), median(uncached));
     println!(
-        "{name:<10} engine GROUP BY model {:>9.1} ms | usagetop full refresh {:>9.1} ms | ratio {:>5.2}",
-        engine.as_secs_f64() * 1e3,
-        refresh.as_secs_f64() * 1e3,
-        refresh.as_secs_f64() / engine.as_secs_f64()
+        "{name:<9} (b) warm refresh after 1,000 new rows {:>7.1} ms | uncached refresh {:>9.1} ms | {:>6.0}x faster",
+        warm.as_secs_f64() * 1e3,
+        uncached.as_secs_f64() * 1e3,
+        uncached.as_secs_f64() / warm.as_secs_f64()
+    );
+}
+
+/// Peak resident memory (kB) of `usagetop report --format json` with `args`, from `/usr/bin/time`.
+fn report_peak_kb(url: &str, cache_dir: &std::path::Path, extra: &[&str]) -> Option<u64> {
+    let output = std::process::Command::new("/usr/bin/time")
+        .args([
+            "-f",
+            "%M",
+            env!("CARGO_BIN_EXE_usagetop"),
+            "report",
+            "--format",
+            "json",
+        ])
+        .args([
+            "--database-url",
+            url,
+            "--now",
+            "2026-11-28T12:00:00Z",
+            "--tz",
+            "Europe/Berlin",
+        ])
+        .args(extra)
+        .env("XDG_CACHE_HOME", cache_dir)
+        .env("USAGETOP_CONFIG", "/dev/null")
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        eprintln!("report failed: {}", String::from_utf8_lossy(&output.stderr));
+        return None;
+    }
+    String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .last()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// (d): peak memory of the report process: cold cache, warm cache, no cache.
+fn memory(name: &str, url: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let mb = |kb: Option<u64>| {
+        kb.map_or_else(
+            || "?".to_owned(),
+            |kb| format!("{:.1} MB", kb as f64 / 1024.0),
+        )
+    };
+    let cold = report_peak_kb(url, dir.path(), &[]);
+    let warm = report_peak_kb(url, dir.path(), &[]);
+    let direct = report_peak_kb(url, dir.path(), &["--no-cache"]);
+    println!(
+        "{name:<9} (d) peak memory of usagetop report: cold cache {} | warm cache {} | no cache {}",
+        mb(cold),
+        mb(warm),
+        mb(direct)
     );
 }
 
@@ -249,29 +386,45 @@ fn main() {
         let store = SqliteStore::open(&path, false, Mapping::default())
             .await
             .unwrap();
-        let baseline_path = path.clone();
+        let source = SqliteStore::open(&path, false, Mapping::default())
+            .await
+            .unwrap();
         let repeat = options.repeat;
+        let read_only = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&path)
+            .read_only(true);
+        let mut baseline = sqlx::SqliteConnection::connect_with(&read_only)
+            .await
+            .unwrap();
+        let writable = sqlx::sqlite::SqliteConnectOptions::new().filename(&path);
+        let mut writer = sqlx::SqliteConnection::connect_with(&writable)
+            .await
+            .unwrap();
+        let baseline = tokio::sync::Mutex::new(&mut baseline);
+        let writer = tokio::sync::Mutex::new(&mut writer);
         measure(
             "sqlite",
+            Box::new(source),
             &store,
-            async move {
-                let options = sqlx::sqlite::SqliteConnectOptions::new()
-                    .filename(&baseline_path)
-                    .read_only(true);
-                let mut conn = sqlx::SqliteConnection::connect_with(&options)
-                    .await
-                    .unwrap();
-                let mut samples = Vec::new();
-                for _ in 0..repeat {
-                    let start = Instant::now();
-                    sqlx::raw_sql(BASELINE).execute(&mut conn).await.unwrap();
-                    samples.push(start.elapsed());
-                }
-                median(samples)
+            || async {
+                let mut conn = baseline.lock().await;
+                sqlx::raw_sql(BASELINE).execute(&mut **conn).await.unwrap();
             },
-            options.repeat,
+            |round| {
+                let sql = new_rows_sql(1_000, round, false);
+                let writer = &writer;
+                async move {
+                    let mut conn = writer.lock().await;
+                    sqlx::raw_sql(AssertSqlSafe(sql))
+                        .execute(&mut **conn)
+                        .await
+                        .unwrap();
+                }
+            },
+            repeat,
         )
         .await;
+        memory("sqlite", &format!("sqlite://{}", path.display()));
         let report = Arc::new(
             compute_report(&store, &context(), &Filter::default())
                 .await
@@ -290,32 +443,38 @@ fn main() {
                 "postgres fixture generated in {:.1} s",
                 start.elapsed().as_secs_f64()
             );
-            let store = PgStore::connect_lazy(
-                &url,
-                Mapping::default(),
-                Timeouts {
-                    connect: Duration::from_secs(5),
-                    statement: Duration::from_secs(600),
-                },
-            )
-            .unwrap();
-            let baseline_url = url.clone();
+            let timeouts = Timeouts {
+                connect: Duration::from_secs(5),
+                statement: Duration::from_secs(600),
+            };
+            let store = PgStore::connect_lazy(&url, Mapping::default(), timeouts).unwrap();
+            let source = PgStore::connect_lazy(&url, Mapping::default(), timeouts).unwrap();
+            let baseline =
+                tokio::sync::Mutex::new(sqlx::PgConnection::connect(&url).await.unwrap());
+            let writer = tokio::sync::Mutex::new(sqlx::PgConnection::connect(&url).await.unwrap());
             measure(
                 "postgres",
+                Box::new(source),
                 &store,
-                async move {
-                    let mut conn = sqlx::PgConnection::connect(&baseline_url).await.unwrap();
-                    let mut samples = Vec::new();
-                    for _ in 0..repeat {
-                        let start = Instant::now();
-                        sqlx::raw_sql(BASELINE).execute(&mut conn).await.unwrap();
-                        samples.push(start.elapsed());
+                || async {
+                    let mut conn = baseline.lock().await;
+                    sqlx::raw_sql(BASELINE).execute(&mut *conn).await.unwrap();
+                },
+                |round| {
+                    let sql = new_rows_sql(1_000, round, true);
+                    let writer = &writer;
+                    async move {
+                        let mut conn = writer.lock().await;
+                        sqlx::raw_sql(AssertSqlSafe(sql))
+                            .execute(&mut *conn)
+                            .await
+                            .unwrap();
                     }
-                    median(samples)
                 },
                 options.repeat,
             )
             .await;
+            memory("postgres", &url);
             let mut conn = sqlx::PgConnection::connect(admin).await.unwrap();
             let _ = sqlx::raw_sql("DROP DATABASE IF EXISTS usagetop_bench WITH (FORCE)")
                 .execute(&mut conn)

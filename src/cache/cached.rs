@@ -185,17 +185,24 @@ impl CachedStore {
         let mut results = futures_util::stream::iter(scans)
             .map(|scan| self.source.rollup(scan))
             .buffered(CONCURRENT_CHUNKS);
-        let (mut rows_read, mut unreadable, mut latest, mut done) = (0_i64, 0_i64, last, 0_usize);
-        while let Some(rows) = results.next().await {
+        let (mut rows_read, mut unreadable, mut rejected, mut latest, mut done) =
+            (0_i64, 0_i64, 0_i64, last, 0_usize);
+        let mut next = results.next().await;
+        while let Some(rows) = next {
             let rows = rows?;
             for row in &rows {
                 rows_read += row.kept + row.rejected;
                 if row.slot.is_none() {
                     unreadable += row.kept + row.rejected;
+                } else {
+                    rejected += row.rejected;
                 }
                 latest = latest.max(row.last);
             }
-            writer.merge(&rows).await.map_err(cache_error)?;
+            // The next chunks are read while this one is written.
+            let (merged, following) = tokio::join!(writer.merge(&rows), results.next());
+            merged.map_err(cache_error)?;
+            next = following;
             done += 1;
             let fraction = done as f64 / total as f64;
             let elapsed = started.elapsed();
@@ -216,6 +223,7 @@ impl CachedStore {
             ("watermark", watermark.to_string()),
             ("rows_at_build", rows_read.to_string()),
             ("unreadable_rows", unreadable.to_string()),
+            ("rejected_rows", rejected.to_string()),
             (
                 "build_milliseconds",
                 started.elapsed().as_millis().to_string(),
@@ -300,6 +308,13 @@ impl CachedStore {
         let newest = rows.iter().filter_map(|row| row.last).max();
         let last_seen = last_seen.max(newest).max(last);
         let write = async {
+            let rejected = writer.meta_i64("rejected_rows").await?.unwrap_or(0)
+                - writer.rejected_from(from).await?
+                + rows
+                    .iter()
+                    .filter(|row| row.slot.is_some())
+                    .map(|row| row.rejected)
+                    .sum::<i64>();
             writer.delete_slots(from, SCAN_END_SECONDS).await?;
             writer.merge(&rows).await?;
             writer.refresh_zones(Some(from)).await?;
@@ -314,6 +329,7 @@ impl CachedStore {
                 facts.push(("verified_at", now.to_string()));
             }
             facts.push(("updated_at", now.to_string()));
+            facts.push(("rejected_rows", rejected.to_string()));
             writer.set_meta(&facts).await?;
             writer.commit().await
         }

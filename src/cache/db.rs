@@ -19,8 +19,8 @@ use crate::store::{DayTuple, ModelTuple, RollupRow};
 /// Bumped when the tables change: an older file is emptied and rebuilt.
 const SCHEMA_VERSION: &str = "1";
 
-/// Rows written per statement (one JSON array each).
-const ROWS_PER_WRITE: usize = 20_000;
+/// Rows written per statement: 12 parameters each, under SQLite's 32,766.
+const ROWS_PER_WRITE: usize = 2_500;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -343,15 +343,18 @@ impl CacheDb {
     /// # Errors
     /// The file cannot be read.
     pub async fn quality(&self, after: i64) -> Result<(i64, i64, Option<i64>), CacheError> {
-        sqlx::query_as(
-            "SELECT COALESCE(SUM(rejected), 0), \
-             COALESCE(SUM(CASE WHEN slot > ? THEN kept + rejected ELSE 0 END), 0), MAX(last_ts) \
-             FROM slots",
+        // Each a range of the primary key: no scan of the whole table. The
+        // last timestamp lies in the last slot.
+        let rejected = self.meta_i64("rejected_rows").await?.unwrap_or(0);
+        let (future, latest): (i64, Option<i64>) = sqlx::query_as(
+            "SELECT (SELECT COALESCE(SUM(kept + rejected), 0) FROM slots WHERE slot > ?), \
+                    (SELECT MAX(last_ts) FROM slots WHERE slot = (SELECT MAX(slot) FROM slots))",
         )
         .bind(after)
         .fetch_one(&self.pool)
         .await
-        .map_err(|e| self.error(&e))
+        .map_err(|e| self.error(&e))?;
+        Ok((rejected, future, latest))
     }
 
     /// Source rows summarised in slots before `end`.
@@ -464,9 +467,26 @@ impl Writer {
     /// # Errors
     /// The file cannot be written.
     pub async fn merge(&mut self, rows: &[RollupRow]) -> Result<(), CacheError> {
+        let rows: Vec<&RollupRow> = rows.iter().filter(|row| row.slot.is_some()).collect();
         for batch in rows.chunks(ROWS_PER_WRITE) {
-            sqlx::query(MERGE)
-                .bind(json_rows(batch))
+            let sql = merge_sql(batch.len());
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for row in batch {
+                query = query
+                    .bind(row.slot)
+                    .bind(&row.model)
+                    .bind(row.usage.requests)
+                    .bind(row.usage.input_tokens)
+                    .bind(row.usage.output_tokens)
+                    .bind(row.usage.cache_read_tokens)
+                    .bind(row.usage.cache_write_tokens)
+                    .bind(row.cost_nanos)
+                    .bind(row.kept)
+                    .bind(row.rejected)
+                    .bind(row.first)
+                    .bind(row.last);
+            }
+            query
                 .execute(&mut *self.tx)
                 .await
                 .map_err(|e| self.error(&e))?;
@@ -481,6 +501,18 @@ impl Writer {
     pub async fn rows_before(&mut self, end: i64) -> Result<i64, CacheError> {
         sqlx::query_scalar("SELECT COALESCE(SUM(kept + rejected), 0) FROM slots WHERE slot < ?")
             .bind(end)
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(|e| self.error(&e))
+    }
+
+    /// Rows rejected for negative counts in the slots from `from` on.
+    ///
+    /// # Errors
+    /// The file cannot be read.
+    pub async fn rejected_from(&mut self, from: i64) -> Result<i64, CacheError> {
+        sqlx::query_scalar("SELECT COALESCE(SUM(rejected), 0) FROM slots WHERE slot >= ?")
+            .bind(from)
             .fetch_one(&mut *self.tx)
             .await
             .map_err(|e| self.error(&e))
@@ -613,47 +645,26 @@ fn model_condition(models: &[String]) -> String {
     }
 }
 
-/// Adds one JSON array of rows to the slots.
-const MERGE: &str = "INSERT INTO slots (slot, model, requests, input, output, cache_read, cache_write, \
-    cost, kept, rejected, first_ts, last_ts) \
-    SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, \
-    value ->> 7, value ->> 8, value ->> 9, value ->> 10, value ->> 11 FROM json_each(?) WHERE true \
-    ON CONFLICT (slot, model) DO UPDATE SET \
-    requests = requests + excluded.requests, input = input + excluded.input, \
-    output = output + excluded.output, cache_read = cache_read + excluded.cache_read, \
-    cache_write = cache_write + excluded.cache_write, \
-    cost = CASE WHEN cost IS NULL AND excluded.cost IS NULL THEN NULL \
-                ELSE COALESCE(cost, 0) + COALESCE(excluded.cost, 0) END, \
-    kept = kept + excluded.kept, rejected = rejected + excluded.rejected, \
-    first_ts = CASE WHEN first_ts IS NULL THEN excluded.first_ts \
-                    WHEN excluded.first_ts IS NULL THEN first_ts \
-                    ELSE MIN(first_ts, excluded.first_ts) END, \
-    last_ts = CASE WHEN last_ts IS NULL THEN excluded.last_ts \
-                   WHEN excluded.last_ts IS NULL THEN last_ts \
-                   ELSE MAX(last_ts, excluded.last_ts) END";
-
-/// Rows with a slot as one JSON array of arrays (rows without a slot are not kept).
-fn json_rows(rows: &[RollupRow]) -> String {
-    let values: Vec<serde_json::Value> = rows
-        .iter()
-        .filter_map(|row| {
-            row.slot.map(|slot| {
-                serde_json::json!([
-                    slot,
-                    row.model,
-                    row.usage.requests,
-                    row.usage.input_tokens,
-                    row.usage.output_tokens,
-                    row.usage.cache_read_tokens,
-                    row.usage.cache_write_tokens,
-                    row.cost_nanos,
-                    row.kept,
-                    row.rejected,
-                    row.first,
-                    row.last
-                ])
-            })
-        })
-        .collect();
-    serde_json::Value::Array(values).to_string()
+/// An insert of `rows` rows of 12 parameters into the slots, summing into
+/// a slot and model already present.
+fn merge_sql(rows: usize) -> String {
+    let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    format!(
+        "INSERT INTO slots (slot, model, requests, input, output, cache_read, cache_write, \
+         cost, kept, rejected, first_ts, last_ts) VALUES {} \
+         ON CONFLICT (slot, model) DO UPDATE SET \
+         requests = requests + excluded.requests, input = input + excluded.input, \
+         output = output + excluded.output, cache_read = cache_read + excluded.cache_read, \
+         cache_write = cache_write + excluded.cache_write, \
+         cost = CASE WHEN cost IS NULL AND excluded.cost IS NULL THEN NULL \
+                     ELSE COALESCE(cost, 0) + COALESCE(excluded.cost, 0) END, \
+         kept = kept + excluded.kept, rejected = rejected + excluded.rejected, \
+         first_ts = CASE WHEN first_ts IS NULL THEN excluded.first_ts \
+                         WHEN excluded.first_ts IS NULL THEN first_ts \
+                         ELSE MIN(first_ts, excluded.first_ts) END, \
+         last_ts = CASE WHEN last_ts IS NULL THEN excluded.last_ts \
+                        WHEN excluded.last_ts IS NULL THEN last_ts \
+                        ELSE MAX(last_ts, excluded.last_ts) END",
+        vec![row; rows].join(", ")
+    )
 }

@@ -168,12 +168,16 @@ macro_rules! sql_rollup_source {
                 &self,
                 scan: $crate::store::sql::Scan,
             ) -> Result<Vec<$crate::store::RollupRow>, $crate::store::StoreError> {
-                let statement = self.prepared().await?.builder.rollup(scan);
-                let rows: Vec<$crate::store::RollupTuple> =
-                    $crate::store::backend::bound!(&statement)
-                        .fetch_all(&self.pool)
-                        .await
-                        .map_err(|error| self.query_error("usage per quarter hour", &error))?;
+                let statements = self.rollup_statements(scan).await?;
+                let mut rows: Vec<$crate::store::RollupTuple> = Vec::new();
+                for statement in &statements {
+                    rows.extend(
+                        $crate::store::backend::bound!(statement)
+                            .fetch_all(&self.pool)
+                            .await
+                            .map_err(|error| self.query_error("usage per quarter hour", &error))?,
+                    );
+                }
                 Ok(rows
                     .into_iter()
                     .map($crate::store::RollupRow::from)
@@ -200,6 +204,9 @@ macro_rules! sql_rollup_source {
             }
 
             async fn extent(&self) -> Option<i64> {
+                if !self.chunked() {
+                    return None;
+                }
                 let statement = self.prepared().await.ok()?.builder.extent();
                 let (positions, version): (Option<i64>, i64) =
                     $crate::store::backend::bound!(&statement)

@@ -11,11 +11,18 @@ struct Migration {
     sql: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "usage_events",
-    sql: include_str!("../../migrations/sqlite/0001_usage_events.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "usage_events",
+        sql: include_str!("../../migrations/sqlite/0001_usage_events.sql"),
+    },
+    Migration {
+        version: 2,
+        description: "usage_slots: write-time rollup kept by triggers",
+        sql: include_str!("../../migrations/sqlite/0002_usage_slots.sql"),
+    },
+];
 
 /// The table that marks a database as usagetop's own.
 pub const MARKER_TABLE: &str = "usagetop_migrations";

@@ -364,4 +364,20 @@ pub async fn write_demo(
     Ok(written)
 }
 
+impl PgStore {
+    /// The statements of a rollup of `scan`.
+    async fn rollup_statements(
+        &self,
+        scan: super::sql::Scan,
+    ) -> Result<Vec<super::sql::Statement>, StoreError> {
+        Ok(self.prepared().await?.builder.rollup(scan).to_vec())
+    }
+
+    /// Tables are read in page ranges.
+    #[allow(clippy::unused_self)]
+    fn chunked(&self) -> bool {
+        true
+    }
+}
+
 super::backend::sql_rollup_source!(PgStore);

@@ -25,6 +25,9 @@ pub struct SqliteStore {
     mapping: Mapping,
     prepared: OnceCell<Prepared>,
     quality: OnceCell<super::Quality>,
+    /// usagetop's own database read with the native mapping: its
+    /// trigger-kept `usage_slots` table feeds the rollup cache.
+    own_rollup: bool,
 }
 
 /// The checked mapping and what it told.
@@ -139,6 +142,7 @@ impl SqliteStore {
         } else if Self::probe_is_ours(path).await? {
             create_or_migrate(path).await?;
         }
+        let own_rollup = mapping == Mapping::default() && Self::probe_is_ours(path).await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(2)
             .connect_with(options(path).read_only(true))
@@ -150,6 +154,7 @@ impl SqliteStore {
             mapping,
             prepared: OnceCell::new(),
             quality: OnceCell::new(),
+            own_rollup,
         };
         store.prepare().await?;
         Ok(store)
@@ -295,5 +300,36 @@ super::backend::sql_usage_store!(SqliteStore, |store: &SqliteStore| format!(
     "sqlite://{}",
     store.path.display()
 ));
+
+impl SqliteStore {
+    /// The statements of a rollup of `scan`: from the trigger-kept
+    /// `usage_slots` of usagetop's own database, else from the events.
+    async fn rollup_statements(
+        &self,
+        scan: super::sql::Scan,
+    ) -> Result<Vec<super::sql::Statement>, StoreError> {
+        use super::sql::{Bind, Scan, Statement, SCAN_END_SECONDS};
+        if !self.own_rollup {
+            return Ok(self.prepared().await?.builder.rollup(scan).to_vec());
+        }
+        let select = "SELECT slot, model, requests, input, output, cache_read, cache_write, \
+                      NULL, kept, rejected, first_ts, last_ts FROM usage_slots";
+        Ok(vec![match scan {
+            Scan::Since(from) => Statement {
+                sql: format!("{select} WHERE slot >= ? AND slot < ?"),
+                binds: vec![Bind::Int(from), Bind::Int(SCAN_END_SECONDS)],
+            },
+            Scan::All | Scan::Physical { .. } => Statement {
+                sql: select.to_owned(),
+                binds: Vec::new(),
+            },
+        }])
+    }
+
+    /// Positions to scan in chunks; none for the trigger-kept rollup (one small read).
+    fn chunked(&self) -> bool {
+        !self.own_rollup
+    }
+}
 
 super::backend::sql_rollup_source!(SqliteStore);

@@ -47,16 +47,11 @@ impl QueryBuilder {
         )
     }
 
-    /// Usage per (slot, model) of the rows `scan` selects. Columns: slot start
-    /// (unix seconds, NULL for rows whose timestamp cannot be read), model,
-    /// the measures of rows without negative token counts, how many rows
-    /// were kept and how many rejected (negative counts), and the first kept
-    /// and the last timestamp (unix seconds).
-    #[must_use]
-    pub fn rollup(&self, scan: Scan) -> Statement {
+    /// The slot expression inside the grouped query, and its conversion to
+    /// unix seconds outside it.
+    fn slot_expressions(&self) -> (String, String) {
         let ts = self.column(&self.checked.mapping.timestamp);
-        let negative = self.negative();
-        let (inner_slot, outer_slot) = match (self.checked.time, self.dialect) {
+        match (self.checked.time, self.dialect) {
             (TimeKind::TimestampTz, Dialect::Postgres) => (
                 format!(
                     "date_bin('{SLOT_SECONDS} seconds', {ts}, TIMESTAMPTZ '1970-01-01 00:00:00+00')"
@@ -77,26 +72,46 @@ impl QueryBuilder {
                 ),
                 "usagetop_slot".to_owned(),
             ),
-        };
-        let (first, last, outer_first, outer_last) = if self.raw_orders_like_seconds() {
-            (
-                format!("MIN(CASE WHEN {negative} THEN NULL ELSE {ts} END)"),
+        }
+    }
+
+    /// `MIN` and `MAX` of the timestamp inside the grouped query, and their
+    /// conversions to unix seconds outside it.
+    fn extremes(&self) -> [String; 4] {
+        let ts = self.column(&self.checked.mapping.timestamp);
+        if self.raw_orders_like_seconds() {
+            [
+                format!("MIN({ts})"),
                 format!("MAX({ts})"),
                 self.seconds_of("usagetop_first"),
                 self.seconds_of("usagetop_last"),
-            )
+            ]
         } else {
             let seconds = self.seconds();
-            (
-                format!("MIN(CASE WHEN {negative} THEN NULL ELSE {seconds} END)"),
+            [
+                format!("MIN({seconds})"),
                 format!("MAX({seconds})"),
                 "usagetop_first".to_owned(),
                 "usagetop_last".to_owned(),
-            )
-        };
-        let count = match self.dialect {
-            Dialect::Sqlite => "INTEGER",
-            Dialect::Postgres => "BIGINT",
+            ]
+        }
+    }
+
+    /// The two statements of a rollup of the rows `scan` selects: usage per
+    /// (slot, model) of the rows kept, and the count per (slot, model) of
+    /// rows left out for a negative token count. Both return: slot start
+    /// (unix seconds, NULL for rows whose timestamp cannot be read), model,
+    /// requests, four token sums, stored cost (nano-dollars), rows kept,
+    /// rows rejected, first and last timestamp (unix seconds). Two plain
+    /// passes cost less than one pass testing every sum.
+    #[must_use]
+    pub fn rollup(&self, scan: Scan) -> [Statement; 2] {
+        let negative = self.negative();
+        let (inner_slot, outer_slot) = self.slot_expressions();
+        let [first, last, outer_first, outer_last] = self.extremes();
+        let (count, zero_cost) = match self.dialect {
+            Dialect::Sqlite => ("COUNT(*)", "NULL"),
+            Dialect::Postgres => ("COUNT(*)::bigint", "NULL::bigint"),
         };
         let (predicate, binds) = self.scan_predicate(scan);
         let filter = self
@@ -105,24 +120,6 @@ impl QueryBuilder {
             .filter
             .as_ref()
             .map_or_else(String::new, |filter| format!(" AND ({filter})"));
-        let sql = format!(
-            "SELECT {outer_slot}, usagetop_model, usagetop_requests, usagetop_input, usagetop_output, \
-                    usagetop_cache_read, usagetop_cache_write, usagetop_cost, usagetop_kept, \
-                    usagetop_rejected, {outer_first}, {outer_last} \
-             FROM (SELECT {inner_slot} AS usagetop_slot, {model} AS usagetop_model, {measures}, \
-                    CAST(SUM(CASE WHEN {negative} THEN 0 ELSE 1 END) AS {count}) AS usagetop_kept, \
-                    CAST(SUM(CASE WHEN {negative} THEN 1 ELSE 0 END) AS {count}) AS usagetop_rejected, \
-                    {first} AS usagetop_first, {last} AS usagetop_last \
-                   FROM {table} WHERE {predicate}{filter} GROUP BY 1, 2) AS usagetop_rollup",
-            model = self.model(),
-            measures = self.guarded_measures_named(&negative),
-            table = self.table(),
-        );
-        Statement { sql, binds }
-    }
-
-    /// The summed measures with rows matching `skip` counted as 0, named for the outer query.
-    fn guarded_measures_named(&self, skip: &str) -> String {
         let names = [
             "usagetop_requests",
             "usagetop_input",
@@ -131,12 +128,44 @@ impl QueryBuilder {
             "usagetop_cache_write",
             "usagetop_cost",
         ];
-        self.summed_measures(Some(skip))
+        let measures = self
+            .summed_measures(None)
             .into_iter()
             .zip(names)
             .map(|(value, name)| format!("{value} AS {name}"))
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(", ");
+        let outer = format!(
+            "SELECT {outer_slot}, usagetop_model, usagetop_requests, usagetop_input, usagetop_output, \
+                    usagetop_cache_read, usagetop_cache_write, usagetop_cost, usagetop_kept, \
+                    usagetop_rejected, {outer_first}, {outer_last}"
+        );
+        let table = self.table();
+        let model = self.model();
+        let kept = format!(
+            "{outer} FROM (SELECT {inner_slot} AS usagetop_slot, {model} AS usagetop_model, {measures}, \
+                    {count} AS usagetop_kept, 0 AS usagetop_rejected, \
+                    {first} AS usagetop_first, {last} AS usagetop_last \
+                   FROM {table} WHERE {predicate}{filter} AND NOT ({negative}) GROUP BY 1, 2) AS usagetop_rollup"
+        );
+        let rejected = format!(
+            "{outer} FROM (SELECT {inner_slot} AS usagetop_slot, {model} AS usagetop_model, \
+                    0 AS usagetop_requests, 0 AS usagetop_input, 0 AS usagetop_output, \
+                    0 AS usagetop_cache_read, 0 AS usagetop_cache_write, {zero_cost} AS usagetop_cost, \
+                    0 AS usagetop_kept, {count} AS usagetop_rejected, \
+                    NULL AS usagetop_first, {last} AS usagetop_last \
+                   FROM {table} WHERE {predicate}{filter} AND ({negative}) GROUP BY 1, 2) AS usagetop_rollup"
+        );
+        [
+            Statement {
+                sql: kept,
+                binds: binds.clone(),
+            },
+            Statement {
+                sql: rejected,
+                binds,
+            },
+        ]
     }
 
     /// The predicate selecting `scan`'s rows, with its binds.
