@@ -75,14 +75,15 @@ impl QueryBuilder {
         }
     }
 
-    /// `MIN` and `MAX` of the timestamp inside the grouped query, and their
-    /// conversions to unix seconds outside it.
-    fn extremes(&self) -> [String; 4] {
+    /// `MIN` and `MAX` of the timestamp inside the grouped query, a NULL of
+    /// the same type, and the conversions to unix seconds outside it.
+    fn extremes(&self) -> [String; 5] {
         let ts = self.column(&self.checked.mapping.timestamp);
         if self.raw_orders_like_seconds() {
             [
                 format!("MIN({ts})"),
                 format!("MAX({ts})"),
+                format!("MIN(CASE WHEN 1 = 0 THEN {ts} END)"),
                 self.seconds_of("usagetop_first"),
                 self.seconds_of("usagetop_last"),
             ]
@@ -91,6 +92,7 @@ impl QueryBuilder {
             [
                 format!("MIN({seconds})"),
                 format!("MAX({seconds})"),
+                format!("MIN(CASE WHEN 1 = 0 THEN {seconds} END)"),
                 "usagetop_first".to_owned(),
                 "usagetop_last".to_owned(),
             ]
@@ -108,10 +110,10 @@ impl QueryBuilder {
     pub fn rollup(&self, scan: Scan) -> [Statement; 2] {
         let negative = self.negative();
         let (inner_slot, outer_slot) = self.slot_expressions();
-        let [first, last, outer_first, outer_last] = self.extremes();
-        let (count, zero_cost) = match self.dialect {
-            Dialect::Sqlite => ("COUNT(*)", "NULL"),
-            Dialect::Postgres => ("COUNT(*)::bigint", "NULL::bigint"),
+        let [first, last, no_first, outer_first, outer_last] = self.extremes();
+        let (count, zero, zero_cost) = match self.dialect {
+            Dialect::Sqlite => ("COUNT(*)", "0", "NULL"),
+            Dialect::Postgres => ("COUNT(*)::bigint", "0::bigint", "NULL::bigint"),
         };
         let (predicate, binds) = self.scan_predicate(scan);
         let filter = self
@@ -144,16 +146,16 @@ impl QueryBuilder {
         let model = self.model();
         let kept = format!(
             "{outer} FROM (SELECT {inner_slot} AS usagetop_slot, {model} AS usagetop_model, {measures}, \
-                    {count} AS usagetop_kept, 0 AS usagetop_rejected, \
+                    {count} AS usagetop_kept, {zero} AS usagetop_rejected, \
                     {first} AS usagetop_first, {last} AS usagetop_last \
                    FROM {table} WHERE {predicate}{filter} AND NOT ({negative}) GROUP BY 1, 2) AS usagetop_rollup"
         );
         let rejected = format!(
             "{outer} FROM (SELECT {inner_slot} AS usagetop_slot, {model} AS usagetop_model, \
-                    0 AS usagetop_requests, 0 AS usagetop_input, 0 AS usagetop_output, \
-                    0 AS usagetop_cache_read, 0 AS usagetop_cache_write, {zero_cost} AS usagetop_cost, \
-                    0 AS usagetop_kept, {count} AS usagetop_rejected, \
-                    NULL AS usagetop_first, {last} AS usagetop_last \
+                    {zero} AS usagetop_requests, {zero} AS usagetop_input, {zero} AS usagetop_output, \
+                    {zero} AS usagetop_cache_read, {zero} AS usagetop_cache_write, {zero_cost} AS usagetop_cost, \
+                    {zero} AS usagetop_kept, {count} AS usagetop_rejected, \
+                    {no_first} AS usagetop_first, {last} AS usagetop_last \
                    FROM {table} WHERE {predicate}{filter} AND ({negative}) GROUP BY 1, 2) AS usagetop_rollup"
         );
         [
@@ -202,30 +204,32 @@ impl QueryBuilder {
     #[must_use]
     pub fn bounds(&self) -> Statement {
         let ts = self.column(&self.checked.mapping.timestamp);
-        let (first, last) = if self.raw_orders_like_seconds() {
-            (
-                self.seconds_of(&format!("MIN({ts})")),
-                self.seconds_of(&format!("MAX({ts})")),
-            )
-        } else {
-            let seconds = self.seconds();
-            (format!("MIN({seconds})"), format!("MAX({seconds})"))
-        };
-        let count = match self.dialect {
-            Dialect::Sqlite => "INTEGER",
-            Dialect::Postgres => "BIGINT",
-        };
         let filter = self
             .checked
             .mapping
             .filter
             .as_ref()
             .map_or_else(String::new, |filter| format!(" WHERE ({filter})"));
+        let table = self.table();
+        // One aggregate per subquery: each is then one step down the index.
+        let (first, last) = if self.raw_orders_like_seconds() {
+            (
+                self.seconds_of(&format!("(SELECT MIN({ts}) FROM {table}{filter})")),
+                self.seconds_of(&format!("(SELECT MAX({ts}) FROM {table}{filter})")),
+            )
+        } else {
+            let seconds = self.seconds();
+            (
+                format!("(SELECT MIN({seconds}) FROM {table}{filter})"),
+                format!("(SELECT MAX({seconds}) FROM {table}{filter})"),
+            )
+        };
+        let count = match self.dialect {
+            Dialect::Sqlite => "INTEGER",
+            Dialect::Postgres => "BIGINT",
+        };
         Statement {
-            sql: format!(
-                "SELECT CAST({first} AS {count}), CAST({last} AS {count}) FROM {table}{filter}",
-                table = self.table()
-            ),
+            sql: format!("SELECT CAST({first} AS {count}), CAST({last} AS {count})"),
             binds: Vec::new(),
         }
     }
