@@ -28,7 +28,7 @@ use crate::store::{
 
 /// Chunks a cold build aims for (progress granularity).
 const BUILD_CHUNKS: i64 = 64;
-/// Fewest SQLite rowids per chunk.
+/// SQLite rowids per chunk.
 const MIN_ROWIDS_PER_CHUNK: i64 = 50_000;
 /// Fewest PostgreSQL pages per chunk.
 const MIN_PAGES_PER_CHUNK: i64 = 256;
@@ -429,7 +429,13 @@ fn chunks(positions: i64, pages: bool) -> Vec<Scan> {
     } else {
         MIN_ROWIDS_PER_CHUNK
     };
-    let size = (positions / BUILD_CHUNKS).max(least);
+    let size = if pages {
+        (positions / BUILD_CHUNKS).max(least)
+    } else {
+        // SQLite sorts each chunk's groups; a chunk whose sort fits in the
+        // page cache never spills to a temporary file.
+        least
+    };
     let count = (positions + size - 1) / size;
     (0..count.max(1))
         .map(|index| Scan::Physical {

@@ -168,15 +168,33 @@ macro_rules! sql_rollup_source {
                 &self,
                 scan: $crate::store::sql::Scan,
             ) -> Result<Vec<$crate::store::RollupRow>, $crate::store::StoreError> {
-                let statements = self.rollup_statements(scan).await?;
+                let (statements, json) = self.rollup_statements(scan).await?;
                 let mut rows: Vec<$crate::store::RollupTuple> = Vec::new();
                 for statement in &statements {
-                    rows.extend(
-                        $crate::store::backend::bound!(statement)
-                            .fetch_all(&self.pool)
+                    if json {
+                        let (text,): (String,) = $crate::store::backend::bound!(statement)
+                            .fetch_one(&self.pool)
                             .await
-                            .map_err(|error| self.query_error("usage per quarter hour", &error))?,
-                    );
+                            .map_err(|error| self.query_error("usage per quarter hour", &error))?;
+                        let parsed: Vec<$crate::store::RollupTuple> = serde_json::from_str(&text)
+                            .map_err(|error| {
+                            $crate::store::StoreError::Query {
+                                what: "usage per quarter hour",
+                                url: $crate::store::UsageStore::describe(self),
+                                detail: format!("the rollup rows cannot be read: {error}"),
+                            }
+                        })?;
+                        rows.extend(parsed);
+                    } else {
+                        rows.extend(
+                            $crate::store::backend::bound!(statement)
+                                .fetch_all(&self.pool)
+                                .await
+                                .map_err(|error| {
+                                    self.query_error("usage per quarter hour", &error)
+                                })?,
+                        );
+                    }
                 }
                 Ok(rows
                     .into_iter()

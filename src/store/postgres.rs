@@ -369,8 +369,8 @@ impl PgStore {
     async fn rollup_statements(
         &self,
         scan: super::sql::Scan,
-    ) -> Result<Vec<super::sql::Statement>, StoreError> {
-        Ok(self.prepared().await?.builder.rollup(scan).to_vec())
+    ) -> Result<(Vec<super::sql::Statement>, bool), StoreError> {
+        Ok((self.prepared().await?.builder.rollup(scan).to_vec(), false))
     }
 
     /// Tables are read in page ranges.

@@ -307,14 +307,21 @@ impl SqliteStore {
     async fn rollup_statements(
         &self,
         scan: super::sql::Scan,
-    ) -> Result<Vec<super::sql::Statement>, StoreError> {
-        use super::sql::{Bind, Scan, Statement, SCAN_END_SECONDS};
+    ) -> Result<(Vec<super::sql::Statement>, bool), StoreError> {
+        use super::sql::{Bind, QueryBuilder, Scan, Statement, SCAN_END_SECONDS};
         if !self.own_rollup {
-            return Ok(self.prepared().await?.builder.rollup(scan).to_vec());
+            let statements = self.prepared().await?.builder.rollup(scan);
+            return Ok((
+                statements
+                    .into_iter()
+                    .map(QueryBuilder::as_json_array)
+                    .collect(),
+                true,
+            ));
         }
         let select = "SELECT slot, model, requests, input, output, cache_read, cache_write, \
                       NULL, kept, rejected, first_ts, last_ts FROM usage_slots";
-        Ok(vec![match scan {
+        let statement = match scan {
             Scan::Since(from) => Statement {
                 sql: format!("{select} WHERE slot >= ? AND slot < ?"),
                 binds: vec![Bind::Int(from), Bind::Int(SCAN_END_SECONDS)],
@@ -323,7 +330,8 @@ impl SqliteStore {
                 sql: select.to_owned(),
                 binds: Vec::new(),
             },
-        }])
+        };
+        Ok((vec![QueryBuilder::as_json_array(statement)], true))
     }
 
     /// Positions to scan in chunks; none for the trigger-kept rollup (one small read).
