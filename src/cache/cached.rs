@@ -54,8 +54,6 @@ pub struct CachedStore {
     ready: AtomicBool,
     /// The source is daily: the cache has nothing to add.
     passthrough: AtomicBool,
-    /// The cache has been checked against a full row count this session.
-    verified: AtomicBool,
     quality: Mutex<Option<Quality>>,
 }
 
@@ -89,7 +87,6 @@ impl CachedStore {
             off: Mutex::new(off),
             ready: AtomicBool::new(false),
             passthrough: AtomicBool::new(false),
-            verified: AtomicBool::new(false),
             quality: Mutex::new(None),
         };
         if let Some(db) = &store.db {
@@ -174,7 +171,6 @@ impl CachedStore {
             url: error.path.clone(),
             detail: error.detail,
         };
-        let (first, last) = self.source.bounds().await?;
         let scans = match self.source.extent().await {
             Some(positions) => chunks(positions, self.source.describe().starts_with("postgres")),
             None => vec![Scan::All],
@@ -186,7 +182,7 @@ impl CachedStore {
             .map(|scan| self.source.rollup(scan))
             .buffered(CONCURRENT_CHUNKS);
         let (mut rows_read, mut unreadable, mut rejected, mut latest, mut done) =
-            (0_i64, 0_i64, 0_i64, last, 0_usize);
+            (0_i64, 0_i64, 0_i64, None, 0_usize);
         let mut next = results.next().await;
         while let Some(rows) = next {
             let rows = rows?;
@@ -229,9 +225,6 @@ impl CachedStore {
                 started.elapsed().as_millis().to_string(),
             ),
         ];
-        if let Some(first) = first {
-            facts.push(("first_seen", first.to_string()));
-        }
         if let Some(latest) = latest {
             facts.push(("last_seen", latest.to_string()));
         }
@@ -239,7 +232,6 @@ impl CachedStore {
         writer.refresh_zones(None).await.map_err(cache_error)?;
         writer.commit().await.map_err(cache_error)?;
         self.ready.store(true, Ordering::SeqCst);
-        self.verified.store(true, Ordering::SeqCst);
         if let Ok(mut quality) = self.quality.lock() {
             *quality = None;
         }
@@ -252,7 +244,6 @@ impl CachedStore {
         db: &CacheDb,
         now: i64,
     ) -> Result<Result<Update, CacheError>, StoreError> {
-        let (first, last) = self.source.bounds().await?;
         let mut writer = match db.writer().await {
             Ok(writer) => writer,
             Err(error) => return Ok(Err(error)),
@@ -260,44 +251,38 @@ impl CachedStore {
         let facts = async {
             Ok::<_, CacheError>((
                 writer.meta_i64("watermark").await?,
-                writer.meta_i64("first_seen").await?,
                 writer.meta_i64("last_seen").await?,
                 writer.meta_i64("verified_at").await?,
             ))
         }
         .await;
-        let (watermark, first_seen, last_seen, verified_at) = match facts {
+        let (watermark, last_seen, verified_at) = match facts {
             Ok(facts) => facts,
             Err(error) => return Ok(Err(error)),
         };
-        let change = match (first, last, first_seen, last_seen) {
-            (None, _, Some(_), _) => Some("the source table is now empty"),
-            (Some(_), _, None, _) => Some("the source was empty when the cache was built"),
-            (Some(first), _, Some(seen), _) if first != seen => {
-                Some("rows were added or deleted before the first row cached")
-            }
-            (_, Some(last), _, Some(seen)) if last < seen => Some(
-                "the newest rows cached are gone from the source (watermark ahead of the data)",
-            ),
-            _ => None,
-        };
-        if let Some(reason) = change {
-            return Ok(Ok(Update::Rebuild(reason)));
-        }
         let watermark = watermark.unwrap_or(now);
         let from = slot_floor(watermark.saturating_sub(self.late_seconds));
-        // Once an hour (and once a session) the settled part is checked
-        // against a row count of the source: rows deleted or rewritten in
-        // the middle of the table trigger a rebuild.
-        let due = !self.verified.load(Ordering::SeqCst)
-            && verified_at.is_none_or(|at| now - at >= VERIFY_EVERY_SECONDS || at > now);
+        // At most once an hour (shared by every process using the cache) the
+        // settled part is checked against the source: its first row and a
+        // row count. Rows added, changed or deleted before the re-read
+        // window trigger a rebuild.
+        let due = verified_at.is_none_or(|at| now - at >= VERIFY_EVERY_SECONDS || at > now);
         if due {
+            let (first, _) = self.source.bounds().await?;
             let counted = self.source.count_before(from).await?;
-            let cached = match db_rows_before(&mut writer, from).await {
+            let cached = async {
+                Ok::<_, CacheError>((writer.first_slot().await?, writer.rows_before(from).await?))
+            }
+            .await;
+            let (first_slot, cached) = match cached {
                 Ok(cached) => cached,
                 Err(error) => return Ok(Err(error)),
             };
-            self.verified.store(true, Ordering::SeqCst);
+            if first.map(slot_floor) != first_slot {
+                return Ok(Ok(Update::Rebuild(
+                    "rows were added or deleted before the first row cached",
+                )));
+            }
             if counted != cached {
                 return Ok(Ok(Update::Rebuild(
                     "rows before the watermark were added, changed or deleted",
@@ -306,7 +291,15 @@ impl CachedStore {
         }
         let rows = self.source.rollup(Scan::Since(from)).await?;
         let newest = rows.iter().filter_map(|row| row.last).max();
-        let last_seen = last_seen.max(newest).max(last);
+        if let Some(seen) = last_seen {
+            // The newest row cached lies in the window just re-read.
+            if newest.is_none_or(|newest| newest < seen) {
+                return Ok(Ok(Update::Rebuild(
+                    "the newest rows cached are gone from the source (watermark ahead of the data)",
+                )));
+            }
+        }
+        let last_seen = last_seen.max(newest);
         let write = async {
             let rejected = writer.meta_i64("rejected_rows").await?.unwrap_or(0)
                 - writer.rejected_from(from).await?
@@ -447,10 +440,6 @@ fn chunks(positions: i64, pages: bool) -> Vec<Scan> {
             },
         })
         .collect()
-}
-
-async fn db_rows_before(writer: &mut super::db::Writer, end: i64) -> Result<i64, CacheError> {
-    writer.rows_before(end).await
 }
 
 #[async_trait]

@@ -513,6 +513,17 @@ impl Writer {
             .map_err(|e| self.error(&e))
     }
 
+    /// The first slot kept.
+    ///
+    /// # Errors
+    /// The file cannot be read.
+    pub async fn first_slot(&mut self) -> Result<Option<i64>, CacheError> {
+        sqlx::query_scalar("SELECT MIN(slot) FROM slots")
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(|e| self.error(&e))
+    }
+
     /// Rows rejected for negative counts in the slots from `from` on.
     ///
     /// # Errors
