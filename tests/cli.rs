@@ -177,8 +177,9 @@ const fn ev(ts: &'static str, local: &'static str, model: &'static str, tokens: 
 /// Tokens are [input, output, cache read, cache write].
 #[rustfmt::skip]
 const EVENTS: &[Event] = &[
-    // After the pinned clock: ignored everywhere.
-    ev("2026-11-18T15:00:01Z", "2026-11-18", MINI, [9_000_000, 9_000_000, 0, 0]),
+    // After the pinned clock's quarter hour (reports count "now" to the end
+    // of its 15-minute slot, 15:15:00 excluded): ignored everywhere.
+    ev("2026-11-18T15:15:00Z", "2026-11-18", MINI, [9_000_000, 9_000_000, 0, 0]),
     ev("2026-11-19T09:00:00Z", "2026-11-19", SONNET, [1_000_000, 1_000_000, 0, 0]),
     // Today (Wednesday): exactly at the pinned instant, earlier today, and just after local midnight.
     ev("2026-11-18T15:00:00Z", "2026-11-18", MINI, [1_000, 1_000, 0, 0]),
