@@ -263,26 +263,28 @@ impl CachedStore {
         let watermark = watermark.unwrap_or(now);
         let from = slot_floor(watermark.saturating_sub(self.late_seconds));
         // At most once an hour (shared by every process using the cache) the
-        // settled part is checked against the source: its first row and a
-        // row count. Rows added, changed or deleted before the re-read
-        // window trigger a rebuild.
+        // settled part is checked against a row count of the source: rows
+        // added, changed or deleted before the re-read window trigger a rebuild.
         let due = verified_at.is_none_or(|at| now - at >= VERIFY_EVERY_SECONDS || at > now);
+        // Every refresh: the first row (one index step where the timestamp
+        // is indexed), so that rows deleted at the start (retention) or
+        // added before it are noticed at once.
+        let (first, _) = self.source.bounds().await?;
+        let first_slot = match writer.first_slot().await {
+            Ok(first_slot) => first_slot,
+            Err(error) => return Ok(Err(error)),
+        };
+        if first.map(slot_floor) != first_slot {
+            return Ok(Ok(Update::Rebuild(
+                "rows were added or deleted before the first row cached",
+            )));
+        }
         if due {
-            let (first, _) = self.source.bounds().await?;
             let counted = self.source.count_before(from).await?;
-            let cached = async {
-                Ok::<_, CacheError>((writer.first_slot().await?, writer.rows_before(from).await?))
-            }
-            .await;
-            let (first_slot, cached) = match cached {
+            let cached = match writer.rows_before(from).await {
                 Ok(cached) => cached,
                 Err(error) => return Ok(Err(error)),
             };
-            if first.map(slot_floor) != first_slot {
-                return Ok(Ok(Update::Rebuild(
-                    "rows were added or deleted before the first row cached",
-                )));
-            }
             if counted != cached {
                 return Ok(Ok(Update::Rebuild(
                     "rows before the watermark were added, changed or deleted",
