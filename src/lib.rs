@@ -289,9 +289,13 @@ async fn run_export(
                 || starts.first().copied().unwrap_or(today),
                 |range| range.from,
             );
+            // The report's own end: the end of the quarter hour holding its
+            // instant, never past that day (see `QueryPlan`).
+            let end = period::slot_ceiling(report.generated_at + Duration::seconds(1))
+                .min(context.calendar.start_of_day(today + chrono::Days::new(1)));
             let range = store::SecondsRange {
                 start: context.calendar.start_of_day(first).timestamp(),
-                end: report.generated_at.timestamp() + 1,
+                end: end.timestamp(),
             };
             let rows = store
                 .day_dimension_rows(range, &context.calendar, &settings.filter, dimension)

@@ -92,6 +92,8 @@ impl PgStore {
             ("default_transaction_read_only", "on"),
             ("statement_timeout", statement_ms.as_str()),
             ("TimeZone", "UTC"),
+            // Compiling each chunk query of a cache build costs more than it saves.
+            ("jit", "off"),
         ]);
         let pool = PgPoolOptions::new()
             .max_connections(2)
