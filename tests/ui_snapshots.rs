@@ -1,5 +1,5 @@
 //! Screen snapshots (ratatui `TestBackend` + insta) of every state at 80x24
-//! and 120x40: loading, empty, daily, weekly, monthly, help, error, too small.
+//! and 120x40: loading, a cold start building the cache, empty, daily, weekly, monthly, help, error, too small.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
@@ -112,6 +112,30 @@ fn snapshot_all(name: &str, app: &App) {
 #[test]
 fn loading() {
     snapshot_all("loading", &App::new(View::Daily, context()));
+}
+
+#[test]
+fn cold_start_shows_the_cache_build_progress() {
+    let mut app = App::new(View::Daily, context());
+    app.update(Message::Worker(WorkerEvent::Loading));
+    app.update(Message::Worker(WorkerEvent::Progress(
+        usagetop::store::BuildProgress {
+            rows: 3_456_789,
+            fraction: 0.347,
+            remaining: Some(std::time::Duration::from_secs(14)),
+        },
+    )));
+    snapshot_all("cold_start", &app);
+    let screen = draw(&app, 80, 24);
+    assert!(screen.contains("3.5M rows read"), "{screen}");
+    assert!(screen.contains("34%"), "{screen}");
+    // Keys still work while it builds: help opens over it.
+    app.update(Message::Action(Action::ToggleHelp));
+    assert!(app.show_help);
+    // The report replaces the progress.
+    app.update(Message::Worker(WorkerEvent::Report(demo_report())));
+    assert!(app.progress.is_none());
+    assert!(!draw(&app, 80, 24).contains("rows read"));
 }
 
 #[test]
