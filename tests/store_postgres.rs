@@ -25,88 +25,16 @@ use usagetop::store::sqlite::SqliteStore;
 use usagetop::store::{Timeouts, UsageStore};
 use usagetop::worker::{compute_report, ReportContext};
 
+#[path = "common/pg.rs"]
+mod pg;
+use pg::{server_url, TestDb};
+
 const NOW: &str = "2026-11-18T15:00:00Z";
 
 fn now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(NOW)
         .unwrap()
         .with_timezone(&Utc)
-}
-
-/// The server's URL, or `None` (after saying so) when tests may skip.
-fn server_url() -> Option<String> {
-    match std::env::var("USAGETOP_TEST_PG_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "USAGETOP_TEST_PG_URL is not set, and PostgreSQL tests must run in CI"
-            );
-            eprintln!("skipped: USAGETOP_TEST_PG_URL is not set (no PostgreSQL to test against)");
-            None
-        }
-    }
-}
-
-/// A database of the test's own, dropped at the end.
-struct TestDb {
-    admin: String,
-    name: String,
-    url: String,
-}
-
-impl TestDb {
-    async fn create(admin: &str, tag: &str) -> Self {
-        let name = format!("usagetop_test_{tag}_{}", std::process::id());
-        let mut conn = PgConnection::connect(admin)
-            .await
-            .expect("connect to the test server");
-        sqlx::raw_sql(AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-        )))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-        sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        conn.close().await.unwrap();
-        let options: PgConnectOptions = admin.parse().unwrap();
-        let options = options.database(&name);
-        let url = format!(
-            "postgres://{}@{}:{}/{name}",
-            options.get_username(),
-            options.get_host(),
-            options.get_port()
-        );
-        Self {
-            admin: admin.to_owned(),
-            name,
-            url,
-        }
-    }
-
-    async fn execute(&self, sql: &str) {
-        let mut conn = PgConnection::connect(&self.url).await.unwrap();
-        sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        conn.close().await.unwrap();
-    }
-
-    async fn drop_it(self) {
-        let mut conn = PgConnection::connect(&self.admin).await.unwrap();
-        sqlx::raw_sql(AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            self.name
-        )))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-        conn.close().await.unwrap();
-    }
 }
 
 async fn sqlite_execute(path: &Path, sql: &str) {

@@ -336,15 +336,20 @@ impl QueryBuilder {
         }
     }
 
-    /// The user's `where` and the glob filter, as ` AND ...` conditions with
-    /// their binds (numbered after the range's two).
-    fn conditions(&self, selection: &Filter) -> (String, Vec<Bind>) {
-        let mut sql = self
-            .checked
+    /// The mapping's `where` (checked to be one expression) as
+    /// ` {keyword} (...)`, or nothing.
+    fn user_where(&self, keyword: &str) -> String {
+        self.checked
             .mapping
             .filter
             .as_ref()
-            .map_or_else(String::new, |filter| format!(" AND ({filter})"));
+            .map_or_else(String::new, |filter| format!(" {keyword} ({filter})"))
+    }
+
+    /// The user's `where` and the glob filter, as ` AND ...` conditions with
+    /// their binds (numbered after the range's two).
+    fn conditions(&self, selection: &Filter) -> (String, Vec<Bind>) {
+        let mut sql = self.user_where("AND");
         // Rows with a negative token count are left out (and counted by `quality`).
         sql.push_str(&format!(" AND NOT ({})", self.negative()));
         let mut binds = Vec::new();

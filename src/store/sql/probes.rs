@@ -17,12 +17,7 @@ impl QueryBuilder {
             Dialect::Postgres => ("BIGINT", format!("{ts}::text")),
         };
         let placeholder = self.placeholder(1);
-        let filter = self
-            .checked
-            .mapping
-            .filter
-            .as_ref()
-            .map_or_else(String::new, |filter| format!(" WHERE ({filter})"));
+        let filter = self.user_where("WHERE");
         let sql = format!(
             "SELECT CAST(COALESCE(SUM(CASE WHEN {negative} THEN 1 ELSE 0 END), 0) AS {count}), \
                     CAST(COALESCE(SUM(CASE WHEN {seconds} IS NULL THEN 1 ELSE 0 END), 0) AS {count}), \

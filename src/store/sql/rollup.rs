@@ -116,12 +116,7 @@ impl QueryBuilder {
             Dialect::Postgres => ("COUNT(*)::bigint", "0::bigint", "NULL::bigint"),
         };
         let (predicate, binds) = self.scan_predicate(scan);
-        let filter = self
-            .checked
-            .mapping
-            .filter
-            .as_ref()
-            .map_or_else(String::new, |filter| format!(" AND ({filter})"));
+        let filter = self.user_where("AND");
         let names = [
             "usagetop_requests",
             "usagetop_input",
@@ -221,12 +216,7 @@ impl QueryBuilder {
     #[must_use]
     pub fn bounds(&self) -> Statement {
         let ts = self.column(&self.checked.mapping.timestamp);
-        let filter = self
-            .checked
-            .mapping
-            .filter
-            .as_ref()
-            .map_or_else(String::new, |filter| format!(" WHERE ({filter})"));
+        let filter = self.user_where("WHERE");
         let table = self.table();
         // One aggregate per subquery: each is then one step down the index.
         let (first, last) = if self.raw_orders_like_seconds() {
@@ -264,12 +254,7 @@ impl QueryBuilder {
             &calendar,
             1,
         );
-        let filter = self
-            .checked
-            .mapping
-            .filter
-            .as_ref()
-            .map_or_else(String::new, |filter| format!(" AND ({filter})"));
+        let filter = self.user_where("AND");
         let count = match self.dialect {
             Dialect::Sqlite => "COUNT(*)",
             Dialect::Postgres => "COUNT(*)::bigint",
