@@ -753,3 +753,74 @@ async fn postgres_daily_source_passes_through() {
     }
     db.drop_it().await;
 }
+
+#[tokio::test]
+async fn a_busy_cache_lets_the_source_answer_then_comes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gateway.db");
+    let cache_dir = tempfile::tempdir().unwrap();
+    sqlite_execute(&path, NATIVE_SQLITE).await;
+    let events = events();
+    let [first, second, third] = batches(&events);
+    for insert in native_rows(&first, |ts| ts.to_string()) {
+        sqlite_execute(&path, &insert).await;
+    }
+    let source = SqliteStore::open(&path, false, Mapping::default())
+        .await
+        .unwrap();
+    let file = usagetop::cache::file_for(cache_dir.path(), &source.identity());
+    let cached = CachedStore::open(Box::new(source), &cache_options(cache_dir.path())).await;
+    let direct = SqliteStore::open(&path, false, Mapping::default())
+        .await
+        .unwrap();
+    assert_cache_equals_source(&cached, &direct, "before the lock").await;
+    // Another process holds the cache's write lock past the busy timeout.
+    let mut holder = SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(&file))
+        .await
+        .unwrap();
+    sqlx::raw_sql("BEGIN IMMEDIATE")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    for insert in native_rows(&second, |ts| ts.to_string()) {
+        sqlite_execute(&path, &insert).await;
+    }
+    cached
+        .refresh_cache(now().timestamp(), &|_| {})
+        .await
+        .unwrap();
+    let zone = chrono_tz::Europe::Berlin;
+    let busy = json_of(&cached, zone, &Filter::default()).await;
+    let report: serde_json::Value = serde_json::from_str(&busy).unwrap();
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("the cache is not used"),
+        "{}",
+        report["notes"]
+    );
+    let mut busy_report = report.clone();
+    let mut direct_report: serde_json::Value =
+        serde_json::from_str(&json_of(&direct, zone, &Filter::default()).await).unwrap();
+    busy_report["notes"] = serde_json::Value::Null;
+    direct_report["notes"] = serde_json::Value::Null;
+    assert_eq!(
+        busy_report, direct_report,
+        "the source answers, with the new rows"
+    );
+    // The lock goes away: the next refresh uses the cache again.
+    sqlx::raw_sql("ROLLBACK")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    holder.close().await.unwrap();
+    for insert in native_rows(&third, |ts| ts.to_string()) {
+        sqlite_execute(&path, &insert).await;
+    }
+    assert_cache_equals_source(&cached, &direct, "after the lock").await;
+    let report: serde_json::Value =
+        serde_json::from_str(&json_of(&cached, zone, &Filter::default()).await).unwrap();
+    assert!(!report["notes"]
+        .to_string()
+        .contains("the cache is not used"));
+}

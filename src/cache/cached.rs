@@ -556,8 +556,17 @@ impl UsageStore for CachedStore {
         let Some(db) = &self.db else {
             return Ok(());
         };
-        if self.off.lock().map_or(true, |off| off.is_some()) {
-            return Ok(());
+        // A cache turned off by a write that failed (busy, disk full) is
+        // tried again at the next refresh; until then the source answers.
+        let was_off = self
+            .off
+            .lock()
+            .map_or(false, |mut off| off.take().is_some());
+        if was_off {
+            let built = db.meta("built_at").await.ok().flatten().is_some()
+                && db.meta("source").await.ok().flatten().as_deref()
+                    == Some(self.source.identity().as_str());
+            self.ready.store(built, Ordering::SeqCst);
         }
         let outcome = if self.ready.load(Ordering::SeqCst) {
             self.update(db, now).await?
