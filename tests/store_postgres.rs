@@ -916,3 +916,68 @@ async fn unusable_rows_match_sqlite() {
     );
     db.drop_it().await;
 }
+
+/// Text timestamps: PostgreSQL reads the forms SQLite reads, and counts the
+/// rest as unreadable instead of failing the query on the first of them.
+#[tokio::test]
+async fn text_timestamps_are_read_like_sqlite_and_bad_ones_left_out() {
+    let Some(admin) = server_url() else { return };
+    let db = TestDb::create(&admin, "text_ts").await;
+    let create = "CREATE TABLE calls (at TEXT, model TEXT, tokens_in BIGINT, tokens_out BIGINT)";
+    let readable = [
+        "2026-11-18T10:00:00Z",
+        "2026-11-18T10:00:00z",
+        "2026-11-18 10:00:00.999+05:30",
+        "2026-11-18 09:15-08:00",
+        "2026-11-18 10:00:00 ",
+        "2026-11-17",
+        "2026-11-17 24:00:00",
+        "2026-02-30 12:00:00",
+        "1969-12-31 23:59:59",
+        "2026-11-18 14:59:59.5",
+    ];
+    let unreadable = [
+        "2026-13-01",
+        "2026-11-18 25:00",
+        "2026-11-18 10:00:00 Europe/Berlin",
+        "Nov 18 2026",
+        "yesterday-ish",
+    ];
+    let values: Vec<String> = readable
+        .iter()
+        .chain(unreadable.iter())
+        .enumerate()
+        .map(|(index, at)| format!("('{at}', 'gpt-4o', {}, 10)", 100 + index))
+        .collect();
+    let insert = format!("INSERT INTO calls VALUES {}", values.join(", "));
+    db.execute(&format!("{create}; {insert}")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("text_ts.db");
+    sqlite_execute(&path, &format!("{create}; {insert}")).await;
+    let source = SourceConfig {
+        timestamp_format: Some(TimestampFormat::Iso8601),
+        ..calls_source()
+    };
+    let pg = PgStore::connect_lazy(&db.url, mapping(source.clone()), Timeouts::default()).unwrap();
+    let lite = SqliteStore::open(&path, false, mapping(source))
+        .await
+        .unwrap();
+    for zone in [chrono_tz::UTC, chrono_tz::Asia::Kolkata] {
+        let pg_json = json_of(&pg, zone).await;
+        assert_same(&pg_json, &json_of(&lite, zone).await, "text timestamps");
+        let report: serde_json::Value = serde_json::from_str(&pg_json).unwrap();
+        assert_eq!(
+            report["summary"]["all_time"]["requests"].as_i64().unwrap(),
+            // All but 09:15-08:00, which is 17:15 UTC: after "now".
+            i64::try_from(readable.len() - 1).unwrap(),
+            "every readable row up to now counts: {pg_json}"
+        );
+        let notes = report["notes"].to_string();
+        assert!(
+            notes.contains("5 rows with timestamps that cannot be read")
+                && notes.contains("2026-11-18 10:00:00 Europe/Berlin"),
+            "{notes}"
+        );
+    }
+    db.drop_it().await;
+}

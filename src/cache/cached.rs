@@ -26,12 +26,12 @@ use crate::store::{
     StoreError, UsageStore, EARLIEST_SECONDS,
 };
 
-/// Chunks a cold build aims for (progress granularity).
-const BUILD_CHUNKS: i64 = 64;
 /// SQLite rowids per chunk.
-const MIN_ROWIDS_PER_CHUNK: i64 = 50_000;
-/// Fewest PostgreSQL pages per chunk.
-const MIN_PAGES_PER_CHUNK: i64 = 256;
+const ROWIDS_PER_CHUNK: i64 = 50_000;
+/// PostgreSQL pages per chunk: small enough for a chunk's groups to hash in
+/// the processor's cache (about 70,000 rows), large enough to make the round
+/// trip negligible.
+const PAGES_PER_CHUNK: i64 = 1_024;
 /// Chunk queries in flight at once (the source pools hold two connections).
 const CONCURRENT_CHUNKS: usize = 2;
 /// How often the cache is checked against a full row count of the source.
@@ -419,17 +419,12 @@ impl CachedStore {
 
 /// Physical chunks covering `positions` (rowids or pages), the last one open-ended.
 fn chunks(positions: i64, pages: bool) -> Vec<Scan> {
-    let least = if pages {
-        MIN_PAGES_PER_CHUNK
-    } else {
-        MIN_ROWIDS_PER_CHUNK
-    };
+    // SQLite sorts each chunk's groups; a chunk whose sort fits in the page
+    // cache never spills to a temporary file.
     let size = if pages {
-        (positions / BUILD_CHUNKS).max(least)
+        PAGES_PER_CHUNK
     } else {
-        // SQLite sorts each chunk's groups; a chunk whose sort fits in the
-        // page cache never spills to a temporary file.
-        least
+        ROWIDS_PER_CHUNK
     };
     let count = (positions + size - 1) / size;
     (0..count.max(1))

@@ -157,6 +157,32 @@ macro_rules! sql_usage_store {
 /// Implements `RollupSource` for a backend type with a `mapping` field.
 macro_rules! sql_rollup_source {
     ($store:ty) => {
+        impl $store {
+            /// The rollup rows `statement` returns (as one JSON text when `json`).
+            async fn rollup_rows(
+                &self,
+                statement: &$crate::store::sql::Statement,
+                json: bool,
+            ) -> Result<Vec<$crate::store::RollupTuple>, $crate::store::StoreError> {
+                if json {
+                    let (text,): (String,) = $crate::store::backend::bound!(statement)
+                        .fetch_one(&self.pool)
+                        .await
+                        .map_err(|error| self.query_error("usage per quarter hour", &error))?;
+                    serde_json::from_str(&text).map_err(|error| $crate::store::StoreError::Query {
+                        what: "usage per quarter hour",
+                        url: $crate::store::UsageStore::describe(self),
+                        detail: format!("the rollup rows cannot be read: {error}"),
+                    })
+                } else {
+                    $crate::store::backend::bound!(statement)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(|error| self.query_error("usage per quarter hour", &error))
+                }
+            }
+        }
+
         #[async_trait::async_trait]
         impl $crate::store::RollupSource for $store {
             fn identity(&self) -> String {
@@ -168,33 +194,20 @@ macro_rules! sql_rollup_source {
                 &self,
                 scan: $crate::store::sql::Scan,
             ) -> Result<Vec<$crate::store::RollupRow>, $crate::store::StoreError> {
-                let (statements, json) = self.rollup_statements(scan).await?;
-                let mut rows: Vec<$crate::store::RollupTuple> = Vec::new();
-                for statement in &statements {
-                    if json {
-                        let (text,): (String,) = $crate::store::backend::bound!(statement)
-                            .fetch_one(&self.pool)
-                            .await
-                            .map_err(|error| self.query_error("usage per quarter hour", &error))?;
-                        let parsed: Vec<$crate::store::RollupTuple> = serde_json::from_str(&text)
-                            .map_err(|error| {
-                            $crate::store::StoreError::Query {
-                                what: "usage per quarter hour",
-                                url: $crate::store::UsageStore::describe(self),
-                                detail: format!("the rollup rows cannot be read: {error}"),
-                            }
-                        })?;
-                        rows.extend(parsed);
-                    } else {
-                        rows.extend(
-                            $crate::store::backend::bound!(statement)
-                                .fetch_all(&self.pool)
-                                .await
-                                .map_err(|error| {
-                                    self.query_error("usage per quarter hour", &error)
-                                })?,
-                        );
+                let plan = self.rollup_statements(scan).await?;
+                if let Some(statement) = &plan.optimistic {
+                    let rows = self.rollup_rows(statement, plan.json).await?;
+                    // Exact unless a row had a negative token count.
+                    if rows.iter().all(|row| row.9 == 0) {
+                        return Ok(rows
+                            .into_iter()
+                            .map($crate::store::RollupRow::from)
+                            .collect());
                     }
+                }
+                let mut rows: Vec<$crate::store::RollupTuple> = Vec::new();
+                for statement in &plan.exact {
+                    rows.extend(self.rollup_rows(statement, plan.json).await?);
                 }
                 Ok(rows
                     .into_iter()

@@ -94,6 +94,9 @@ impl PgStore {
             ("TimeZone", "UTC"),
             // Compiling each chunk query of a cache build costs more than it saves.
             ("jit", "off"),
+            // Enough for a chunk's (quarter hour, model) groups to be hashed
+            // in memory rather than sorted on disk; per session, two sessions.
+            ("work_mem", "32MB"),
         ]);
         let pool = PgPoolOptions::new()
             .max_connections(2)
@@ -371,8 +374,13 @@ impl PgStore {
     async fn rollup_statements(
         &self,
         scan: super::sql::Scan,
-    ) -> Result<(Vec<super::sql::Statement>, bool), StoreError> {
-        Ok((self.prepared().await?.builder.rollup(scan).to_vec(), false))
+    ) -> Result<super::sql::RollupStatements, StoreError> {
+        let builder = &self.prepared().await?.builder;
+        Ok(super::sql::RollupStatements {
+            optimistic: Some(builder.rollup_optimistic(scan)),
+            exact: builder.rollup(scan),
+            json: false,
+        })
     }
 
     /// Tables are read in page ranges.

@@ -26,8 +26,9 @@ const FLOOR_SHIFT_MILLIS: i64 = FLOOR_SHIFT_MILLIS_S * 1000;
 mod days;
 mod probes;
 mod rollup;
+mod text_time;
 
-pub use rollup::{Scan, SCAN_END_SECONDS};
+pub use rollup::{RollupStatements, Scan, SCAN_END_SECONDS};
 
 use days::day_bounds;
 pub use days::local_day_by_offsets;
@@ -256,7 +257,7 @@ impl QueryBuilder {
                 format!("CAST(strftime('%s', {ts}) AS INTEGER)")
             }
             (TimeKind::IsoText | TimeKind::IsoUnknown | TimeKind::DateText, Dialect::Postgres) => {
-                format!("FLOOR(EXTRACT(EPOCH FROM {ts}::timestamptz))::bigint")
+                text_time::iso_seconds(ts)
             }
             (TimeKind::Timestamp, _) => {
                 format!("FLOOR(EXTRACT(EPOCH FROM ({ts} AT TIME ZONE 'UTC')))::bigint")
@@ -278,9 +279,7 @@ impl QueryBuilder {
             (TimeKind::DateText | TimeKind::Date, Dialect::Sqlite) => {
                 format!("CAST(julianday(substr({ts}, 1, 10)) - 2440587.5 AS INTEGER)")
             }
-            (TimeKind::DateText, Dialect::Postgres) => {
-                format!("(({ts})::date - DATE '1970-01-01')::bigint")
-            }
+            (TimeKind::DateText, Dialect::Postgres) => text_time::date_days(&ts),
             (TimeKind::Date, Dialect::Postgres) => format!("({ts} - DATE '1970-01-01')::bigint"),
             (TimeKind::TimestampTz, Dialect::Postgres) => {
                 format!("(({ts} AT TIME ZONE {zone})::date - DATE '1970-01-01')::bigint")

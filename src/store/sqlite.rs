@@ -307,17 +307,19 @@ impl SqliteStore {
     async fn rollup_statements(
         &self,
         scan: super::sql::Scan,
-    ) -> Result<(Vec<super::sql::Statement>, bool), StoreError> {
-        use super::sql::{Bind, QueryBuilder, Scan, Statement, SCAN_END_SECONDS};
+    ) -> Result<super::sql::RollupStatements, StoreError> {
+        use super::sql::{Bind, QueryBuilder, RollupStatements, Scan, Statement, SCAN_END_SECONDS};
         if !self.own_rollup {
-            let statements = self.prepared().await?.builder.rollup(scan);
-            return Ok((
-                statements
+            let builder = &self.prepared().await?.builder;
+            return Ok(RollupStatements {
+                optimistic: Some(QueryBuilder::as_json_array(builder.rollup_optimistic(scan))),
+                exact: builder
+                    .rollup(scan)
                     .into_iter()
                     .map(QueryBuilder::as_json_array)
                     .collect(),
-                true,
-            ));
+                json: true,
+            });
         }
         let select = "SELECT slot, model, requests, input, output, cache_read, cache_write, \
                       NULL, kept, rejected, first_ts, last_ts FROM usage_slots";
@@ -331,7 +333,11 @@ impl SqliteStore {
                 binds: Vec::new(),
             },
         };
-        Ok((vec![QueryBuilder::as_json_array(statement)], true))
+        Ok(RollupStatements {
+            optimistic: None,
+            exact: vec![QueryBuilder::as_json_array(statement)],
+            json: true,
+        })
     }
 
     /// Positions to scan in chunks; none for the trigger-kept rollup (one small read).

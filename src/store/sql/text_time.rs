@@ -1,0 +1,100 @@
+//! Text timestamps on PostgreSQL, read the way SQLite's date functions read
+//! them: `YYYY-MM-DD[( |T)HH:MM[:SS[.fff]]][Z|±HH:MM]`, a day past the end of
+//! its month rolling into the next (`2026-02-30` is March 2), anything else
+//! NULL. A plain `::timestamptz` cast would fail the whole query on the first
+//! unreadable value and accept forms SQLite refuses; this arithmetic never
+//! fails, and both engines count the same rows as unreadable.
+
+/// The accepted form, with captures: year, month, day, hour, minute,
+/// second, offset sign, offset hours, offset minutes.
+const ISO_PATTERN: &str = "^([0-9]{4})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])\
+(?:[ T]([01][0-9]|2[0-4]):([0-5][0-9])(?::([0-5][0-9])(?:[.][0-9]+)?)?)?\
+[[:space:]]*(?:[zZ]|([+-])(0[0-9]|1[0-4]):([0-5][0-9]))?[[:space:]]*$";
+
+/// A day's leading `YYYY-MM-DD`, with captures year, month, day.
+const DAY_PATTERN: &str = "^([0-9]{4})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])";
+
+/// Days since 1970-01-01 of the civil date `(y, m, d)` (SQL integer
+/// expressions, years 0 to 9999), by H. Hinnant's `days_from_civil`,
+/// shifted 400 years so every division is of a non-negative number.
+fn days_from_civil(y: &str, m: &str, d: &str) -> String {
+    // Years counted from March; 400 years added.
+    let year = format!("({y} - CASE WHEN {m} <= 2 THEN 1 ELSE 0 END + 400)");
+    let era = format!("({year} / 400)");
+    let year_of_era = format!("({year} - {era} * 400)");
+    let day_of_year = format!("((153 * (({m} + 9) % 12) + 2) / 5 + {d} - 1)");
+    let day_of_era =
+        format!("({year_of_era} * 365 + {year_of_era} / 4 - {year_of_era} / 100 + {day_of_year})");
+    format!("({era}::bigint * 146097 + {day_of_era} - 719468 - 146097)")
+}
+
+/// Unix seconds of the text timestamp `ts`, or NULL when it is not in the
+/// accepted form.
+#[must_use]
+pub fn iso_seconds(ts: &str) -> String {
+    let part = |index: usize| format!("usagetop_t[{index}]::int");
+    let or_zero = |index: usize| format!("COALESCE(usagetop_t[{index}]::int, 0)");
+    let days = days_from_civil(&part(1), &part(2), &part(3));
+    format!(
+        "(SELECT {days} * 86400 + {hour} * 3600 + {minute} * 60 + {second} \
+         - CASE usagetop_t[7] WHEN '-' THEN -1 WHEN '+' THEN 1 ELSE 0 END \
+           * ({offset_hours} * 3600 + {offset_minutes} * 60) \
+         FROM (SELECT regexp_match(({ts})::text, '{ISO_PATTERN}') AS usagetop_t) AS usagetop_parsed)",
+        hour = or_zero(4),
+        minute = or_zero(5),
+        second = or_zero(6),
+        offset_hours = or_zero(8),
+        offset_minutes = or_zero(9),
+    )
+}
+
+/// Days since 1970-01-01 of the date that text `ts` starts with, or NULL.
+#[must_use]
+pub fn date_days(ts: &str) -> String {
+    let part = |index: usize| format!("usagetop_t[{index}]::int");
+    format!(
+        "(SELECT {days} FROM (SELECT regexp_match(({ts})::text, '{DAY_PATTERN}') AS usagetop_t) AS usagetop_parsed)",
+        days = days_from_civil(&part(1), &part(2), &part(3))
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The same arithmetic, in Rust, against chrono.
+    fn days(y: i64, m: i64, d: i64) -> i64 {
+        let year = y - i64::from(m <= 2) + 400;
+        let era = year / 400;
+        let year_of_era = year - era * 400;
+        let day_of_year = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+        era * 146_097 + day_of_era - 719_468 - 146_097
+    }
+
+    #[test]
+    fn civil_days_match_chrono_from_year_0_to_9999() {
+        let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
+        let mut date = chrono::NaiveDate::from_ymd_opt(0, 1, 1).expect("year 0");
+        let last = chrono::NaiveDate::from_ymd_opt(9999, 12, 31).expect("year 9999");
+        while date <= last {
+            use chrono::Datelike;
+            let expected = (date - epoch).num_days();
+            let got = days(
+                i64::from(date.year()),
+                i64::from(date.month()),
+                i64::from(date.day()),
+            );
+            assert_eq!(got, expected, "{date}");
+            date = date.succ_opt().expect("next day");
+        }
+        // Past the end of a month rolls on, as in SQLite.
+        assert_eq!(days(2026, 2, 30), days(2026, 3, 2));
+    }
+
+    #[test]
+    fn the_expressions_read_the_column_once_per_row() {
+        assert_eq!(iso_seconds("\"ts\"").matches("\"ts\"").count(), 1);
+        assert_eq!(date_days("\"day\"").matches("\"day\"").count(), 1);
+    }
+}
