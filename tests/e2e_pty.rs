@@ -268,3 +268,128 @@ fn sigterm_restores_the_terminal_and_exits_143() {
         "mouse capture was released"
     );
 }
+
+/// Names that try to take over the terminal: OSC 52 (clipboard), CSI, a C1
+/// CSI, BEL, backspaces, a right-to-left override, newlines, 10 kB of text.
+fn hostile_names() -> Vec<String> {
+    vec![
+        "evil\u{1b}]52;c;aGVsbG8=\u{7}".to_owned(),
+        "csi\u{1b}[2J\u{1b}[31mred".to_owned(),
+        "c1\u{9b}31mcsi".to_owned(),
+        "bs\u{8}\u{8}\u{8}\u{8}over".to_owned(),
+        "rtl\u{202e}txet".to_owned(),
+        "multi\nline\r\nname".to_owned(),
+        format!("{}END", "A".repeat(10_000)),
+    ]
+}
+
+/// Byte strings of the names' payloads that must never reach the terminal.
+const FORBIDDEN: [&[u8]; 9] = [
+    b"\x1b]52",
+    b"\x07",
+    b"\x08",
+    b"\x1b[31mred",
+    "\u{9b}".as_bytes(),
+    "\u{202e}".as_bytes(),
+    b"multi\nline",
+    b"line\r\nname",
+    b"AEND",
+];
+
+/// Adds one event per hostile name, as model, user and endpoint, to a usagetop database.
+fn add_hostile_rows(url: &str) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+        let ts = chrono::DateTime::parse_from_rfc3339(NOW).unwrap().timestamp() - 3_600;
+        for (index, name) in hostile_names().iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO usage_events (ts, user_id, model, endpoint, input_tokens, output_tokens) \
+                 VALUES (?, ?, ?, ?, ?, ?)",
+            )
+            .bind(ts + i64::try_from(index).unwrap())
+            .bind(name)
+            .bind(name)
+            .bind(name)
+            .bind(900_000_000_i64)
+            .bind(9_000_000_i64)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        }
+        conn.close().await.unwrap();
+    });
+}
+
+fn assert_inert(bytes: &[u8], what: &str) {
+    for needle in FORBIDDEN {
+        assert!(
+            !bytes.windows(needle.len()).any(|window| window == needle),
+            "{what}: {needle:?} reached the terminal"
+        );
+    }
+    assert!(
+        !bytes.windows(200).any(|window| window.iter().all(|b| *b == b'A')),
+        "{what}: the 10 kB name was not cut"
+    );
+}
+
+#[test]
+fn hostile_names_reach_the_terminal_inert() {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["home", "data", "config"] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+    }
+    let url = make_demo_db(dir.path());
+    add_hostile_rows(&url);
+    let (mut child, terminal, mut writer) = spawn_dashboard(dir.path(), &url, &[]);
+    let mut press = |key: &[u8]| {
+        writer.write_all(key).unwrap();
+        writer.flush().unwrap();
+        thread::sleep(Duration::from_millis(150));
+    };
+    terminal.wait_for("the dashboard", |screen| screen.contains("Requests"));
+    // The breakdown by model, user and endpoint, and the filter picker.
+    press(b"b");
+    terminal.wait_for("the breakdown with a hostile name", |screen| {
+        screen.contains("evil?]52;c;aGVsbG8=?")
+    });
+    press(b"g");
+    press(b"g");
+    press(b"s");
+    press(b"G");
+    press(b"\x1b");
+    press(b"f");
+    press(b"\x1b");
+    press(b"q");
+    let status = wait_for_exit(&mut child);
+    assert!(status.success(), "usagetop exited with {status:?}");
+    thread::sleep(Duration::from_millis(200));
+    let raw = terminal.raw.lock().unwrap().clone();
+    assert_inert(&raw, "the dashboard");
+
+    // The text report, with every breakdown, writes no control bytes at all.
+    for by in ["model", "user", "endpoint"] {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_usagetop"));
+        command.envs(sandbox_vars(dir.path()));
+        for key in REMOVED {
+            command.env_remove(key);
+        }
+        let output = command
+            .args(["report", "--database-url", &url, "--now", NOW, "--tz", "UTC", "--by", by])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        let what = format!("report --by {by}");
+        assert_inert(&output.stdout, &what);
+        let text = String::from_utf8(output.stdout).unwrap();
+        assert!(
+            !text
+                .chars()
+                .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'),
+            "{what}: a control character was written"
+        );
+        assert!(text.contains("evil?]52"), "{what}: {text}");
+    }
+}
