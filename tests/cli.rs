@@ -1284,3 +1284,47 @@ fn help_lists_commands_and_flags() {
         );
     }
 }
+
+/// 100,000 distinct model names (one event each, some today): the text
+/// report lists the largest and folds the rest into one line, the JSON
+/// report keeps them all, and the totals are exact.
+#[tokio::test]
+async fn a_hundred_thousand_models_fold_into_other() {
+    let sandbox = Sandbox::new();
+    let path = sandbox.path("models.db");
+    let options = SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true);
+    let mut conn = SqliteConnection::connect_with(&options).await.unwrap();
+    let now = instant(NOW).timestamp();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "CREATE TABLE usage_events (id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, user_id TEXT, \
+           model TEXT NOT NULL, endpoint TEXT, input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, \
+           cache_read_tokens INTEGER NOT NULL DEFAULT 0, cache_write_tokens INTEGER NOT NULL DEFAULT 0);
+         WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n LIMIT 100000)
+         INSERT INTO usage_events (ts, model, input_tokens, output_tokens)
+         SELECT {now} - 60 - (i % 2000) * 3600, printf('model-%06d', i), 100 + i % 1000, 10 FROM n;"
+    )))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
+    let url = url_of(&path);
+    let base = ["report", "--database-url", &url, "--now", NOW, "--tz", "UTC"];
+    let text = sandbox.ok(&base);
+    let listed = text.lines().filter(|line| line.contains("model-")).count();
+    assert!(
+        (1..=40).contains(&listed),
+        "a screenful of models, not {listed}:\n{text}"
+    );
+    assert!(text.contains("other models)"), "{text}");
+    let mut args = base.to_vec();
+    args.extend(["--format", "json"]);
+    let json: Value = serde_json::from_str(&sandbox.ok(&args)).unwrap();
+    assert_eq!(int(&json["summary"]["all_time"], "requests", "all time"), 100_000);
+    let expected_input: i64 = (0..100_000_i64).map(|i| 100 + i % 1000).sum();
+    assert_eq!(
+        int(&json["summary"]["all_time"], "input_tokens", "all time"),
+        expected_input
+    );
+}
