@@ -1310,7 +1310,15 @@ async fn a_hundred_thousand_models_fold_into_other() {
     .unwrap();
     conn.close().await.unwrap();
     let url = url_of(&path);
-    let base = ["report", "--database-url", &url, "--now", NOW, "--tz", "UTC"];
+    let base = [
+        "report",
+        "--database-url",
+        &url,
+        "--now",
+        NOW,
+        "--tz",
+        "UTC",
+    ];
     let text = sandbox.ok(&base);
     let listed = text.lines().filter(|line| line.contains("model-")).count();
     assert!(
@@ -1321,7 +1329,10 @@ async fn a_hundred_thousand_models_fold_into_other() {
     let mut args = base.to_vec();
     args.extend(["--format", "json"]);
     let json: Value = serde_json::from_str(&sandbox.ok(&args)).unwrap();
-    assert_eq!(int(&json["summary"]["all_time"], "requests", "all time"), 100_000);
+    assert_eq!(
+        int(&json["summary"]["all_time"], "requests", "all time"),
+        100_000
+    );
     let expected_input: i64 = (0..100_000_i64).map(|i| 100 + i % 1000).sum();
     assert_eq!(
         int(&json["summary"]["all_time"], "input_tokens", "all time"),

@@ -330,7 +330,9 @@ fn assert_inert(bytes: &[u8], what: &str) {
         );
     }
     assert!(
-        !bytes.windows(200).any(|window| window.iter().all(|b| *b == b'A')),
+        !bytes
+            .windows(200)
+            .any(|window| window.iter().all(|b| *b == b'A')),
         "{what}: the 10 kB name was not cut"
     );
 }
@@ -377,7 +379,17 @@ fn hostile_names_reach_the_terminal_inert() {
             command.env_remove(key);
         }
         let output = command
-            .args(["report", "--database-url", &url, "--now", NOW, "--tz", "UTC", "--by", by])
+            .args([
+                "report",
+                "--database-url",
+                &url,
+                "--now",
+                NOW,
+                "--tz",
+                "UTC",
+                "--by",
+                by,
+            ])
             .output()
             .unwrap();
         assert!(output.status.success(), "{output:?}");

@@ -981,3 +981,133 @@ async fn text_timestamps_are_read_like_sqlite_and_bad_ones_left_out() {
     }
     db.drop_it().await;
 }
+
+/// Text timestamps made from the accepted grammar and from near misses of
+/// it (and some plain noise).
+fn timestamp_text() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let two = |low: u32, high: u32| (low..=high).prop_map(|n| format!("{n:02}"));
+    let date = (
+        prop_oneof![Just(1969_u32), Just(1970), 0..=9999_u32, 1900..=2100_u32],
+        two(0, 13),
+        two(0, 32),
+    )
+        .prop_map(|(y, m, d)| format!("{y:04}-{m}-{d}"));
+    let separator = prop_oneof![
+        Just(""),
+        Just(" "),
+        Just("T"),
+        Just("  "),
+        Just("t"),
+        Just("_")
+    ];
+    let time = (
+        two(0, 25),
+        two(0, 60),
+        proptest::option::of(two(0, 60)),
+        prop_oneof![Just(""), Just(".5"), Just(".123456"), Just(".")],
+    )
+        .prop_map(|(h, m, s, f)| match s {
+            Some(s) => format!("{h}:{m}:{s}{f}"),
+            None => format!("{h}:{m}"),
+        });
+    let zone = prop_oneof![
+        Just(String::new()),
+        Just("Z".to_owned()),
+        Just("z".to_owned()),
+        Just(" Z".to_owned()),
+        Just("UTC".to_owned()),
+        (
+            prop_oneof![Just('+'), Just('-')],
+            two(0, 15),
+            two(0, 60),
+            prop_oneof![Just(":"), Just("")]
+        )
+            .prop_map(|(sign, h, m, colon)| format!("{sign}{h}{colon}{m}")),
+    ];
+    let tail = prop_oneof![Just(""), Just(" "), Just("x")];
+    prop_oneof![
+        6 => (date.clone(), separator, proptest::option::of(time), zone, tail)
+            .prop_map(|(d, sep, t, z, tail)| format!("{d}{sep}{}{z}{tail}", t.unwrap_or_default())),
+        1 => date,
+        1 => "[ -~]{0,24}",
+        1 => prop_oneof![Just("now".to_owned()), Just("2460000.5".to_owned()), Just("12:30".to_owned()), Just(String::new())],
+    ]
+}
+
+/// Differential fuzzing of the text timestamp reader: 3,000 generated texts,
+/// read by PostgreSQL's expression and by SQLite's, must give the same
+/// second or both none.
+#[tokio::test]
+async fn text_timestamps_fuzzed_read_alike_on_both_engines() {
+    use proptest::strategy::{Strategy, ValueTree};
+    use usagetop::store::sql::text_time;
+    let Some(admin) = server_url() else { return };
+    let db = TestDb::create(&admin, "text_ts_fuzz").await;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = timestamp_text();
+    let texts: Vec<String> = (0..3_000)
+        .map(|_| strategy.new_tree(&mut runner).unwrap().current())
+        .collect();
+    let values: Vec<String> = texts
+        .iter()
+        .enumerate()
+        .map(|(id, text)| format!("({id}, '{}')", text.replace('\'', "''")))
+        .collect();
+    let create = "CREATE TABLE texts (id BIGINT, at TEXT)";
+    let inserts: Vec<String> = values
+        .chunks(500)
+        .map(|chunk| format!("INSERT INTO texts VALUES {}", chunk.join(", ")))
+        .collect();
+    db.execute(&format!("{create}; {}", inserts.join("; ")))
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("texts.db");
+    sqlite_execute(&path, &format!("{create}; {}", inserts.join("; "))).await;
+
+    let mut pg = PgConnection::connect(&db.url).await.unwrap();
+    let pg_rows: Vec<(i64, Option<i64>)> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT id, {} FROM texts ORDER BY id",
+        text_time::iso_seconds("at")
+    )))
+    .fetch_all(&mut pg)
+    .await
+    .unwrap();
+    pg.close().await.unwrap();
+    let mut lite = SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(&path))
+        .await
+        .unwrap();
+    let lite_rows: Vec<(i64, Option<i64>)> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT id, {} FROM texts ORDER BY id",
+        text_time::sqlite_seconds("at")
+    )))
+    .fetch_all(&mut lite)
+    .await
+    .unwrap();
+    lite.close().await.unwrap();
+
+    assert_eq!(pg_rows.len(), texts.len());
+    let differ: Vec<String> = pg_rows
+        .iter()
+        .zip(&lite_rows)
+        .filter(|(a, b)| a != b)
+        .take(10)
+        .map(|((id, pg), (_, lite))| {
+            format!(
+                "{:?}: postgres {pg:?}, sqlite {lite:?}",
+                texts[usize::try_from(*id).unwrap()]
+            )
+        })
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "the engines disagree:\n{}",
+        differ.join("\n")
+    );
+    let readable = pg_rows.iter().filter(|(_, s)| s.is_some()).count();
+    assert!(
+        readable > 500 && readable < 2_800,
+        "the grammar should give both readable and unreadable texts: {readable} readable"
+    );
+    db.drop_it().await;
+}

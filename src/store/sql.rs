@@ -26,7 +26,7 @@ const FLOOR_SHIFT_MILLIS: i64 = FLOOR_SHIFT_MILLIS_S * 1000;
 mod days;
 mod probes;
 mod rollup;
-mod text_time;
+pub mod text_time;
 
 pub use rollup::{RollupStatements, Scan, SCAN_END_SECONDS};
 
@@ -254,7 +254,7 @@ impl QueryBuilder {
                 format!("(({ts} + {FLOOR_SHIFT_MILLIS}) / 1000 - {FLOOR_SHIFT_MILLIS_S})::bigint")
             }
             (TimeKind::IsoText | TimeKind::IsoUnknown | TimeKind::DateText, Dialect::Sqlite) => {
-                format!("CAST(strftime('%s', {ts}) AS INTEGER)")
+                text_time::sqlite_seconds(ts)
             }
             (TimeKind::IsoText | TimeKind::IsoUnknown | TimeKind::DateText, Dialect::Postgres) => {
                 text_time::iso_seconds(ts)

@@ -1,15 +1,22 @@
 //! Text timestamps on PostgreSQL, read the way SQLite's date functions read
 //! them: `YYYY-MM-DD[( |T)HH:MM[:SS[.fff]]][Z|±HH:MM]`, a day past the end of
 //! its month rolling into the next (`2026-02-30` is March 2), anything else
-//! NULL. A plain `::timestamptz` cast would fail the whole query on the first
+//! NULL (SQLite is held to the same form by [`SQLITE_DATE_GLOB`]). A plain `::timestamptz` cast would fail the whole query on the first
 //! unreadable value and accept forms SQLite refuses; this arithmetic never
 //! fails, and both engines count the same rows as unreadable.
 
 /// The accepted form, with captures: year, month, day, hour, minute,
-/// second, offset sign, offset hours, offset minutes.
-const ISO_PATTERN: &str = "^([0-9]{4})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])\
-(?:[ T]([01][0-9]|2[0-4]):([0-5][0-9])(?::([0-5][0-9])(?:[.][0-9]+)?)?)?\
-[[:space:]]*(?:[zZ]|([+-])(0[0-9]|1[0-4]):([0-5][0-9]))?[[:space:]]*$";
+/// second, offset sign, offset hours, offset minutes. As in SQLite, any run
+/// of spaces and `T`s may separate the date from the time (or end the
+/// date), an offset only follows a time, and spaces may surround it.
+const ISO_PATTERN: &str = "^([0-9]{4})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T]*\
+(?:([01][0-9]|2[0-4]):([0-5][0-9])(?::([0-5][0-9])(?:[.][0-9]+)?)?[[:space:]]*\
+(?:(?:[zZ]|([+-])(0[0-9]|1[0-4]):([0-5][0-9]))[[:space:]]*)?)?$";
+
+/// SQLite's own test that a text starts like a date: without it SQLite
+/// would also read `now`, a bare time of day (as 2000-01-01) and numbers
+/// (as Julian days).
+const SQLITE_DATE_GLOB: &str = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*";
 
 /// A day's leading `YYYY-MM-DD`, with captures year, month, day.
 const DAY_PATTERN: &str = "^([0-9]{4})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])";
@@ -45,6 +52,15 @@ pub fn iso_seconds(ts: &str) -> String {
         second = or_zero(6),
         offset_hours = or_zero(8),
         offset_minutes = or_zero(9),
+    )
+}
+
+/// Unix seconds of the text timestamp `ts` on SQLite, or NULL when it is not
+/// in the accepted form.
+#[must_use]
+pub fn sqlite_seconds(ts: &str) -> String {
+    format!(
+        "CASE WHEN {ts} GLOB '{SQLITE_DATE_GLOB}' THEN CAST(strftime('%s', {ts}) AS INTEGER) END"
     )
 }
 
