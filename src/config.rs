@@ -325,14 +325,7 @@ impl Settings {
             )?,
         };
 
-        let day = |text: &str, flag: &str| {
-            chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
-                ConfigError::Value {
-                    source_name: flag.to_owned(),
-                    detail: format!("{text:?} is not a date; write YYYY-MM-DD, e.g. 2026-11-01"),
-                }
-            })
-        };
+        let day = parse_day;
         let range = match (&args.from, &args.to) {
             (None, None) => None,
             (None, Some(_)) => {
@@ -465,7 +458,22 @@ pub fn parse_zone(name: &str, source_name: &str) -> Result<Tz, ConfigError> {
     })
 }
 
-fn parse_now(text: &str, source_name: &str) -> Result<DateTime<Utc>, ConfigError> {
+/// A `YYYY-MM-DD` date of `--from`/`--to`; `source_name` names the flag in errors.
+///
+/// # Errors
+/// Anything else, quoted in the message.
+pub fn parse_day(text: &str, source_name: &str) -> Result<chrono::NaiveDate, ConfigError> {
+    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| ConfigError::Value {
+        source_name: source_name.to_owned(),
+        detail: format!("{text:?} is not a date; write YYYY-MM-DD, e.g. 2026-11-01"),
+    })
+}
+
+/// An RFC 3339 instant of `--now`; `source_name` names the flag or key in errors.
+///
+/// # Errors
+/// Anything else, quoted in the message.
+pub fn parse_now(text: &str, source_name: &str) -> Result<DateTime<Utc>, ConfigError> {
     DateTime::parse_from_rfc3339(text.trim())
         .map(|instant| instant.with_timezone(&Utc))
         .map_err(|error| ConfigError::Value {

@@ -272,13 +272,13 @@ impl PriceTable {
 #[must_use]
 pub fn normalize_model_name(model: &str) -> String {
     let name = model.trim();
-    let name = name.rsplit_once('/').map_or(name, |(_, rest)| rest);
+    let name = name.rsplit_once('/').map_or(name, |(_, rest)| rest).trim();
     let bytes = name.as_bytes();
     let is_digits = |range: std::ops::Range<usize>| bytes[range].iter().all(u8::is_ascii_digit);
     let len = bytes.len();
     // -YYYYMMDD or @YYYYMMDD
     if len > 9 && matches!(bytes[len - 9], b'-' | b'@') && is_digits(len - 8..len) {
-        return name[..len - 9].to_owned();
+        return name[..len - 9].trim_end().to_owned();
     }
     // -YYYY-MM-DD
     if len > 11
@@ -289,7 +289,7 @@ pub fn normalize_model_name(model: &str) -> String {
         && bytes[len - 3] == b'-'
         && is_digits(len - 2..len)
     {
-        return name[..len - 11].to_owned();
+        return name[..len - 11].trim_end().to_owned();
     }
     name.to_owned()
 }
