@@ -177,7 +177,10 @@ async fn check(case: Case) -> Result<(), TestCaseError> {
         }
     }
     for bucket in &report.trends.monthly {
-        let next = bucket.start.checked_add_months(chrono::Months::new(1)).unwrap();
+        let next = bucket
+            .start
+            .checked_add_months(chrono::Months::new(1))
+            .unwrap();
         let last = (next - Days::new(1)).min(today);
         prop_assert_eq!(bucket.start.day(), 1);
         prop_assert_eq!(
