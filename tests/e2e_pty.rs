@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use portable_pty::{native_pty_system, Child, CommandBuilder, PtySize};
+use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
 
 const NOW: &str = "2026-11-18T15:00:00Z";
 const ROWS: u16 = 40;
@@ -110,7 +110,7 @@ fn dashboard_switches_views_shows_help_and_quits_cleanly() {
         std::fs::create_dir_all(dir.path().join(sub)).unwrap();
     }
     let url = make_demo_db(dir.path());
-    let (mut child, terminal, mut writer) = spawn_dashboard(dir.path(), &url, &[]);
+    let (mut child, terminal, mut writer, _master) = spawn_dashboard(dir.path(), &url, &[]);
     let mut press = |key: &[u8]| {
         writer.write_all(key).unwrap();
         writer.flush().unwrap();
@@ -186,6 +186,7 @@ fn spawn_dashboard(
     Box<dyn Child + Send + Sync>,
     Terminal,
     Box<dyn Write + Send>,
+    Box<dyn MasterPty + Send>,
 ) {
     let pair = native_pty_system()
         .openpty(PtySize {
@@ -227,46 +228,113 @@ fn spawn_dashboard(
         }
     });
     let writer = pair.master.take_writer().unwrap();
-    // Keep the master open for the child's lifetime.
-    std::mem::forget(pair.master);
-    (child, terminal, writer)
+    // The caller keeps the master open for the child's lifetime.
+    (child, terminal, writer, pair.master)
 }
 
-#[test]
-fn sigterm_restores_the_terminal_and_exits_143() {
+/// Sends `signal` to a running dashboard (with the breakdown open: the
+/// state must not matter) and checks the exit status and the terminal.
+fn signal_restores_the_terminal(signal: &str, code: u32) {
     let dir = tempfile::tempdir().unwrap();
     for sub in ["home", "data", "config"] {
         std::fs::create_dir_all(dir.path().join(sub)).unwrap();
     }
     let url = make_demo_db(dir.path());
-    let (mut child, terminal, mut writer) = spawn_dashboard(dir.path(), &url, &[]);
+    let (mut child, terminal, mut writer, _master) = spawn_dashboard(dir.path(), &url, &[]);
     terminal.wait_for("the dashboard", |screen| {
         screen.contains("Today") && screen.contains("last 30 days")
     });
-    // Open the breakdown first: the state must not matter to a clean exit.
     writer.write_all(b"b").unwrap();
     writer.flush().unwrap();
     terminal.wait_for("the breakdown", |screen| screen.contains("By model"));
     let pid = child.process_id().expect("a process id");
     let killed = std::process::Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
+        .args([&format!("-{signal}"), &pid.to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
     let status = wait_for_exit(&mut child);
-    assert_eq!(status.exit_code(), 143, "128 + SIGTERM: {status:?}");
+    assert_eq!(status.exit_code(), code, "128 + SIG{signal}: {status:?}");
     let deadline = Instant::now() + EXIT_TIMEOUT;
     while !terminal.raw_contains(b"\x1b[?1049l") && Instant::now() < deadline {
         thread::sleep(POLL);
     }
     assert!(
         terminal.raw_contains(b"\x1b[?1049l"),
-        "the alternate screen was left"
+        "SIG{signal}: the alternate screen was left"
     );
     assert!(
         terminal.raw_contains(b"\x1b[?1000l"),
-        "mouse capture was released"
+        "SIG{signal}: mouse capture was released"
     );
+    assert!(
+        !terminal.parser.lock().unwrap().screen().alternate_screen(),
+        "SIG{signal}: the emulated terminal is still on the alternate screen"
+    );
+}
+
+#[test]
+fn sigterm_restores_the_terminal_and_exits_143() {
+    signal_restores_the_terminal("TERM", 143);
+}
+
+#[test]
+fn sighup_restores_the_terminal_and_exits_129() {
+    signal_restores_the_terminal("HUP", 129);
+}
+
+#[test]
+fn sigint_restores_the_terminal_and_exits_130() {
+    signal_restores_the_terminal("INT", 130);
+}
+
+/// Fifty resizes in quick succession, then 20x5: no panic, a "too small"
+/// notice, and the full dashboard back when the terminal grows again.
+#[test]
+fn a_resize_storm_and_a_tiny_terminal_are_survived() {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["home", "data", "config"] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+    }
+    let url = make_demo_db(dir.path());
+    let (mut child, terminal, mut writer, master) = spawn_dashboard(dir.path(), &url, &[]);
+    terminal.wait_for("the dashboard", |screen| screen.contains("Requests"));
+    let resize = |rows: u16, cols: u16| {
+        master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        terminal
+            .parser
+            .lock()
+            .unwrap()
+            .screen_mut()
+            .set_size(rows, cols);
+    };
+    for step in 0..50_u16 {
+        resize(5 + (step * 7) % 50, 20 + (step * 13) % 180);
+        thread::sleep(Duration::from_millis(5));
+    }
+    resize(5, 20);
+    terminal.wait_for("the too-small notice", |screen| {
+        screen.contains("Terminal") && screen.contains("small")
+    });
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "usagetop exited during the resize storm"
+    );
+    resize(ROWS, COLS);
+    terminal.wait_for("the dashboard again", |screen| {
+        screen.contains("Requests") && screen.contains("Today")
+    });
+    writer.write_all(b"q").unwrap();
+    writer.flush().unwrap();
+    let status = wait_for_exit(&mut child);
+    assert!(status.success(), "usagetop exited with {status:?}");
 }
 
 /// Names that try to take over the terminal: OSC 52 (clipboard), CSI, a C1
@@ -345,7 +413,7 @@ fn hostile_names_reach_the_terminal_inert() {
     }
     let url = make_demo_db(dir.path());
     add_hostile_rows(&url);
-    let (mut child, terminal, mut writer) = spawn_dashboard(dir.path(), &url, &[]);
+    let (mut child, terminal, mut writer, _master) = spawn_dashboard(dir.path(), &url, &[]);
     let mut press = |key: &[u8]| {
         writer.write_all(key).unwrap();
         writer.flush().unwrap();
