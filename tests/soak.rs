@@ -117,7 +117,7 @@ fn ten_minutes_of_inserts_keep_memory_and_descriptors_flat() {
                 while !stop.load(Ordering::SeqCst) {
                     let mut tx = conn.begin().await.unwrap();
                     for index in 0..INSERTS_PER_SECOND / 10 {
-                        let now = chrono::Utc::now().timestamp();
+                        let now = usagetop::clock::Clock::now(&usagetop::clock::SystemClock).timestamp();
                         sqlx::query(
                             "INSERT INTO usage_events (ts, user_id, model, endpoint, input_tokens, output_tokens) \
                              VALUES (?, 'soak', ?, '/v1/soak', ?, ?)",

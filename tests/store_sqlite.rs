@@ -630,3 +630,89 @@ async fn milliseconds_read_as_seconds_are_explained() {
     assert!(report.notes.is_empty(), "{:?}", report.notes);
     assert_eq!(report.summary.all_time.totals.usage.requests, 1);
 }
+
+/// The file is replaced (a new copy moved over the path) and then deleted
+/// while a session is open: the replacement is read at the next refresh,
+/// through the rollup cache too; the deletion is an error that says what
+/// happened, and putting the file back recovers.
+#[tokio::test]
+async fn a_replaced_file_is_followed_and_a_deleted_one_explained() {
+    use usagetop::cache::{CacheOptions, CachedStore};
+    use usagetop::worker::compute_report;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gateway.db");
+    let now = at("2026-11-18T15:00:00Z");
+    let rows = |count: i64| -> Vec<(i64, &'static str, i64, i64, i64, i64)> {
+        (0..count)
+            .map(|i| (now - 3_600 - i * 60, "gpt-4o", 100, 10, 0, 0))
+            .collect()
+    };
+    foreign_db(&path, &rows(3)).await;
+    let context = utc_context(DateTime::from_timestamp(now, 0).unwrap());
+    let direct = SqliteStore::open(&path, false, Mapping::default())
+        .await
+        .unwrap();
+    let cache_dir = tempfile::tempdir().unwrap();
+    let cached = CachedStore::open(
+        Box::new(
+            SqliteStore::open(&path, false, Mapping::default())
+                .await
+                .unwrap(),
+        ),
+        &CacheOptions {
+            enabled: true,
+            dir: cache_dir.path().to_path_buf(),
+            late_seconds: 7_200,
+        },
+    )
+    .await;
+    let requests =
+        |report: &usagetop::analytics::Report| report.summary.all_time.totals.usage.requests;
+    cached.refresh_cache(now, &|_| {}).await.unwrap();
+    for store in [&direct as &dyn UsageStore, &cached] {
+        let report = compute_report(store, &context, &Filter::default())
+            .await
+            .unwrap();
+        assert_eq!(requests(&report), 3);
+    }
+
+    // A new copy with five rows, moved over the path.
+    let copy = dir.path().join("gateway.db.new");
+    foreign_db(&copy, &rows(5)).await;
+    std::fs::rename(&copy, &path).unwrap();
+    cached.refresh_cache(now, &|_| {}).await.unwrap();
+    for store in [&direct as &dyn UsageStore, &cached] {
+        let report = compute_report(store, &context, &Filter::default())
+            .await
+            .unwrap();
+        assert_eq!(requests(&report), 5, "the replacement is read");
+    }
+
+    // Deleted: an error naming the file and what happened.
+    let moved = dir.path().join("elsewhere.db");
+    std::fs::rename(&path, &moved).unwrap();
+    let error = compute_report(&direct, &context, &Filter::default())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("gateway.db") && error.contains("deleted or moved"),
+        "{error}"
+    );
+    let error = cached
+        .refresh_cache(now, &|_| {})
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("deleted or moved"), "{error}");
+
+    // Put back: read again.
+    std::fs::rename(&moved, &path).unwrap();
+    cached.refresh_cache(now, &|_| {}).await.unwrap();
+    for store in [&direct as &dyn UsageStore, &cached] {
+        let report = compute_report(store, &context, &Filter::default())
+            .await
+            .unwrap();
+        assert_eq!(requests(&report), 5, "read again once it is back");
+    }
+}

@@ -40,33 +40,33 @@ macro_rules! sql_usage_store {
                 now: i64,
             ) -> Result<$crate::store::Quality, $crate::store::StoreError> {
                 let prepared = self.prepared().await?;
-                self.quality
-                    .get_or_try_init(|| async {
-                        let statement = prepared.builder.quality(now);
-                        let (
-                            negative_rows,
-                            unreadable_rows,
-                            unreadable_example,
-                            future_rows,
-                            latest,
-                        ): (i64, i64, Option<String>, i64, Option<i64>) =
-                            $crate::store::backend::bound!(&statement)
-                                .fetch_one(&self.pool)
-                                .await
-                                .map_err(|error| {
-                                    self.query_error("a count of unusable rows", &error)
-                                })?;
-                        Ok($crate::store::Quality {
-                            negative_rows,
-                            unreadable_rows,
-                            unreadable_example,
-                            future_rows,
-                            latest,
-                            cache_note: None,
-                        })
+                let cell = self.quality_cell();
+                cell.get_or_try_init(|| async {
+                    let statement = prepared.builder.quality(now);
+                    let (
+                                    negative_rows,
+                                    unreadable_rows,
+                                    unreadable_example,
+                                    future_rows,
+                                    latest,
+                                ): (i64, i64, Option<String>, i64, Option<i64>) =
+                                    $crate::store::backend::bound!(&statement)
+                                        .fetch_one(&self.pool())
+                                        .await
+                                        .map_err(|error| {
+                                            self.query_error("a count of unusable rows", &error)
+                                        })?;
+                    Ok($crate::store::Quality {
+                        negative_rows,
+                        unreadable_rows,
+                        unreadable_example,
+                        future_rows,
+                        latest,
+                        cache_note: None,
                     })
-                    .await
-                    .cloned()
+                })
+                .await
+                .cloned()
             }
 
             async fn first_event(
@@ -79,7 +79,7 @@ macro_rules! sql_usage_store {
                 $crate::store::check_filter(&prepared.builder, filter, &self.describe())?;
                 let statement = prepared.builder.first(end, calendar, filter);
                 let (first,): (Option<i64>,) = $crate::store::backend::bound!(&statement)
-                    .fetch_one(&self.pool)
+                    .fetch_one(&self.pool())
                     .await
                     .map_err(|error| self.query_error("the first event", &error))?;
                 Ok($crate::store::first_instant(
@@ -101,7 +101,7 @@ macro_rules! sql_usage_store {
                     .builder
                     .day_model(range, calendar, filter);
                 let rows: Vec<$crate::store::DayTuple> = $crate::store::backend::bound!(&statement)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.pool())
                     .await
                     .map_err(|error| self.query_error("usage per day and model", &error))?;
                 Ok($crate::store::day_rows(rows))
@@ -126,7 +126,7 @@ macro_rules! sql_usage_store {
                     })?;
                 let rows: Vec<$crate::store::DimensionTuple> =
                     $crate::store::backend::bound!(&statement)
-                        .fetch_all(&self.pool)
+                        .fetch_all(&self.pool())
                         .await
                         .map_err(|error| self.query_error("usage per day and dimension", &error))?;
                 Ok($crate::store::dimension_rows(rows))
@@ -145,7 +145,7 @@ macro_rules! sql_usage_store {
                     .model_totals(range, calendar, filter);
                 let rows: Vec<$crate::store::ModelTuple> =
                     $crate::store::backend::bound!(&statement)
-                        .fetch_all(&self.pool)
+                        .fetch_all(&self.pool())
                         .await
                         .map_err(|error| self.query_error("usage per model", &error))?;
                 Ok($crate::store::model_rows(rows))
@@ -166,7 +166,7 @@ macro_rules! sql_rollup_source {
             ) -> Result<Vec<$crate::store::RollupTuple>, $crate::store::StoreError> {
                 if json {
                     let (text,): (String,) = $crate::store::backend::bound!(statement)
-                        .fetch_one(&self.pool)
+                        .fetch_one(&self.pool())
                         .await
                         .map_err(|error| self.query_error("usage per quarter hour", &error))?;
                     serde_json::from_str(&text).map_err(|error| $crate::store::StoreError::Query {
@@ -176,7 +176,7 @@ macro_rules! sql_rollup_source {
                     })
                 } else {
                     $crate::store::backend::bound!(statement)
-                        .fetch_all(&self.pool)
+                        .fetch_all(&self.pool())
                         .await
                         .map_err(|error| self.query_error("usage per quarter hour", &error))
                 }
@@ -220,7 +220,7 @@ macro_rules! sql_rollup_source {
             ) -> Result<(Option<i64>, Option<i64>), $crate::store::StoreError> {
                 let statement = self.prepared().await?.builder.bounds();
                 $crate::store::backend::bound!(&statement)
-                    .fetch_one(&self.pool)
+                    .fetch_one(&self.pool())
                     .await
                     .map_err(|error| self.query_error("the first and last timestamps", &error))
             }
@@ -228,7 +228,7 @@ macro_rules! sql_rollup_source {
             async fn count_before(&self, end: i64) -> Result<i64, $crate::store::StoreError> {
                 let statement = self.prepared().await?.builder.count_before(end);
                 let (count,): (i64,) = $crate::store::backend::bound!(&statement)
-                    .fetch_one(&self.pool)
+                    .fetch_one(&self.pool())
                     .await
                     .map_err(|error| self.query_error("a count of rows", &error))?;
                 Ok(count)
@@ -241,7 +241,7 @@ macro_rules! sql_rollup_source {
                 let statement = self.prepared().await.ok()?.builder.extent();
                 let (positions, version): (Option<i64>, i64) =
                     $crate::store::backend::bound!(&statement)
-                        .fetch_one(&self.pool)
+                        .fetch_one(&self.pool())
                         .await
                         .ok()?;
                 // PostgreSQL reads page ranges efficiently from version 14 (TID range scans).

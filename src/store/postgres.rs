@@ -18,7 +18,7 @@ pub struct PgStore {
     url: String,
     mapping: Mapping,
     prepared: OnceCell<Prepared>,
-    quality: OnceCell<super::Quality>,
+    quality: std::sync::Arc<OnceCell<super::Quality>>,
     options: PgConnectOptions,
     connect_timeout: std::time::Duration,
 }
@@ -108,7 +108,7 @@ impl PgStore {
             url: redact_password(url),
             mapping,
             prepared: OnceCell::new(),
-            quality: OnceCell::new(),
+            quality: std::sync::Arc::new(OnceCell::new()),
             options,
             connect_timeout: timeouts.connect,
         })
@@ -130,7 +130,7 @@ impl PgStore {
         )
         .bind(table.schema.as_deref())
         .bind(&table.name)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.pool())
         .await;
         let rows = match rows {
             Ok(rows) => rows,
@@ -185,7 +185,7 @@ impl PgStore {
                     TimeKind::UnixUnknown => {
                         let (max,): (Option<i64>,) =
                             sqlx::query_as(AssertSqlSafe(builder.max_raw_timestamp()))
-                                .fetch_one(&self.pool)
+                                .fetch_one(&self.pool())
                                 .await
                                 .map_err(|error| {
                                     self.query_error("the largest timestamp", &error)
@@ -200,7 +200,7 @@ impl PgStore {
                     TimeKind::IsoUnknown => {
                         let sample: Option<(Option<String>,)> =
                             sqlx::query_as(AssertSqlSafe(builder.sample_timestamp_text()))
-                                .fetch_optional(&self.pool)
+                                .fetch_optional(&self.pool())
                                 .await
                                 .map_err(|error| self.query_error("a sample timestamp", &error))?;
                         let text = sample.and_then(|(text,)| text).unwrap_or_default();
@@ -370,6 +370,16 @@ pub async fn write_demo(
 }
 
 impl PgStore {
+    /// The connection pool.
+    fn pool(&self) -> PgPool {
+        self.pool.clone()
+    }
+
+    /// Where the session's count of unusable rows is kept.
+    fn quality_cell(&self) -> std::sync::Arc<OnceCell<super::Quality>> {
+        std::sync::Arc::clone(&self.quality)
+    }
+
     /// The statements of a rollup of `scan`.
     async fn rollup_statements(
         &self,

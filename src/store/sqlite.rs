@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::{AssertSqlSafe, Connection, SqliteConnection};
+use std::sync::{Arc, Mutex, RwLock};
+
 use tokio::sync::OnceCell;
 
 use super::mapping::{self, ColumnKind, Mapping, TimeKind, MILLIS_THRESHOLD};
@@ -20,11 +22,15 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// A SQLite usage database.
 #[derive(Debug)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    /// Connections to the file as it was when last checked.
+    pool: RwLock<SqlitePool>,
     path: PathBuf,
     mapping: Mapping,
     prepared: OnceCell<Prepared>,
-    quality: OnceCell<super::Quality>,
+    /// The session's count of unusable rows, counted again for a new file.
+    quality: RwLock<Arc<OnceCell<super::Quality>>>,
+    /// The file the pool reads (device and inode), to notice a replacement.
+    identity: Mutex<Option<FileIdentity>>,
     /// usagetop's own database read with the native mapping: its
     /// trigger-kept `usage_slots` table feeds the rollup cache.
     own_rollup: bool,
@@ -41,6 +47,22 @@ fn options(path: &Path) -> SqliteConnectOptions {
     SqliteConnectOptions::new()
         .filename(path)
         .busy_timeout(BUSY_TIMEOUT)
+}
+
+/// Which file a path names: device and inode.
+type FileIdentity = (u64, u64);
+
+#[cfg(unix)]
+fn file_identity(path: &Path) -> Option<FileIdentity> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path)
+        .ok()
+        .map(|metadata| (metadata.dev(), metadata.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_identity(path: &Path) -> Option<FileIdentity> {
+    std::fs::metadata(path).ok().map(|_| (0, 0))
 }
 
 fn open_error(path: &Path, detail: impl Into<String>) -> StoreError {
@@ -149,11 +171,12 @@ impl SqliteStore {
             .await
             .map_err(|error| explain(path, &error))?;
         let store = Self {
-            pool,
+            pool: RwLock::new(pool),
             path: path.to_path_buf(),
             mapping,
             prepared: OnceCell::new(),
-            quality: OnceCell::new(),
+            quality: RwLock::new(Arc::new(OnceCell::new())),
+            identity: Mutex::new(file_identity(path)),
             own_rollup,
         };
         store.prepare().await?;
@@ -191,13 +214,13 @@ impl SqliteStore {
                 sqlx::query_as("SELECT name, type FROM pragma_table_info(?1, ?2)")
                     .bind(&table.name)
                     .bind(schema)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.pool())
                     .await
             }
             None => {
                 sqlx::query_as("SELECT name, type FROM pragma_table_info(?1)")
                     .bind(&table.name)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.pool())
                     .await
             }
         }
@@ -212,13 +235,76 @@ impl SqliteStore {
         let rows: Result<Vec<(String,)>, _> = sqlx::query_as(
             "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&self.pool())
         .await;
         rows.map(|rows| rows.into_iter().map(|(name,)| name).collect())
             .unwrap_or_default()
     }
 
+    /// The connection pool of the file as it is now.
+    fn pool(&self) -> SqlitePool {
+        self.pool
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Where the count of unusable rows of the current file is kept.
+    fn quality_cell(&self) -> Arc<OnceCell<super::Quality>> {
+        Arc::clone(
+            &self
+                .quality
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+
+    /// Notices a file deleted or replaced since the last query: a deleted
+    /// file is an error (the last numbers stay on screen), a replaced one
+    /// (moved over the path, as tools that write a new copy do) is opened
+    /// anew.
+    async fn follow_file(&self) -> Result<(), StoreError> {
+        let Some(now) = file_identity(&self.path) else {
+            return Err(open_error(
+                &self.path,
+                "the file was deleted or moved while usagetop was running; the numbers \
+                 shown are the last ones read. Put the file back (usagetop reads it again \
+                 at the next refresh), or restart with --database-url naming another file",
+            ));
+        };
+        let known = *self
+            .identity
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if known == Some(now) {
+            return Ok(());
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(2)
+            .connect_with(options(&self.path).read_only(true))
+            .await
+            .map_err(|error| explain(&self.path, &error))?;
+        let old = std::mem::replace(
+            &mut *self
+                .pool
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+            pool,
+        );
+        *self
+            .quality
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(OnceCell::new());
+        *self
+            .identity
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(now);
+        old.close().await;
+        Ok(())
+    }
+
     async fn prepared(&self) -> Result<&Prepared, StoreError> {
+        self.follow_file().await?;
         self.prepared
             .get_or_try_init(|| async {
                 let columns = self.columns().await?;
@@ -262,7 +348,7 @@ impl SqliteStore {
             TimeKind::UnixUnknown => {
                 let (max,): (Option<i64>,) =
                     sqlx::query_as(AssertSqlSafe(builder.max_raw_timestamp()))
-                        .fetch_one(&self.pool)
+                        .fetch_one(&self.pool())
                         .await
                         .map_err(|error| {
                             StoreError::query("the largest timestamp", &url, &error)
@@ -276,7 +362,7 @@ impl SqliteStore {
             TimeKind::IsoUnknown => {
                 let sample: Option<(Option<String>,)> =
                     sqlx::query_as(AssertSqlSafe(builder.sample_timestamp_text()))
-                        .fetch_optional(&self.pool)
+                        .fetch_optional(&self.pool())
                         .await
                         .map_err(|error| StoreError::query("a sample timestamp", &url, &error))?;
                 let text = sample.and_then(|(text,)| text).unwrap_or_default();
