@@ -177,17 +177,17 @@ fn dashboard_switches_views_shows_help_and_quits_cleanly() {
     );
 }
 
-/// Starts the dashboard in a pseudo-terminal; returns the child and its screen.
-fn spawn_dashboard(
-    dir: &Path,
-    url: &str,
-    extra: &[&str],
-) -> (
+/// A running dashboard: the process, its screen, its keyboard, and the
+/// pseudo-terminal's master side (kept open for the child's lifetime).
+type Dashboard = (
     Box<dyn Child + Send + Sync>,
     Terminal,
     Box<dyn Write + Send>,
     Box<dyn MasterPty + Send>,
-) {
+);
+
+/// Starts the dashboard in a pseudo-terminal.
+fn spawn_dashboard(dir: &Path, url: &str, extra: &[&str]) -> Dashboard {
     let pair = native_pty_system()
         .openpty(PtySize {
             rows: ROWS,
