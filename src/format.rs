@@ -7,30 +7,37 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 /// `1234` as `1.2k`, `1_234_567` as `1.2M`; below 1000 as is.
 #[must_use]
-pub fn compact(value: i64) -> String {
-    const UNITS: [(u128, &str); 5] = [
+pub fn compact(value: impl Into<i128>) -> String {
+    const UNITS: [(u128, &str); 9] = [
         (1, ""),
         (1_000, "k"),
         (1_000_000, "M"),
         (1_000_000_000, "B"),
         (1_000_000_000_000, "T"),
+        (1_000_000_000_000_000, "P"),
+        (1_000_000_000_000_000_000, "E"),
+        (1_000_000_000_000_000_000_000, "Z"),
+        (1_000_000_000_000_000_000_000_000, "Y"),
     ];
-    let magnitude = u128::from(value.unsigned_abs());
+    let value: i128 = value.into();
+    let magnitude = value.unsigned_abs();
     if magnitude < 1_000 {
         return value.to_string();
     }
     let sign = if value < 0 { "-" } else { "" };
     // The largest unit the value reaches once rounded to a tenth of it
     // (999,950 rounds to 1.0M, not 1000k).
+    // Tenths of `size` in the magnitude, rounded (truncated past u128).
+    let tenths_of = |size: u128| match magnitude.checked_mul(10) {
+        Some(times_ten) => times_ten.saturating_add(size / 2) / size,
+        None => magnitude / (size / 10).max(1),
+    };
     let chosen = (1..UNITS.len())
         .rev()
-        .find(|&index| {
-            let smaller = UNITS[index - 1].0;
-            (magnitude * 10 + smaller / 2) / smaller >= 10_000
-        })
+        .find(|&index| tenths_of(UNITS[index - 1].0) >= 10_000)
         .unwrap_or(1);
     let (size, suffix) = UNITS[chosen];
-    let tenths = (magnitude * 10 + size / 2) / size;
+    let tenths = tenths_of(size);
     if tenths >= 1000 {
         format!("{sign}{}{suffix}", tenths / 10)
     } else {
@@ -40,7 +47,8 @@ pub fn compact(value: i64) -> String {
 
 /// `12345` as `12,345`.
 #[must_use]
-pub fn grouped(value: i64) -> String {
+pub fn grouped(value: impl Into<i128>) -> String {
+    let value: i128 = value.into();
     group_digits(&value.unsigned_abs().to_string(), value < 0)
 }
 

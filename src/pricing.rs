@@ -94,11 +94,21 @@ impl Price {
     #[must_use]
     pub fn cost(&self, usage: &Usage) -> Decimal {
         let per_million = Decimal::from(1_000_000);
-        let weighted = Decimal::from(usage.input_tokens) * self.input
-            + Decimal::from(usage.output_tokens) * self.output
-            + Decimal::from(usage.cache_read_tokens) * self.cache_read
-            + Decimal::from(usage.cache_write_tokens) * self.cache_write;
-        (weighted / per_million).normalize()
+        // Past Decimal's 96 bits (about 7.9e28 dollars, never a real bill)
+        // the cost saturates rather than wrapping or panicking.
+        [
+            (usage.input_tokens, self.input),
+            (usage.output_tokens, self.output),
+            (usage.cache_read_tokens, self.cache_read),
+            (usage.cache_write_tokens, self.cache_write),
+        ]
+        .into_iter()
+        .try_fold(Decimal::ZERO, |sum, (tokens, price)| {
+            let tokens = Decimal::try_from_i128_with_scale(tokens, 0).ok()?;
+            sum.checked_add(tokens.checked_mul(price)?.checked_div(per_million)?)
+        })
+        .unwrap_or(Decimal::MAX)
+        .normalize()
     }
 }
 

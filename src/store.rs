@@ -11,6 +11,7 @@ pub mod postgres;
 pub mod sql;
 pub mod sqlite;
 pub mod url;
+pub mod wide;
 
 use std::time::Duration;
 
@@ -24,6 +25,7 @@ use crate::filter::Filter;
 use crate::period::{date_from_day_number, Calendar};
 use crate::usage::Usage;
 use mapping::Mapping;
+use wide::WideSum;
 
 pub use url::DatabaseUrl;
 
@@ -317,10 +319,10 @@ pub type RollupTuple = (
     Option<i64>,
     String,
     i64,
-    i64,
-    i64,
-    i64,
-    i64,
+    WideSum,
+    WideSum,
+    WideSum,
+    WideSum,
     Option<i64>,
     i64,
     i64,
@@ -350,10 +352,10 @@ impl From<RollupTuple> for RollupRow {
             model,
             usage: Usage {
                 requests,
-                input_tokens: input,
-                output_tokens: output,
-                cache_read_tokens: read,
-                cache_write_tokens: write,
+                input_tokens: input.0,
+                output_tokens: output.0,
+                cache_read_tokens: read.0,
+                cache_write_tokens: write.0,
             },
             cost_nanos,
             kept,
@@ -386,10 +388,20 @@ pub trait RollupSource: UsageStore {
 }
 
 /// Day number, dimension value, model, then [`Measures`].
-pub type DimensionTuple = (i64, String, String, i64, i64, i64, i64, i64, Option<i64>);
+pub type DimensionTuple = (
+    i64,
+    String,
+    String,
+    i64,
+    WideSum,
+    WideSum,
+    WideSum,
+    WideSum,
+    Option<i64>,
+);
 
 /// A grouped row as both backends return it: requests, four token sums, stored cost in nano-dollars.
-pub type Measures = (i64, i64, i64, i64, i64, Option<i64>);
+pub type Measures = (i64, WideSum, WideSum, WideSum, WideSum, Option<i64>);
 
 /// Turns measures into usage and stored cost.
 #[must_use]
@@ -399,19 +411,28 @@ pub fn measures_to_usage(
     (
         Usage {
             requests,
-            input_tokens: input,
-            output_tokens: output,
-            cache_read_tokens: cache_read,
-            cache_write_tokens: cache_write,
+            input_tokens: input.0,
+            output_tokens: output.0,
+            cache_read_tokens: cache_read.0,
+            cache_write_tokens: cache_write.0,
         },
         cost.map(|nanos| Decimal::new(nanos, 9).normalize()),
     )
 }
 
 /// Day number, model, then [`Measures`].
-pub type DayTuple = (i64, String, i64, i64, i64, i64, i64, Option<i64>);
+pub type DayTuple = (
+    i64,
+    String,
+    i64,
+    WideSum,
+    WideSum,
+    WideSum,
+    WideSum,
+    Option<i64>,
+);
 /// Model, then [`Measures`].
-pub type ModelTuple = (String, i64, i64, i64, i64, i64, Option<i64>);
+pub type ModelTuple = (String, i64, WideSum, WideSum, WideSum, WideSum, Option<i64>);
 
 /// Day rows from what a backend fetched.
 #[must_use]

@@ -5,25 +5,26 @@ use std::ops::{Add, AddAssign};
 
 use serde::Serialize;
 
-/// Requests and tokens of one group of events.
+/// Requests and tokens of one group of events. Token counts are 128-bit:
+/// sums over many rows may pass 2^63.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Usage {
     /// Number of requests (API calls).
     pub requests: i64,
     /// Input tokens, excluding cache reads and writes.
-    pub input_tokens: i64,
+    pub input_tokens: i128,
     /// Output tokens (reasoning tokens included).
-    pub output_tokens: i64,
+    pub output_tokens: i128,
     /// Input tokens read from the prompt cache.
-    pub cache_read_tokens: i64,
+    pub cache_read_tokens: i128,
     /// Input tokens written to the prompt cache.
-    pub cache_write_tokens: i64,
+    pub cache_write_tokens: i128,
 }
 
 impl Usage {
     /// The four token kinds added.
     #[must_use]
-    pub fn total_tokens(&self) -> i64 {
+    pub fn total_tokens(&self) -> i128 {
         self.input_tokens
             .saturating_add(self.output_tokens)
             .saturating_add(self.cache_read_tokens)

@@ -480,7 +480,7 @@ fn many_models_are_summarised_in_text_and_complete_in_json() {
     let plan = QueryPlan::new(now, &calendar);
     let usage = |i: i64| Usage {
         requests: 1,
-        input_tokens: 1_000 + i,
+        input_tokens: i128::from(1_000 + i),
         ..Usage::default()
     };
     let count = 10_000_i64;

@@ -32,10 +32,10 @@ fn day(cost: Decimal, requests: i64, tokens: [i64; 4]) -> Totals {
     Totals {
         usage: Usage {
             requests,
-            input_tokens: tokens[0],
-            output_tokens: tokens[1],
-            cache_read_tokens: tokens[2],
-            cache_write_tokens: tokens[3],
+            input_tokens: tokens[0].into(),
+            output_tokens: tokens[1].into(),
+            cache_read_tokens: tokens[2].into(),
+            cache_write_tokens: tokens[3].into(),
         },
         cost,
         estimated_cost: Decimal::ZERO,

@@ -35,8 +35,12 @@ fn compact_units() {
     assert_eq!(compact(1_234_567), "1.2M");
     assert_eq!(compact(1_250_000), "1.3M");
     assert_eq!(compact(1_000_000_000), "1.0B");
-    assert_eq!(compact(2_500_000_000_000), "2.5T");
-    assert_eq!(compact(i64::MAX), "9223372T");
+    assert_eq!(compact(2_500_000_000_000_i64), "2.5T");
+    assert_eq!(compact(i64::MAX), "9.2E");
+    // Sums past 2^63 (128-bit token counts).
+    assert_eq!(compact(i128::from(i64::MAX) * 5), "46.1E");
+    assert_eq!(compact(4_000_000_000_000_000_000_000_i128), "4.0Z");
+    assert_eq!(compact(i128::MAX), "170141183460469Y");
 }
 
 #[test]
@@ -45,8 +49,17 @@ fn compact_negatives_mirror_positives() {
     assert_eq!(compact(-1050), "-1.1k");
     assert_eq!(compact(-1_234_567), "-1.2M");
     assert_eq!(compact(-99_950), "-100k");
-    assert_eq!(compact(i64::MIN), "-9223372T");
-    for value in [1, 999, 1000, 1049, 1050, 45_678, 1_234_567, 987_654_321_000] {
+    assert_eq!(compact(i64::MIN), "-9.2E");
+    for value in [
+        1,
+        999,
+        1000,
+        1049,
+        1050,
+        45_678,
+        1_234_567,
+        987_654_321_000_i64,
+    ] {
         assert_eq!(compact(-value), format!("-{}", compact(value)), "{value}");
     }
 }
@@ -58,7 +71,7 @@ fn compact_rounds_up_into_the_next_unit() {
     assert_eq!(compact(999_999), "1.0M");
     assert_eq!(compact(-999_950), "-1.0M");
     assert_eq!(compact(999_950_000), "1.0B");
-    assert_eq!(compact(999_999_999_999), "1.0T");
+    assert_eq!(compact(999_999_999_999_i64), "1.0T");
 }
 
 // ---- grouped ----------------------------------------------------------------------
@@ -66,6 +79,10 @@ fn compact_rounds_up_into_the_next_unit() {
 #[test]
 fn grouped_inserts_commas_every_three_digits() {
     assert_eq!(grouped(0), "0");
+    assert_eq!(
+        grouped(i128::from(i64::MAX) * 5),
+        "46,116,860,184,273,879,035"
+    );
     assert_eq!(grouped(999), "999");
     assert_eq!(grouped(1000), "1,000");
     assert_eq!(grouped(12_345), "12,345");

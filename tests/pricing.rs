@@ -44,7 +44,7 @@ fn overrides(models: &[(&str, PriceEntry)]) -> PriceFile {
     }
 }
 
-fn tokens(input: i64, output: i64, cache_read: i64, cache_write: i64) -> Usage {
+fn tokens(input: i128, output: i128, cache_read: i128, cache_write: i128) -> Usage {
     Usage {
         requests: 1,
         input_tokens: input,

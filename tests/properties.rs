@@ -60,7 +60,7 @@ fn d(text: &str) -> Decimal {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Expected {
     requests: i64,
-    tokens: [i64; 4],
+    tokens: [i128; 4],
     cost: Decimal,
     estimated: Decimal,
 }
@@ -186,10 +186,10 @@ fn rows_of(case: &Case, plan: &QueryPlan) -> Vec<(DayModelRow, bool)> {
                 model: MODELS[*model].0.to_owned(),
                 usage: Usage {
                     requests: *requests,
-                    input_tokens: tokens[0],
-                    output_tokens: tokens[1],
-                    cache_read_tokens: tokens[2],
-                    cache_write_tokens: tokens[3],
+                    input_tokens: tokens[0].into(),
+                    output_tokens: tokens[1].into(),
+                    cache_read_tokens: tokens[2].into(),
+                    cache_write_tokens: tokens[3].into(),
                 },
                 stored_cost: None,
             };

@@ -65,7 +65,12 @@ fn arb_case() -> impl Strategy<Value = Case> {
 }
 
 /// Usage (requests, input tokens) of the events whose local day is in `[first, last]`.
-fn expected(case: &Case, instants: &[(i64, i64)], first: NaiveDate, last: NaiveDate) -> (i64, i64) {
+fn expected(
+    case: &Case,
+    instants: &[(i64, i64)],
+    first: NaiveDate,
+    last: NaiveDate,
+) -> (i64, i128) {
     instants
         .iter()
         .filter(|(ts, _)| {
@@ -76,11 +81,11 @@ fn expected(case: &Case, instants: &[(i64, i64)], first: NaiveDate, last: NaiveD
             day >= first && day <= last
         })
         .fold((0, 0), |(requests, input), (_, tokens)| {
-            (requests + 1, input + tokens)
+            (requests + 1, input + i128::from(*tokens))
         })
 }
 
-fn usage_of(bucket: &Bucket) -> (i64, i64) {
+fn usage_of(bucket: &Bucket) -> (i64, i128) {
     (
         bucket.totals.usage.requests,
         bucket.totals.usage.input_tokens,
@@ -197,9 +202,10 @@ async fn check(case: Case) -> Result<(), TestCaseError> {
     let all = report.summary.all_time.totals.usage;
     prop_assert_eq!(
         (all.requests, all.input_tokens),
-        instants
-            .iter()
-            .fold((0, 0), |(r, i), (_, tokens)| (r + 1, i + tokens))
+        instants.iter().fold((0, 0), |(r, i), (_, tokens)| (
+            r + 1,
+            i + i128::from(*tokens)
+        ))
     );
     Ok(())
 }

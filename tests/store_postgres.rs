@@ -1111,3 +1111,93 @@ async fn text_timestamps_fuzzed_read_alike_on_both_engines() {
     );
     db.drop_it().await;
 }
+
+/// Token sums past 2^63 (five rows of 2^62 - 1 input tokens): exact on both
+/// engines, directly and through the rollup cache, which leaves such sums
+/// to the source and says so.
+#[tokio::test]
+async fn token_sums_past_2_63_are_exact_on_both_engines() {
+    use usagetop::cache::{CacheOptions, CachedStore};
+    let Some(admin) = server_url() else { return };
+    let db = TestDb::create(&admin, "huge_sums").await;
+    let create =
+        "CREATE TABLE calls (at BIGINT NOT NULL, model TEXT, tokens_in BIGINT, tokens_out BIGINT)";
+    let big = i64::MAX / 2;
+    // Three in one quarter hour of the day before (a sum no 64-bit slot of
+    // the cache holds), two today in different hours.
+    let times = [
+        1_794_900_600,
+        1_794_900_660,
+        1_794_900_720,
+        1_794_990_000,
+        1_794_999_000,
+    ];
+    let values: Vec<String> = times
+        .iter()
+        .enumerate()
+        .map(|(i, at)| format!("({at}, 'gpt-4o', {big}, {})", i + 1))
+        .chain(std::iter::once(
+            "(1795010000, 'gpt-4o-mini', 10, 1)".to_owned(),
+        ))
+        .collect();
+    let insert = format!("INSERT INTO calls VALUES {}", values.join(", "));
+    db.execute(&format!("{create}; {insert}")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.db");
+    sqlite_execute(&path, &format!("{create}; {insert}")).await;
+    let source = calls_source();
+    let pg = PgStore::connect_lazy(&db.url, mapping(source.clone()), Timeouts::default()).unwrap();
+    let lite = SqliteStore::open(&path, false, mapping(source.clone()))
+        .await
+        .unwrap();
+    let pg_json = json_of(&pg, chrono_tz::UTC).await;
+    assert_same(
+        &pg_json,
+        &json_of(&lite, chrono_tz::UTC).await,
+        "sums past 2^63",
+    );
+    let expected = (i128::from(big) * 5).to_string();
+    assert!(
+        pg_json.contains(&format!("\"input_tokens\": {expected}")),
+        "the exact sum {expected}: {pg_json}"
+    );
+    assert!(pg_json.contains(&format!("\"input_tokens\": {}", i128::from(big) * 5 + 10)));
+
+    // Through the cache: the same report but for a note that the source answered.
+    let cache_dir = tempfile::tempdir().unwrap();
+    let options = CacheOptions {
+        enabled: true,
+        dir: cache_dir.path().to_path_buf(),
+        late_seconds: 7_200,
+    };
+    let pg_cached = CachedStore::open(
+        Box::new(
+            PgStore::connect_lazy(&db.url, mapping(source.clone()), Timeouts::default()).unwrap(),
+        ),
+        &options,
+    )
+    .await;
+    let lite_cached = CachedStore::open(
+        Box::new(
+            SqliteStore::open(&path, false, mapping(source))
+                .await
+                .unwrap(),
+        ),
+        &options,
+    )
+    .await;
+    for cached in [&pg_cached, &lite_cached] {
+        let _ = cached.refresh_cache(now().timestamp(), &|_| {}).await;
+        let json = json_of(cached, chrono_tz::UTC).await;
+        assert!(
+            json.contains("the cache is not used") && json.contains("2^63"),
+            "{json}"
+        );
+        let mut from_cache: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let mut direct: serde_json::Value = serde_json::from_str(&pg_json).unwrap();
+        from_cache["notes"] = serde_json::Value::Null;
+        direct["notes"] = serde_json::Value::Null;
+        assert_eq!(from_cache, direct);
+    }
+    db.drop_it().await;
+}

@@ -107,7 +107,7 @@ async fn groups_by_local_day_across_both_dst_changes() {
         .await
         .unwrap();
     rows.sort_by(|a, b| (a.day, &a.model).cmp(&(b.day, &b.model)));
-    let got: Vec<(NaiveDate, &str, i64, i64)> = rows
+    let got: Vec<(NaiveDate, &str, i64, i128)> = rows
         .iter()
         .map(|row| {
             (
@@ -569,7 +569,7 @@ async fn instants_before_1970_fall_on_their_day() {
         .await
         .unwrap();
     rows.sort_by_key(|row| row.day);
-    let days: Vec<(NaiveDate, i64)> = rows
+    let days: Vec<(NaiveDate, i128)> = rows
         .iter()
         .map(|row| (row.day, row.usage.input_tokens))
         .collect();

@@ -95,7 +95,8 @@ impl Amount {
         Self {
             cost: totals.cost,
             requests: Decimal::from(totals.usage.requests),
-            tokens: Decimal::from(totals.usage.total_tokens()),
+            tokens: Decimal::try_from_i128_with_scale(totals.usage.total_tokens(), 0)
+                .unwrap_or(Decimal::MAX),
         }
     }
 

@@ -475,6 +475,14 @@ impl Writer {
     /// The file cannot be written.
     pub async fn merge(&mut self, rows: &[RollupRow]) -> Result<(), CacheError> {
         let rows: Vec<&RollupRow> = rows.iter().filter(|row| row.slot.is_some()).collect();
+        // The cache keeps 64-bit sums: wider ones are left to the source.
+        let narrow = |value: i128| {
+            i64::try_from(value).map_err(|_| CacheError {
+                path: self.path.display().to_string(),
+                detail: "a token sum of a quarter hour passes 2^63, more than the cache holds"
+                    .to_owned(),
+            })
+        };
         for batch in rows.chunks(ROWS_PER_WRITE) {
             let sql = merge_sql(batch.len());
             let mut query = sqlx::query(AssertSqlSafe(sql));
@@ -483,10 +491,10 @@ impl Writer {
                     .bind(row.slot)
                     .bind(&row.model)
                     .bind(row.usage.requests)
-                    .bind(row.usage.input_tokens)
-                    .bind(row.usage.output_tokens)
-                    .bind(row.usage.cache_read_tokens)
-                    .bind(row.usage.cache_write_tokens)
+                    .bind(narrow(row.usage.input_tokens)?)
+                    .bind(narrow(row.usage.output_tokens)?)
+                    .bind(narrow(row.usage.cache_read_tokens)?)
+                    .bind(narrow(row.usage.cache_write_tokens)?)
                     .bind(row.cost_nanos)
                     .bind(row.kept)
                     .bind(row.rejected)

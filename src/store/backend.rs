@@ -95,14 +95,21 @@ macro_rules! sql_usage_store {
                 calendar: &$crate::period::Calendar,
                 filter: &$crate::filter::Filter,
             ) -> Result<Vec<$crate::analytics::DayModelRow>, $crate::store::StoreError> {
-                let statement = self
-                    .prepared()
-                    .await?
-                    .builder
-                    .day_model(range, calendar, filter);
-                let rows: Vec<$crate::store::DayTuple> = $crate::store::backend::bound!(&statement)
-                    .fetch_all(&self.pool())
-                    .await
+                let builder = &self.prepared().await?.builder;
+                let statement = builder.day_model(range, calendar, filter);
+                let rows: Vec<$crate::store::DayTuple> =
+                    match $crate::store::backend::bound!(&statement)
+                        .fetch_all(&self.pool())
+                        .await
+                    {
+                        Err(error) if builder.widen_after(&error) => {
+                            let statement = builder.day_model(range, calendar, filter);
+                            $crate::store::backend::bound!(&statement)
+                                .fetch_all(&self.pool())
+                                .await
+                        }
+                        other => other,
+                    }
                     .map_err(|error| self.query_error("usage per day and model", &error))?;
                 Ok($crate::store::day_rows(rows))
             }
@@ -117,18 +124,30 @@ macro_rules! sql_usage_store {
             {
                 let prepared = self.prepared().await?;
                 $crate::store::check_filter(&prepared.builder, filter, &self.describe())?;
-                let statement = prepared
-                    .builder
-                    .day_dimension(range, calendar, filter, dimension)
-                    .map_err(|source| $crate::store::StoreError::Mapping {
-                        url: self.describe(),
-                        source,
-                    })?;
+                let build = || {
+                    prepared
+                        .builder
+                        .day_dimension(range, calendar, filter, dimension)
+                        .map_err(|source| $crate::store::StoreError::Mapping {
+                            url: self.describe(),
+                            source,
+                        })
+                };
+                let statement = build()?;
                 let rows: Vec<$crate::store::DimensionTuple> =
-                    $crate::store::backend::bound!(&statement)
+                    match $crate::store::backend::bound!(&statement)
                         .fetch_all(&self.pool())
                         .await
-                        .map_err(|error| self.query_error("usage per day and dimension", &error))?;
+                    {
+                        Err(error) if prepared.builder.widen_after(&error) => {
+                            let statement = build()?;
+                            $crate::store::backend::bound!(&statement)
+                                .fetch_all(&self.pool())
+                                .await
+                        }
+                        other => other,
+                    }
+                    .map_err(|error| self.query_error("usage per day and dimension", &error))?;
                 Ok($crate::store::dimension_rows(rows))
             }
 
@@ -138,20 +157,37 @@ macro_rules! sql_usage_store {
                 calendar: &$crate::period::Calendar,
                 filter: &$crate::filter::Filter,
             ) -> Result<Vec<$crate::analytics::ModelRow>, $crate::store::StoreError> {
-                let statement = self
-                    .prepared()
-                    .await?
-                    .builder
-                    .model_totals(range, calendar, filter);
+                let builder = &self.prepared().await?.builder;
+                let statement = builder.model_totals(range, calendar, filter);
                 let rows: Vec<$crate::store::ModelTuple> =
-                    $crate::store::backend::bound!(&statement)
+                    match $crate::store::backend::bound!(&statement)
                         .fetch_all(&self.pool())
                         .await
-                        .map_err(|error| self.query_error("usage per model", &error))?;
+                    {
+                        Err(error) if builder.widen_after(&error) => {
+                            let statement = builder.model_totals(range, calendar, filter);
+                            $crate::store::backend::bound!(&statement)
+                                .fetch_all(&self.pool())
+                                .await
+                        }
+                        other => other,
+                    }
+                    .map_err(|error| self.query_error("usage per model", &error))?;
                 Ok($crate::store::model_rows(rows))
             }
         }
     };
+}
+
+/// Why one attempt at a rollup failed.
+#[derive(Debug)]
+pub(crate) enum RollupFailure {
+    /// The query failed (an overflow is asked again with wide sums).
+    Driver(sqlx::Error),
+    /// Its JSON could not be read.
+    Decode(String),
+    /// The mapping could not be prepared.
+    Store(super::StoreError),
 }
 
 /// Implements `RollupSource` for a backend type with a `mapping` field.
@@ -163,23 +199,46 @@ macro_rules! sql_rollup_source {
                 &self,
                 statement: &$crate::store::sql::Statement,
                 json: bool,
-            ) -> Result<Vec<$crate::store::RollupTuple>, $crate::store::StoreError> {
+            ) -> Result<Vec<$crate::store::RollupTuple>, $crate::store::backend::RollupFailure>
+            {
+                use $crate::store::backend::RollupFailure;
                 if json {
                     let (text,): (String,) = $crate::store::backend::bound!(statement)
                         .fetch_one(&self.pool())
                         .await
-                        .map_err(|error| self.query_error("usage per quarter hour", &error))?;
-                    serde_json::from_str(&text).map_err(|error| $crate::store::StoreError::Query {
-                        what: "usage per quarter hour",
-                        url: $crate::store::UsageStore::describe(self),
-                        detail: format!("the rollup rows cannot be read: {error}"),
-                    })
+                        .map_err(RollupFailure::Driver)?;
+                    serde_json::from_str(&text)
+                        .map_err(|error| RollupFailure::Decode(error.to_string()))
                 } else {
                     $crate::store::backend::bound!(statement)
                         .fetch_all(&self.pool())
                         .await
-                        .map_err(|error| self.query_error("usage per quarter hour", &error))
+                        .map_err(RollupFailure::Driver)
                 }
+            }
+
+            /// One attempt at a rollup of `scan`.
+            async fn rollup_attempt(
+                &self,
+                scan: $crate::store::sql::Scan,
+            ) -> Result<Vec<$crate::store::RollupTuple>, $crate::store::backend::RollupFailure>
+            {
+                let plan = self
+                    .rollup_statements(scan)
+                    .await
+                    .map_err($crate::store::backend::RollupFailure::Store)?;
+                if let Some(statement) = &plan.optimistic {
+                    let rows = self.rollup_rows(statement, plan.json).await?;
+                    // Exact unless a row had a negative token count.
+                    if rows.iter().all(|row| row.9 == 0) {
+                        return Ok(rows);
+                    }
+                }
+                let mut rows: Vec<$crate::store::RollupTuple> = Vec::new();
+                for statement in &plan.exact {
+                    rows.extend(self.rollup_rows(statement, plan.json).await?);
+                }
+                Ok(rows)
             }
         }
 
@@ -194,21 +253,26 @@ macro_rules! sql_rollup_source {
                 &self,
                 scan: $crate::store::sql::Scan,
             ) -> Result<Vec<$crate::store::RollupRow>, $crate::store::StoreError> {
-                let plan = self.rollup_statements(scan).await?;
-                if let Some(statement) = &plan.optimistic {
-                    let rows = self.rollup_rows(statement, plan.json).await?;
-                    // Exact unless a row had a negative token count.
-                    if rows.iter().all(|row| row.9 == 0) {
-                        return Ok(rows
-                            .into_iter()
-                            .map($crate::store::RollupRow::from)
-                            .collect());
+                use $crate::store::backend::RollupFailure;
+                let rows = match self.rollup_attempt(scan).await {
+                    Err(RollupFailure::Driver(error))
+                        if self.prepared().await?.builder.widen_after(&error) =>
+                    {
+                        self.rollup_attempt(scan).await
                     }
+                    other => other,
                 }
-                let mut rows: Vec<$crate::store::RollupTuple> = Vec::new();
-                for statement in &plan.exact {
-                    rows.extend(self.rollup_rows(statement, plan.json).await?);
-                }
+                .map_err(|failure| match failure {
+                    RollupFailure::Driver(error) => {
+                        self.query_error("usage per quarter hour", &error)
+                    }
+                    RollupFailure::Decode(detail) => $crate::store::StoreError::Query {
+                        what: "usage per quarter hour",
+                        url: $crate::store::UsageStore::describe(self),
+                        detail: format!("the rollup rows cannot be read: {detail}"),
+                    },
+                    RollupFailure::Store(error) => error,
+                })?;
                 Ok(rows
                     .into_iter()
                     .map($crate::store::RollupRow::from)

@@ -77,13 +77,28 @@ fn quote_literal(text: &str) -> String {
 pub struct QueryBuilder {
     dialect: Dialect,
     checked: CheckedMapping,
+    /// Token sums are returned in wide form (see [`crate::store::wide`]):
+    /// set for the rest of the session once a 64-bit sum has overflowed.
+    wide: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl QueryBuilder {
     /// A builder for `checked` in `dialect`.
     #[must_use]
     pub fn new(dialect: Dialect, checked: CheckedMapping) -> Self {
-        Self { dialect, checked }
+        Self {
+            dialect,
+            checked,
+            wide: std::sync::Arc::default(),
+        }
+    }
+
+    /// After `error`, whether to ask again with wide token sums: true (and
+    /// wide from now on) when a 64-bit sum overflowed and sums were narrow.
+    #[must_use]
+    pub fn widen_after(&self, error: &sqlx::Error) -> bool {
+        crate::store::wide::is_overflow(error)
+            && !self.wide.swap(true, std::sync::atomic::Ordering::SeqCst)
     }
 
     /// The checked mapping.
@@ -144,6 +159,20 @@ impl QueryBuilder {
         match self.dialect {
             Dialect::Sqlite => format!("CAST(COALESCE(SUM({expression}), 0) AS INTEGER)"),
             Dialect::Postgres => format!("COALESCE(SUM({expression}), 0)::bigint"),
+        }
+    }
+
+    /// A token sum: 64-bit, or in wide form once one has overflowed.
+    fn token_sum(&self, expression: &str) -> String {
+        if !self.wide.load(std::sync::atomic::Ordering::SeqCst) {
+            return self.sum(expression);
+        }
+        match self.dialect {
+            Dialect::Sqlite => format!(
+                "(CAST(COALESCE(SUM(CAST(({expression}) AS INTEGER) >> 32), 0) AS TEXT) || ':' || \
+                  CAST(COALESCE(SUM(CAST(({expression}) AS INTEGER) & 4294967295), 0) AS TEXT))"
+            ),
+            Dialect::Postgres => format!("COALESCE(SUM({expression}), 0)::text"),
         }
     }
 
@@ -219,7 +248,12 @@ impl QueryBuilder {
             (None, Dialect::Postgres) => "NULL::bigint".to_owned(),
         };
         let mut list = vec![requests];
-        list.extend(parts.tokens.iter().map(|value| self.sum(&guard(value))));
+        list.extend(
+            parts
+                .tokens
+                .iter()
+                .map(|value| self.token_sum(&guard(value))),
+        );
         list.push(cost);
         list
     }

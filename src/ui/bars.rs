@@ -14,7 +14,7 @@ use crate::format::compact;
 /// Draws the bars of total tokens per bucket.
 pub fn render(frame: &mut Frame, area: Rect, report: &Report, view: View, theme: &Theme) {
     let series = report.series(view);
-    let total: i64 = series
+    let total: i128 = series
         .iter()
         .map(|bucket| bucket.totals.usage.total_tokens())
         .sum();
@@ -38,16 +38,20 @@ pub fn render(frame: &mut Frame, area: Rect, report: &Report, view: View, theme:
     let gap =
         u16::from(u32::from(inner.width) + 1 >= u32::from(count) * (u32::from(bar_width) + 1));
     let show_values = bar_width >= 5;
+    let tokens = |bucket: &Bucket| bucket.totals.usage.total_tokens().max(0).unsigned_abs();
+    // Heights are u64: sums past that are scaled down together.
+    let largest = series.iter().map(tokens).max().unwrap_or(0);
+    let shift = (128 - largest.leading_zeros()).saturating_sub(64);
     let bars: Vec<Bar> = series
         .iter()
         .map(|bucket| {
-            let value = bucket.totals.usage.total_tokens().max(0).unsigned_abs();
+            let value = tokens(bucket);
             let text = if show_values {
-                compact(i64::try_from(value).unwrap_or(i64::MAX))
+                compact(i128::try_from(value).unwrap_or(i128::MAX))
             } else {
                 String::new()
             };
-            Bar::new(value).text_value(text)
+            Bar::new(u64::try_from(value >> shift).unwrap_or(u64::MAX)).text_value(text)
         })
         .collect();
     // Centre the bars in the width they leave.
