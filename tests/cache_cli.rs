@@ -196,3 +196,43 @@ fn an_unwritable_cache_directory_falls_back_to_the_source() {
     let notes = cached["notes"].to_string();
     assert!(notes.contains("the cache is not used"), "{notes}");
 }
+
+/// A full disk, made with a file-size limit (`ulimit -f`, SIGXFSZ ignored so
+/// a write past it fails as on a full disk): the cache cannot be written,
+/// the source answers the same numbers, and the notes say so.
+#[test]
+fn a_full_disk_under_the_cache_falls_back_to_the_source() {
+    let sandbox = Sandbox::new();
+    demo(&sandbox);
+    let direct: serde_json::Value =
+        serde_json::from_str(&report(&sandbox, &["--no-cache"])).unwrap();
+    let db = sandbox.db();
+    // Only the test uses a shell: to set the limit on the child.
+    let script = format!(
+        "trap '' XFSZ; ulimit -f 16; exec \"$0\" report --format json --database-url '{db}' \
+         --now {NOW} --tz Asia/Kolkata"
+    );
+    let output = Command::new("/bin/sh")
+        .args(["-c", &script, env!("CARGO_BIN_EXE_usagetop")])
+        .env("HOME", sandbox.dir.path().join("home"))
+        .env("XDG_DATA_HOME", sandbox.dir.path().join("data"))
+        .env("XDG_CONFIG_HOME", sandbox.dir.path().join("config"))
+        .env("XDG_CACHE_HOME", sandbox.dir.path().join("cache"))
+        .env_remove("USAGETOP_DATABASE_URL")
+        .env_remove("USAGETOP_CONFIG")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "the report failed with the disk full: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let cached: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(cached["summary"], direct["summary"]);
+    assert_eq!(cached["trends"], direct["trends"]);
+    let notes = cached["notes"].to_string();
+    assert!(
+        notes.contains("the cache is not used") && notes.contains("is the disk full"),
+        "{notes}"
+    );
+}

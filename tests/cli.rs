@@ -1339,3 +1339,69 @@ async fn a_hundred_thousand_models_fold_into_other() {
         expected_input
     );
 }
+
+/// A gateway's file in WAL mode, made read-only (mode 0444): reports read
+/// it, with and without the cache, and leave it as it was: same bytes, same
+/// mode. Like every SQLite reader of a WAL database, they need its `-wal`
+/// and `-shm` files and create them when missing (the log empty): nothing
+/// else appears beside it.
+#[tokio::test]
+async fn a_read_only_wal_file_is_read_and_left_untouched() {
+    use std::os::unix::fs::PermissionsExt;
+    let sandbox = Sandbox::new();
+    let path = sandbox.path("gateway.db");
+    #[rustfmt::skip]
+    let events = [
+        ev("2026-11-18T09:00:00Z", "2026-11-18", GPT4O, [1_000, 500, 200, 0]),
+        ev("2026-11-02T12:00:00Z", "2026-11-02", SONNET, [100, 50, 1_000, 400]),
+    ];
+    foreign_db(&path, &events).await;
+    let mut conn = SqliteConnection::connect_with(
+        &SqliteConnectOptions::new()
+            .filename(&path)
+            .journal_mode(SqliteJournalMode::Wal),
+    )
+    .await
+    .unwrap();
+    sqlx::raw_sql("SELECT 1").execute(&mut conn).await.unwrap();
+    conn.close().await.unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let files = listing(&sandbox);
+    let url = url_of(&path);
+    for extra in [&[][..], &["--no-cache"][..]] {
+        let mut args = vec![
+            "report",
+            "--database-url",
+            &url,
+            "--now",
+            NOW,
+            "--tz",
+            "UTC",
+        ];
+        args.extend_from_slice(extra);
+        let text = sandbox.ok(&args);
+        assert!(text.contains("gpt-4o"), "{text}");
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), bytes, "the file changed");
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o444,
+        "the file's mode changed"
+    );
+    let mut expected = files.clone();
+    expected.extend(["gateway.db-shm".to_owned(), "gateway.db-wal".to_owned()]);
+    expected.sort();
+    assert_eq!(
+        listing(&sandbox),
+        expected,
+        "other files appeared beside the file"
+    );
+    assert_eq!(
+        std::fs::metadata(sandbox.path("gateway.db-wal"))
+            .unwrap()
+            .len(),
+        0,
+        "nothing was logged to the file"
+    );
+}

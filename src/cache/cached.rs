@@ -66,8 +66,23 @@ enum Update {
 }
 
 fn cache_off(error: &CacheError) -> String {
+    let detail = error.detail.to_lowercase();
+    let hint = if [
+        "disk i/o error",
+        "disk is full",
+        "readonly",
+        "read-only",
+        "permission denied",
+    ]
+    .iter()
+    .any(|sign| detail.contains(sign))
+    {
+        " (is the disk full or the folder read-only? set cache_dir to another folder, or use --no-cache)"
+    } else {
+        ""
+    };
     format!(
-        "the cache is not used ({error}); numbers come straight from the source, which is slower"
+        "the cache is not used ({error}){hint}; numbers come straight from the source, which is slower"
     )
 }
 
