@@ -473,3 +473,71 @@ fn hostile_names_reach_the_terminal_inert() {
         assert!(text.contains("evil?]52"), "{what}: {text}");
     }
 }
+
+// Shared with the store tests; this file uses part of it.
+#[allow(dead_code)]
+#[path = "common/pg.rs"]
+mod pg;
+
+/// Every query of the source runs past the statement timeout (a `where`
+/// that sleeps): keys still work at once, the screen says what happened,
+/// and `q` quits.
+#[test]
+fn a_query_past_the_statement_timeout_is_shown_and_keys_still_work() {
+    let Some(admin) = pg::server_url() else {
+        return;
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let db = runtime.block_on(pg::TestDb::create(&admin, "slow_e2e"));
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["home", "data", "config"] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+    }
+    let mut demo = std::process::Command::new(env!("CARGO_BIN_EXE_usagetop"));
+    demo.envs(sandbox_vars(dir.path()));
+    for key in REMOVED {
+        demo.env_remove(key);
+    }
+    let output = demo
+        .args([
+            "demo",
+            "--database-url",
+            &db.url,
+            "--days",
+            "2",
+            "--now",
+            NOW,
+            "--tz",
+            "UTC",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let (mut child, terminal, mut writer, _master) = spawn_dashboard(
+        dir.path(),
+        &db.url,
+        &[
+            "--where",
+            "pg_sleep(5) IS NOT NULL",
+            "--statement-timeout-seconds",
+            "1",
+        ],
+    );
+    // While the first queries run, the keys answer.
+    thread::sleep(Duration::from_millis(300));
+    writer.write_all(b"?").unwrap();
+    writer.flush().unwrap();
+    terminal.wait_for("help while the queries run", |screen| {
+        screen.contains("? or Esc to close")
+    });
+    writer.write_all(b"?").unwrap();
+    writer.flush().unwrap();
+    terminal.wait_for("the timeout on screen", |screen| {
+        screen.contains("statement timeout")
+    });
+    writer.write_all(b"q").unwrap();
+    writer.flush().unwrap();
+    let status = wait_for_exit(&mut child);
+    assert!(status.success(), "usagetop exited with {status:?}");
+    runtime.block_on(db.drop_it());
+}
