@@ -1201,3 +1201,93 @@ async fn token_sums_past_2_63_are_exact_on_both_engines() {
     }
     db.drop_it().await;
 }
+
+/// Instants before 1970, milliseconds mapped as seconds, and 100,000
+/// distinct models: PostgreSQL's reports equal SQLite's.
+#[tokio::test]
+async fn old_instants_milliseconds_and_many_models_match_sqlite() {
+    let Some(admin) = server_url() else { return };
+    let db = TestDb::create(&admin, "odd_data").await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("odd.db");
+    let create =
+        "CREATE TABLE calls (at BIGINT NOT NULL, model TEXT, tokens_in BIGINT, tokens_out BIGINT)";
+    // 1969-12-31T23:30Z, 1970-01-01T00:30Z, and one row of this week.
+    let insert = "INSERT INTO calls VALUES (-1800, 'gpt-4o', 1, 0), (1800, 'gpt-4o', 10, 0), \
+                  (1795000000, 'gpt-4o', 100, 0)";
+    db.execute(&format!("{create}; {insert}")).await;
+    sqlite_execute(&path, &format!("{create}; {insert}")).await;
+    let pg = PgStore::connect_lazy(&db.url, mapping(calls_source()), Timeouts::default()).unwrap();
+    let lite = SqliteStore::open(&path, false, mapping(calls_source()))
+        .await
+        .unwrap();
+    for zone in [chrono_tz::UTC, chrono_tz::Europe::Berlin] {
+        let pg_json = json_of(&pg, zone).await;
+        assert_same(&pg_json, &json_of(&lite, zone).await, "before 1970");
+        let report: serde_json::Value = serde_json::from_str(&pg_json).unwrap();
+        assert_eq!(
+            report["summary"]["all_time"]["input_tokens"]
+                .as_i64()
+                .unwrap(),
+            111
+        );
+    }
+
+    // Milliseconds where the mapping says seconds: explained, not misplaced.
+    let millis = "CREATE TABLE calls_ms (at BIGINT NOT NULL, model TEXT, tokens_in BIGINT, tokens_out BIGINT); \
+                  INSERT INTO calls_ms VALUES (1795000000000, 'gpt-4o', 5, 5)";
+    db.execute(millis).await;
+    sqlite_execute(&path, millis).await;
+    let forced = SourceConfig {
+        table: Some("calls_ms".to_owned()),
+        timestamp_format: Some(TimestampFormat::UnixS),
+        ..calls_source()
+    };
+    let pg = PgStore::connect_lazy(&db.url, mapping(forced.clone()), Timeouts::default()).unwrap();
+    let lite = SqliteStore::open(&path, false, mapping(forced))
+        .await
+        .unwrap();
+    let pg_json = json_of(&pg, chrono_tz::UTC).await;
+    assert_same(
+        &pg_json,
+        &json_of(&lite, chrono_tz::UTC).await,
+        "milliseconds",
+    );
+    assert!(pg_json.contains("look like milliseconds"), "{pg_json}");
+
+    // 100,000 distinct models.
+    db.execute(
+        "CREATE TABLE many (at BIGINT NOT NULL, model TEXT, tokens_in BIGINT, tokens_out BIGINT); \
+         INSERT INTO many SELECT 1795000000 - (g % 2000) * 3600, 'model-' || lpad(g::text, 6, '0'), \
+         100 + g % 1000, 10 FROM generate_series(0, 99999) AS g",
+    )
+    .await;
+    sqlite_execute(
+        &path,
+        "CREATE TABLE many (at INTEGER NOT NULL, model TEXT, tokens_in INTEGER, tokens_out INTEGER); \
+         WITH RECURSIVE n(g) AS (SELECT 0 UNION ALL SELECT g + 1 FROM n LIMIT 100000) \
+         INSERT INTO many SELECT 1795000000 - (g % 2000) * 3600, 'model-' || printf('%06d', g), \
+         100 + g % 1000, 10 FROM n",
+    )
+    .await;
+    let many = SourceConfig {
+        table: Some("many".to_owned()),
+        ..calls_source()
+    };
+    let pg = PgStore::connect_lazy(&db.url, mapping(many.clone()), Timeouts::default()).unwrap();
+    let lite = SqliteStore::open(&path, false, mapping(many))
+        .await
+        .unwrap();
+    let pg_json = json_of(&pg, chrono_tz::UTC).await;
+    assert_same(
+        &pg_json,
+        &json_of(&lite, chrono_tz::UTC).await,
+        "100,000 models",
+    );
+    let report: serde_json::Value = serde_json::from_str(&pg_json).unwrap();
+    assert_eq!(
+        report["summary"]["all_time"]["requests"].as_i64().unwrap(),
+        100_000
+    );
+    db.drop_it().await;
+}
