@@ -338,3 +338,24 @@ fn answers_to_superseded_queries_are_dropped() {
     app.update(Message::Worker(WorkerEvent::Report(Arc::new(old))));
     assert_eq!(app.report.as_ref().unwrap().sequence, 5);
 }
+
+/// A source that keeps failing (a restarted or unreachable server) is
+/// retried after 1, 2, 4 ... seconds, never more often, up to the refresh
+/// interval: in ten minutes of failures at most a few dozen attempts.
+#[test]
+fn failures_are_retried_with_backoff_not_in_a_storm() {
+    use std::time::Duration;
+    use usagetop::worker::backoff;
+    let every = Duration::from_secs(30);
+    let delays: Vec<u64> = (1..=8).map(|n| backoff(n, every).as_secs()).collect();
+    assert_eq!(delays, [1, 2, 4, 8, 16, 30, 30, 30]);
+    let hourly = Duration::from_secs(3_600);
+    assert_eq!(backoff(7, hourly), Duration::from_secs(60));
+    assert_eq!(backoff(u32::MAX, hourly), Duration::from_secs(60));
+    let (mut elapsed, mut attempts) = (0_u64, 0_u32);
+    while elapsed < 600 {
+        attempts += 1;
+        elapsed += backoff(attempts, every).as_secs();
+    }
+    assert!(attempts <= 25, "{attempts} attempts in ten minutes");
+}
