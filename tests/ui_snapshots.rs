@@ -402,3 +402,39 @@ fn every_size_draws_without_panicking() {
         }
     }
 }
+
+/// Token sums past 2^63 and a cost in the trillions: every figure fits its
+/// block (short forms where the full one does not), at both sizes.
+#[test]
+fn huge_sums_fit_their_blocks() {
+    use usagetop::analytics::{DayModelRow, ModelRow};
+    use usagetop::usage::Usage;
+    let plan = QueryPlan::new(now(), &calendar());
+    let usage = Usage {
+        requests: 5,
+        input_tokens: i128::from(i64::MAX) * 5 / 2,
+        output_tokens: 50,
+        ..Usage::default()
+    };
+    let rows = Aggregates {
+        days: vec![DayModelRow {
+            day: plan.today,
+            model: "gpt-4o".to_owned(),
+            usage,
+            stored_cost: None,
+        }],
+        all_time: vec![ModelRow {
+            model: "gpt-4o".to_owned(),
+            usage,
+            stored_cost: None,
+        }],
+        first_event: Some(now()),
+        ..Aggregates::default()
+    };
+    let prices = PriceTable::with_overrides(&PriceFile::default(), "pricing").unwrap();
+    let app = with_report(Arc::new(build_report(&plan, &calendar(), &rows, &prices)));
+    snapshot_all("huge_sums", &app);
+    let small = draw(&app, 80, 24);
+    assert!(small.contains("23.1E"), "{small}");
+    assert!(small.contains("Cost"), "the label stays: {small}");
+}

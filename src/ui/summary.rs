@@ -10,7 +10,7 @@ use ratatui::Frame;
 use super::theme::Theme;
 use crate::analytics::summary::PeriodSummary;
 use crate::app::App;
-use crate::format::{change, compact, grouped, money};
+use crate::format::{change, compact, grouped, money, money_short};
 
 /// Draws the row of four blocks.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -75,14 +75,18 @@ fn block_lines<'a>(
     theme: &Theme,
 ) -> Vec<Line<'a>> {
     let totals = &summary.totals;
-    let requests = if width >= 20 {
+    // The full figure when it fits beside its label, else the short one.
+    let fits =
+        |label: &str, value: &str| label.chars().count() + value.chars().count() + 2 <= width;
+    let requests = if width >= 20 && fits("Requests", &grouped(totals.usage.requests)) {
         grouped(totals.usage.requests)
     } else {
         compact(totals.usage.requests)
     };
-    let mut cost = money(totals.cost);
-    if totals.has_estimate() {
-        cost.push('*');
+    let mark = if totals.has_estimate() { "*" } else { "" };
+    let mut cost = format!("{}{mark}", money(totals.cost));
+    if !fits("Cost", &cost) {
+        cost = format!("{}{mark}", money_short(totals.cost, totals.cost));
     }
     let mut lines = vec![
         row("Requests", requests, width, theme.dim(), theme.text()),
