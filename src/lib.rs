@@ -313,6 +313,15 @@ async fn run_export(
         }
     };
     match &args.output {
+        // CSV has no escapes: on a terminal, control characters from the
+        // data are shown as `?` (piped or written to a file, it is exact).
+        None if matches!(args.format, ExportFormat::Csv) && {
+            use std::io::IsTerminal;
+            std::io::stdout().is_terminal()
+        } =>
+        {
+            print!("{}", ui::text::inert(&text));
+        }
         None => print!("{text}"),
         Some(path) => {
             if path.exists() && !args.force {

@@ -337,6 +337,48 @@ fn a_resize_storm_and_a_tiny_terminal_are_survived() {
     assert!(status.success(), "usagetop exited with {status:?}");
 }
 
+/// Runs usagetop with `args` in a pseudo-terminal to the end; returns every byte it wrote.
+fn run_in_pty(dir: &Path, args: &[&str]) -> Vec<u8> {
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: ROWS,
+            cols: COLS,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_usagetop"));
+    command.args(args);
+    command.cwd(dir);
+    command.env("TERM", "xterm-256color");
+    for (key, value) in sandbox_vars(dir) {
+        command.env(key, value);
+    }
+    for key in REMOVED {
+        command.env_remove(key);
+    }
+    let mut child = pair.slave.spawn_command(command).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let collected = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&collected);
+    let reading = thread::spawn(move || {
+        let mut buffer = [0_u8; 8192];
+        while let Ok(read) = reader.read(&mut buffer) {
+            if read == 0 {
+                break;
+            }
+            sink.lock().unwrap().extend_from_slice(&buffer[..read]);
+        }
+    });
+    let status = wait_for_exit(&mut child);
+    assert!(status.success(), "usagetop {args:?} exited with {status:?}");
+    drop(pair.master);
+    let _ = reading.join();
+    let bytes = collected.lock().unwrap().clone();
+    bytes
+}
+
 /// Names that try to take over the terminal: OSC 52 (clipboard), CSI, a C1
 /// CSI, BEL, backspaces, a right-to-left override, newlines, 10 kB of text.
 fn hostile_names() -> Vec<String> {
@@ -391,18 +433,28 @@ fn add_hostile_rows(url: &str) {
 }
 
 fn assert_inert(bytes: &[u8], what: &str) {
-    for needle in FORBIDDEN {
-        assert!(
-            !bytes.windows(needle.len()).any(|window| window == needle),
-            "{what}: {needle:?} reached the terminal"
-        );
-    }
+    assert_no_controls(bytes, what);
+    assert!(
+        !bytes.windows(4).any(|window| window == b"AEND"),
+        "{what}: the 10 kB name was not cut"
+    );
     assert!(
         !bytes
             .windows(200)
             .any(|window| window.iter().all(|b| *b == b'A')),
         "{what}: the 10 kB name was not cut"
     );
+}
+
+/// The names' control sequences never reach the terminal (exports keep
+/// every name whole: they are data).
+fn assert_no_controls(bytes: &[u8], what: &str) {
+    for needle in FORBIDDEN.iter().filter(|needle| **needle != b"AEND") {
+        assert!(
+            !bytes.windows(needle.len()).any(|window| window == *needle),
+            "{what}: {needle:?} reached the terminal"
+        );
+    }
 }
 
 #[test]
@@ -438,6 +490,29 @@ fn hostile_names_reach_the_terminal_inert() {
     thread::sleep(Duration::from_millis(200));
     let raw = terminal.raw.lock().unwrap().clone();
     assert_inert(&raw, "the dashboard");
+
+    // Exports printed to the terminal: CSV shows controls as `?`, JSON escapes them.
+    for format in ["csv", "json"] {
+        let bytes = run_in_pty(
+            dir.path(),
+            &[
+                "export",
+                "--database-url",
+                &url,
+                "--now",
+                NOW,
+                "--tz",
+                "UTC",
+                "--by",
+                "model",
+                "--format",
+                format,
+            ],
+        );
+        assert_no_controls(&bytes, &format!("export --format {format} on a terminal"));
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(text.contains("evil"), "{text}");
+    }
 
     // The text report, with every breakdown, writes no control bytes at all.
     for by in ["model", "user", "endpoint"] {

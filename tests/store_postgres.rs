@@ -1291,3 +1291,83 @@ async fn old_instants_milliseconds_and_many_models_match_sqlite() {
     );
     db.drop_it().await;
 }
+
+/// Model names with terminal control sequences, newlines and 10 kB of text
+/// read from PostgreSQL: the same report as from SQLite (JSON escapes every
+/// control character), and the text report writes none of them.
+#[tokio::test]
+async fn hostile_names_from_postgres_are_inert() {
+    let Some(admin) = server_url() else { return };
+    let db = TestDb::create(&admin, "hostile").await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hostile.db");
+    let names = [
+        "evil\u{1b}]52;c;aGVsbG8=\u{7}".to_owned(),
+        "csi\u{1b}[2J\u{1b}[31mred".to_owned(),
+        "c1\u{9b}31mcsi".to_owned(),
+        "bs\u{8}\u{8}over".to_owned(),
+        "rtl\u{202e}txet".to_owned(),
+        "multi\nline\r\nname".to_owned(),
+        format!("{}END", "A".repeat(10_000)),
+    ];
+    let create =
+        "CREATE TABLE calls (at BIGINT NOT NULL, model TEXT, tokens_in BIGINT, tokens_out BIGINT)";
+    db.execute(create).await;
+    sqlite_execute(&path, create).await;
+    let mut pg_conn = PgConnection::connect(&db.url).await.unwrap();
+    let mut lite_conn =
+        SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(&path))
+            .await
+            .unwrap();
+    for (index, name) in names.iter().enumerate() {
+        let at = 1_795_000_000 + i64::try_from(index).unwrap() * 60;
+        let tokens = 1_000 * (i64::try_from(index).unwrap() + 1);
+        sqlx::query("INSERT INTO calls VALUES ($1, $2, $3, 1)")
+            .bind(at)
+            .bind(name)
+            .bind(tokens)
+            .execute(&mut pg_conn)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO calls VALUES (?, ?, ?, 1)")
+            .bind(at)
+            .bind(name)
+            .bind(tokens)
+            .execute(&mut lite_conn)
+            .await
+            .unwrap();
+    }
+    pg_conn.close().await.unwrap();
+    lite_conn.close().await.unwrap();
+    let pg = PgStore::connect_lazy(&db.url, mapping(calls_source()), Timeouts::default()).unwrap();
+    let lite = SqliteStore::open(&path, false, mapping(calls_source()))
+        .await
+        .unwrap();
+    let pg_json = json_of(&pg, chrono_tz::UTC).await;
+    assert_same(
+        &pg_json,
+        &json_of(&lite, chrono_tz::UTC).await,
+        "hostile names",
+    );
+    assert!(
+        !pg_json.chars().any(|c| c.is_control() && c != '\n'),
+        "JSON escapes controls"
+    );
+    let report = compute_report(&pg, &context(chrono_tz::UTC), &Filter::default())
+        .await
+        .unwrap();
+    let text = output::text::render(
+        &report,
+        usagetop::analytics::trend::View::Daily,
+        "postgres://test",
+    );
+    assert!(
+        !text
+            .chars()
+            .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'),
+        "the text report wrote a control character"
+    );
+    assert!(text.contains("evil?]52;c;"), "{text}");
+    assert!(!text.contains(&"A".repeat(200)), "the long name is cut");
+    db.drop_it().await;
+}

@@ -113,7 +113,7 @@ struct JsonPrediction {
     month_end_cost_low: String,
     month_end_cost_high: String,
     month_end_requests: i64,
-    month_end_tokens: i64,
+    month_end_tokens: i128,
     method: String,
 }
 
@@ -201,11 +201,41 @@ pub fn render(report: &Report) -> Result<String, serde_json::Error> {
             month_end_cost_low: prediction.cost.low.to_string(),
             month_end_cost_high: prediction.cost.high.to_string(),
             month_end_requests: prediction.requests.point.to_i64().unwrap_or(i64::MAX),
-            month_end_tokens: prediction.tokens.point.to_i64().unwrap_or(i64::MAX),
+            month_end_tokens: prediction.tokens.point.to_i128().unwrap_or(i128::MAX),
             method: prediction.method.code(),
         },
     };
-    serde_json::to_string_pretty(&value)
+    serde_json::to_string_pretty(&value).map(terminal_safe)
+}
+
+/// `json` with the characters a terminal may act on that JSON leaves raw
+/// (C1 controls such as the one-byte CSI, DEL, bidirectional overrides)
+/// written as `\uXXXX` escapes: the same JSON value, inert on a screen.
+/// They can only occur inside strings, where the escape is exact.
+#[must_use]
+pub fn terminal_safe(json: String) -> String {
+    let risky = |c: char| matches!(c, '\u{7f}'..='\u{9f}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !json.chars().any(risky) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if risky(c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// One exported row: the bucket and dimension value, then the totals.
+#[derive(Serialize)]
+struct ExportJson<'a> {
+    #[serde(flatten)]
+    head: serde_json::Map<String, serde_json::Value>,
+    #[serde(flatten)]
+    totals: &'a Totals,
 }
 
 /// Export rows as a JSON array; the dimension value is under `key_title`.
@@ -216,26 +246,28 @@ pub fn render_export(
     rows: &[crate::export::ExportRow],
     key_title: Option<&str>,
 ) -> Result<String, serde_json::Error> {
-    let values: Vec<serde_json::Value> = rows
+    let values: Vec<ExportJson> = rows
         .iter()
         .map(|row| {
-            let mut object = serde_json::Map::new();
-            object.insert(
+            let mut head = serde_json::Map::new();
+            head.insert(
                 "start".to_owned(),
                 row.start.format("%Y-%m-%d").to_string().into(),
             );
-            object.insert(
+            head.insert(
                 "end".to_owned(),
                 row.end.format("%Y-%m-%d").to_string().into(),
             );
             if let (Some(title), Some(key)) = (key_title, &row.key) {
-                object.insert(title.to_owned(), key.clone().into());
+                head.insert(title.to_owned(), key.clone().into());
             }
-            if let Ok(serde_json::Value::Object(totals)) = serde_json::to_value(row.totals) {
-                object.extend(totals);
+            // Serialized as they are (not through `Value`, which holds no
+            // 128-bit token counts).
+            ExportJson {
+                head,
+                totals: &row.totals,
             }
-            serde_json::Value::Object(object)
         })
         .collect();
-    serde_json::to_string_pretty(&values)
+    serde_json::to_string_pretty(&values).map(terminal_safe)
 }

@@ -1,7 +1,9 @@
 //! What the two SQL backends share: binding a built statement, and the
 //! `UsageStore` query methods, which differ between SQLite and PostgreSQL
 //! only in the pool type. Each backend provides `prepared()` (its checked
-//! mapping and builder), `query_error()`, a `pool` field and a describe text.
+//! mapping and builder), `query_error()`, `pool()`, `quality_cell()` and a
+//! describe text. A token sum that overflows 64 bits is asked again with
+//! wide sums (see `store::wide`).
 
 /// Binds a statement's parameters and runs it with `AssertSqlSafe`: the SQL
 /// comes from `QueryBuilder` (quoted identifiers, placeholders, integers,
@@ -44,18 +46,18 @@ macro_rules! sql_usage_store {
                 cell.get_or_try_init(|| async {
                     let statement = prepared.builder.quality(now);
                     let (
-                                    negative_rows,
-                                    unreadable_rows,
-                                    unreadable_example,
-                                    future_rows,
-                                    latest,
-                                ): (i64, i64, Option<String>, i64, Option<i64>) =
-                                    $crate::store::backend::bound!(&statement)
-                                        .fetch_one(&self.pool())
-                                        .await
-                                        .map_err(|error| {
-                                            self.query_error("a count of unusable rows", &error)
-                                        })?;
+                                        negative_rows,
+                                        unreadable_rows,
+                                        unreadable_example,
+                                        future_rows,
+                                        latest,
+                                    ): (i64, i64, Option<String>, i64, Option<i64>) =
+                                        $crate::store::backend::bound!(&statement)
+                                            .fetch_one(&self.pool())
+                                            .await
+                                            .map_err(|error| {
+                                                self.query_error("a count of unusable rows", &error)
+                                            })?;
                     Ok($crate::store::Quality {
                         negative_rows,
                         unreadable_rows,

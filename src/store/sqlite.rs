@@ -1,14 +1,14 @@
 //! The SQLite backend: usagetop's embedded default database and any SQLite
 //! file, read through a `[source]` mapping. Databases usagetop created are
-//! migrated; every other file is opened read-only and never written.
+//! migrated; every other file is opened read-only and never written. A file
+//! replaced under a running session is opened anew; a deleted one is an error.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::{AssertSqlSafe, Connection, SqliteConnection};
-use std::sync::{Arc, Mutex, RwLock};
-
 use tokio::sync::OnceCell;
 
 use super::mapping::{self, ColumnKind, Mapping, TimeKind, MILLIS_THRESHOLD};

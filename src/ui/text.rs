@@ -46,6 +46,21 @@ pub fn truncate_start(text: &str, width: usize) -> String {
     format!("…{tail}")
 }
 
+/// Whole text (line breaks and tabs kept) with every other control and
+/// bidi-override character replaced by `?`: data printed to a terminal.
+#[must_use]
+pub fn inert(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if (c.is_control() && !matches!(c, '\n' | '\r' | '\t')) || is_bidi_control(c) {
+                '?'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
