@@ -21,6 +21,27 @@ macro_rules! bound {
     }};
 }
 
+/// Runs the statement `$build` makes with `fetch_all`; when a token sum
+/// overflowed 64 bits, widens `$builder` and runs `$build` again (it is
+/// evaluated anew, so it builds the wide statement).
+macro_rules! fetch_all_widening {
+    ($store:expr, $builder:expr, $build:expr) => {{
+        let statement = $build;
+        match $crate::store::backend::bound!(&statement)
+            .fetch_all(&$store.pool())
+            .await
+        {
+            Err(error) if $builder.widen_after(&error) => {
+                let statement = $build;
+                $crate::store::backend::bound!(&statement)
+                    .fetch_all(&$store.pool())
+                    .await
+            }
+            other => other,
+        }
+    }};
+}
+
 /// Implements `UsageStore` for a backend type; `$describe` turns the store
 /// into the text people see (URL or path, password removed).
 macro_rules! sql_usage_store {
@@ -98,20 +119,12 @@ macro_rules! sql_usage_store {
                 filter: &$crate::filter::Filter,
             ) -> Result<Vec<$crate::analytics::DayModelRow>, $crate::store::StoreError> {
                 let builder = &self.prepared().await?.builder;
-                let statement = builder.day_model(range, calendar, filter);
                 let rows: Vec<$crate::store::DayTuple> =
-                    match $crate::store::backend::bound!(&statement)
-                        .fetch_all(&self.pool())
-                        .await
-                    {
-                        Err(error) if builder.widen_after(&error) => {
-                            let statement = builder.day_model(range, calendar, filter);
-                            $crate::store::backend::bound!(&statement)
-                                .fetch_all(&self.pool())
-                                .await
-                        }
-                        other => other,
-                    }
+                    $crate::store::backend::fetch_all_widening!(
+                        self,
+                        builder,
+                        builder.day_model(range, calendar, filter)
+                    )
                     .map_err(|error| self.query_error("usage per day and model", &error))?;
                 Ok($crate::store::day_rows(rows))
             }
@@ -135,21 +148,9 @@ macro_rules! sql_usage_store {
                             source,
                         })
                 };
-                let statement = build()?;
                 let rows: Vec<$crate::store::DimensionTuple> =
-                    match $crate::store::backend::bound!(&statement)
-                        .fetch_all(&self.pool())
-                        .await
-                    {
-                        Err(error) if prepared.builder.widen_after(&error) => {
-                            let statement = build()?;
-                            $crate::store::backend::bound!(&statement)
-                                .fetch_all(&self.pool())
-                                .await
-                        }
-                        other => other,
-                    }
-                    .map_err(|error| self.query_error("usage per day and dimension", &error))?;
+                    $crate::store::backend::fetch_all_widening!(self, prepared.builder, build()?)
+                        .map_err(|error| self.query_error("usage per day and dimension", &error))?;
                 Ok($crate::store::dimension_rows(rows))
             }
 
@@ -160,20 +161,12 @@ macro_rules! sql_usage_store {
                 filter: &$crate::filter::Filter,
             ) -> Result<Vec<$crate::analytics::ModelRow>, $crate::store::StoreError> {
                 let builder = &self.prepared().await?.builder;
-                let statement = builder.model_totals(range, calendar, filter);
                 let rows: Vec<$crate::store::ModelTuple> =
-                    match $crate::store::backend::bound!(&statement)
-                        .fetch_all(&self.pool())
-                        .await
-                    {
-                        Err(error) if builder.widen_after(&error) => {
-                            let statement = builder.model_totals(range, calendar, filter);
-                            $crate::store::backend::bound!(&statement)
-                                .fetch_all(&self.pool())
-                                .await
-                        }
-                        other => other,
-                    }
+                    $crate::store::backend::fetch_all_widening!(
+                        self,
+                        builder,
+                        builder.model_totals(range, calendar, filter)
+                    )
                     .map_err(|error| self.query_error("usage per model", &error))?;
                 Ok($crate::store::model_rows(rows))
             }
@@ -320,4 +313,4 @@ macro_rules! sql_rollup_source {
     };
 }
 
-pub(crate) use {bound, sql_rollup_source, sql_usage_store};
+pub(crate) use {bound, fetch_all_widening, sql_rollup_source, sql_usage_store};

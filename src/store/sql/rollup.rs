@@ -110,24 +110,18 @@ impl QueryBuilder {
         }
     }
 
-    /// The two statements of a rollup of the rows `scan` selects: usage per
-    /// (slot, model) of the rows kept, and the count per (slot, model) of
-    /// rows left out for a negative token count. Both return: slot start
-    /// (unix seconds, NULL for rows whose timestamp cannot be read), model,
-    /// requests, four token sums, stored cost (nano-dollars), rows kept,
-    /// rows rejected, first and last timestamp (unix seconds). Two plain
-    /// passes cost less than one pass testing every sum.
-    #[must_use]
-    pub fn rollup(&self, scan: Scan) -> Vec<Statement> {
-        let negative = self.negative();
-        let (inner_slot, outer_slot) = self.slot_expressions();
-        let [first, last, no_first, outer_first, outer_last] = self.extremes();
-        let (count, zero, zero_cost) = match self.dialect {
-            Dialect::Sqlite => ("COUNT(*)", "0", "NULL"),
-            Dialect::Postgres => ("COUNT(*)::bigint", "0::bigint", "NULL::bigint"),
-        };
-        let (predicate, binds) = self.scan_predicate(scan);
-        let filter = self.user_where("AND");
+    /// The outer `SELECT` list of every rollup statement (the twelve
+    /// columns, timestamps converted to unix seconds), and the inner
+    /// aggregates of the usage sums named as the outer list reads them.
+    fn rollup_columns(&self) -> (String, String) {
+        let (_, outer_slot) = self.slot_expressions();
+        let [_, _, _, outer_first, outer_last] = self.extremes();
+        let outer = format!(
+            "SELECT {outer_slot} AS usagetop_slot_s, usagetop_model, usagetop_requests, usagetop_input, \
+                    usagetop_output, usagetop_cache_read, usagetop_cache_write, usagetop_cost, \
+                    usagetop_kept, usagetop_rejected, {outer_first} AS usagetop_first_s, \
+                    {outer_last} AS usagetop_last_s"
+        );
         let names = [
             "usagetop_requests",
             "usagetop_input",
@@ -143,12 +137,28 @@ impl QueryBuilder {
             .map(|(value, name)| format!("{value} AS {name}"))
             .collect::<Vec<_>>()
             .join(", ");
-        let outer = format!(
-            "SELECT {outer_slot} AS usagetop_slot_s, usagetop_model, usagetop_requests, usagetop_input, \
-                    usagetop_output, usagetop_cache_read, usagetop_cache_write, usagetop_cost, \
-                    usagetop_kept, usagetop_rejected, {outer_first} AS usagetop_first_s, \
-                    {outer_last} AS usagetop_last_s"
-        );
+        (outer, measures)
+    }
+
+    /// The two statements of a rollup of the rows `scan` selects: usage per
+    /// (slot, model) of the rows kept, and the count per (slot, model) of
+    /// rows left out for a negative token count. Both return: slot start
+    /// (unix seconds, NULL for rows whose timestamp cannot be read), model,
+    /// requests, four token sums, stored cost (nano-dollars), rows kept,
+    /// rows rejected, first and last timestamp (unix seconds). Two plain
+    /// passes cost less than one pass testing every sum.
+    #[must_use]
+    pub fn rollup(&self, scan: Scan) -> Vec<Statement> {
+        let negative = self.negative();
+        let (inner_slot, _) = self.slot_expressions();
+        let [first, last, no_first, _, _] = self.extremes();
+        let (count, zero, zero_cost) = match self.dialect {
+            Dialect::Sqlite => ("COUNT(*)", "0", "NULL"),
+            Dialect::Postgres => ("COUNT(*)::bigint", "0::bigint", "NULL::bigint"),
+        };
+        let (predicate, binds) = self.scan_predicate(scan);
+        let filter = self.user_where("AND");
+        let (outer, measures) = self.rollup_columns();
         let table = self.table();
         let model = self.model();
         let kept = format!(
@@ -185,8 +195,8 @@ impl QueryBuilder {
     #[must_use]
     pub fn rollup_optimistic(&self, scan: Scan) -> Statement {
         let negative = self.negative();
-        let (inner_slot, outer_slot) = self.slot_expressions();
-        let [first, last, _, outer_first, outer_last] = self.extremes();
+        let (inner_slot, _) = self.slot_expressions();
+        let [first, last, _, _, _] = self.extremes();
         let rejected = match self.dialect {
             Dialect::Sqlite => format!("COUNT(*) FILTER (WHERE {negative})"),
             Dialect::Postgres => format!("(COUNT(*) FILTER (WHERE {negative}))::bigint"),
@@ -197,27 +207,9 @@ impl QueryBuilder {
         };
         let (predicate, binds) = self.scan_predicate(scan);
         let filter = self.user_where("AND");
-        let names = [
-            "usagetop_requests",
-            "usagetop_input",
-            "usagetop_output",
-            "usagetop_cache_read",
-            "usagetop_cache_write",
-            "usagetop_cost",
-        ];
-        let measures = self
-            .summed_measures(None)
-            .into_iter()
-            .zip(names)
-            .map(|(value, name)| format!("{value} AS {name}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let (outer, measures) = self.rollup_columns();
         let sql = format!(
-            "SELECT {outer_slot} AS usagetop_slot_s, usagetop_model, usagetop_requests, usagetop_input, \
-                    usagetop_output, usagetop_cache_read, usagetop_cache_write, usagetop_cost, \
-                    usagetop_kept, usagetop_rejected, {outer_first} AS usagetop_first_s, \
-                    {outer_last} AS usagetop_last_s \
-             FROM (SELECT {inner_slot} AS usagetop_slot, {model} AS usagetop_model, {measures}, \
+            "{outer} FROM (SELECT {inner_slot} AS usagetop_slot, {model} AS usagetop_model, {measures}, \
                     {kept} AS usagetop_kept, {rejected} AS usagetop_rejected, \
                     {first} AS usagetop_first, {last} AS usagetop_last \
                    FROM {table} WHERE {predicate}{filter} GROUP BY 1, 2) AS usagetop_rollup",
