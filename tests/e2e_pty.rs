@@ -186,8 +186,11 @@ type Dashboard = (
     Box<dyn MasterPty + Send>,
 );
 
-/// Starts the dashboard in a pseudo-terminal.
-fn spawn_dashboard(dir: &Path, url: &str, extra: &[&str]) -> Dashboard {
+/// A 120x40 pseudo-terminal, and usagetop with `args` in the sandbox of `dir` started in it.
+fn spawn_in_pty(
+    dir: &Path,
+    args: &[&str],
+) -> (Box<dyn Child + Send + Sync>, Box<dyn MasterPty + Send>) {
     let pair = native_pty_system()
         .openpty(PtySize {
             rows: ROWS,
@@ -197,8 +200,7 @@ fn spawn_dashboard(dir: &Path, url: &str, extra: &[&str]) -> Dashboard {
         })
         .unwrap();
     let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_usagetop"));
-    command.args(["--database-url", url, "--now", NOW, "--tz", "UTC"]);
-    command.args(extra);
+    command.args(args);
     command.cwd(dir);
     command.env("TERM", "xterm-256color");
     for (key, value) in sandbox_vars(dir) {
@@ -209,11 +211,19 @@ fn spawn_dashboard(dir: &Path, url: &str, extra: &[&str]) -> Dashboard {
     }
     let child = pair.slave.spawn_command(command).unwrap();
     drop(pair.slave);
+    (child, pair.master)
+}
+
+/// Starts the dashboard in a pseudo-terminal.
+fn spawn_dashboard(dir: &Path, url: &str, extra: &[&str]) -> Dashboard {
+    let mut args = vec!["--database-url", url, "--now", NOW, "--tz", "UTC"];
+    args.extend_from_slice(extra);
+    let (child, master) = spawn_in_pty(dir, &args);
     let terminal = Terminal {
         parser: Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0))),
         raw: Arc::new(Mutex::new(Vec::new())),
     };
-    let mut reader = pair.master.try_clone_reader().unwrap();
+    let mut reader = master.try_clone_reader().unwrap();
     let (parser, raw) = (Arc::clone(&terminal.parser), Arc::clone(&terminal.raw));
     thread::spawn(move || {
         let mut buffer = [0_u8; 8192];
@@ -227,9 +237,9 @@ fn spawn_dashboard(dir: &Path, url: &str, extra: &[&str]) -> Dashboard {
             }
         }
     });
-    let writer = pair.master.take_writer().unwrap();
+    let writer = master.take_writer().unwrap();
     // The caller keeps the master open for the child's lifetime.
-    (child, terminal, writer, pair.master)
+    (child, terminal, writer, master)
 }
 
 /// Sends `signal` to a running dashboard (with the breakdown open: the
@@ -339,27 +349,8 @@ fn a_resize_storm_and_a_tiny_terminal_are_survived() {
 
 /// Runs usagetop with `args` in a pseudo-terminal to the end; returns every byte it wrote.
 fn run_in_pty(dir: &Path, args: &[&str]) -> Vec<u8> {
-    let pair = native_pty_system()
-        .openpty(PtySize {
-            rows: ROWS,
-            cols: COLS,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
-    let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_usagetop"));
-    command.args(args);
-    command.cwd(dir);
-    command.env("TERM", "xterm-256color");
-    for (key, value) in sandbox_vars(dir) {
-        command.env(key, value);
-    }
-    for key in REMOVED {
-        command.env_remove(key);
-    }
-    let mut child = pair.slave.spawn_command(command).unwrap();
-    drop(pair.slave);
-    let mut reader = pair.master.try_clone_reader().unwrap();
+    let (mut child, master) = spawn_in_pty(dir, args);
+    let mut reader = master.try_clone_reader().unwrap();
     let collected = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&collected);
     let reading = thread::spawn(move || {
@@ -373,7 +364,7 @@ fn run_in_pty(dir: &Path, args: &[&str]) -> Vec<u8> {
     });
     let status = wait_for_exit(&mut child);
     assert!(status.success(), "usagetop {args:?} exited with {status:?}");
-    drop(pair.master);
+    drop(master);
     let _ = reading.join();
     let bytes = collected.lock().unwrap().clone();
     bytes

@@ -89,6 +89,29 @@ fn empty_report() -> Arc<Report> {
     ))
 }
 
+/// A report of one model's `usage`, all of it today.
+fn one_model_today(model: &str, usage: usagetop::usage::Usage) -> Arc<Report> {
+    use usagetop::analytics::{DayModelRow, ModelRow};
+    let plan = QueryPlan::new(now(), &calendar());
+    let rows = Aggregates {
+        days: vec![DayModelRow {
+            day: plan.today,
+            model: model.to_owned(),
+            usage,
+            stored_cost: None,
+        }],
+        all_time: vec![ModelRow {
+            model: model.to_owned(),
+            usage,
+            stored_cost: None,
+        }],
+        first_event: Some(now()),
+        ..Aggregates::default()
+    };
+    let prices = PriceTable::with_overrides(&PriceFile::default(), "pricing").unwrap();
+    Arc::new(build_report(&plan, &calendar(), &rows, &prices))
+}
+
 fn with_report(report: Arc<Report>) -> App {
     let mut app = App::new(View::Daily, context());
     app.update(Message::Worker(WorkerEvent::Report(report)));
@@ -197,32 +220,14 @@ fn too_small() {
 
 #[test]
 fn hostile_model_names_are_inert() {
-    use usagetop::analytics::{DayModelRow, ModelRow};
     use usagetop::usage::Usage;
-    let plan = QueryPlan::new(now(), &calendar());
     let name = "evil\u{1b}]52;c;aGVsbG8=\u{7}\u{1b}[2J\u{202e}name\nline";
     let usage = Usage {
         requests: 1,
         input_tokens: 10,
         ..Usage::default()
     };
-    let rows = Aggregates {
-        days: vec![DayModelRow {
-            day: plan.today,
-            model: name.to_owned(),
-            usage,
-            stored_cost: None,
-        }],
-        all_time: vec![ModelRow {
-            model: name.to_owned(),
-            usage,
-            stored_cost: None,
-        }],
-        first_event: Some(now()),
-        ..Aggregates::default()
-    };
-    let prices = PriceTable::with_overrides(&PriceFile::default(), "pricing").unwrap();
-    let app = with_report(Arc::new(build_report(&plan, &calendar(), &rows, &prices)));
+    let app = with_report(one_model_today(name, usage));
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
     terminal
         .draw(|frame| ui::render(frame, &app, &Theme::new(false)))
@@ -407,32 +412,14 @@ fn every_size_draws_without_panicking() {
 /// block (short forms where the full one does not), at both sizes.
 #[test]
 fn huge_sums_fit_their_blocks() {
-    use usagetop::analytics::{DayModelRow, ModelRow};
     use usagetop::usage::Usage;
-    let plan = QueryPlan::new(now(), &calendar());
     let usage = Usage {
         requests: 5,
         input_tokens: i128::from(i64::MAX) * 5 / 2,
         output_tokens: 50,
         ..Usage::default()
     };
-    let rows = Aggregates {
-        days: vec![DayModelRow {
-            day: plan.today,
-            model: "gpt-4o".to_owned(),
-            usage,
-            stored_cost: None,
-        }],
-        all_time: vec![ModelRow {
-            model: "gpt-4o".to_owned(),
-            usage,
-            stored_cost: None,
-        }],
-        first_event: Some(now()),
-        ..Aggregates::default()
-    };
-    let prices = PriceTable::with_overrides(&PriceFile::default(), "pricing").unwrap();
-    let app = with_report(Arc::new(build_report(&plan, &calendar(), &rows, &prices)));
+    let app = with_report(one_model_today("gpt-4o", usage));
     snapshot_all("huge_sums", &app);
     let small = draw(&app, 80, 24);
     assert!(small.contains("23.1E"), "{small}");
