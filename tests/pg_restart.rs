@@ -21,7 +21,7 @@ use usagetop::worker::{compute_report, ReportContext};
 
 // Shared with the store tests; this file uses part of it.
 #[allow(dead_code)]
-#[path = "common/pg.rs"]
+#[path = "it/support/pg.rs"]
 mod pg;
 
 /// The local cluster's version, when this machine runs it.

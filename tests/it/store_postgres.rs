@@ -25,8 +25,7 @@ use usagetop::store::sqlite::SqliteStore;
 use usagetop::store::{Timeouts, UsageStore};
 use usagetop::worker::{compute_report, ReportContext};
 
-#[path = "common/pg.rs"]
-mod pg;
+use crate::support::pg;
 use pg::{server_url, TestDb};
 
 const NOW: &str = "2026-11-18T15:00:00Z";

@@ -32,8 +32,7 @@ use usagetop::store::sqlite::SqliteStore;
 use usagetop::store::{BuildProgress, RollupSource, Timeouts, UsageStore};
 use usagetop::worker::{compute_report, ReportContext};
 
-#[path = "common/pg.rs"]
-mod pg;
+use crate::support::pg;
 use pg::{server_url, TestDb};
 
 const NOW: &str = "2026-11-18T15:07:00Z";
@@ -586,7 +585,7 @@ async fn run_pg_layout<I>(
 async fn postgres_native_timestamptz_in_batches_equals_direct() {
     let Some(admin) = server_url() else { return };
     let db = TestDb::create(&admin, "native").await;
-    db.execute(include_str!("../migrations/postgres/0001_usage_events.sql"))
+    db.execute(include_str!("../../migrations/postgres/0001_usage_events.sql"))
         .await;
     run_pg_layout(
         &db,

@@ -26,8 +26,8 @@ use usagetop::pricing::{normalize_model_name, PriceFile, PriceTable};
 use usagetop::ui::text::sanitize;
 use usagetop::usage::Usage;
 
-const DEFAULT_CONFIG: &str = include_str!("../config/default.toml");
-const SHIPPED_PRICES: &str = include_str!("../config/pricing.toml");
+const DEFAULT_CONFIG: &str = include_str!("../../config/default.toml");
+const SHIPPED_PRICES: &str = include_str!("../../config/pricing.toml");
 
 /// Text with the characters that trouble parsers: quotes, brackets,
 /// escapes, controls, newlines, multi-byte characters.

@@ -542,8 +542,7 @@ fn hostile_names_reach_the_terminal_inert() {
 
 // Shared with the store tests; this file uses part of it.
 #[allow(dead_code)]
-#[path = "common/pg.rs"]
-mod pg;
+use crate::support::pg;
 
 /// Every query of the source runs past the statement timeout (a `where`
 /// that sleeps): keys still work at once, the screen says what happened,

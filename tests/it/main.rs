@@ -1,0 +1,25 @@
+//! The integration tests: one test binary (one link of sqlx, ratatui and tokio),
+//! one module per area, helpers shared through `support`. The PostgreSQL restart
+//! and soak tests are binaries of their own (they must not run beside others).
+
+mod support;
+
+mod app;
+mod cache;
+mod cache_cli;
+mod cli;
+mod e2e_pty;
+mod features;
+mod forecast;
+mod format;
+mod fuzz;
+mod period;
+mod plan;
+mod pricing;
+mod properties;
+mod properties_store;
+mod security;
+mod sql_builder;
+mod store_postgres;
+mod store_sqlite;
+mod ui_snapshots;
