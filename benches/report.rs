@@ -24,12 +24,13 @@ use usagetop::cache::{CacheOptions, CachedStore};
 use usagetop::clock::FixedClock;
 use usagetop::filter::Filter;
 use usagetop::period::{Calendar, WeekStart};
+use usagetop::pipeline::{compute_report, ReportContext};
 use usagetop::pricing::{PriceFile, PriceTable};
+use usagetop::protocol::WorkerEvent;
 use usagetop::store::mapping::Mapping;
 use usagetop::store::postgres::PgStore;
 use usagetop::store::sqlite::SqliteStore;
 use usagetop::store::{RollupSource, Timeouts, UsageStore};
-use usagetop::worker::{compute_report, ReportContext, WorkerEvent};
 
 /// The end of the generated data, and the pinned clock.
 const END: i64 = 1_795_867_200; // 2026-11-28T12:00:00Z
@@ -346,7 +347,7 @@ fn memory(name: &str, url: &str) {
     );
 }
 
-fn frame_time(report: Arc<usagetop::analytics::Report>, width: u16, height: u16) -> Duration {
+fn frame_time(report: Arc<usagetop::pipeline::Snapshot>, width: u16, height: u16) -> Duration {
     let mut app = App::new(
         View::Daily,
         Context {

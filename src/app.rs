@@ -5,9 +5,8 @@
 use std::sync::Arc;
 
 use crate::analytics::trend::View;
-use crate::analytics::Report;
 use crate::filter::{Dimension, Filter};
-use crate::worker::WorkerEvent;
+use crate::protocol::{RefreshRequest, ReportRequest, Snapshot, WorkerEvent};
 
 /// What a key asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,11 +178,11 @@ pub struct App {
     /// The view shown.
     pub view: View,
     /// The last good report.
-    pub report: Option<Arc<Report>>,
+    pub report: Option<Arc<Snapshot>>,
     /// True while a refresh runs.
     pub loading: bool,
     /// How far a cold build of the cache has come, while one runs.
-    pub progress: Option<crate::store::BuildProgress>,
+    pub progress: Option<crate::protocol::BuildProgress>,
     /// The last refresh's error, shown until the next success.
     pub error: Option<String>,
     /// True while the help popup is open.
@@ -373,17 +372,19 @@ impl App {
 
     /// The query the worker should answer for this state.
     #[must_use]
-    pub fn query(&self, sequence: u64) -> crate::worker::Query {
-        crate::worker::Query {
-            filter: self.filter.clone(),
-            sequence,
-            history: (self.history > 0).then_some((self.view, self.history)),
-            range: self.range,
-            breakdown: match (&self.picker, &self.panel) {
-                (Some(picker), _) => Some((picker.dimension, true)),
-                (None, Some(panel)) => Some((panel.dimension, false)),
-                (None, None) => None,
+    pub fn query(&self, sequence: u64) -> RefreshRequest {
+        RefreshRequest {
+            report: ReportRequest {
+                filter: self.filter.clone(),
+                history: (self.history > 0).then_some((self.view, self.history)),
+                range: self.range,
+                breakdown: match (&self.picker, &self.panel) {
+                    (Some(picker), _) => Some((picker.dimension, true)),
+                    (None, Some(panel)) => Some((panel.dimension, false)),
+                    (None, None) => None,
+                },
             },
+            sequence,
         }
     }
 

@@ -194,6 +194,15 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The clock in force: pinned by `--now`, else the system's.
+    #[must_use]
+    pub fn clock(&self) -> std::sync::Arc<dyn crate::clock::Clock> {
+        match self.now {
+            Some(instant) => std::sync::Arc::new(crate::clock::FixedClock(instant)),
+            None => std::sync::Arc::new(crate::clock::SystemClock),
+        }
+    }
+
     /// Resolves flags (and their environment variables) over the config file over defaults.
     ///
     /// # Errors

@@ -11,10 +11,12 @@ use tokio::sync::{mpsc, watch};
 use crate::app::{App, Context, Effect, Message};
 use crate::config::Settings;
 use crate::keymap;
+use crate::pipeline::ReportContext;
+use crate::protocol::WorkerEvent;
 use crate::store::UsageStore;
 use crate::tui::TerminalGuard;
 use crate::ui::{self, theme::Theme};
-use crate::worker::{self, ReportContext};
+use crate::worker;
 
 /// How the dashboard ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,7 +111,7 @@ pub async fn run(
                                 }
                                 Err(error) => format!("export failed: {error}"),
                             };
-                            let _ = notices.send(worker::WorkerEvent::Notice(text));
+                            let _ = notices.send(WorkerEvent::Notice(text));
                         });
                     }
                 }

@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use crate::analytics::plan::UtcRange;
-use crate::analytics::{Aggregates, DayModelRow, ModelRow, QueryPlan};
+use crate::analytics::{DayModelRow, ModelRow};
 use crate::filter::Filter;
 use crate::period::{date_from_day_number, Calendar};
 use crate::usage::Usage;
@@ -507,103 +507,6 @@ pub fn model_row(model: String, measures: Measures) -> ModelRow {
         usage,
         stored_cost,
     }
-}
-
-/// Runs every query of `plan`.
-///
-/// # Errors
-/// The first query that fails.
-pub async fn fetch_aggregates(
-    store: &dyn UsageStore,
-    plan: &QueryPlan,
-    calendar: &Calendar,
-    filter: &Filter,
-) -> Result<Aggregates, StoreError> {
-    let info = store.prepare().await?;
-    let quality = store.quality(plan.now.timestamp()).await?;
-    let mut notes = if info.daily_utc && calendar.tz() != chrono_tz::UTC {
-        vec![format!(
-            "the source keeps one row per UTC day, so days here are UTC days, not {} days",
-            calendar.tz().name()
-        )]
-    } else {
-        Vec::new()
-    };
-    if info.unix_seconds
-        && quality
-            .latest
-            .is_some_and(|latest| latest > mapping::MILLIS_THRESHOLD)
-    {
-        notes.push(
-            "the timestamps look like milliseconds, not seconds (they lie thousands of years ahead); \
-             set [source] timestamp_format = \"unix_ms\" (or \"auto\")"
-                .to_owned(),
-        );
-    }
-    notes.extend(quality.notes());
-    let daily_utc = info.daily_utc && calendar.tz() != chrono_tz::UTC;
-    let left_out = quality.negative_rows + quality.unreadable_rows + quality.future_rows;
-    let end = plan.window.end.timestamp();
-    let first_event = store.first_event(end, calendar, filter).await?;
-    if first_event.is_none() {
-        return Ok(Aggregates {
-            notes,
-            daily_utc,
-            left_out,
-            ..Aggregates::default()
-        });
-    }
-    let days = store
-        .day_model_rows(plan.window.into(), calendar, filter)
-        .await?;
-    // When the window reaches back past the first event, all time is the
-    // window: sum its rows instead of scanning the table a second time.
-    let all_time = if first_event.is_some_and(|first| first >= plan.window.start) {
-        let mut per_model: std::collections::BTreeMap<&str, ModelRow> =
-            std::collections::BTreeMap::new();
-        for row in &days {
-            let entry = per_model
-                .entry(row.model.as_str())
-                .or_insert_with(|| ModelRow {
-                    model: row.model.clone(),
-                    usage: Usage::default(),
-                    stored_cost: None,
-                });
-            entry.usage += row.usage;
-            if let Some(cost) = row.stored_cost {
-                entry.stored_cost = Some(entry.stored_cost.unwrap_or_default() + cost);
-            }
-        }
-        per_model.into_values().collect()
-    } else {
-        store
-            .model_rows(
-                SecondsRange {
-                    start: EARLIEST_SECONDS,
-                    end,
-                },
-                calendar,
-                filter,
-            )
-            .await?
-    };
-    Ok(Aggregates {
-        days,
-        all_time,
-        previous_day: store
-            .model_rows(plan.previous_day.into(), calendar, filter)
-            .await?,
-        previous_week: store
-            .model_rows(plan.previous_week.into(), calendar, filter)
-            .await?,
-        previous_month: store
-            .model_rows(plan.previous_month.into(), calendar, filter)
-            .await?,
-        first_event,
-        notes,
-        daily_utc,
-        left_out,
-    })
 }
 
 /// Checks that every filtered dimension has a column.

@@ -12,12 +12,12 @@ use usagetop::clock::FixedClock;
 use usagetop::filter::Filter;
 use usagetop::output;
 use usagetop::period::{Calendar, WeekStart};
+use usagetop::pipeline::{compute_report, ReportContext};
 use usagetop::pricing::{PriceFile, PriceTable};
 use usagetop::store::demo;
 use usagetop::store::mapping::Mapping;
 use usagetop::store::postgres::{write_demo, PgStore};
 use usagetop::store::Timeouts;
-use usagetop::worker::{compute_report, ReportContext};
 
 // Shared with the store tests; this file uses part of it.
 #[allow(dead_code)]

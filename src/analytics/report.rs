@@ -75,16 +75,8 @@ pub struct Report {
     pub daily_utc: bool,
     /// Rows left out as unusable (the notes say which).
     pub left_out: i64,
-    /// The filter the numbers were counted with (set by the worker).
-    pub filter: crate::filter::Filter,
-    /// Budgets against this report's scope (set by the worker).
-    pub budgets: Vec<crate::budget::BudgetStatus>,
     /// The custom range (`--from`/`--to`), when one was asked for.
     pub range: Option<RangeSummary>,
-    /// Usage per value of a dimension, when the query asked for it (set by the worker).
-    pub breakdown: Option<crate::analytics::breakdown::Breakdowns>,
-    /// The sequence number of the query it answers (set by the worker).
-    pub sequence: u64,
 }
 
 /// Totals and series over a custom range of local days.
@@ -193,10 +185,6 @@ pub fn build_report(
         notes: rows.notes.clone(),
         daily_utc: rows.daily_utc,
         left_out: rows.left_out,
-        filter: crate::filter::Filter::default(),
-        budgets: Vec::new(),
-        breakdown: None,
-        sequence: 0,
         range: plan.range.map(|(from, to)| RangeSummary {
             from,
             to,

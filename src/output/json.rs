@@ -6,7 +6,8 @@ use serde::Serialize;
 
 use crate::analytics::report::ModelTotals;
 use crate::analytics::trend::Trends;
-use crate::analytics::{Report, Totals};
+use crate::analytics::Totals;
+use crate::pipeline::Snapshot;
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
@@ -131,7 +132,7 @@ fn models(list: &[ModelTotals]) -> Vec<JsonModel<'_>> {
 ///
 /// # Errors
 /// Serialization fails (it does not for these types).
-pub fn render(report: &Report) -> Result<String, serde_json::Error> {
+pub fn render(report: &Snapshot) -> Result<String, serde_json::Error> {
     let prediction = &report.prediction;
     let value = JsonReport {
         generated_at: report

@@ -1,12 +1,12 @@
 //! The one-line status for tmux status bars and shell prompts:
 //! `today $12.34 · Nov $345.67 → ~$512`.
 
-use crate::analytics::Report;
 use crate::format::money;
+use crate::pipeline::Snapshot;
 
 /// The report as one short line.
 #[must_use]
-pub fn render(report: &Report) -> String {
+pub fn render(report: &Snapshot) -> String {
     let estimated = if report.summary.this_month.totals.has_estimate() {
         "*"
     } else {

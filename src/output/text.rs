@@ -7,8 +7,9 @@ use rust_decimal::prelude::ToPrimitive;
 
 use crate::analytics::report::ModelTotals;
 use crate::analytics::trend::View;
-use crate::analytics::{Report, Totals};
+use crate::analytics::Totals;
 use crate::format::{change, grouped, money};
+use crate::pipeline::Snapshot;
 use crate::ui::text::sanitize;
 
 fn cost_cell(totals: &Totals) -> String {
@@ -21,7 +22,7 @@ fn cost_cell(totals: &Totals) -> String {
 
 /// The report as text; `database` is shown in the heading.
 #[must_use]
-pub fn render(report: &Report, view: View, database: &str) -> String {
+pub fn render(report: &Snapshot, view: View, database: &str) -> String {
     let mut out = String::new();
     let tz: chrono_tz::Tz = report.timezone.parse().unwrap_or(chrono_tz::Tz::UTC);
     let local = report.generated_at.with_timezone(&tz);

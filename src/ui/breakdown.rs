@@ -14,9 +14,9 @@ use super::text::sanitize;
 use super::theme::Theme;
 use crate::analytics::breakdown::{Breakdown, BreakdownRow};
 use crate::analytics::trend::View;
-use crate::analytics::Report;
 use crate::app::{BreakdownPanel, SortKey};
 use crate::format::{change, compact, money};
+use crate::pipeline::Snapshot;
 
 /// The period a view's breakdown covers, for the title.
 fn period_name(view: View) -> &'static str {
@@ -70,7 +70,7 @@ fn share_bar(share: Decimal, width: usize) -> String {
 pub fn render(
     frame: &mut Frame,
     area: Rect,
-    report: &Report,
+    report: &Snapshot,
     view: View,
     panel: &BreakdownPanel,
     theme: &Theme,

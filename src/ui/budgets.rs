@@ -12,10 +12,10 @@ use rust_decimal::Decimal;
 
 use super::text::sanitize;
 use super::theme::Theme;
-use crate::analytics::Report;
 use crate::budget::{BudgetStatus, Level};
 use crate::format::{money, money_short};
 use crate::output::budget::{crossing, percent};
+use crate::pipeline::Snapshot;
 
 fn level_style(level: Level, theme: &Theme) -> Style {
     match level {
@@ -35,7 +35,7 @@ fn mark(level: Level) -> &'static str {
 }
 
 /// Draws the budgets: a panel of gauges when the area is tall, one line otherwise.
-pub fn render(frame: &mut Frame, area: Rect, report: &Report, theme: &Theme) {
+pub fn render(frame: &mut Frame, area: Rect, report: &Snapshot, theme: &Theme) {
     if area.height < 3 {
         render_line(frame, area, &report.budgets, theme);
         return;

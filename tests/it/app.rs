@@ -11,7 +11,7 @@ use usagetop::app::{Action, App, Context, Effect, Message};
 use usagetop::keymap::{action_for, footer_hints, BINDINGS};
 use usagetop::period::{Calendar, WeekStart};
 use usagetop::pricing::{PriceFile, PriceTable};
-use usagetop::worker::WorkerEvent;
+use usagetop::protocol::WorkerEvent;
 
 fn app() -> App {
     App::new(
@@ -29,17 +29,12 @@ fn press(code: KeyCode) -> KeyEvent {
     KeyEvent::new(code, KeyModifiers::NONE)
 }
 
-fn report() -> Arc<usagetop::analytics::Report> {
+fn report() -> Arc<usagetop::pipeline::Snapshot> {
     let calendar = Calendar::new(chrono_tz::UTC, WeekStart::Monday);
     let now = chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap();
     let plan = QueryPlan::new(now, &calendar);
     let prices = PriceTable::with_overrides(&PriceFile::default(), "pricing").unwrap();
-    Arc::new(build_report(
-        &plan,
-        &calendar,
-        &Aggregates::default(),
-        &prices,
-    ))
+    Arc::new(build_report(&plan, &calendar, &Aggregates::default(), &prices).into())
 }
 
 #[test]
@@ -153,13 +148,13 @@ fn history_steps_back_and_returns() {
         app.update(Message::Action(Action::Earlier)),
         Some(Effect::Refresh)
     );
-    assert_eq!(app.query(7).history, Some((View::Monthly, 2)));
+    assert_eq!(app.query(7).report.history, Some((View::Monthly, 2)));
     // In history a view switch needs a new report; in the present it does not.
     assert_eq!(
         app.update(Message::Action(Action::ShowView(View::Weekly))),
         Some(Effect::Refresh)
     );
-    assert_eq!(app.query(8).history, Some((View::Weekly, 2)));
+    assert_eq!(app.query(8).report.history, Some((View::Weekly, 2)));
     assert_eq!(
         app.update(Message::Action(Action::Later)),
         Some(Effect::Refresh)
@@ -168,7 +163,7 @@ fn history_steps_back_and_returns() {
         app.update(Message::Action(Action::Present)),
         Some(Effect::Refresh)
     );
-    assert_eq!(app.query(9).history, None);
+    assert_eq!(app.query(9).report.history, None);
     assert_eq!(
         app.update(Message::Action(Action::ShowView(View::Daily))),
         None
@@ -215,17 +210,23 @@ fn breakdown_and_picker_change_the_query() {
     use usagetop::app::PickerInput;
     use usagetop::filter::Dimension;
     let mut app = app();
-    assert_eq!(app.query(1).breakdown, None);
+    assert_eq!(app.query(1).report.breakdown, None);
     assert_eq!(
         app.update(Message::Action(Action::ToggleBreakdown)),
         Some(Effect::Refresh)
     );
-    assert_eq!(app.query(2).breakdown, Some((Dimension::Model, false)));
+    assert_eq!(
+        app.query(2).report.breakdown,
+        Some((Dimension::Model, false))
+    );
     assert_eq!(
         app.update(Message::Action(Action::NextDimension)),
         Some(Effect::Refresh)
     );
-    assert_eq!(app.query(3).breakdown, Some((Dimension::Endpoint, false)));
+    assert_eq!(
+        app.query(3).report.breakdown,
+        Some((Dimension::Endpoint, false))
+    );
     assert_eq!(app.update(Message::Action(Action::NextSort)), None);
     assert_eq!(app.panel.as_ref().unwrap().sort.name(), "tokens");
     // The picker asks for every value of its dimension (its own patterns left out).
@@ -233,12 +234,15 @@ fn breakdown_and_picker_change_the_query() {
         app.update(Message::Action(Action::OpenPicker)),
         Some(Effect::Refresh)
     );
-    assert_eq!(app.query(4).breakdown, Some((Dimension::Endpoint, true)));
+    assert_eq!(
+        app.query(4).report.breakdown,
+        Some((Dimension::Endpoint, true))
+    );
     assert_eq!(
         app.update(Message::Picker(PickerInput::NextDimension)),
         Some(Effect::Refresh)
     );
-    assert_eq!(app.query(5).breakdown, Some((Dimension::User, true)));
+    assert_eq!(app.query(5).report.breakdown, Some((Dimension::User, true)));
     // Without data nothing can be toggled; Apply with no selection clears the dimension.
     app.update(Message::Picker(PickerInput::Toggle));
     assert_eq!(

@@ -24,13 +24,13 @@ use usagetop::clock::FixedClock;
 use usagetop::filter::Filter;
 use usagetop::output;
 use usagetop::period::{Calendar, WeekStart};
+use usagetop::pipeline::{compute_report, ReportContext};
 use usagetop::pricing::{PriceFile, PriceTable};
 use usagetop::store::demo::{self, DemoEvent};
 use usagetop::store::mapping::{Mapping, Preset, SourceConfig};
 use usagetop::store::postgres::PgStore;
 use usagetop::store::sqlite::SqliteStore;
 use usagetop::store::{BuildProgress, RollupSource, Timeouts, UsageStore};
-use usagetop::worker::{compute_report, ReportContext};
 
 use crate::support::pg;
 use pg::{server_url, TestDb};
@@ -585,8 +585,10 @@ async fn run_pg_layout<I>(
 async fn postgres_native_timestamptz_in_batches_equals_direct() {
     let Some(admin) = server_url() else { return };
     let db = TestDb::create(&admin, "native").await;
-    db.execute(include_str!("../../migrations/postgres/0001_usage_events.sql"))
-        .await;
+    db.execute(include_str!(
+        "../../migrations/postgres/0001_usage_events.sql"
+    ))
+    .await;
     run_pg_layout(
         &db,
         "postgres timestamptz",

@@ -355,10 +355,10 @@ fn breakdowns_add_up_to_the_summaries() {
     use usagetop::clock::FixedClock;
     use usagetop::filter::Dimension;
     use usagetop::period::{Calendar, WeekStart};
+    use usagetop::pipeline::{compute, ReportContext, ReportRequest};
     use usagetop::pricing::{PriceFile, PriceTable};
     use usagetop::store::mapping::Mapping;
     use usagetop::store::sqlite::SqliteStore;
-    use usagetop::worker::{compute_report_for, Query, ReportContext};
     let fixture = fixture();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -378,11 +378,11 @@ fn breakdowns_add_up_to_the_summaries() {
             budgets: Arc::new(usagetop::budget::Budgets::default()),
         };
         for dimension in Dimension::ALL {
-            let query = Query {
+            let request = ReportRequest {
                 breakdown: Some((dimension, false)),
-                ..Query::default()
+                ..ReportRequest::default()
             };
-            let report = compute_report_for(&store, &context, &query).await.unwrap();
+            let report = compute(&store, &context, &request, 0).await.unwrap();
             let breakdowns = report.breakdown.as_ref().unwrap();
             assert_eq!(breakdowns.dimension, dimension);
             for (breakdown, summary) in [
@@ -468,7 +468,6 @@ fn the_readme_config_examples_parse() {
 
 #[test]
 fn many_models_are_summarised_in_text_and_complete_in_json() {
-    use std::sync::Arc;
     use usagetop::analytics::{build_report, Aggregates, DayModelRow, ModelRow, QueryPlan};
     use usagetop::period::{Calendar, WeekStart};
     use usagetop::pricing::{PriceFile, PriceTable};
@@ -504,7 +503,8 @@ fn many_models_are_summarised_in_text_and_complete_in_json() {
         ..Aggregates::default()
     };
     let prices = PriceTable::with_overrides(&PriceFile::default(), "pricing").unwrap();
-    let report = Arc::new(build_report(&plan, &calendar, &rows, &prices));
+    let report: usagetop::pipeline::Snapshot =
+        build_report(&plan, &calendar, &rows, &prices).into();
     let text = usagetop::output::text::render(
         &report,
         usagetop::analytics::trend::View::Daily,

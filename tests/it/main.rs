@@ -2,6 +2,8 @@
 //! one module per area, helpers shared through `support`. The PostgreSQL restart
 //! and soak tests are binaries of their own (they must not run beside others).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 mod app;

@@ -18,10 +18,10 @@ use usagetop::analytics::trend::Bucket;
 use usagetop::clock::FixedClock;
 use usagetop::filter::Filter;
 use usagetop::period::{Calendar, WeekStart};
+use usagetop::pipeline::{compute_report, ReportContext};
 use usagetop::pricing::{PriceFile, PriceTable};
 use usagetop::store::mapping::Mapping;
 use usagetop::store::sqlite::SqliteStore;
-use usagetop::worker::{compute_report, ReportContext};
 
 const ZONES: [Tz; 8] = [
     chrono_tz::UTC,

@@ -17,13 +17,13 @@ use usagetop::clock::FixedClock;
 use usagetop::filter::Filter;
 use usagetop::output;
 use usagetop::period::{Calendar, WeekStart};
+use usagetop::pipeline::{compute_report, ReportContext};
 use usagetop::pricing::{PriceFile, PriceTable};
 use usagetop::store::demo::{self, DemoEvent};
 use usagetop::store::mapping::{Mapping, Preset, SourceConfig, TimestampFormat};
 use usagetop::store::postgres::{write_demo, PgStore};
 use usagetop::store::sqlite::SqliteStore;
 use usagetop::store::{Timeouts, UsageStore};
-use usagetop::worker::{compute_report, ReportContext};
 
 use crate::support::pg;
 use pg::{server_url, TestDb};

@@ -16,8 +16,8 @@ use usagetop::store::{demo, SecondsRange, StoreError, UsageStore};
 use usagetop::usage::Usage;
 
 /// A report context in UTC with the clock pinned at `now`.
-fn utc_context(now: DateTime<Utc>) -> usagetop::worker::ReportContext {
-    usagetop::worker::ReportContext {
+fn utc_context(now: DateTime<Utc>) -> usagetop::pipeline::ReportContext {
+    usagetop::pipeline::ReportContext {
         calendar: utc(),
         clock: std::sync::Arc::new(usagetop::clock::FixedClock(now)),
         prices: std::sync::Arc::new(
@@ -441,7 +441,7 @@ async fn files_usagetop_creates_are_private() {
 
 #[tokio::test]
 async fn a_writer_holding_the_lock_makes_the_store_busy_not_broken() {
-    use usagetop::worker::compute_report;
+    use usagetop::pipeline::compute_report;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("locked.db");
     foreign_db(&path, &[(1_700_000_000, "gpt-4o", 1, 1, 0, 0)]).await;
@@ -479,8 +479,8 @@ async fn a_writer_holding_the_lock_makes_the_store_busy_not_broken() {
 
 #[tokio::test]
 async fn unusable_rows_are_left_out_and_reported() {
+    use usagetop::pipeline::compute_report;
     use usagetop::store::mapping::SourceConfig;
-    use usagetop::worker::compute_report;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("messy.db");
     let options = SqliteConnectOptions::new()
@@ -593,8 +593,8 @@ async fn instants_before_1970_fall_on_their_day() {
 
 #[tokio::test]
 async fn milliseconds_read_as_seconds_are_explained() {
+    use usagetop::pipeline::compute_report;
     use usagetop::store::mapping::{SourceConfig, TimestampFormat};
-    use usagetop::worker::compute_report;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ms.db");
     foreign_db(&path, &[(1_795_000_000_000, "gpt-4o", 5, 5, 0, 0)]).await;
@@ -638,7 +638,7 @@ async fn milliseconds_read_as_seconds_are_explained() {
 #[tokio::test]
 async fn a_replaced_file_is_followed_and_a_deleted_one_explained() {
     use usagetop::cache::{CacheOptions, CachedStore};
-    use usagetop::worker::compute_report;
+    use usagetop::pipeline::compute_report;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("gateway.db");
     let now = at("2026-11-18T15:00:00Z");

@@ -8,15 +8,16 @@ use chrono::{DateTime, Utc};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use usagetop::analytics::trend::View;
-use usagetop::analytics::{build_report, Aggregates, QueryPlan, Report};
+use usagetop::analytics::{build_report, Aggregates, QueryPlan};
 use usagetop::app::{Action, App, Context, Message};
 use usagetop::clock::FixedClock;
 use usagetop::period::{Calendar, WeekStart};
+use usagetop::pipeline::{ReportContext, Snapshot};
 use usagetop::pricing::{PriceFile, PriceTable};
+use usagetop::protocol::WorkerEvent;
 use usagetop::store::mapping::Mapping;
 use usagetop::store::{demo, sqlite::SqliteStore};
 use usagetop::ui::{self, theme::Theme};
-use usagetop::worker::{ReportContext, WorkerEvent};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 
@@ -40,11 +41,11 @@ fn context() -> Context {
 }
 
 /// A report over 90 days of seeded demo data, through the real SQLite store.
-fn demo_report() -> Arc<Report> {
+fn demo_report() -> Arc<Snapshot> {
     demo_report_with(None)
 }
 
-fn demo_report_with(breakdown: Option<(usagetop::filter::Dimension, bool)>) -> Arc<Report> {
+fn demo_report_with(breakdown: Option<(usagetop::filter::Dimension, bool)>) -> Arc<Snapshot> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -64,13 +65,14 @@ fn demo_report_with(breakdown: Option<(usagetop::filter::Dimension, bool)>) -> A
             budgets: Arc::new(usagetop::budget::Budgets::default()),
         };
         Arc::new(
-            usagetop::worker::compute_report_for(
+            usagetop::pipeline::compute(
                 &store,
                 &context,
-                &usagetop::worker::Query {
+                &usagetop::pipeline::ReportRequest {
                     breakdown,
                     ..Default::default()
                 },
+                0,
             )
             .await
             .unwrap(),
@@ -78,19 +80,14 @@ fn demo_report_with(breakdown: Option<(usagetop::filter::Dimension, bool)>) -> A
     })
 }
 
-fn empty_report() -> Arc<Report> {
+fn empty_report() -> Arc<Snapshot> {
     let prices = PriceTable::with_overrides(&PriceFile::default(), "pricing").unwrap();
     let plan = QueryPlan::new(now(), &calendar());
-    Arc::new(build_report(
-        &plan,
-        &calendar(),
-        &Aggregates::default(),
-        &prices,
-    ))
+    Arc::new(build_report(&plan, &calendar(), &Aggregates::default(), &prices).into())
 }
 
 /// A report of one model's `usage`, all of it today.
-fn one_model_today(model: &str, usage: usagetop::usage::Usage) -> Arc<Report> {
+fn one_model_today(model: &str, usage: usagetop::usage::Usage) -> Arc<Snapshot> {
     use usagetop::analytics::{DayModelRow, ModelRow};
     let plan = QueryPlan::new(now(), &calendar());
     let rows = Aggregates {
@@ -109,10 +106,10 @@ fn one_model_today(model: &str, usage: usagetop::usage::Usage) -> Arc<Report> {
         ..Aggregates::default()
     };
     let prices = PriceTable::with_overrides(&PriceFile::default(), "pricing").unwrap();
-    Arc::new(build_report(&plan, &calendar(), &rows, &prices))
+    Arc::new(build_report(&plan, &calendar(), &rows, &prices).into())
 }
 
-fn with_report(report: Arc<Report>) -> App {
+fn with_report(report: Arc<Snapshot>) -> App {
     let mut app = App::new(View::Daily, context());
     app.update(Message::Worker(WorkerEvent::Report(report)));
     app

@@ -1,0 +1,85 @@
+//! The subcommands, one module each, and what they share: opening the
+//! configured store (through the rollup cache), bringing the cache up to
+//! date with progress on a terminal, and the request the command line asks for.
+
+pub mod cache;
+pub mod dashboard;
+pub mod demo;
+pub mod export;
+pub mod report;
+
+use std::io::IsTerminal;
+
+use color_eyre::eyre::Result;
+
+use crate::cache::CachedStore;
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::pipeline::{ReportContext, ReportRequest};
+use crate::store::{self, BuildProgress, DatabaseUrl, RollupSource, UsageStore};
+
+/// Opens the configured source, generating the demo database first with `--demo`.
+pub(crate) async fn open_source(settings: &Settings) -> Result<Box<dyn RollupSource>> {
+    if settings.demo && settings.create_database {
+        if let DatabaseUrl::Sqlite(path) = &settings.database {
+            demo::ensure(path, settings).await?;
+        }
+    }
+    let options = store::OpenOptions {
+        create: settings.create_database,
+        mapping: settings.mapping.clone(),
+        timeouts: settings.timeouts,
+    };
+    Ok(store::open(&settings.database, &options).await?)
+}
+
+/// Opens the configured store: the source, read through the rollup cache
+/// unless it is turned off.
+pub(crate) async fn open_store(settings: &Settings) -> Result<Box<dyn UsageStore>> {
+    let source = open_source(settings).await?;
+    if !settings.cache.enabled {
+        return Ok(source);
+    }
+    Ok(Box::new(CachedStore::open(source, &settings.cache).await))
+}
+
+/// Brings the cache up to date before a one-shot command, showing a cold
+/// build's progress on a terminal.
+pub(crate) async fn refresh_cache(store: &dyn UsageStore, clock: &dyn Clock) -> Result<()> {
+    let progress = progress_printer();
+    store
+        .refresh_cache(clock.now().timestamp(), &progress)
+        .await?;
+    finish_progress();
+    Ok(())
+}
+
+/// Prints build progress on one line of standard error, when it is a terminal.
+pub(crate) fn progress_printer() -> impl Fn(BuildProgress) + Send + Sync {
+    let terminal = std::io::stderr().is_terminal();
+    move |progress: BuildProgress| {
+        if terminal {
+            eprint!(
+                "\r\x1b[2K{}",
+                crate::output::cache::progress_line(&progress)
+            );
+        }
+    }
+}
+
+/// Clears the progress line.
+pub(crate) fn finish_progress() {
+    if std::io::stderr().is_terminal() {
+        eprint!("\r\x1b[2K");
+    }
+}
+
+/// The request the command line asks for: its filter and custom range.
+pub(crate) fn request_for(settings: &Settings, context: &ReportContext) -> ReportRequest {
+    let today = context.calendar.local_date(context.clock.now());
+    ReportRequest {
+        filter: settings.filter.clone(),
+        range: settings.range.map(|(from, to)| (from, to.unwrap_or(today))),
+        ..ReportRequest::default()
+    }
+}

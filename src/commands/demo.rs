@@ -1,0 +1,52 @@
+//! `usagetop demo`, and the demo database `--demo` keeps fresh.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use chrono::Duration;
+use color_eyre::eyre::Result;
+
+use crate::cli::DemoArgs;
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::store::{self, demo, DatabaseUrl};
+
+/// Demo data written by `--demo` when the demo database is missing or stale.
+const DEMO_DAYS: u32 = 90;
+const DEMO_SEED: u64 = 42;
+
+/// Writes demo data into usagetop's demo database when it is missing, empty,
+/// or a day behind the clock (it holds nothing but demo data).
+///
+/// # Errors
+/// The demo database cannot be read or written.
+pub async fn ensure(path: &Path, settings: &Settings) -> Result<()> {
+    let now = settings.clock().now();
+    let fresh = match demo::newest_event(path).await? {
+        Some(newest) => newest > now - Duration::days(1) && newest <= now,
+        None => false,
+    };
+    if !fresh {
+        let events = demo::generate(DEMO_SEED, DEMO_DAYS, now, &settings.calendar);
+        demo::write(path, &events, true).await?;
+    }
+    Ok(())
+}
+
+/// `usagetop demo`: writes generated usage into a database usagetop owns.
+///
+/// # Errors
+/// The database is not usagetop's, holds events (without `--force`), or cannot be written.
+pub async fn run(settings: &Settings, args: &DemoArgs, clock: &dyn Clock) -> Result<ExitCode> {
+    let events = demo::generate(args.seed, args.days, clock.now(), &settings.calendar);
+    let written = match &settings.database {
+        DatabaseUrl::Sqlite(path) => demo::write(path, &events, args.force).await?,
+        DatabaseUrl::Postgres(url) => store::postgres::write_demo(url, &events, args.force).await?,
+    };
+    let shown = settings.database.redacted();
+    println!(
+        "wrote {written} demo events ({} days, seed {}) to {shown}\nopen it with: usagetop --database-url {shown}",
+        args.days, args.seed
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,50 @@
+//! `usagetop report`: the dashboard's numbers as text, JSON or one line,
+//! and `--check-budget` for cron.
+
+use std::process::ExitCode;
+
+use color_eyre::eyre::{Result, WrapErr};
+
+use crate::cli::{ReportArgs, ReportFormat};
+use crate::config::Settings;
+use crate::output;
+use crate::pipeline::{self, ReportContext, ReportRequest};
+
+/// Prints the report the arguments ask for.
+///
+/// # Errors
+/// The store cannot be read, or the output cannot be written.
+pub async fn run(
+    settings: &Settings,
+    args: &ReportArgs,
+    context: &ReportContext,
+) -> Result<ExitCode> {
+    let store = super::open_store(settings).await?;
+    super::refresh_cache(store.as_ref(), context.clock.as_ref()).await?;
+    let request = ReportRequest {
+        breakdown: args.by.map(|dimension| (dimension, false)),
+        ..super::request_for(settings, context)
+    };
+    let snapshot = pipeline::compute(store.as_ref(), context, &request, 0).await?;
+    if args.check_budget {
+        if snapshot.budgets.is_empty() {
+            eprintln!("usagetop: no budgets are set; add a [budget] table to the config file (see README)");
+            return Ok(ExitCode::SUCCESS);
+        }
+        for status in &snapshot.budgets {
+            println!("{}", output::budget::line(status));
+        }
+        return Ok(ExitCode::from(output::budget::exit_status(
+            &snapshot.budgets,
+        )));
+    }
+    let text = match args.format {
+        ReportFormat::Json => {
+            output::json::render(&snapshot).wrap_err("cannot write the JSON report")?
+        }
+        ReportFormat::Line => output::line::render(&snapshot),
+        ReportFormat::Text => output::text::render(&snapshot, settings.view, &store.describe()),
+    };
+    println!("{}", text.trim_end());
+    Ok(ExitCode::SUCCESS)
+}

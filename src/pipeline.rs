@@ -1,0 +1,316 @@
+//! From a store to a finished [`Snapshot`]: fetch what a [`QueryPlan`] asks
+//! for, build the immutable report, then evaluate budgets and the breakdown
+//! beside it. The worker and every headless command call this one module;
+//! it knows nothing of terminals or messages.
+
+use std::sync::Arc;
+
+use crate::analytics::breakdown::Breakdowns;
+use crate::analytics::{build_report, history, Aggregates, ModelRow, QueryPlan, Report};
+use crate::budget::{evaluate, BudgetStatus, Budgets};
+use crate::clock::Clock;
+use crate::filter::{Dimension, Filter};
+use crate::period::Calendar;
+use crate::pricing::PriceTable;
+use crate::store::{mapping, SecondsRange, StoreError, UsageStore, EARLIEST_SECONDS};
+use crate::usage::Usage;
+
+/// What a report needs besides the store.
+#[derive(Clone)]
+pub struct ReportContext {
+    /// Zone and week convention.
+    pub calendar: Calendar,
+    /// The clock (pinned by `--now`).
+    pub clock: Arc<dyn Clock>,
+    /// Prices in force.
+    pub prices: Arc<PriceTable>,
+    /// Spending limits.
+    pub budgets: Arc<Budgets>,
+}
+
+/// What to compute: the filter, the position in history or a custom range,
+/// and an optional breakdown.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportRequest {
+    /// Which usage to count.
+    pub filter: Filter,
+    /// Periods of a view to step back from now (history), if any.
+    pub history: Option<(crate::analytics::trend::View, u32)>,
+    /// A custom range of local days, inclusive (`--from`/`--to`).
+    pub range: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
+    /// A breakdown by this dimension; `true` counts it without the filter's
+    /// own patterns for that dimension (for the picker, which lists every value).
+    pub breakdown: Option<(Dimension, bool)>,
+}
+
+/// A finished report and what is computed beside it. Immutable once built;
+/// it dereferences to its [`Report`] so views read both alike.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    /// The report.
+    pub report: Report,
+    /// Budgets against the report's scope.
+    pub budgets: Vec<BudgetStatus>,
+    /// Usage per value of a dimension, when asked for.
+    pub breakdown: Option<Breakdowns>,
+    /// The filter the numbers were counted with.
+    pub filter: Filter,
+    /// The sequence number of the request it answers (0 for headless commands).
+    pub sequence: u64,
+}
+
+impl From<Report> for Snapshot {
+    /// A snapshot of a report alone: no budgets, no breakdown, no filter.
+    fn from(report: Report) -> Self {
+        Self {
+            report,
+            budgets: Vec::new(),
+            breakdown: None,
+            filter: Filter::default(),
+            sequence: 0,
+        }
+    }
+}
+
+impl std::ops::Deref for Snapshot {
+    type Target = Report;
+
+    fn deref(&self) -> &Report {
+        &self.report
+    }
+}
+
+/// Runs every query of `plan`.
+///
+/// # Errors
+/// The first query that fails.
+pub async fn fetch_aggregates(
+    store: &dyn UsageStore,
+    plan: &QueryPlan,
+    calendar: &Calendar,
+    filter: &Filter,
+) -> Result<Aggregates, StoreError> {
+    let info = store.prepare().await?;
+    let quality = store.quality(plan.now.timestamp()).await?;
+    let mut notes = if info.daily_utc && calendar.tz() != chrono_tz::UTC {
+        vec![format!(
+            "the source keeps one row per UTC day, so days here are UTC days, not {} days",
+            calendar.tz().name()
+        )]
+    } else {
+        Vec::new()
+    };
+    if info.unix_seconds
+        && quality
+            .latest
+            .is_some_and(|latest| latest > mapping::MILLIS_THRESHOLD)
+    {
+        notes.push(
+            "the timestamps look like milliseconds, not seconds (they lie thousands of years ahead); \
+             set [source] timestamp_format = \"unix_ms\" (or \"auto\")"
+                .to_owned(),
+        );
+    }
+    notes.extend(quality.notes());
+    let daily_utc = info.daily_utc && calendar.tz() != chrono_tz::UTC;
+    let left_out = quality.negative_rows + quality.unreadable_rows + quality.future_rows;
+    let end = plan.window.end.timestamp();
+    let first_event = store.first_event(end, calendar, filter).await?;
+    if first_event.is_none() {
+        return Ok(Aggregates {
+            notes,
+            daily_utc,
+            left_out,
+            ..Aggregates::default()
+        });
+    }
+    let days = store
+        .day_model_rows(plan.window.into(), calendar, filter)
+        .await?;
+    // When the window reaches back past the first event, all time is the
+    // window: sum its rows instead of scanning the table a second time.
+    let all_time = if first_event.is_some_and(|first| first >= plan.window.start) {
+        let mut per_model: std::collections::BTreeMap<&str, ModelRow> =
+            std::collections::BTreeMap::new();
+        for row in &days {
+            let entry = per_model
+                .entry(row.model.as_str())
+                .or_insert_with(|| ModelRow {
+                    model: row.model.clone(),
+                    usage: Usage::default(),
+                    stored_cost: None,
+                });
+            entry.usage += row.usage;
+            if let Some(cost) = row.stored_cost {
+                entry.stored_cost = Some(entry.stored_cost.unwrap_or_default() + cost);
+            }
+        }
+        per_model.into_values().collect()
+    } else {
+        store
+            .model_rows(
+                SecondsRange {
+                    start: EARLIEST_SECONDS,
+                    end,
+                },
+                calendar,
+                filter,
+            )
+            .await?
+    };
+    Ok(Aggregates {
+        days,
+        all_time,
+        previous_day: store
+            .model_rows(plan.previous_day.into(), calendar, filter)
+            .await?,
+        previous_week: store
+            .model_rows(plan.previous_week.into(), calendar, filter)
+            .await?,
+        previous_month: store
+            .model_rows(plan.previous_month.into(), calendar, filter)
+            .await?,
+        first_event,
+        notes,
+        daily_utc,
+        left_out,
+    })
+}
+
+/// The plan a request asks for, as of the context's clock.
+#[must_use]
+pub fn plan_for(context: &ReportContext, request: &ReportRequest) -> QueryPlan {
+    let now = match request.history {
+        Some((view, back)) => history::as_of(context.clock.now(), &context.calendar, view, back),
+        None => context.clock.now(),
+    };
+    match request.range {
+        Some((from, to)) => QueryPlan::for_range(now, &context.calendar, from, to),
+        None => QueryPlan::new(now, &context.calendar),
+    }
+}
+
+/// Builds the report of `filter` now, with its budgets.
+///
+/// # Errors
+/// A store query that fails.
+pub async fn compute_report(
+    store: &dyn UsageStore,
+    context: &ReportContext,
+    filter: &Filter,
+) -> Result<Snapshot, StoreError> {
+    let request = ReportRequest {
+        filter: filter.clone(),
+        ..ReportRequest::default()
+    };
+    compute(store, context, &request, 0).await
+}
+
+/// Builds the snapshot a request asks for (filter, history position or
+/// range, breakdown), answering request number `sequence`.
+///
+/// # Errors
+/// A store query that fails.
+pub async fn compute(
+    store: &dyn UsageStore,
+    context: &ReportContext,
+    request: &ReportRequest,
+    sequence: u64,
+) -> Result<Snapshot, StoreError> {
+    let filter = &request.filter;
+    let plan = plan_for(context, request);
+    let rows = fetch_aggregates(store, &plan, &context.calendar, filter).await?;
+    let report = build_report(&plan, &context.calendar, &rows, &context.prices);
+    let budgets = budget_statuses(store, context, &report, filter).await?;
+    let breakdown = match request.breakdown {
+        Some((dimension, unfiltered)) => {
+            Some(breakdown(store, context, &plan, filter, dimension, unfiltered).await?)
+        }
+        None => None,
+    };
+    Ok(Snapshot {
+        report,
+        budgets,
+        breakdown,
+        filter: filter.clone(),
+        sequence,
+    })
+}
+
+/// Usage per value of `dimension` for today, this week and this month, with
+/// the same spans of the previous periods.
+async fn breakdown(
+    store: &dyn UsageStore,
+    context: &ReportContext,
+    plan: &QueryPlan,
+    filter: &Filter,
+    dimension: Dimension,
+    unfiltered: bool,
+) -> Result<Breakdowns, StoreError> {
+    let mut selection = filter.clone();
+    if unfiltered {
+        selection.patterns_mut(dimension).clear();
+    }
+    let calendar = &context.calendar;
+    let current_start = plan.week_start.min(plan.month_start);
+    let current = SecondsRange {
+        start: calendar.start_of_day(current_start).timestamp(),
+        end: plan.window.end.timestamp(),
+    };
+    let current = store
+        .day_dimension_rows(current, calendar, &selection, dimension)
+        .await?;
+    let mut previous = Vec::new();
+    for range in [plan.previous_day, plan.previous_week, plan.previous_month] {
+        previous.push(
+            store
+                .day_dimension_rows(range.into(), calendar, &selection, dimension)
+                .await?,
+        );
+    }
+    Ok(Breakdowns::build(
+        dimension,
+        plan,
+        &current,
+        [&previous[0], &previous[1], &previous[2]],
+        &context.prices,
+    ))
+}
+
+/// Every budget against its scope: the overall ones against `report`, the
+/// per-model and per-user ones against a report of that scope (one per scope).
+async fn budget_statuses(
+    store: &dyn UsageStore,
+    context: &ReportContext,
+    report: &Report,
+    filter: &Filter,
+) -> Result<Vec<BudgetStatus>, StoreError> {
+    let mut scoped: Vec<(Filter, Report)> = Vec::new();
+    let mut statuses = Vec::new();
+    for budget in &context.budgets.list {
+        let status = if budget.scope.is_none() {
+            evaluate(budget, report, context.budgets.warn_at)
+        } else {
+            let scope = budget.filter(filter);
+            if !scoped.iter().any(|(known, _)| *known == scope) {
+                let plan = QueryPlan::new(report.generated_at, &context.calendar);
+                let rows = fetch_aggregates(store, &plan, &context.calendar, &scope).await?;
+                scoped.push((
+                    scope.clone(),
+                    build_report(&plan, &context.calendar, &rows, &context.prices),
+                ));
+            }
+            let scoped_report = scoped
+                .iter()
+                .find(|(known, _)| *known == scope)
+                .map(|(_, report)| report);
+            evaluate(
+                budget,
+                scoped_report.unwrap_or(report),
+                context.budgets.warn_at,
+            )
+        };
+        statuses.push(status);
+    }
+    Ok(statuses)
+}
