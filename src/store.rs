@@ -2,12 +2,13 @@
 //! store from a URL, and fetching everything one report needs. Stores return
 //! rows already grouped by the database (`GROUP BY`), never raw events.
 
-mod backend;
 pub mod catalog;
 pub mod demo;
 pub mod mapping;
 pub mod migrate;
 pub mod postgres;
+pub mod rows;
+pub mod runner;
 pub mod sql;
 pub mod sqlite;
 pub mod url;
@@ -17,16 +18,14 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
 
 use crate::analytics::plan::UtcRange;
 use crate::analytics::{DayModelRow, ModelRow};
 use crate::filter::Filter;
 use crate::period::{date_from_day_number, Calendar};
-use crate::usage::Usage;
 use mapping::Mapping;
-use wide::WideSum;
 
+pub use rows::RollupRow;
 pub use url::DatabaseUrl;
 
 /// A failure of the data layer, with what the user can do about it.
@@ -293,79 +292,6 @@ pub trait UsageStore: Send + Sync {
     ) -> Result<Vec<ModelRow>, StoreError>;
 }
 
-/// Usage per (15-minute UTC slot, model), as the rollup cache keeps it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RollupRow {
-    /// Start of the slot (unix seconds); `None` for rows whose timestamp cannot be read.
-    pub slot: Option<i64>,
-    /// Model name (`(unknown)` for NULL).
-    pub model: String,
-    /// Usage of the kept rows.
-    pub usage: Usage,
-    /// Stored cost of the kept rows in nano-dollars, when the source stores cost.
-    pub cost_nanos: Option<i64>,
-    /// Rows counted.
-    pub kept: i64,
-    /// Rows left out for a negative token count.
-    pub rejected: i64,
-    /// The first kept timestamp (unix seconds).
-    pub first: Option<i64>,
-    /// The last timestamp (unix seconds).
-    pub last: Option<i64>,
-}
-
-/// A rollup row as both backends return it.
-pub type RollupTuple = (
-    Option<i64>,
-    String,
-    i64,
-    WideSum,
-    WideSum,
-    WideSum,
-    WideSum,
-    Option<i64>,
-    i64,
-    i64,
-    Option<i64>,
-    Option<i64>,
-);
-
-impl From<RollupTuple> for RollupRow {
-    fn from(
-        (
-            slot,
-            model,
-            requests,
-            input,
-            output,
-            read,
-            write,
-            cost_nanos,
-            kept,
-            rejected,
-            first,
-            last,
-        ): RollupTuple,
-    ) -> Self {
-        Self {
-            slot,
-            model,
-            usage: Usage {
-                requests,
-                input_tokens: input.0,
-                output_tokens: output.0,
-                cache_read_tokens: read.0,
-                cache_write_tokens: write.0,
-            },
-            cost_nanos,
-            kept,
-            rejected,
-            first,
-            last,
-        }
-    }
-}
-
 /// A store the rollup cache can read: rows per slot and model, the table's
 /// bounds, its physical extent, and a row count to verify the cache.
 #[async_trait]
@@ -385,88 +311,9 @@ pub trait RollupSource: UsageStore {
     /// Physical positions to scan in chunks (SQLite rowids, PostgreSQL
     /// pages), or `None` when the table cannot be read by position.
     async fn extent(&self) -> Option<i64>;
-}
 
-/// Day number, dimension value, model, then [`Measures`].
-pub type DimensionTuple = (
-    i64,
-    String,
-    String,
-    i64,
-    WideSum,
-    WideSum,
-    WideSum,
-    WideSum,
-    Option<i64>,
-);
-
-/// A grouped row as both backends return it: requests, four token sums, stored cost in nano-dollars.
-pub type Measures = (i64, WideSum, WideSum, WideSum, WideSum, Option<i64>);
-
-/// Turns measures into usage and stored cost.
-#[must_use]
-pub fn measures_to_usage(
-    (requests, input, output, cache_read, cache_write, cost): Measures,
-) -> (Usage, Option<Decimal>) {
-    (
-        Usage {
-            requests,
-            input_tokens: input.0,
-            output_tokens: output.0,
-            cache_read_tokens: cache_read.0,
-            cache_write_tokens: cache_write.0,
-        },
-        cost.map(|nanos| Decimal::new(nanos, 9).normalize()),
-    )
-}
-
-/// Day number, model, then [`Measures`].
-pub type DayTuple = (
-    i64,
-    String,
-    i64,
-    WideSum,
-    WideSum,
-    WideSum,
-    WideSum,
-    Option<i64>,
-);
-/// Model, then [`Measures`].
-pub type ModelTuple = (String, i64, WideSum, WideSum, WideSum, WideSum, Option<i64>);
-
-/// Day rows from what a backend fetched.
-#[must_use]
-pub fn day_rows(rows: Vec<DayTuple>) -> Vec<DayModelRow> {
-    rows.into_iter()
-        .map(|(day, model, requests, input, output, read, write, cost)| {
-            day_row(day, model, (requests, input, output, read, write, cost))
-        })
-        .collect()
-}
-
-/// (dimension value, day row) pairs from what a backend fetched.
-#[must_use]
-pub fn dimension_rows(rows: Vec<DimensionTuple>) -> Vec<(String, DayModelRow)> {
-    rows.into_iter()
-        .map(
-            |(day, key, model, requests, input, output, read, write, cost)| {
-                (
-                    key,
-                    day_row(day, model, (requests, input, output, read, write, cost)),
-                )
-            },
-        )
-        .collect()
-}
-
-/// Model rows from what a backend fetched.
-#[must_use]
-pub fn model_rows(rows: Vec<ModelTuple>) -> Vec<ModelRow> {
-    rows.into_iter()
-        .map(|(model, requests, input, output, read, write, cost)| {
-            model_row(model, (requests, input, output, read, write, cost))
-        })
-        .collect()
+    /// True for a database server (chunks are pages, read in parallel).
+    fn is_server(&self) -> bool;
 }
 
 /// The first event as an instant: unix seconds, or for daily sources a day
@@ -486,35 +333,12 @@ pub fn first_instant(
     })
 }
 
-/// A day row from its parts.
-#[must_use]
-pub fn day_row(day: i64, model: String, measures: Measures) -> DayModelRow {
-    let (usage, stored_cost) = measures_to_usage(measures);
-    DayModelRow {
-        day: date_from_day_number(day),
-        model,
-        usage,
-        stored_cost,
-    }
-}
-
-/// A model row from its parts.
-#[must_use]
-pub fn model_row(model: String, measures: Measures) -> ModelRow {
-    let (usage, stored_cost) = measures_to_usage(measures);
-    ModelRow {
-        model,
-        usage,
-        stored_cost,
-    }
-}
-
 /// Checks that every filtered dimension has a column.
 ///
 /// # Errors
 /// A filter on a dimension the mapping has no column for.
 pub fn check_filter(
-    builder: &sql::QueryBuilder,
+    builder: &sql::SqlBuilder,
     filter: &Filter,
     url: &str,
 ) -> Result<(), StoreError> {

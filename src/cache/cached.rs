@@ -20,10 +20,11 @@ use super::CacheOptions;
 use crate::analytics::{DayModelRow, ModelRow};
 use crate::filter::{Dimension, Filter};
 use crate::period::{day_number, Calendar, SLOT_SECONDS};
+use crate::store::rows::{DayRow, ModelSum};
 use crate::store::sql::{Scan, SCAN_END_SECONDS};
 use crate::store::{
-    BuildProgress, DayTuple, ModelTuple, Quality, RollupSource, SecondsRange, SourceInfo,
-    StoreError, UsageStore, EARLIEST_SECONDS,
+    BuildProgress, Quality, RollupSource, SecondsRange, SourceInfo, StoreError, UsageStore,
+    EARLIEST_SECONDS,
 };
 
 /// SQLite rowids per chunk.
@@ -187,7 +188,7 @@ impl CachedStore {
             detail: error.detail,
         };
         let scans = match self.source.extent().await {
-            Some(positions) => chunks(positions, self.source.describe().starts_with("postgres")),
+            Some(positions) => chunks(positions, self.source.is_server()),
             None => vec![Scan::All],
         };
         let total = scans.len();
@@ -354,7 +355,7 @@ impl CachedStore {
         range: SecondsRange,
         calendar: &Calendar,
         filter: &Filter,
-    ) -> Option<(Vec<DayTuple>, Option<(NaiveDate, Vec<ModelTuple>)>)> {
+    ) -> Option<(Vec<DayRow>, Option<(NaiveDate, Vec<ModelSum>)>)> {
         let (db, models) = self.usable(filter)?;
         if range.end % SLOT_SECONDS != 0 || range.end <= range.start {
             return None;
@@ -416,17 +417,16 @@ impl CachedStore {
         filter: &Filter,
     ) -> Option<Vec<DayModelRow>> {
         let (days, partial) = self.pieces(range, calendar, filter).await?;
-        let mut rows = crate::store::day_rows(days);
+        let mut rows: Vec<DayModelRow> = days.into_iter().map(DayRow::into_day_model_row).collect();
         if let Some((date, models)) = partial {
-            rows.extend(models.into_iter().map(
-                |(model, requests, input, output, read, write, cost)| {
-                    crate::store::day_row(
-                        day_number(date),
-                        model,
-                        (requests, input, output, read, write, cost),
-                    )
-                },
-            ));
+            rows.extend(models.into_iter().map(|sum| {
+                DayRow {
+                    day: day_number(date),
+                    model: sum.model,
+                    measures: sum.measures,
+                }
+                .into_day_model_row()
+            }));
         }
         Some(rows)
     }
@@ -620,8 +620,7 @@ impl UsageStore for CachedStore {
         };
         let mut per_model: std::collections::BTreeMap<String, ModelRow> =
             std::collections::BTreeMap::new();
-        let mut add = |model: String, measures: crate::store::Measures| {
-            let row = crate::store::model_row(model, measures);
+        let mut add = |row: ModelRow| {
             let entry = per_model
                 .entry(row.model.clone())
                 .or_insert_with(|| ModelRow {
@@ -634,13 +633,15 @@ impl UsageStore for CachedStore {
                 entry.stored_cost = Some(entry.stored_cost.unwrap_or_default() + cost);
             }
         };
-        for (_, model, requests, input, output, read, write, cost) in days {
-            add(model, (requests, input, output, read, write, cost));
+        for day in days {
+            add(ModelSum {
+                model: day.model,
+                measures: day.measures,
+            }
+            .into_model_row());
         }
-        for (model, requests, input, output, read, write, cost) in
-            partial.map(|(_, rows)| rows).unwrap_or_default()
-        {
-            add(model, (requests, input, output, read, write, cost));
+        for sum in partial.map(|(_, rows)| rows).unwrap_or_default() {
+            add(sum.into_model_row());
         }
         Ok(per_model.into_values().collect())
     }

@@ -14,7 +14,8 @@ use sqlx::sqlite::{
 use sqlx::{AssertSqlSafe, Row};
 
 use crate::period::{Calendar, SLOT_SECONDS};
-use crate::store::{DayTuple, ModelTuple, RollupRow};
+use crate::store::rows::{from_json_rows, DayRow, ModelSum};
+use crate::store::RollupRow;
 
 /// Bumped when the tables change: an older file is emptied and rebuilt.
 const SCHEMA_VERSION: &str = "1";
@@ -269,7 +270,7 @@ impl CacheDb {
         first_day: i64,
         end_day: i64,
         models: &[String],
-    ) -> Result<Vec<DayTuple>, CacheError> {
+    ) -> Result<Vec<DayRow>, CacheError> {
         // One JSON text instead of a row per day and model: decoding rows
         // one by one costs microseconds each; parsing one text does not.
         let sql = format!(
@@ -289,7 +290,7 @@ impl CacheDb {
             .fetch_one(&self.pool)
             .await
             .map_err(|e| self.error(&e))?;
-        serde_json::from_str(&text).map_err(|e| CacheError {
+        from_json_rows(&text).map_err(|e| CacheError {
             path: self.path.display().to_string(),
             detail: format!("unreadable days: {e}"),
         })
@@ -304,7 +305,7 @@ impl CacheDb {
         start: i64,
         end: i64,
         models: &[String],
-    ) -> Result<Vec<ModelTuple>, CacheError> {
+    ) -> Result<Vec<ModelSum>, CacheError> {
         let sql = format!(
             "SELECT model, SUM(requests), SUM(input), SUM(output), SUM(cache_read), \
              SUM(cache_write), SUM(cost) FROM slots WHERE slot >= ? AND slot < ? AND kept > 0{} \
@@ -490,12 +491,12 @@ impl Writer {
                 query = query
                     .bind(row.slot)
                     .bind(&row.model)
-                    .bind(row.usage.requests)
-                    .bind(narrow(row.usage.input_tokens)?)
-                    .bind(narrow(row.usage.output_tokens)?)
-                    .bind(narrow(row.usage.cache_read_tokens)?)
-                    .bind(narrow(row.usage.cache_write_tokens)?)
-                    .bind(row.cost_nanos)
+                    .bind(row.measures.requests)
+                    .bind(narrow(row.measures.input.0)?)
+                    .bind(narrow(row.measures.output.0)?)
+                    .bind(narrow(row.measures.cache_read.0)?)
+                    .bind(narrow(row.measures.cache_write.0)?)
+                    .bind(row.measures.cost_nanos)
                     .bind(row.kept)
                     .bind(row.rejected)
                     .bind(row.first)

@@ -437,3 +437,37 @@ pub fn check_filter(text: &str) -> Result<(), MappingError> {
 }
 
 pub use super::catalog::{check, CheckedMapping, ColumnKind, TimeKind, MILLIS_THRESHOLD};
+
+/// What to say about the tables of a database whose mapped table is
+/// missing: the ones that match it but for case or schema, else the tables
+/// found (names sanitized: they come from the database).
+#[must_use]
+pub fn likely_tables(wanted: &TableName, tables: &[TableName]) -> String {
+    let shown = |table: &TableName| crate::ui::text::sanitize(&table.to_string(), 80);
+    let likely: Vec<String> = tables
+        .iter()
+        .filter(|table| {
+            table.name.eq_ignore_ascii_case(&wanted.name)
+                && match (&wanted.schema, &table.schema) {
+                    (Some(want), Some(have)) => want.eq_ignore_ascii_case(have),
+                    _ => true,
+                }
+        })
+        .map(|table| format!("{:?}", shown(table)))
+        .collect();
+    if !likely.is_empty() {
+        return format!(
+            "; names are case-sensitive and may need their schema: did you mean table = {}?",
+            likely.join(" or ")
+        );
+    }
+    let mut found: Vec<String> = tables.iter().take(30).map(shown).collect();
+    if tables.len() > found.len() {
+        found.push(format!("and {} more", tables.len() - found.len()));
+    }
+    if found.is_empty() {
+        " (no tables found)".to_owned()
+    } else {
+        format!(" (tables found: {})", found.join(", "))
+    }
+}

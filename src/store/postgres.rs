@@ -3,37 +3,31 @@
 //! in the server in the configured zone, through a `[source]` mapping. The
 //! one write it ever makes is `usagetop demo` into a table it creates.
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::AssertSqlSafe;
-use tokio::sync::OnceCell;
+use async_trait::async_trait;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, Postgres};
 
-use super::mapping::{self, ColumnKind, Mapping, TimeKind, MILLIS_THRESHOLD};
-use super::sql::{Dialect, QueryBuilder};
+use super::mapping::{ColumnKind, Mapping, TableName};
+use super::runner::{SqlBackend, SqlStore};
+use super::sql::Dialect;
 use super::url::redact_password;
-use super::{SourceInfo, StoreError, Timeouts};
+use super::{StoreError, Timeouts};
 
-/// A PostgreSQL usage database. Its `Debug` shows the URL without the password.
-pub struct PgStore {
+/// A PostgreSQL usage database.
+pub type PgStore = SqlStore<PgBackend>;
+
+/// How to reach a PostgreSQL server: a lazy pool of read-only sessions.
+/// Its `Debug` shows the URL without the password.
+pub struct PgBackend {
     pool: PgPool,
     url: String,
-    mapping: Mapping,
-    prepared: OnceCell<Prepared>,
-    quality: std::sync::Arc<OnceCell<super::Quality>>,
     options: PgConnectOptions,
     connect_timeout: std::time::Duration,
 }
 
-#[derive(Debug)]
-struct Prepared {
-    builder: QueryBuilder,
-    info: SourceInfo,
-}
-
-impl std::fmt::Debug for PgStore {
+impl std::fmt::Debug for PgBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PgStore")
+        f.debug_struct("PgBackend")
             .field("url", &self.url)
-            .field("mapping", &self.mapping)
             .finish_non_exhaustive()
     }
 }
@@ -103,45 +97,17 @@ impl PgStore {
             .min_connections(0)
             .acquire_timeout(timeouts.connect)
             .connect_lazy_with(options.clone());
-        Ok(Self {
+        let backend = PgBackend {
             pool,
             url: redact_password(url),
-            mapping,
-            prepared: OnceCell::new(),
-            quality: std::sync::Arc::new(OnceCell::new()),
             options,
             connect_timeout: timeouts.connect,
-        })
-    }
-
-    fn query_error(&self, what: &'static str, error: &sqlx::Error) -> StoreError {
-        StoreError::Query {
-            what,
-            url: self.url.clone(),
-            detail: explain(error),
-        }
-    }
-
-    async fn columns(&self) -> Result<Vec<(String, ColumnKind)>, StoreError> {
-        let table = &self.mapping.table;
-        let rows: Result<Vec<(String, String)>, sqlx::Error> = sqlx::query_as(
-            "SELECT column_name::text, data_type::text FROM information_schema.columns \
-             WHERE table_schema = COALESCE($1, current_schema()) AND table_name = $2 ORDER BY ordinal_position",
-        )
-        .bind(table.schema.as_deref())
-        .bind(&table.name)
-        .fetch_all(&self.pool())
-        .await;
-        let rows = match rows {
-            Ok(rows) => rows,
-            Err(error) => return Err(self.diagnose(&error).await),
         };
-        Ok(rows
-            .into_iter()
-            .map(|(name, data_type)| (name, ColumnKind::from_postgres(&data_type)))
-            .collect())
+        Ok(SqlStore::new(backend, mapping))
     }
+}
 
+impl PgBackend {
     /// An open error. A pool time-out hides the reason, so one direct
     /// connection attempt is made to tell it (refused, bad password, no database).
     async fn diagnose(&self, error: &sqlx::Error) -> StoreError {
@@ -168,64 +134,83 @@ impl PgStore {
             detail,
         }
     }
-
-    async fn prepared(&self) -> Result<&Prepared, StoreError> {
-        self.prepared
-            .get_or_try_init(|| async {
-                let columns = self.columns().await?;
-                let checked = mapping::check(&self.mapping, &columns).map_err(|source| {
-                    StoreError::Mapping {
-                        url: self.url.clone(),
-                        source,
-                    }
-                })?;
-                let mut builder = QueryBuilder::new(Dialect::Postgres, checked);
-                let mut checked = builder.checked().clone();
-                match checked.time {
-                    TimeKind::UnixUnknown => {
-                        let (max,): (Option<i64>,) =
-                            sqlx::query_as(AssertSqlSafe(builder.max_raw_timestamp()))
-                                .fetch_one(&self.pool())
-                                .await
-                                .map_err(|error| {
-                                    self.query_error("the largest timestamp", &error)
-                                })?;
-                        checked.time = if max.is_some_and(|value| value > MILLIS_THRESHOLD) {
-                            TimeKind::UnixMillis
-                        } else {
-                            TimeKind::UnixSeconds
-                        };
-                        builder = QueryBuilder::new(Dialect::Postgres, checked);
-                    }
-                    TimeKind::IsoUnknown => {
-                        let sample: Option<(Option<String>,)> =
-                            sqlx::query_as(AssertSqlSafe(builder.sample_timestamp_text()))
-                                .fetch_optional(&self.pool())
-                                .await
-                                .map_err(|error| self.query_error("a sample timestamp", &error))?;
-                        let text = sample.and_then(|(text,)| text).unwrap_or_default();
-                        checked.time = if text.trim().len() == 10 {
-                            TimeKind::DateText
-                        } else {
-                            TimeKind::IsoText
-                        };
-                        builder = QueryBuilder::new(Dialect::Postgres, checked);
-                    }
-                    _ => {}
-                }
-                let checked = builder.checked();
-                let info = SourceInfo {
-                    daily_utc: checked.time.is_daily(),
-                    stored_cost: checked.mapping.cost.is_some(),
-                    unix_seconds: checked.time == TimeKind::UnixSeconds,
-                };
-                Ok(Prepared { builder, info })
-            })
-            .await
-    }
 }
 
-super::backend::sql_usage_store!(PgStore, |store: &PgStore| store.url.clone());
+#[async_trait]
+impl SqlBackend for PgBackend {
+    type Db = Postgres;
+
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn describe(&self) -> String {
+        self.url.clone()
+    }
+
+    fn identity(&self) -> String {
+        self.url.clone()
+    }
+
+    fn pool(&self) -> PgPool {
+        self.pool.clone()
+    }
+
+    fn query_error(&self, what: &'static str, error: &sqlx::Error) -> StoreError {
+        StoreError::Query {
+            what,
+            url: self.url.clone(),
+            detail: explain(error),
+        }
+    }
+
+    async fn columns(&self, table: &TableName) -> Result<Vec<(String, ColumnKind)>, StoreError> {
+        let rows: Result<Vec<(String, String)>, sqlx::Error> = sqlx::query_as(
+            "SELECT column_name::text, data_type::text FROM information_schema.columns \
+             WHERE table_schema = COALESCE($1, current_schema()) AND table_name = $2 ORDER BY ordinal_position",
+        )
+        .bind(table.schema.as_deref())
+        .bind(&table.name)
+        .fetch_all(&self.pool)
+        .await;
+        let rows = match rows {
+            Ok(rows) => rows,
+            Err(error) => return Err(self.diagnose(&error).await),
+        };
+        Ok(rows
+            .into_iter()
+            .map(|(name, data_type)| (name, ColumnKind::from_postgres(&data_type)))
+            .collect())
+    }
+
+    async fn tables(&self) -> Vec<TableName> {
+        let rows: Result<Vec<(String, String)>, sqlx::Error> = sqlx::query_as(
+            "SELECT table_schema::text, table_name::text FROM information_schema.tables \
+             WHERE table_schema NOT IN ('pg_catalog', 'information_schema') \
+             ORDER BY table_schema = current_schema() DESC, table_schema, table_name",
+        )
+        .fetch_all(&self.pool)
+        .await;
+        rows.map(|rows| {
+            rows.into_iter()
+                .map(|(schema, name)| TableName {
+                    schema: Some(schema),
+                    name,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+
+    /// Page ranges, read by TID range scans.
+    fn scans_by_position(&self) -> bool {
+        true
+    }
+
+    fn is_server(&self) -> bool {
+        true
+    }
+}
 
 /// usagetop's own PostgreSQL schema steps.
 const MIGRATIONS: &[(i64, &str, &str)] = &[(
@@ -368,36 +353,3 @@ pub async fn write_demo(
     let _ = conn.close().await;
     Ok(written)
 }
-
-impl PgStore {
-    /// The connection pool.
-    fn pool(&self) -> PgPool {
-        self.pool.clone()
-    }
-
-    /// Where the session's count of unusable rows is kept.
-    fn quality_cell(&self) -> std::sync::Arc<OnceCell<super::Quality>> {
-        std::sync::Arc::clone(&self.quality)
-    }
-
-    /// The statements of a rollup of `scan`.
-    async fn rollup_statements(
-        &self,
-        scan: super::sql::Scan,
-    ) -> Result<super::sql::RollupStatements, StoreError> {
-        let builder = &self.prepared().await?.builder;
-        Ok(super::sql::RollupStatements {
-            optimistic: Some(builder.rollup_optimistic(scan)),
-            exact: builder.rollup(scan),
-            json: false,
-        })
-    }
-
-    /// Tables are read in page ranges.
-    #[allow(clippy::unused_self)]
-    fn chunked(&self) -> bool {
-        true
-    }
-}
-
-super::backend::sql_rollup_source!(PgStore);

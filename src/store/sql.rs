@@ -53,7 +53,7 @@ pub enum Bind {
 }
 
 /// A statement and its parameters, in order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Statement {
     /// The SQL.
     pub sql: String,
@@ -74,7 +74,7 @@ fn quote_literal(text: &str) -> String {
 
 /// Builds the queries of one checked mapping.
 #[derive(Debug, Clone)]
-pub struct QueryBuilder {
+pub struct SqlBuilder {
     dialect: Dialect,
     checked: CheckedMapping,
     /// Token sums are returned in wide form (see [`crate::store::wide`]):
@@ -82,7 +82,7 @@ pub struct QueryBuilder {
     wide: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
-impl QueryBuilder {
+impl SqlBuilder {
     /// A builder for `checked` in `dialect`.
     #[must_use]
     pub fn new(dialect: Dialect, checked: CheckedMapping) -> Self {

@@ -4,43 +4,38 @@
 //! replaced under a running session is opened anew; a deleted one is an error.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Mutex, RwLock};
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
-use sqlx::{AssertSqlSafe, Connection, SqliteConnection};
-use tokio::sync::OnceCell;
+use async_trait::async_trait;
+use sqlx::sqlite::{Sqlite, SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+use sqlx::{Connection, SqliteConnection};
 
-use super::mapping::{self, ColumnKind, Mapping, TimeKind, MILLIS_THRESHOLD};
+use super::mapping::{ColumnKind, Mapping, TableName};
 use super::migrate;
-use super::sql::{Dialect, QueryBuilder};
-use super::{SourceInfo, StoreError, UsageStore};
+use super::runner::{SqlBackend, SqlStore};
+use super::sql::{Bind, Dialect, RollupStatements, Scan, SqlBuilder, Statement, SCAN_END_SECONDS};
+use super::{StoreError, UsageStore};
 
 /// How long a query waits for a writer's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A SQLite usage database.
+pub type SqliteStore = SqlStore<SqliteBackend>;
+
+/// How to reach a SQLite file: its pool (opened anew when the file is
+/// replaced), and whether it is usagetop's own database with its
+/// trigger-kept rollup.
 #[derive(Debug)]
-pub struct SqliteStore {
+pub struct SqliteBackend {
     /// Connections to the file as it was when last checked.
     pool: RwLock<SqlitePool>,
     path: PathBuf,
-    mapping: Mapping,
-    prepared: OnceCell<Prepared>,
-    /// The session's count of unusable rows, counted again for a new file.
-    quality: RwLock<Arc<OnceCell<super::Quality>>>,
     /// The file the pool reads (device and inode), to notice a replacement.
     identity: Mutex<Option<FileIdentity>>,
     /// usagetop's own database read with the native mapping: its
     /// trigger-kept `usage_slots` table feeds the rollup cache.
     own_rollup: bool,
-}
-
-/// The checked mapping and what it told.
-#[derive(Debug)]
-struct Prepared {
-    builder: QueryBuilder,
-    info: SourceInfo,
 }
 
 fn options(path: &Path) -> SqliteConnectOptions {
@@ -161,24 +156,22 @@ impl SqliteStore {
                 ));
             }
             create_or_migrate(path).await?;
-        } else if Self::probe_is_ours(path).await? {
+        } else if probe_is_ours(path).await? {
             create_or_migrate(path).await?;
         }
-        let own_rollup = mapping == Mapping::default() && Self::probe_is_ours(path).await?;
+        let own_rollup = mapping == Mapping::default() && probe_is_ours(path).await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(2)
             .connect_with(options(path).read_only(true))
             .await
             .map_err(|error| explain(path, &error))?;
-        let store = Self {
+        let backend = SqliteBackend {
             pool: RwLock::new(pool),
             path: path.to_path_buf(),
-            mapping,
-            prepared: OnceCell::new(),
-            quality: RwLock::new(Arc::new(OnceCell::new())),
             identity: Mutex::new(file_identity(path)),
             own_rollup,
         };
+        let store = SqlStore::new(backend, mapping);
         store.prepare().await?;
         Ok(store)
     }
@@ -195,75 +188,58 @@ impl SqliteStore {
             .await
             .map_err(|error| explain(path, &error))
     }
+}
 
-    async fn probe_is_ours(path: &Path) -> Result<bool, StoreError> {
-        let mut conn = SqliteConnection::connect_with(&options(path).read_only(true))
-            .await
-            .map_err(|error| explain(path, &error))?;
-        let ours = migrate::is_ours(&mut conn)
-            .await
-            .map_err(|error| explain(path, &error))?;
-        let _ = conn.close().await;
-        Ok(ours)
-    }
+/// True when the file at `path` is a database usagetop created.
+async fn probe_is_ours(path: &Path) -> Result<bool, StoreError> {
+    let mut conn = SqliteConnection::connect_with(&options(path).read_only(true))
+        .await
+        .map_err(|error| explain(path, &error))?;
+    let ours = migrate::is_ours(&mut conn)
+        .await
+        .map_err(|error| explain(path, &error))?;
+    let _ = conn.close().await;
+    Ok(ours)
+}
 
-    async fn columns(&self) -> Result<Vec<(String, ColumnKind)>, StoreError> {
-        let table = &self.mapping.table;
-        let rows: Vec<(String, String)> = match &table.schema {
-            Some(schema) => {
-                sqlx::query_as("SELECT name, type FROM pragma_table_info(?1, ?2)")
-                    .bind(&table.name)
-                    .bind(schema)
-                    .fetch_all(&self.pool())
-                    .await
-            }
-            None => {
-                sqlx::query_as("SELECT name, type FROM pragma_table_info(?1)")
-                    .bind(&table.name)
-                    .fetch_all(&self.pool())
-                    .await
-            }
-        }
-        .map_err(|error| explain(&self.path, &error))?;
-        Ok(rows
-            .into_iter()
-            .map(|(name, declared)| (name, ColumnKind::from_sqlite(&declared)))
-            .collect())
-    }
-
-    async fn tables(&self) -> Vec<String> {
-        let rows: Result<Vec<(String,)>, _> = sqlx::query_as(
-            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name",
-        )
-        .fetch_all(&self.pool())
-        .await;
-        rows.map(|rows| rows.into_iter().map(|(name,)| name).collect())
-            .unwrap_or_default()
-    }
-
-    /// The connection pool of the file as it is now.
-    fn pool(&self) -> SqlitePool {
+impl SqliteBackend {
+    fn current_pool(&self) -> SqlitePool {
         self.pool
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
     }
+}
 
-    /// Where the count of unusable rows of the current file is kept.
-    fn quality_cell(&self) -> Arc<OnceCell<super::Quality>> {
-        Arc::clone(
-            &self
-                .quality
-                .read()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        )
+#[async_trait]
+impl SqlBackend for SqliteBackend {
+    type Db = Sqlite;
+
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    fn describe(&self) -> String {
+        format!("sqlite://{}", self.path.display())
+    }
+
+    fn identity(&self) -> String {
+        self.describe()
+    }
+
+    fn pool(&self) -> SqlitePool {
+        self.current_pool()
+    }
+
+    fn query_error(&self, what: &'static str, error: &sqlx::Error) -> StoreError {
+        StoreError::query(what, &self.describe(), error)
     }
 
     /// Notices a file deleted or replaced since the last query: a deleted
     /// file is an error (the last numbers stay on screen), a replaced one
     /// (moved over the path, as tools that write a new copy do) is opened
     /// anew.
-    async fn follow_file(&self) -> Result<(), StoreError> {
+    async fn follow_source(&self) -> Result<bool, StoreError> {
         let Some(now) = file_identity(&self.path) else {
             return Err(open_error(
                 &self.path,
@@ -277,7 +253,7 @@ impl SqliteStore {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if known == Some(now) {
-            return Ok(());
+            return Ok(false);
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(2)
@@ -292,120 +268,54 @@ impl SqliteStore {
             pool,
         );
         *self
-            .quality
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(OnceCell::new());
-        *self
             .identity
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(now);
         old.close().await;
-        Ok(())
+        Ok(true)
     }
 
-    async fn prepared(&self) -> Result<&Prepared, StoreError> {
-        self.follow_file().await?;
-        self.prepared
-            .get_or_try_init(|| async {
-                let columns = self.columns().await?;
-                let url = self.describe();
-                let checked = match mapping::check(&self.mapping, &columns) {
-                    Ok(checked) => checked,
-                    Err(error) if columns.is_empty() => {
-                        let tables = self.tables().await;
-                        let found = if tables.is_empty() {
-                            "none".to_owned()
-                        } else {
-                            tables.join(", ")
-                        };
-                        return Err(StoreError::Mapping {
-                            url,
-                            source: mapping::MappingError(format!(
-                                "{error} (tables found: {found})"
-                            )),
-                        });
-                    }
-                    Err(source) => return Err(StoreError::Mapping { url, source }),
-                };
-                let builder = QueryBuilder::new(Dialect::Sqlite, checked);
-                let builder = self.settle_time_kind(builder).await?;
-                let checked = builder.checked();
-                let info = SourceInfo {
-                    daily_utc: checked.time.is_daily(),
-                    stored_cost: checked.mapping.cost.is_some(),
-                    unix_seconds: checked.time == TimeKind::UnixSeconds,
-                };
-                Ok(Prepared { builder, info })
-            })
-            .await
-    }
-
-    /// Decides seconds or milliseconds, and dates or timestamps, from the data.
-    async fn settle_time_kind(&self, builder: QueryBuilder) -> Result<QueryBuilder, StoreError> {
-        let mut checked = builder.checked().clone();
-        let url = self.describe();
-        match checked.time {
-            TimeKind::UnixUnknown => {
-                let (max,): (Option<i64>,) =
-                    sqlx::query_as(AssertSqlSafe(builder.max_raw_timestamp()))
-                        .fetch_one(&self.pool())
-                        .await
-                        .map_err(|error| {
-                            StoreError::query("the largest timestamp", &url, &error)
-                        })?;
-                checked.time = if max.is_some_and(|value| value > MILLIS_THRESHOLD) {
-                    TimeKind::UnixMillis
-                } else {
-                    TimeKind::UnixSeconds
-                };
+    async fn columns(&self, table: &TableName) -> Result<Vec<(String, ColumnKind)>, StoreError> {
+        let rows: Vec<(String, String)> = match &table.schema {
+            Some(schema) => {
+                sqlx::query_as("SELECT name, type FROM pragma_table_info(?1, ?2)")
+                    .bind(&table.name)
+                    .bind(schema)
+                    .fetch_all(&self.current_pool())
+                    .await
             }
-            TimeKind::IsoUnknown => {
-                let sample: Option<(Option<String>,)> =
-                    sqlx::query_as(AssertSqlSafe(builder.sample_timestamp_text()))
-                        .fetch_optional(&self.pool())
-                        .await
-                        .map_err(|error| StoreError::query("a sample timestamp", &url, &error))?;
-                let text = sample.and_then(|(text,)| text).unwrap_or_default();
-                checked.time = if text.trim().len() == 10 {
-                    TimeKind::DateText
-                } else {
-                    TimeKind::IsoText
-                };
+            None => {
+                sqlx::query_as("SELECT name, type FROM pragma_table_info(?1)")
+                    .bind(&table.name)
+                    .fetch_all(&self.current_pool())
+                    .await
             }
-            _ => return Ok(builder),
         }
-        Ok(QueryBuilder::new(Dialect::Sqlite, checked))
+        .map_err(|error| explain(&self.path, &error))?;
+        Ok(rows
+            .into_iter()
+            .map(|(name, declared)| (name, ColumnKind::from_sqlite(&declared)))
+            .collect())
     }
 
-    fn query_error(&self, what: &'static str, error: &sqlx::Error) -> StoreError {
-        StoreError::query(what, &self.describe(), error)
+    async fn tables(&self) -> Vec<TableName> {
+        let rows: Result<Vec<(String,)>, _> = sqlx::query_as(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name",
+        )
+        .fetch_all(&self.current_pool())
+        .await;
+        rows.map(|rows| {
+            rows.into_iter()
+                .map(|(name,)| TableName { schema: None, name })
+                .collect()
+        })
+        .unwrap_or_default()
     }
-}
 
-super::backend::sql_usage_store!(SqliteStore, |store: &SqliteStore| format!(
-    "sqlite://{}",
-    store.path.display()
-));
-
-impl SqliteStore {
-    /// The statements of a rollup of `scan`: from the trigger-kept
-    /// `usage_slots` of usagetop's own database, else from the events.
-    async fn rollup_statements(
-        &self,
-        scan: super::sql::Scan,
-    ) -> Result<super::sql::RollupStatements, StoreError> {
-        use super::sql::{Bind, QueryBuilder, RollupStatements, Scan, Statement, SCAN_END_SECONDS};
+    /// usagetop's own database: from the trigger-kept `usage_slots`.
+    fn own_rollup(&self, scan: Scan) -> Option<RollupStatements> {
         if !self.own_rollup {
-            let builder = &self.prepared().await?.builder;
-            return Ok(RollupStatements {
-                optimistic: Some(QueryBuilder::as_json_array(builder.rollup_optimistic(scan))),
-                exact: builder
-                    .rollup(scan)
-                    .into_iter()
-                    .map(QueryBuilder::as_json_array)
-                    .collect(),
-                json: true,
-            });
+            return None;
         }
         let select = "SELECT slot, model, requests, input, output, cache_read, cache_write, \
                       NULL, kept, rejected, first_ts, last_ts FROM usage_slots";
@@ -419,17 +329,23 @@ impl SqliteStore {
                 binds: Vec::new(),
             },
         };
-        Ok(RollupStatements {
+        Some(RollupStatements {
             optimistic: None,
-            exact: vec![QueryBuilder::as_json_array(statement)],
+            exact: vec![SqlBuilder::as_json_array(statement)],
             json: true,
         })
     }
 
-    /// Positions to scan in chunks; none for the trigger-kept rollup (one small read).
-    fn chunked(&self) -> bool {
+    /// Rowid chunks; none for the trigger-kept rollup (one small read).
+    fn scans_by_position(&self) -> bool {
         !self.own_rollup
     }
-}
 
-super::backend::sql_rollup_source!(SqliteStore);
+    fn json_rollups(&self) -> bool {
+        true
+    }
+
+    fn is_server(&self) -> bool {
+        false
+    }
+}

@@ -6,7 +6,7 @@
 use usagetop::filter::{glob_match, to_like, to_sqlite_glob, Filter};
 use usagetop::period::{Calendar, WeekStart};
 use usagetop::store::mapping::{self, ColumnKind, Mapping, Preset, SourceConfig};
-use usagetop::store::sql::{quote_ident, Bind, Dialect, QueryBuilder};
+use usagetop::store::sql::{quote_ident, Bind, Dialect, SqlBuilder};
 use usagetop::store::SecondsRange;
 
 fn columns(names: &[(&str, ColumnKind)]) -> Vec<(String, ColumnKind)> {
@@ -16,13 +16,13 @@ fn columns(names: &[(&str, ColumnKind)]) -> Vec<(String, ColumnKind)> {
         .collect()
 }
 
-fn builder(preset: Preset, dialect: Dialect, cols: &[(&str, ColumnKind)]) -> QueryBuilder {
+fn builder(preset: Preset, dialect: Dialect, cols: &[(&str, ColumnKind)]) -> SqlBuilder {
     let mapping = Mapping::resolve(&SourceConfig {
         preset: Some(preset),
         ..SourceConfig::default()
     })
     .unwrap();
-    QueryBuilder::new(dialect, mapping::check(&mapping, &columns(cols)).unwrap())
+    SqlBuilder::new(dialect, mapping::check(&mapping, &columns(cols)).unwrap())
 }
 
 const RANGE: SecondsRange = SecondsRange {
@@ -106,7 +106,7 @@ fn litellm_daily_preset_keeps_utc_days() {
     // The store settles ISO text to a date after sampling a value; the day
     // is read from the text by arithmetic (no cast that could fail).
     checked.time = mapping::TimeKind::DateText;
-    let built = QueryBuilder::new(Dialect::Postgres, checked);
+    let built = SqlBuilder::new(Dialect::Postgres, checked);
     let calendar = Calendar::new(chrono_tz::Asia::Tokyo, WeekStart::Monday);
     let statement = built.day_model(RANGE, &calendar, &Filter::default());
     println!(
@@ -151,7 +151,7 @@ fn native_layout_on_sqlite_uses_offsets_across_dst() {
     )
     .unwrap();
     checked.time = mapping::TimeKind::UnixSeconds;
-    let built = QueryBuilder::new(Dialect::Sqlite, checked);
+    let built = SqlBuilder::new(Dialect::Sqlite, checked);
     let calendar = Calendar::new(chrono_tz::Europe::Berlin, WeekStart::Monday);
     let statement = built.day_model(RANGE, &calendar, &Filter::default());
     println!(
@@ -231,8 +231,8 @@ fn filters_become_bound_conditions() {
         ..Filter::default()
     };
     let calendar = Calendar::new(chrono_tz::UTC, WeekStart::Monday);
-    let pg = QueryBuilder::new(Dialect::Postgres, checked.clone())
-        .model_totals(RANGE, &calendar, &filter);
+    let pg =
+        SqlBuilder::new(Dialect::Postgres, checked.clone()).model_totals(RANGE, &calendar, &filter);
     assert!(pg.sql.contains("AND (\"model\"::text LIKE $3 OR \"model\"::text LIKE $4) AND (\"user_id\"::text LIKE $5)"), "{}", pg.sql);
     assert!(
         !pg.sql.contains("al'ice"),
@@ -246,7 +246,7 @@ fn filters_become_bound_conditions() {
             Bind::Text("al'ice".to_owned())
         ]
     );
-    let lite = QueryBuilder::new(Dialect::Sqlite, checked).model_totals(RANGE, &calendar, &filter);
+    let lite = SqlBuilder::new(Dialect::Sqlite, checked).model_totals(RANGE, &calendar, &filter);
     assert!(
         lite.sql
             .contains("(CAST(\"model\" AS TEXT) GLOB ? OR CAST(\"model\" AS TEXT) GLOB ?)"),

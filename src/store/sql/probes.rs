@@ -2,9 +2,9 @@
 //! leave out (one pass a session), and the samples that settle how
 //! timestamps are stored.
 
-use super::{Bind, Dialect, QueryBuilder, Statement};
+use super::{Bind, Dialect, SqlBuilder, Statement};
 
-impl QueryBuilder {
+impl SqlBuilder {
     /// One pass over the table that counts what the reports leave out: rows
     /// with negative token counts, rows whose timestamp cannot be read (with
     /// an example), and rows dated more than a day after `now` (with the latest).
@@ -36,25 +36,31 @@ impl QueryBuilder {
 
     /// The largest raw timestamp value (to tell seconds from milliseconds).
     #[must_use]
-    pub fn max_raw_timestamp(&self) -> String {
-        format!(
-            "SELECT CAST(MAX({}) AS BIGINT) FROM {}",
-            self.column(&self.checked.mapping.timestamp),
-            self.table()
-        )
+    pub fn max_raw_timestamp(&self) -> Statement {
+        Statement {
+            sql: format!(
+                "SELECT CAST(MAX({}) AS BIGINT) FROM {}",
+                self.column(&self.checked.mapping.timestamp),
+                self.table()
+            ),
+            binds: Vec::new(),
+        }
     }
 
     /// One non-null raw timestamp as text (to tell dates from timestamps).
     #[must_use]
-    pub fn sample_timestamp_text(&self) -> String {
+    pub fn sample_timestamp_text(&self) -> Statement {
         let ts = self.column(&self.checked.mapping.timestamp);
         let cast = match self.dialect {
             Dialect::Sqlite => format!("CAST({ts} AS TEXT)"),
             Dialect::Postgres => format!("{ts}::text"),
         };
-        format!(
-            "SELECT {cast} FROM {} WHERE {ts} IS NOT NULL LIMIT 1",
-            self.table()
-        )
+        Statement {
+            sql: format!(
+                "SELECT {cast} FROM {} WHERE {ts} IS NOT NULL LIMIT 1",
+                self.table()
+            ),
+            binds: Vec::new(),
+        }
     }
 }

@@ -3,7 +3,7 @@
 //! physical extent (to scan it in chunks with progress), and a row count
 //! that verifies the cache.
 
-use super::{Bind, Dialect, QueryBuilder, Statement};
+use super::{Bind, Dialect, SqlBuilder, Statement};
 use crate::period::{SECONDS_PER_DAY, SLOT_SECONDS};
 use crate::store::mapping::TimeKind;
 
@@ -44,7 +44,7 @@ pub enum Scan {
     Since(i64),
 }
 
-impl QueryBuilder {
+impl SqlBuilder {
     /// True when the raw timestamp orders like the instant, so `MIN`/`MAX`
     /// can run on the raw column and be converted once per group.
     fn raw_orders_like_seconds(&self) -> bool {
