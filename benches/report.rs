@@ -101,6 +101,7 @@ fn context() -> ReportContext {
         clock: Arc::new(FixedClock(DateTime::from_timestamp(END, 0).unwrap())),
         prices: Arc::new(PriceTable::with_overrides(&PriceFile::default(), "pricing").unwrap()),
         budgets: Arc::new(usagetop::budget::Budgets::default()),
+        wall_clock: Arc::new(usagetop::clock::SystemClock),
     }
 }
 

@@ -32,6 +32,9 @@ pub struct DayModelRow {
     pub usage: Usage,
     /// The cost the source stored for these rows (a gateway's spend), if it has one.
     pub stored_cost: Option<Decimal>,
+    /// Priced from tokens as an estimate: the source stores cost but these
+    /// rows have none, or it only has a total token count.
+    pub estimated: bool,
 }
 
 /// Usage of one model over a range of time.
@@ -43,6 +46,8 @@ pub struct ModelRow {
     pub usage: Usage,
     /// The cost the source stored for these rows, if it has one.
     pub stored_cost: Option<Decimal>,
+    /// Priced from tokens as an estimate (see [`DayModelRow::estimated`]).
+    pub estimated: bool,
 }
 
 /// Everything the store returns for one report, as asked by a [`QueryPlan`].

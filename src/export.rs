@@ -64,7 +64,13 @@ pub fn dimension_rows(
     let mut sums: BTreeMap<(usize, &str), Totals> = BTreeMap::new();
     for (key, row) in rows.iter().filter(|(_, row)| row.day >= first_day) {
         if let Some(index) = bucket_index(starts, last_day, row.day) {
-            let totals = Totals::of_model(row.usage, &row.model, row.stored_cost, prices);
+            let totals = Totals::of_model(
+                row.usage,
+                &row.model,
+                row.stored_cost,
+                row.estimated,
+                prices,
+            );
             sums.entry((index, key.as_str())).or_default().add(&totals);
         }
     }

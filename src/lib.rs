@@ -58,6 +58,7 @@ async fn run_async(cli: Cli) -> Result<ExitCode> {
         clock: Arc::clone(&clock),
         prices: Arc::new(settings.prices.clone()),
         budgets: Arc::new(settings.budgets.clone()),
+        wall_clock: Arc::new(clock::SystemClock),
     };
     match &cli.command {
         Some(Command::Demo(args)) => commands::demo::run(&settings, args, clock.as_ref()).await,

@@ -12,7 +12,7 @@ use crate::clock::Clock;
 use crate::filter::{Dimension, Filter};
 use crate::period::Calendar;
 use crate::pricing::PriceTable;
-use crate::store::{mapping, SecondsRange, StoreError, UsageStore, EARLIEST_SECONDS};
+use crate::store::{SecondsRange, StoreError, UsageStore, EARLIEST_SECONDS};
 use crate::usage::Usage;
 
 /// What a report needs besides the store.
@@ -26,6 +26,9 @@ pub struct ReportContext {
     pub prices: Arc<PriceTable>,
     /// Spending limits.
     pub budgets: Arc<Budgets>,
+    /// The real clock, even when `clock` is pinned: only rows dated more
+    /// than a day after it are anomalies (later than a pinned `--now` is not).
+    pub wall_clock: Arc<dyn Clock>,
 }
 
 /// What to compute: the filter, the position in history or a custom range,
@@ -89,9 +92,10 @@ pub async fn fetch_aggregates(
     plan: &QueryPlan,
     calendar: &Calendar,
     filter: &Filter,
+    wall_now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Aggregates, StoreError> {
     let info = store.prepare().await?;
-    let quality = store.quality(plan.now.timestamp()).await?;
+    let quality = store.quality(wall_now.timestamp()).await?;
     let mut notes = if info.daily_utc && calendar.tz() != chrono_tz::UTC {
         vec![format!(
             "the source keeps one row per UTC day, so days here are UTC days, not {} days",
@@ -100,20 +104,10 @@ pub async fn fetch_aggregates(
     } else {
         Vec::new()
     };
-    if info.unix_seconds
-        && quality
-            .latest
-            .is_some_and(|latest| latest > mapping::MILLIS_THRESHOLD)
-    {
-        notes.push(
-            "the timestamps look like milliseconds, not seconds (they lie thousands of years ahead); \
-             set [source] timestamp_format = \"unix_ms\" (or \"auto\")"
-                .to_owned(),
-        );
-    }
+    notes.extend(info.notes.iter().cloned());
     notes.extend(quality.notes());
     let daily_utc = info.daily_utc && calendar.tz() != chrono_tz::UTC;
-    let left_out = quality.negative_rows + quality.unreadable_rows + quality.future_rows;
+    let left_out = quality.left_out();
     let end = plan.window.end.timestamp();
     let first_event = store.first_event(end, calendar, filter).await?;
     if first_event.is_none() {
@@ -130,15 +124,16 @@ pub async fn fetch_aggregates(
     // When the window reaches back past the first event, all time is the
     // window: sum its rows instead of scanning the table a second time.
     let all_time = if first_event.is_some_and(|first| first >= plan.window.start) {
-        let mut per_model: std::collections::BTreeMap<&str, ModelRow> =
+        let mut per_model: std::collections::BTreeMap<(&str, bool), ModelRow> =
             std::collections::BTreeMap::new();
         for row in &days {
             let entry = per_model
-                .entry(row.model.as_str())
+                .entry((row.model.as_str(), row.estimated))
                 .or_insert_with(|| ModelRow {
                     model: row.model.clone(),
                     usage: Usage::default(),
                     stored_cost: None,
+                    estimated: row.estimated,
                 });
             entry.usage += row.usage;
             if let Some(cost) = row.stored_cost {
@@ -219,7 +214,14 @@ pub async fn compute(
 ) -> Result<Snapshot, StoreError> {
     let filter = &request.filter;
     let plan = plan_for(context, request);
-    let rows = fetch_aggregates(store, &plan, &context.calendar, filter).await?;
+    let rows = fetch_aggregates(
+        store,
+        &plan,
+        &context.calendar,
+        filter,
+        context.wall_clock.now(),
+    )
+    .await?;
     let report = build_report(&plan, &context.calendar, &rows, &context.prices);
     let budgets = budget_statuses(store, context, &report, filter).await?;
     let breakdown = match request.breakdown {
@@ -294,7 +296,14 @@ async fn budget_statuses(
             let scope = budget.filter(filter);
             if !scoped.iter().any(|(known, _)| *known == scope) {
                 let plan = QueryPlan::new(report.generated_at, &context.calendar);
-                let rows = fetch_aggregates(store, &plan, &context.calendar, &scope).await?;
+                let rows = fetch_aggregates(
+                    store,
+                    &plan,
+                    &context.calendar,
+                    &scope,
+                    context.wall_clock.now(),
+                )
+                .await?;
                 scoped.push((
                     scope.clone(),
                     build_report(&plan, &context.calendar, &rows, &context.prices),

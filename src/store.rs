@@ -3,10 +3,12 @@
 //! rows already grouped by the database (`GROUP BY`), never raw events.
 
 pub mod catalog;
+pub mod condition;
 pub mod demo;
 pub mod mapping;
 pub mod migrate;
 pub mod postgres;
+pub mod quality;
 pub mod rows;
 pub mod runner;
 pub mod sql;
@@ -25,6 +27,7 @@ use crate::filter::Filter;
 use crate::period::{date_from_day_number, Calendar};
 use mapping::Mapping;
 
+pub use quality::Quality;
 pub use rows::RollupRow;
 pub use url::DatabaseUrl;
 
@@ -104,8 +107,12 @@ impl StoreError {
     }
 }
 
-/// The start of year 1: earlier than any usage, and within every engine's timestamp range.
-pub const EARLIEST_SECONDS: i64 = -62_135_596_800;
+/// 1900-01-01T00:00:00Z, the first instant counted: an event before it (or
+/// at or after [`LATEST_SECONDS`]) is left out as unreadable, and counted.
+pub const EARLIEST_SECONDS: i64 = -2_208_988_800;
+
+/// 2200-01-01T00:00:00Z, the first instant no longer counted.
+pub const LATEST_SECONDS: i64 = 7_258_118_400;
 
 /// A range of unix seconds `[start, end)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,72 +150,6 @@ impl Default for Timeouts {
     }
 }
 
-/// What the reports leave out of a source, counted once per session.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Quality {
-    /// Rows with a negative token count (left out).
-    pub negative_rows: i64,
-    /// Rows whose timestamp cannot be read (left out).
-    pub unreadable_rows: i64,
-    /// One unreadable timestamp, as found.
-    pub unreadable_example: Option<String>,
-    /// Rows dated more than a day after the first refresh's "now" (left out of every view).
-    pub future_rows: i64,
-    /// The latest timestamp (unix seconds).
-    pub latest: Option<i64>,
-    /// Why the rollup cache is not in use, when it should be.
-    pub cache_note: Option<String>,
-}
-
-impl Quality {
-    /// Notes for people, one per kind of row left out.
-    #[must_use]
-    pub fn notes(&self) -> Vec<String> {
-        let mut notes = Vec::new();
-        if self.negative_rows > 0 {
-            notes.push(format!(
-                "{} with negative token counts left out",
-                rows(self.negative_rows)
-            ));
-        }
-        if self.unreadable_rows > 0 {
-            let example = self
-                .unreadable_example
-                .as_deref()
-                .map_or_else(String::new, |text| {
-                    format!(" (e.g. {:?})", crate::ui::text::sanitize(text, 40))
-                });
-            notes.push(format!(
-                "{} with timestamps that cannot be read left out{example}",
-                rows(self.unreadable_rows)
-            ));
-        }
-        if self.future_rows > 0 {
-            let latest = self
-                .latest
-                .and_then(|seconds| DateTime::from_timestamp(seconds, 0))
-                .map_or_else(String::new, |instant| {
-                    format!(", the latest {}", instant.format("%Y-%m-%d"))
-                });
-            notes.push(format!(
-                "{} dated more than a day ahead, counted in no view{latest}",
-                rows(self.future_rows)
-            ));
-        }
-        notes.extend(self.cache_note.clone());
-        notes
-    }
-}
-
-/// `1 row`, `3 rows`.
-fn rows(count: i64) -> String {
-    if count == 1 {
-        "1 row".to_owned()
-    } else {
-        format!("{count} rows")
-    }
-}
-
 /// How far a cold build of the rollup cache has come.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BuildProgress {
@@ -229,6 +170,8 @@ pub struct SourceInfo {
     pub stored_cost: bool,
     /// The timestamps are read as integer unix seconds.
     pub unix_seconds: bool,
+    /// What people should know about the mapping (optional columns missing).
+    pub notes: Vec<String>,
 }
 
 /// A source of grouped usage.

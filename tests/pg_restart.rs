@@ -71,6 +71,7 @@ async fn recovers_after_the_server_restarts() {
         clock: Arc::new(FixedClock(now)),
         prices: Arc::new(PriceTable::with_overrides(&PriceFile::default(), "pricing").unwrap()),
         budgets: Arc::new(usagetop::budget::Budgets::default()),
+        wall_clock: Arc::new(usagetop::clock::SystemClock),
     };
     let timeouts = Timeouts {
         connect: Duration::from_secs(2),

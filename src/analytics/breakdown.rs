@@ -78,7 +78,13 @@ impl Breakdowns {
             |rows: &mut dyn Iterator<Item = &(String, DayModelRow)>| -> BTreeMap<String, Totals> {
                 let mut out: BTreeMap<String, Totals> = BTreeMap::new();
                 for (key, row) in rows {
-                    let totals = Totals::of_model(row.usage, &row.model, row.stored_cost, prices);
+                    let totals = Totals::of_model(
+                        row.usage,
+                        &row.model,
+                        row.stored_cost,
+                        row.estimated,
+                        prices,
+                    );
                     out.entry(key.clone()).or_default().add(&totals);
                 }
                 out

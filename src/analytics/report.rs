@@ -149,7 +149,13 @@ pub fn build_report(
         if row.day > plan.today {
             continue;
         }
-        let totals = Totals::of_model(row.usage, &row.model, row.stored_cost, prices);
+        let totals = Totals::of_model(
+            row.usage,
+            &row.model,
+            row.stored_cost,
+            row.estimated,
+            prices,
+        );
         per_day.entry(row.day).or_default().add(&totals);
         if row.day >= plan.month_start {
             month_models.push((row.model.as_str(), totals, row.stored_cost.is_some()));
@@ -157,7 +163,13 @@ pub fn build_report(
     }
     let all_time_models = model_totals(
         rows.all_time.iter().map(|row| {
-            let totals = Totals::of_model(row.usage, &row.model, row.stored_cost, prices);
+            let totals = Totals::of_model(
+                row.usage,
+                &row.model,
+                row.stored_cost,
+                row.estimated,
+                prices,
+            );
             (row.model.as_str(), totals, row.stored_cost.is_some())
         }),
         prices,
@@ -194,8 +206,13 @@ pub fn build_report(
                     .iter()
                     .filter(|row| row.day >= from && row.day <= to)
                     .map(|row| {
-                        let totals =
-                            Totals::of_model(row.usage, &row.model, row.stored_cost, prices);
+                        let totals = Totals::of_model(
+                            row.usage,
+                            &row.model,
+                            row.stored_cost,
+                            row.estimated,
+                            prices,
+                        );
                         (row.model.as_str(), totals, row.stored_cost.is_some())
                     }),
                 prices,

@@ -37,7 +37,15 @@ pub struct Summaries {
 #[must_use]
 pub fn total_of(rows: &[ModelRow], prices: &PriceTable) -> Totals {
     rows.iter()
-        .map(|row| Totals::of_model(row.usage, &row.model, row.stored_cost, prices))
+        .map(|row| {
+            Totals::of_model(
+                row.usage,
+                &row.model,
+                row.stored_cost,
+                row.estimated,
+                prices,
+            )
+        })
         .sum()
 }
 

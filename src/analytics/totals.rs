@@ -36,12 +36,15 @@ impl Totals {
     }
 
     /// The totals of a group of `model`: its stored cost when the source
-    /// has one, else its usage priced with `prices`.
+    /// has one, else its usage priced with `prices`; all of it an estimate
+    /// when the group is `estimated` (the source stores cost but these rows
+    /// have none, or it only counts total tokens).
     #[must_use]
     pub fn of_model(
         usage: Usage,
         model: &str,
         stored_cost: Option<Decimal>,
+        estimated: bool,
         prices: &PriceTable,
     ) -> Self {
         match stored_cost {
@@ -50,7 +53,17 @@ impl Totals {
                 cost,
                 estimated_cost: Decimal::ZERO,
             },
-            None => Self::priced(usage, &prices.resolve(model)),
+            None => {
+                let totals = Self::priced(usage, &prices.resolve(model));
+                if estimated {
+                    Self {
+                        estimated_cost: totals.cost,
+                        ..totals
+                    }
+                } else {
+                    totals
+                }
+            }
         }
     }
 

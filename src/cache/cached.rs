@@ -21,10 +21,10 @@ use crate::analytics::{DayModelRow, ModelRow};
 use crate::filter::{Dimension, Filter};
 use crate::period::{day_number, Calendar, SLOT_SECONDS};
 use crate::store::rows::{DayRow, ModelSum};
-use crate::store::sql::{Scan, SCAN_END_SECONDS};
+use crate::store::sql::Scan;
 use crate::store::{
     BuildProgress, Quality, RollupSource, SecondsRange, SourceInfo, StoreError, UsageStore,
-    EARLIEST_SECONDS,
+    EARLIEST_SECONDS, LATEST_SECONDS,
 };
 
 /// SQLite rowids per chunk.
@@ -326,7 +326,7 @@ impl CachedStore {
                     .filter(|row| row.slot.is_some())
                     .map(|row| row.rejected)
                     .sum::<i64>();
-            writer.delete_slots(from, SCAN_END_SECONDS).await?;
+            writer.delete_slots(from, LATEST_SECONDS).await?;
             writer.merge(&rows).await?;
             writer.refresh_zones(Some(from)).await?;
             let mut facts = vec![(
@@ -423,6 +423,7 @@ impl CachedStore {
                 DayRow {
                     day: day_number(date),
                     model: sum.model,
+                    estimated: sum.estimated,
                     measures: sum.measures,
                 }
                 .into_day_model_row()
@@ -618,15 +619,16 @@ impl UsageStore for CachedStore {
         let Some((days, partial)) = self.pieces(range, calendar, filter).await else {
             return self.source.model_rows(range, calendar, filter).await;
         };
-        let mut per_model: std::collections::BTreeMap<String, ModelRow> =
+        let mut per_model: std::collections::BTreeMap<(String, bool), ModelRow> =
             std::collections::BTreeMap::new();
         let mut add = |row: ModelRow| {
             let entry = per_model
-                .entry(row.model.clone())
+                .entry((row.model.clone(), row.estimated))
                 .or_insert_with(|| ModelRow {
                     model: row.model.clone(),
                     usage: crate::usage::Usage::default(),
                     stored_cost: None,
+                    estimated: row.estimated,
                 });
             entry.usage += row.usage;
             if let Some(cost) = row.stored_cost {
@@ -636,6 +638,7 @@ impl UsageStore for CachedStore {
         for day in days {
             add(ModelSum {
                 model: day.model,
+                estimated: day.estimated,
                 measures: day.measures,
             }
             .into_model_row());

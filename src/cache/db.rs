@@ -18,26 +18,33 @@ use crate::store::rows::{from_json_rows, DayRow, ModelSum};
 use crate::store::RollupRow;
 
 /// Bumped when the tables change: an older file is emptied and rebuilt.
-const SCHEMA_VERSION: &str = "1";
+const SCHEMA_VERSION: &str = "2";
 
-/// Rows written per statement: 12 parameters each, under SQLite's 32,766.
-const ROWS_PER_WRITE: usize = 2_500;
+/// Rows written per statement: 14 parameters each, under SQLite's 32,766.
+const ROWS_PER_WRITE: usize = 2_000;
 
+/// The tables. An older layout (another `schema` in `meta`) is dropped and
+/// built anew: the cache holds nothing that cannot be rebuilt.
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS slots (
-    slot INTEGER NOT NULL, model TEXT NOT NULL,
+    slot INTEGER NOT NULL, model TEXT NOT NULL, estimated INTEGER NOT NULL,
     requests INTEGER NOT NULL, input INTEGER NOT NULL, output INTEGER NOT NULL,
     cache_read INTEGER NOT NULL, cache_write INTEGER NOT NULL, cost INTEGER,
-    kept INTEGER NOT NULL, rejected INTEGER NOT NULL, first_ts INTEGER, last_ts INTEGER,
-    PRIMARY KEY (slot, model)) WITHOUT ROWID;
+    kept INTEGER NOT NULL, rejected INTEGER NOT NULL, adjusted INTEGER NOT NULL,
+    first_ts INTEGER, last_ts INTEGER,
+    PRIMARY KEY (slot, model, estimated)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS zones (zone TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS days (
-    zone TEXT NOT NULL, day INTEGER NOT NULL, model TEXT NOT NULL,
+    zone TEXT NOT NULL, day INTEGER NOT NULL, model TEXT NOT NULL, estimated INTEGER NOT NULL,
     requests INTEGER NOT NULL, input INTEGER NOT NULL, output INTEGER NOT NULL,
     cache_read INTEGER NOT NULL, cache_write INTEGER NOT NULL, cost INTEGER,
-    PRIMARY KEY (zone, day, model)) WITHOUT ROWID;
+    PRIMARY KEY (zone, day, model, estimated)) WITHOUT ROWID;
 ";
+
+/// Drops the tables of an older layout.
+const DROP_OLD: &str = "DROP TABLE IF EXISTS slots; DROP TABLE IF EXISTS days; \
+                        DROP TABLE IF EXISTS zones; DELETE FROM meta;";
 
 /// A failure of the cache file.
 #[derive(Debug, thiserror::Error)]
@@ -152,12 +159,23 @@ impl CacheDb {
             pool,
             path: path.to_path_buf(),
         };
+        sqlx::raw_sql(
+            "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        )
+        .execute(&db.pool)
+        .await
+        .map_err(|e| db.error(&e))?;
+        if db.meta("schema").await?.as_deref() != Some(SCHEMA_VERSION) {
+            sqlx::raw_sql(DROP_OLD)
+                .execute(&db.pool)
+                .await
+                .map_err(|e| db.error(&e))?;
+        }
         sqlx::raw_sql(SCHEMA)
             .execute(&db.pool)
             .await
             .map_err(|e| db.error(&e))?;
         if db.meta("schema").await?.as_deref() != Some(SCHEMA_VERSION) {
-            db.clear().await?;
             db.set_meta(&[("schema", SCHEMA_VERSION.to_owned())])
                 .await?;
         }
@@ -221,12 +239,6 @@ impl CacheDb {
         writer.commit().await
     }
 
-    async fn clear(&self) -> Result<(), CacheError> {
-        let mut writer = self.writer().await?;
-        writer.clear().await?;
-        writer.commit().await
-    }
-
     /// The zones whose local days are kept.
     ///
     /// # Errors
@@ -274,8 +286,8 @@ impl CacheDb {
         // One JSON text instead of a row per day and model: decoding rows
         // one by one costs microseconds each; parsing one text does not.
         let sql = format!(
-            "SELECT COALESCE(json_group_array(json_array(day, model, requests, input, output, \
-             cache_read, cache_write, cost)), '[]') \
+            "SELECT COALESCE(json_group_array(json_array(day, model, estimated, requests, input, \
+             output, cache_read, cache_write, cost)), '[]') \
              FROM days WHERE zone = ? AND day >= ? AND day < ?{}",
             model_condition(models)
         );
@@ -307,9 +319,9 @@ impl CacheDb {
         models: &[String],
     ) -> Result<Vec<ModelSum>, CacheError> {
         let sql = format!(
-            "SELECT model, SUM(requests), SUM(input), SUM(output), SUM(cache_read), \
+            "SELECT model, estimated, SUM(requests), SUM(input), SUM(output), SUM(cache_read), \
              SUM(cache_write), SUM(cost) FROM slots WHERE slot >= ? AND slot < ? AND kept > 0{} \
-             GROUP BY model",
+             GROUP BY model, estimated",
             model_condition(models)
         );
         let mut query = sqlx::query_as(AssertSqlSafe(sql)).bind(start).bind(end);
@@ -491,6 +503,7 @@ impl Writer {
                 query = query
                     .bind(row.slot)
                     .bind(&row.model)
+                    .bind(i64::from(row.estimated))
                     .bind(row.measures.requests)
                     .bind(narrow(row.measures.input.0)?)
                     .bind(narrow(row.measures.output.0)?)
@@ -499,6 +512,7 @@ impl Writer {
                     .bind(row.measures.cost_nanos)
                     .bind(row.kept)
                     .bind(row.rejected)
+                    .bind(row.adjusted)
                     .bind(row.first)
                     .bind(row.last);
             }
@@ -635,9 +649,9 @@ impl Writer {
             .map_err(|e| self.error(&e))?;
         // `day` is built from integers usagetop computed (offset spans).
         let insert = format!(
-            "INSERT INTO days SELECT ?, {day}, model, SUM(requests), SUM(input), SUM(output), \
-             SUM(cache_read), SUM(cache_write), SUM(cost) \
-             FROM slots WHERE slot >= ? AND kept > 0 GROUP BY 2, 3"
+            "INSERT INTO days SELECT ?, {day}, model, estimated, SUM(requests), SUM(input), \
+             SUM(output), SUM(cache_read), SUM(cache_write), SUM(cost) \
+             FROM slots WHERE slot >= ? AND kept > 0 GROUP BY 2, 3, 4"
         );
         sqlx::query(AssertSqlSafe(insert))
             .bind(zone)
@@ -672,20 +686,21 @@ fn model_condition(models: &[String]) -> String {
     }
 }
 
-/// An insert of `rows` rows of 12 parameters into the slots, summing into
-/// a slot and model already present.
+/// An insert of `rows` rows of 14 parameters into the slots, summing into
+/// a slot, model and estimate already present.
 fn merge_sql(rows: usize) -> String {
-    let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     format!(
-        "INSERT INTO slots (slot, model, requests, input, output, cache_read, cache_write, \
-         cost, kept, rejected, first_ts, last_ts) VALUES {} \
-         ON CONFLICT (slot, model) DO UPDATE SET \
+        "INSERT INTO slots (slot, model, estimated, requests, input, output, cache_read, \
+         cache_write, cost, kept, rejected, adjusted, first_ts, last_ts) VALUES {} \
+         ON CONFLICT (slot, model, estimated) DO UPDATE SET \
          requests = requests + excluded.requests, input = input + excluded.input, \
          output = output + excluded.output, cache_read = cache_read + excluded.cache_read, \
          cache_write = cache_write + excluded.cache_write, \
          cost = CASE WHEN cost IS NULL AND excluded.cost IS NULL THEN NULL \
                      ELSE COALESCE(cost, 0) + COALESCE(excluded.cost, 0) END, \
          kept = kept + excluded.kept, rejected = rejected + excluded.rejected, \
+         adjusted = adjusted + excluded.adjusted, \
          first_ts = CASE WHEN first_ts IS NULL THEN excluded.first_ts \
                          WHEN excluded.first_ts IS NULL THEN first_ts \
                          ELSE MIN(first_ts, excluded.first_ts) END, \

@@ -2,7 +2,7 @@
 //! holds, whether it can serve its role, and how timestamps are stored.
 //! Pure: the stores fetch the catalog and hand it in.
 
-use super::mapping::{ColumnRef, Mapping, MappingError, TimestampFormat};
+use super::mapping::{ColumnRef, Mapping, MappingError, TimestampFormat, Tokens};
 
 /// What a catalog says a column holds, simplified.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,13 +118,31 @@ impl TimeKind {
 /// A mapping checked against a table's columns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckedMapping {
-    /// The roles.
+    /// The roles, without the optional ones whose column is missing.
     pub mapping: Mapping,
     /// How to read the timestamp.
     pub time: TimeKind,
+    /// The kinds of the columns the roles read.
+    pub kinds: Vec<(String, ColumnKind)>,
+    /// What people should know about the check (optional columns missing).
+    pub notes: Vec<String>,
 }
 
-/// Checks every role against `columns` (name, kind) of the mapped table.
+impl CheckedMapping {
+    /// The kind of `column`, if the table has it.
+    #[must_use]
+    pub fn kind(&self, column: &str) -> Option<&ColumnKind> {
+        self.kinds
+            .iter()
+            .find(|(name, _)| name == column)
+            .map(|(_, kind)| kind)
+    }
+}
+
+/// Checks every role against `columns` (name, kind) of the mapped table. An
+/// optional role the preset filled in and the table lacks (an older version
+/// of a gateway) is read as absent, with a note; a column the config named
+/// itself must exist.
 ///
 /// # Errors
 /// A missing table or column, or a column of a kind that cannot serve its role.
@@ -135,99 +153,198 @@ pub fn check(
     let table = &mapping.table;
     if columns.is_empty() {
         return Err(MappingError(format!(
-            "there is no table {table} (or it is not readable); set [source] table (or --table) to the table that holds your usage"
+            "there is no table {} (or it is not readable); set [source] table (or --table) to the table that holds your usage",
+            crate::ui::text::sanitize(&table.to_string(), 80)
         )));
     }
     let listing = || {
         columns
             .iter()
-            .map(|(name, kind)| format!("{name} ({})", kind.describe()))
+            .map(|(name, kind)| {
+                format!(
+                    "{} ({})",
+                    crate::ui::text::sanitize(name, 60),
+                    kind.describe()
+                )
+            })
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let find = |column: &str, role: &str| -> Result<&ColumnKind, MappingError> {
+    let shown_table = crate::ui::text::sanitize(&table.to_string(), 80);
+    let lookup = |column: &str| {
         columns
             .iter()
             .find(|(name, _)| name == column)
             .map(|(_, kind)| kind)
-            .ok_or_else(|| {
-                MappingError(format!(
-                "table {table} has no column {column:?} for [source] {role}; its columns are: {}",
-                listing()
-            ))
-            })
+    };
+    let missing = |column: &str, role: &str| {
+        MappingError(format!(
+            "table {shown_table} has no column {:?} for [source] {role}; its columns are: {}",
+            crate::ui::text::sanitize(column, 60),
+            listing()
+        ))
+    };
+    let find = |column: &str, role: &str| -> Result<&ColumnKind, MappingError> {
+        lookup(column).ok_or_else(|| missing(column, role))
     };
     let wrong = |column: &str, role: &str, kind: &ColumnKind, needs: &str| {
         MappingError(format!(
-            "column {column:?} of table {table} is {} and cannot serve as [source] {role}: it needs {needs}",
+            "column {:?} of table {shown_table} is {} and cannot serve as [source] {role}: it needs {needs}",
+            crate::ui::text::sanitize(column, 60),
             kind.describe()
         ))
     };
     let numeric = |reference: &ColumnRef, role: &str| -> Result<(), MappingError> {
-        let kind = find(reference.column(), role)?;
-        match (reference, kind) {
-            (
-                ColumnRef::Plain(_),
-                ColumnKind::Integer | ColumnKind::Fractional | ColumnKind::Any,
-            )
-            | (ColumnRef::Json { .. }, ColumnKind::Json | ColumnKind::Text | ColumnKind::Any) => {
-                Ok(())
-            }
-            (ColumnRef::Plain(column), kind) => Err(wrong(column, role, kind, "a numeric column")),
-            (ColumnRef::Json { column, .. }, kind) => {
-                Err(wrong(column, role, kind, "a JSON column"))
-            }
+        match reference {
+            ColumnRef::First(choices) => choices
+                .iter()
+                .try_for_each(|choice| numeric_one(choice, role, &find, &wrong)),
+            _ => numeric_one(reference, role, &find, &wrong),
         }
     };
-    numeric(&mapping.input_tokens, "input_tokens")?;
-    numeric(&mapping.output_tokens, "output_tokens")?;
+    let mut checked = mapping.clone();
+    let mut notes = Vec::new();
+    // Optional roles the preset filled in: absent when the table lacks them.
+    let mut absent = |role: &'static str, columns_of: Vec<&str>| -> bool {
+        let gone: Vec<&str> = columns_of
+            .into_iter()
+            .filter(|column| lookup(column).is_none())
+            .collect();
+        if gone.is_empty() || mapping.is_explicit(role) {
+            return false;
+        }
+        notes.push(format!(
+            "table {shown_table} has no column {} for {role} (an older version of its schema?): read as absent",
+            gone.iter()
+                .map(|column| format!("{:?}", crate::ui::text::sanitize(column, 60)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        true
+    };
+    if checked
+        .cache_read_tokens
+        .as_ref()
+        .is_some_and(|reference| absent("cache_read_tokens", reference.columns()))
+    {
+        checked.cache_read_tokens = None;
+    }
+    if checked
+        .cache_write_tokens
+        .as_ref()
+        .is_some_and(|reference| absent("cache_write_tokens", reference.columns()))
+    {
+        checked.cache_write_tokens = None;
+    }
+    if checked
+        .requests
+        .as_deref()
+        .is_some_and(|column| absent("requests", vec![column]))
+    {
+        checked.requests = None;
+    }
+    if checked
+        .user
+        .as_deref()
+        .is_some_and(|column| absent("user", vec![column]))
+    {
+        checked.user = None;
+    }
+    if checked
+        .endpoint
+        .as_deref()
+        .is_some_and(|column| absent("endpoint", vec![column]))
+    {
+        checked.endpoint = None;
+    }
+    match &checked.tokens {
+        Tokens::Split { input, output } => {
+            numeric(input, "input_tokens")?;
+            numeric(output, "output_tokens")?;
+        }
+        Tokens::Total(total) => numeric(total, "total_tokens")?,
+    }
     for (reference, role) in [
-        (&mapping.cache_read_tokens, "cache_read_tokens"),
-        (&mapping.cache_write_tokens, "cache_write_tokens"),
+        (&checked.cache_read_tokens, "cache_read_tokens"),
+        (&checked.cache_write_tokens, "cache_write_tokens"),
     ] {
         if let Some(reference) = reference {
             numeric(reference, role)?;
         }
     }
-    if let Some(column) = &mapping.requests {
+    if let Some(column) = &checked.requests {
         numeric(&ColumnRef::Plain(column.clone()), "requests")?;
     }
-    if let Some(column) = &mapping.cost {
+    if let Some(column) = &checked.cost {
         numeric(&ColumnRef::Plain(column.clone()), "cost")?;
     }
+    // Names of any type but JSON are read as text (uuid, integer, enum ids).
     for (column, role) in [
-        (Some(&mapping.model), "model"),
-        (mapping.user.as_ref(), "user"),
-        (mapping.endpoint.as_ref(), "endpoint"),
+        (checked.model.as_ref(), "model"),
+        (checked.user.as_ref(), "user"),
+        (checked.endpoint.as_ref(), "endpoint"),
     ] {
         if let Some(column) = column {
             let kind = find(column, role)?;
-            if matches!(kind, ColumnKind::Json | ColumnKind::Other(_)) {
-                return Err(wrong(column, role, kind, "a text column"));
+            if matches!(kind, ColumnKind::Json) {
+                return Err(wrong(
+                    column,
+                    role,
+                    kind,
+                    "a text column (or any type read as text)",
+                ));
             }
         }
     }
-    let kind = find(&mapping.timestamp, "timestamp")?;
-    let time = time_kind(mapping, kind).ok_or_else(|| {
+    let kind = find(&checked.timestamp, "timestamp")?;
+    let time = time_kind(&checked, kind).ok_or_else(|| {
         wrong(
-            &mapping.timestamp,
+            &checked.timestamp,
             &format!(
                 "timestamp (timestamp_format = {:?})",
-                mapping.timestamp_format
+                checked.timestamp_format
             ),
             kind,
             "integer unix seconds or milliseconds, ISO-8601 text, a date or a timestamp",
         )
     })?;
     Ok(CheckedMapping {
-        mapping: mapping.clone(),
+        mapping: checked,
         time,
+        kinds: columns.to_vec(),
+        notes,
     })
+}
+
+/// Checks one column reference that must hold numbers.
+fn numeric_one<'c>(
+    reference: &ColumnRef,
+    role: &str,
+    find: &dyn Fn(&str, &str) -> Result<&'c ColumnKind, MappingError>,
+    wrong: &dyn Fn(&str, &str, &ColumnKind, &str) -> MappingError,
+) -> Result<(), MappingError> {
+    match reference {
+        ColumnRef::Plain(column) => match find(column, role)? {
+            ColumnKind::Integer | ColumnKind::Fractional | ColumnKind::Any => Ok(()),
+            kind => Err(wrong(column, role, kind, "a numeric column")),
+        },
+        ColumnRef::Json { column, .. } => match find(column, role)? {
+            ColumnKind::Json | ColumnKind::Text | ColumnKind::Any => Ok(()),
+            kind => Err(wrong(column, role, kind, "a JSON column")),
+        },
+        ColumnRef::First(choices) => choices
+            .iter()
+            .try_for_each(|choice| numeric_one(choice, role, find, wrong)),
+    }
 }
 
 fn time_kind(mapping: &Mapping, kind: &ColumnKind) -> Option<TimeKind> {
     use TimestampFormat as F;
-    let integer = matches!(kind, ColumnKind::Integer | ColumnKind::Any);
+    // Fractional seconds (Python's `time.time()`) are seconds.
+    let integer = matches!(
+        kind,
+        ColumnKind::Integer | ColumnKind::Any | ColumnKind::Fractional
+    );
     let text = matches!(kind, ColumnKind::Text | ColumnKind::Any);
     Some(match (mapping.timestamp_format, kind) {
         (F::UnixS, _) if integer => TimeKind::UnixSeconds,
@@ -236,8 +353,12 @@ fn time_kind(mapping: &Mapping, kind: &ColumnKind) -> Option<TimeKind> {
         (F::Auto | F::Native, ColumnKind::Date) => TimeKind::Date,
         (F::Auto | F::Native, ColumnKind::Timestamp) => TimeKind::Timestamp,
         (F::Auto | F::Native, ColumnKind::TimestampTz) => TimeKind::TimestampTz,
-        (F::Native, ColumnKind::Integer | ColumnKind::Any) => TimeKind::UnixSeconds,
-        (F::Auto, ColumnKind::Integer | ColumnKind::Any) => TimeKind::UnixUnknown,
+        (F::Native, ColumnKind::Integer | ColumnKind::Any | ColumnKind::Fractional) => {
+            TimeKind::UnixSeconds
+        }
+        (F::Auto, ColumnKind::Integer | ColumnKind::Any | ColumnKind::Fractional) => {
+            TimeKind::UnixUnknown
+        }
         (F::Auto, ColumnKind::Text) => TimeKind::IsoUnknown,
         _ => return None,
     })

@@ -15,8 +15,10 @@ pub enum TimestampFormat {
     #[default]
     Auto,
     /// Integer unix seconds.
+    #[serde(alias = "unix-s")]
     UnixS,
     /// Integer unix milliseconds.
+    #[serde(alias = "unix-ms")]
     UnixMs,
     /// ISO-8601 text (a date alone means a UTC day).
     Iso8601,
@@ -48,8 +50,14 @@ pub struct SourceConfig {
     pub timestamp: Option<String>,
     /// How the timestamp is stored.
     pub timestamp_format: Option<TimestampFormat>,
-    /// Model column.
+    /// Model column (empty: none; every row is `default_model`).
     pub model: Option<String>,
+    /// The model of rows whose model is NULL or empty, and of every row
+    /// when there is no model column (default: `(unknown)`).
+    pub default_model: Option<String>,
+    /// A total token count column, for tables without an input/output split
+    /// (priced as input, marked estimated).
+    pub total_tokens: Option<String>,
     /// Input tokens column.
     pub input_tokens: Option<String>,
     /// Output tokens column.
@@ -83,6 +91,14 @@ impl SourceConfig {
             timestamp: other.timestamp.clone().or_else(|| self.timestamp.clone()),
             timestamp_format: other.timestamp_format.or(self.timestamp_format),
             model: other.model.clone().or_else(|| self.model.clone()),
+            default_model: other
+                .default_model
+                .clone()
+                .or_else(|| self.default_model.clone()),
+            total_tokens: other
+                .total_tokens
+                .clone()
+                .or_else(|| self.total_tokens.clone()),
             input_tokens: other
                 .input_tokens
                 .clone()
@@ -114,9 +130,12 @@ impl SourceConfig {
 #[error("{0}")]
 pub struct MappingError(pub String);
 
-/// A column, or a number inside a JSON column (`metadata->usage_object->key`).
+/// A column, or a number inside a JSON column (`metadata->usage_object->key`),
+/// or the first of several that is present and not zero (`a | b`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ColumnRef {
+    /// The first of these that holds a value other than 0.
+    First(Vec<ColumnRef>),
     /// A plain column.
     Plain(String),
     /// A key path inside a JSON column.
@@ -130,6 +149,17 @@ pub enum ColumnRef {
 
 impl ColumnRef {
     fn parse(text: &str, role: &str) -> Result<Self, MappingError> {
+        if text.contains('|') {
+            let choices = text
+                .split('|')
+                .map(|choice| Self::parse_one(choice.trim(), role))
+                .collect::<Result<Vec<_>, _>>()?;
+            return Ok(Self::First(choices));
+        }
+        Self::parse_one(text, role)
+    }
+
+    fn parse_one(text: &str, role: &str) -> Result<Self, MappingError> {
         let parts: Vec<&str> = text.split("->").map(str::trim).collect();
         if parts.iter().any(|part| part.is_empty()) {
             return Err(MappingError(format!(
@@ -156,11 +186,12 @@ impl ColumnRef {
         }
     }
 
-    /// The column the reference reads.
+    /// The columns the reference reads.
     #[must_use]
-    pub fn column(&self) -> &str {
+    pub fn columns(&self) -> Vec<&str> {
         match self {
-            Self::Plain(column) | Self::Json { column, .. } => column,
+            Self::Plain(column) | Self::Json { column, .. } => vec![column],
+            Self::First(choices) => choices.iter().flat_map(Self::columns).collect(),
         }
     }
 }
@@ -170,6 +201,10 @@ impl fmt::Display for ColumnRef {
         match self {
             Self::Plain(column) => f.write_str(column),
             Self::Json { column, path } => write!(f, "{column}->{}", path.join("->")),
+            Self::First(choices) => {
+                let texts: Vec<String> = choices.iter().map(ToString::to_string).collect();
+                f.write_str(&texts.join(" | "))
+            }
         }
     }
 }
@@ -192,6 +227,20 @@ impl fmt::Display for TableName {
     }
 }
 
+/// How tokens are counted: apart, or only as a total.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tokens {
+    /// Input and output (and the cache kinds) apart.
+    Split {
+        /// Input tokens.
+        input: ColumnRef,
+        /// Output tokens.
+        output: ColumnRef,
+    },
+    /// One total count: priced as input, marked estimated.
+    Total(ColumnRef),
+}
+
 /// The roles, resolved from presets and keys (not yet checked against a database).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mapping {
@@ -203,12 +252,12 @@ pub struct Mapping {
     pub timestamp: String,
     /// How it is stored.
     pub timestamp_format: TimestampFormat,
-    /// Model column.
-    pub model: String,
-    /// Input tokens.
-    pub input_tokens: ColumnRef,
-    /// Output tokens.
-    pub output_tokens: ColumnRef,
+    /// Model column, if any.
+    pub model: Option<String>,
+    /// The model of rows without one (and of every row without a model column).
+    pub default_model: Option<String>,
+    /// Token counts.
+    pub tokens: Tokens,
     /// Cache reads.
     pub cache_read_tokens: Option<ColumnRef>,
     /// Cache writes.
@@ -225,6 +274,17 @@ pub struct Mapping {
     pub endpoint: Option<String>,
     /// Extra predicate, checked to be one expression.
     pub filter: Option<String>,
+    /// The roles the config (or a flag) named itself, not the preset: a
+    /// missing column is an error for these, and read as absent for the rest.
+    pub explicit: Vec<&'static str>,
+}
+
+impl Mapping {
+    /// The model's display name when no column holds one.
+    #[must_use]
+    pub fn fallback_model(&self) -> &str {
+        self.default_model.as_deref().unwrap_or("(unknown)")
+    }
 }
 
 impl Default for Mapping {
@@ -242,9 +302,12 @@ fn unreachable_native() -> Mapping {
         },
         timestamp: "ts".to_owned(),
         timestamp_format: TimestampFormat::Auto,
-        model: "model".to_owned(),
-        input_tokens: ColumnRef::Plain("input_tokens".to_owned()),
-        output_tokens: ColumnRef::Plain("output_tokens".to_owned()),
+        model: Some("model".to_owned()),
+        default_model: None,
+        tokens: Tokens::Split {
+            input: ColumnRef::Plain("input_tokens".to_owned()),
+            output: ColumnRef::Plain("output_tokens".to_owned()),
+        },
         cache_read_tokens: Some(ColumnRef::Plain("cache_read_tokens".to_owned())),
         cache_write_tokens: Some(ColumnRef::Plain("cache_write_tokens".to_owned())),
         input_includes_cache: false,
@@ -253,6 +316,7 @@ fn unreachable_native() -> Mapping {
         user: Some("user_id".to_owned()),
         endpoint: Some("endpoint".to_owned()),
         filter: None,
+        explicit: Vec::new(),
     }
 }
 
@@ -267,6 +331,8 @@ pub fn preset_defaults(preset: Preset) -> SourceConfig {
             timestamp: text("ts"),
             timestamp_format: Some(TimestampFormat::Auto),
             model: text("model"),
+            default_model: None,
+            total_tokens: None,
             input_tokens: text("input_tokens"),
             output_tokens: text("output_tokens"),
             cache_read_tokens: text("cache_read_tokens"),
@@ -284,9 +350,14 @@ pub fn preset_defaults(preset: Preset) -> SourceConfig {
             timestamp: text("startTime"),
             timestamp_format: Some(TimestampFormat::Auto),
             model: text("model"),
+            default_model: None,
+            total_tokens: None,
             input_tokens: text("prompt_tokens"),
             output_tokens: text("completion_tokens"),
-            cache_read_tokens: text("metadata->usage_object->cache_read_input_tokens"),
+            cache_read_tokens: text(
+                "metadata->usage_object->cache_read_input_tokens \
+                 | metadata->usage_object->prompt_tokens_details->cached_tokens",
+            ),
             cache_write_tokens: text("metadata->usage_object->cache_creation_input_tokens"),
             input_includes_cache: Some(true),
             requests: text(""),
@@ -301,6 +372,8 @@ pub fn preset_defaults(preset: Preset) -> SourceConfig {
             timestamp: text("date"),
             timestamp_format: Some(TimestampFormat::Iso8601),
             model: text("model"),
+            default_model: None,
+            total_tokens: None,
             input_tokens: text("prompt_tokens"),
             output_tokens: text("completion_tokens"),
             cache_read_tokens: text("cache_read_input_tokens"),
@@ -322,7 +395,12 @@ fn non_empty(value: Option<String>) -> Option<String> {
 }
 
 fn required(value: Option<String>, role: &str) -> Result<String, MappingError> {
-    non_empty(value).ok_or_else(|| MappingError(format!("[source] {role} must name a column")))
+    let what = if role == "table" {
+        "a table"
+    } else {
+        "a column"
+    };
+    non_empty(value).ok_or_else(|| MappingError(format!("[source] {role} must name {what}")))
 }
 
 impl Mapping {
@@ -355,20 +433,48 @@ impl Mapping {
         if let Some(text) = &filter {
             check_filter(text)?;
         }
+        let total = optional_ref(merged.total_tokens, "total_tokens")?;
+        let split_named = config.input_tokens.is_some() || config.output_tokens.is_some();
+        let tokens = match total {
+            Some(total) if !split_named => Tokens::Total(total),
+            _ => Tokens::Split {
+                input: ColumnRef::parse(
+                    &required(merged.input_tokens, "input_tokens")?,
+                    "input_tokens",
+                )?,
+                output: ColumnRef::parse(
+                    &required(merged.output_tokens, "output_tokens")?,
+                    "output_tokens",
+                )?,
+            },
+        };
+        let mut explicit = Vec::new();
+        for (role, named) in [
+            ("table", config.table.is_some()),
+            ("timestamp", config.timestamp.is_some()),
+            ("model", config.model.is_some()),
+            ("input_tokens", config.input_tokens.is_some()),
+            ("output_tokens", config.output_tokens.is_some()),
+            ("total_tokens", config.total_tokens.is_some()),
+            ("cache_read_tokens", config.cache_read_tokens.is_some()),
+            ("cache_write_tokens", config.cache_write_tokens.is_some()),
+            ("requests", config.requests.is_some()),
+            ("cost", config.cost.is_some()),
+            ("user", config.user.is_some()),
+            ("endpoint", config.endpoint.is_some()),
+        ] {
+            if named {
+                explicit.push(role);
+            }
+        }
         Ok(Self {
             preset,
             table,
             timestamp: required(merged.timestamp, "timestamp")?,
             timestamp_format: merged.timestamp_format.unwrap_or_default(),
-            model: required(merged.model, "model")?,
-            input_tokens: ColumnRef::parse(
-                &required(merged.input_tokens, "input_tokens")?,
-                "input_tokens",
-            )?,
-            output_tokens: ColumnRef::parse(
-                &required(merged.output_tokens, "output_tokens")?,
-                "output_tokens",
-            )?,
+            model: non_empty(merged.model),
+            default_model: non_empty(merged.default_model),
+            tokens,
             cache_read_tokens: optional_ref(merged.cache_read_tokens, "cache_read_tokens")?,
             cache_write_tokens: optional_ref(merged.cache_write_tokens, "cache_write_tokens")?,
             input_includes_cache: merged.input_includes_cache.unwrap_or(false),
@@ -377,63 +483,29 @@ impl Mapping {
             user: non_empty(merged.user),
             endpoint: non_empty(merged.endpoint),
             filter,
+            explicit,
         })
     }
 
-    /// True for usagetop's own layout, unchanged.
+    /// True when the config named `role` itself.
     #[must_use]
-    pub fn is_native(&self) -> bool {
-        *self == unreachable_native()
+    pub fn is_explicit(&self, role: &str) -> bool {
+        self.explicit.contains(&role)
     }
 }
 
-/// Checks that a `where` predicate is one expression: no statement
-/// separators, no comments, balanced quotes and parentheses.
+/// Checks that a `where` predicate is one expression under every engine's
+/// reading of quotes and comments (see `store::condition`).
 ///
 /// # Errors
 /// What is wrong with it.
 pub fn check_filter(text: &str) -> Result<(), MappingError> {
-    let bad = |why: &str| {
-        Err(MappingError(format!("[source] where = {text:?} {why}; give a single SQL condition such as \"status = 'success'\"")))
-    };
-    let mut depth = 0_i32;
-    let mut in_string = false;
-    let mut in_identifier = false;
-    let mut previous = '\0';
-    for c in text.chars() {
-        if in_string {
-            in_string = c != '\'';
-        } else if in_identifier {
-            in_identifier = c != '"';
-        } else {
-            match c {
-                '\'' => in_string = true,
-                '"' => in_identifier = true,
-                ';' => return bad("contains ';'"),
-                '(' => depth += 1,
-                ')' => {
-                    depth -= 1;
-                    if depth < 0 {
-                        return bad("closes a parenthesis it did not open");
-                    }
-                }
-                '-' if previous == '-' => return bad("contains a comment (--)"),
-                '*' if previous == '/' => return bad("contains a comment (/*)"),
-                _ => {}
-            }
-        }
-        previous = c;
-    }
-    if in_string || in_identifier {
-        return bad("has an unclosed quote");
-    }
-    if depth != 0 {
-        return bad("has an unclosed parenthesis");
-    }
-    if text.contains('\0') {
-        return bad("contains a NUL character");
-    }
-    Ok(())
+    super::condition::check(text).map_err(|why| {
+        MappingError(format!(
+            "[source] where = {:?} {why}; give a single SQL condition such as \"status = 'success'\"",
+            crate::ui::text::sanitize(text, 200)
+        ))
+    })
 }
 
 pub use super::catalog::{check, CheckedMapping, ColumnKind, TimeKind, MILLIS_THRESHOLD};

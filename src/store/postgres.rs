@@ -3,6 +3,8 @@
 //! in the server in the configured zone, through a `[source]` mapping. The
 //! one write it ever makes is `usagetop demo` into a table it creates.
 
+pub mod dialect;
+
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, Postgres};
 

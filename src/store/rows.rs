@@ -74,6 +74,8 @@ pub struct DayRow {
     pub day: i64,
     /// Model name.
     pub model: String,
+    /// Priced as an estimate (no stored cost, or only a total token count).
+    pub estimated: bool,
     /// What it used.
     pub measures: Measures,
 }
@@ -88,6 +90,7 @@ impl DayRow {
             model: self.model,
             usage,
             stored_cost,
+            estimated: self.estimated,
         }
     }
 }
@@ -103,7 +106,8 @@ where
         Ok(Self {
             day: row.try_get(0)?,
             model: row.try_get(1)?,
-            measures: Measures::read(row, 2)?,
+            estimated: row.try_get::<i64, _>(2)? != 0,
+            measures: Measures::read(row, 3)?,
         })
     }
 }
@@ -117,6 +121,8 @@ pub struct KeyedDayRow {
     pub key: String,
     /// Model name.
     pub model: String,
+    /// Priced as an estimate.
+    pub estimated: bool,
     /// What it used.
     pub measures: Measures,
 }
@@ -128,6 +134,7 @@ impl KeyedDayRow {
         let row = DayRow {
             day: self.day,
             model: self.model,
+            estimated: self.estimated,
             measures: self.measures,
         };
         (self.key, row.into_day_model_row())
@@ -146,7 +153,8 @@ where
             day: row.try_get(0)?,
             key: row.try_get(1)?,
             model: row.try_get(2)?,
-            measures: Measures::read(row, 3)?,
+            estimated: row.try_get::<i64, _>(3)? != 0,
+            measures: Measures::read(row, 4)?,
         })
     }
 }
@@ -157,6 +165,8 @@ where
 pub struct ModelSum {
     /// Model name.
     pub model: String,
+    /// Priced as an estimate.
+    pub estimated: bool,
     /// What it used.
     pub measures: Measures,
 }
@@ -170,6 +180,7 @@ impl ModelSum {
             model: self.model,
             usage,
             stored_cost,
+            estimated: self.estimated,
         }
     }
 }
@@ -184,7 +195,8 @@ where
     fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
         Ok(Self {
             model: row.try_get(0)?,
-            measures: Measures::read(row, 1)?,
+            estimated: row.try_get::<i64, _>(1)? != 0,
+            measures: Measures::read(row, 2)?,
         })
     }
 }
@@ -195,14 +207,18 @@ where
 pub struct RollupRow {
     /// Start of the slot (unix seconds); `None` for rows whose timestamp cannot be read.
     pub slot: Option<i64>,
-    /// Model name (`(unknown)` for NULL).
+    /// Model name (the default model for NULL).
     pub model: String,
+    /// Priced as an estimate.
+    pub estimated: bool,
     /// Usage of the kept rows.
     pub measures: Measures,
     /// Rows counted.
     pub kept: i64,
-    /// Rows left out for a negative token count.
+    /// Rows left out (a value that cannot be read, a negative token count).
     pub rejected: i64,
+    /// Kept rows whose input was taken as stored (it excluded its cache tokens).
+    pub adjusted: i64,
     /// The first kept timestamp (unix seconds).
     pub first: Option<i64>,
     /// The last timestamp (unix seconds).
@@ -228,11 +244,13 @@ where
         Ok(Self {
             slot: row.try_get(0)?,
             model: row.try_get(1)?,
-            measures: Measures::read(row, 2)?,
-            kept: row.try_get(8)?,
-            rejected: row.try_get(9)?,
-            first: row.try_get(10)?,
-            last: row.try_get(11)?,
+            estimated: row.try_get::<i64, _>(2)? != 0,
+            measures: Measures::read(row, 3)?,
+            kept: row.try_get(9)?,
+            rejected: row.try_get(10)?,
+            adjusted: row.try_get(11)?,
+            first: row.try_get(12)?,
+            last: row.try_get(13)?,
         })
     }
 }
@@ -251,6 +269,7 @@ type DayValues = (
     i64,
     String,
     i64,
+    i64,
     WideSum,
     WideSum,
     WideSum,
@@ -259,18 +278,29 @@ type DayValues = (
 );
 
 /// The JSON form of a model sum.
-type ModelValues = (String, i64, WideSum, WideSum, WideSum, WideSum, Option<i64>);
-
-/// The JSON form of a rollup row.
-type RollupValues = (
-    Option<i64>,
+type ModelValues = (
     String,
+    i64,
     i64,
     WideSum,
     WideSum,
     WideSum,
     WideSum,
     Option<i64>,
+);
+
+/// The JSON form of a rollup row.
+type RollupValues = (
+    Option<i64>,
+    String,
+    i64,
+    i64,
+    WideSum,
+    WideSum,
+    WideSum,
+    WideSum,
+    Option<i64>,
+    i64,
     i64,
     i64,
     Option<i64>,
@@ -279,11 +309,12 @@ type RollupValues = (
 
 impl From<DayValues> for DayRow {
     fn from(
-        (day, model, requests, input, output, cache_read, cache_write, cost_nanos): DayValues,
+        (day, model, estimated, requests, input, output, cache_read, cache_write, cost_nanos): DayValues,
     ) -> Self {
         Self {
             day,
             model,
+            estimated: estimated != 0,
             measures: Measures {
                 requests,
                 input,
@@ -298,10 +329,11 @@ impl From<DayValues> for DayRow {
 
 impl From<ModelValues> for ModelSum {
     fn from(
-        (model, requests, input, output, cache_read, cache_write, cost_nanos): ModelValues,
+        (model, estimated, requests, input, output, cache_read, cache_write, cost_nanos): ModelValues,
     ) -> Self {
         Self {
             model,
+            estimated: estimated != 0,
             measures: Measures {
                 requests,
                 input,
@@ -319,6 +351,7 @@ impl From<RollupValues> for RollupRow {
         (
             slot,
             model,
+            estimated,
             requests,
             input,
             output,
@@ -327,6 +360,7 @@ impl From<RollupValues> for RollupRow {
             cost_nanos,
             kept,
             rejected,
+            adjusted,
             first,
             last,
         ): RollupValues,
@@ -334,6 +368,7 @@ impl From<RollupValues> for RollupRow {
         Self {
             slot,
             model,
+            estimated: estimated != 0,
             measures: Measures {
                 requests,
                 input,
@@ -344,6 +379,7 @@ impl From<RollupValues> for RollupRow {
             },
             kept,
             rejected,
+            adjusted,
             first,
             last,
         }
@@ -357,7 +393,7 @@ mod tests {
     #[test]
     fn json_rows_read_by_position_into_named_fields() {
         let rollups: Vec<RollupRow> =
-            from_json_rows(r#"[[900, "m", 2, 10, "1:2", 0, 0, null, 2, 1, 901, 1700]]"#)
+            from_json_rows(r#"[[900, "m", 0, 2, 10, "1:2", 0, 0, null, 2, 1, 0, 901, 1700]]"#)
                 .unwrap_or_default();
         assert_eq!(rollups.len(), 1);
         assert_eq!(rollups[0].slot, Some(900));
@@ -365,11 +401,12 @@ mod tests {
         assert_eq!(rollups[0].rejected, 1);
         assert_eq!(rollups[0].last, Some(1700));
         let days: Vec<DayRow> =
-            from_json_rows(r#"[[20000, "m", 1, 2, 3, 4, 5, 6]]"#).unwrap_or_default();
+            from_json_rows(r#"[[20000, "m", 1, 1, 2, 3, 4, 5, 6]]"#).unwrap_or_default();
         assert_eq!(days[0].day, 20000);
         assert_eq!(days[0].measures.cost_nanos, Some(6));
+        assert!(days[0].estimated);
         let models: Vec<ModelSum> =
-            from_json_rows(r#"[["m", 1, 2, 3, 4, 5, null]]"#).unwrap_or_default();
+            from_json_rows(r#"[["m", 0, 1, 2, 3, 4, 5, null]]"#).unwrap_or_default();
         assert_eq!(models[0].measures.cache_write, WideSum(5));
         assert!(from_json_rows::<DayRow>(r#"[[1, 2]]"#).is_err());
     }

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Pool, Type};
 use tokio::sync::OnceCell;
 
-use super::mapping::{self, ColumnKind, Mapping, TableName, TimeKind, MILLIS_THRESHOLD};
+use super::mapping::{self, ColumnKind, Mapping, TableName, TimeKind};
 use super::rows::{DayRow, KeyedDayRow, ModelSum, RollupRow};
 use super::sql::{Bind, Dialect, RollupStatements, Scan, SqlBuilder, Statement};
 use super::wide::WideSum;
@@ -68,9 +68,11 @@ pub trait SqlBackend: Send + Sync + 'static {
     /// True when the table can be read in chunks of physical positions.
     fn scans_by_position(&self) -> bool;
 
-    /// True when the engine answers rollups as one JSON text (cheaper to decode).
-    fn json_rollups(&self) -> bool {
-        false
+    /// `statement` (a rollup's fourteen columns) as one row holding a JSON
+    /// array of the rows, when the engine hands over one text faster than a
+    /// row per group; `None` to read the rows.
+    fn json_rows(&self, _statement: &Statement) -> Option<Statement> {
+        None
     }
 
     /// True for a database server (statements run remotely, in parallel).
@@ -99,6 +101,75 @@ impl<B: SqlBackend> std::fmt::Debug for SqlStore<B> {
             .field("source", &self.backend.describe())
             .field("mapping", &self.mapping)
             .finish_non_exhaustive()
+    }
+}
+
+/// The one row of the quality probe, in its column order.
+type QualityRow = (
+    i64,
+    i64,
+    Option<String>,
+    i64,
+    Option<String>,
+    i64,
+    Option<i64>,
+    i64,
+    i64,
+);
+
+/// Reads the quality probe's row.
+trait IntoQuality {
+    fn into_quality(self, time: TimeKind) -> Quality;
+}
+
+impl IntoQuality for QualityRow {
+    fn into_quality(self, time: TimeKind) -> Quality {
+        let (
+            negative_rows,
+            unreadable_value_rows,
+            unreadable_value_example,
+            unreadable_rows,
+            unreadable_example,
+            future_rows,
+            latest,
+            adjusted_rows,
+            estimated_rows,
+        ) = self;
+        Quality {
+            negative_rows,
+            unreadable_value_rows,
+            unreadable_value_example,
+            unreadable_rows,
+            unit_hint: unreadable_example
+                .as_deref()
+                .and_then(|example| unit_hint(time, example)),
+            unreadable_example,
+            future_rows,
+            latest,
+            adjusted_rows,
+            estimated_rows,
+            cache_note: None,
+        }
+    }
+}
+
+/// What an unreadable integer timestamp suggests about its unit.
+fn unit_hint(time: TimeKind, example: &str) -> Option<String> {
+    let value: f64 = example.trim().parse().ok()?;
+    let magnitude = value.abs();
+    match time {
+        TimeKind::UnixMillis if magnitude < 1e11 => Some(
+            "these look like seconds: if most rows are, set [source] timestamp_format = \"unix_s\" (or \"auto\")"
+                .to_owned(),
+        ),
+        TimeKind::UnixSeconds | TimeKind::UnixMillis if magnitude >= 1e14 => Some(
+            "these look like microseconds or nanoseconds, which usagetop does not read".to_owned(),
+        ),
+        TimeKind::UnixSeconds if magnitude >= 1e11 => Some(
+            "these look like milliseconds: if most rows are, set [source] timestamp_format = \"unix_ms\" (or \"auto\")"
+                .to_owned(),
+        ),
+        _ => None,
     }
 }
 
@@ -235,6 +306,7 @@ where
                     daily_utc: checked.time.is_daily(),
                     stored_cost: checked.mapping.cost.is_some(),
                     unix_seconds: checked.time == TimeKind::UnixSeconds,
+                    notes: checked.notes.clone(),
                 };
                 Ok(Prepared { builder, info })
             })
@@ -246,11 +318,23 @@ where
         let mut checked = builder.checked().clone();
         match checked.time {
             TimeKind::UnixUnknown => {
-                let (max,): (Option<i64>,) = self
-                    .fetch_one(&builder.max_raw_timestamp())
+                // The bulk of the rows decides: a few rows in another unit
+                // are left out (and counted), never the other way round.
+                let (low_millis, low, high_millis, high): (i64, i64, i64, i64) = self
+                    .fetch_one(&builder.unit_sample())
                     .await
-                    .map_err(|error| self.backend.query_error("the largest timestamp", &error))?;
-                checked.time = if max.is_some_and(|value| value > MILLIS_THRESHOLD) {
+                    .map_err(|error| self.backend.query_error("a sample of timestamps", &error))?;
+                let mixed = low_millis + high_millis > 0 && low_millis + high_millis < low + high;
+                let (millis, count) = if mixed && low + high >= 2 * super::sql::UNIT_SAMPLE {
+                    self.fetch_one::<(i64, i64)>(&builder.unit_count())
+                        .await
+                        .map_err(|error| {
+                            self.backend.query_error("a count of timestamps", &error)
+                        })?
+                } else {
+                    (low_millis + high_millis, low + high)
+                };
+                checked.time = if millis * 2 > count {
                     TimeKind::UnixMillis
                 } else {
                     TimeKind::UnixSeconds
@@ -320,18 +404,22 @@ where
         if let Some(own) = self.backend.own_rollup(scan) {
             return own;
         }
-        let json = self.backend.json_rollups();
-        let wrap = |statement: Statement| {
-            if json {
-                SqlBuilder::as_json_array(statement)
-            } else {
-                statement
-            }
-        };
-        RollupStatements {
-            optimistic: Some(wrap(builder.rollup_optimistic(scan))),
-            exact: builder.rollup(scan).into_iter().map(wrap).collect(),
-            json,
+        let optimistic = builder.rollup_optimistic(scan);
+        let exact = builder.rollup(scan);
+        match self.backend.json_rows(&optimistic) {
+            Some(optimistic) => RollupStatements {
+                optimistic: Some(optimistic),
+                exact: exact
+                    .iter()
+                    .filter_map(|statement| self.backend.json_rows(statement))
+                    .collect(),
+                json: true,
+            },
+            None => RollupStatements {
+                optimistic: Some(optimistic),
+                exact,
+                json: false,
+            },
         }
     }
 }
@@ -359,25 +447,14 @@ where
         let prepared = self.prepared().await?;
         let cell = self.quality_cell();
         cell.get_or_try_init(|| async {
-            let statement = prepared.builder.quality(now);
-            let (negative_rows, unreadable_rows, unreadable_example, future_rows, latest): (
-                i64,
-                i64,
-                Option<String>,
-                i64,
-                Option<i64>,
-            ) = self
+            let statement = prepared
+                .builder
+                .quality(now.saturating_add(crate::period::SECONDS_PER_DAY));
+            let row: QualityRow = self
                 .fetch_one(&statement)
                 .await
                 .map_err(|error| self.backend.query_error("a count of unusable rows", &error))?;
-            Ok(Quality {
-                negative_rows,
-                unreadable_rows,
-                unreadable_example,
-                future_rows,
-                latest,
-                cache_note: None,
-            })
+            Ok(row.into_quality(prepared.builder.checked().time))
         })
         .await
         .cloned()

@@ -3,6 +3,8 @@
 //! migrated; every other file is opened read-only and never written. A file
 //! replaced under a running session is opened anew; a deleted one is an error.
 
+pub mod dialect;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, RwLock};
 use std::time::Duration;
@@ -14,7 +16,7 @@ use sqlx::{Connection, SqliteConnection};
 use super::mapping::{ColumnKind, Mapping, TableName};
 use super::migrate;
 use super::runner::{SqlBackend, SqlStore};
-use super::sql::{Bind, Dialect, RollupStatements, Scan, SqlBuilder, Statement, SCAN_END_SECONDS};
+use super::sql::{Bind, Dialect, RollupStatements, Scan, Statement};
 use super::{StoreError, UsageStore};
 
 /// How long a query waits for a writer's lock before giving up.
@@ -317,12 +319,12 @@ impl SqlBackend for SqliteBackend {
         if !self.own_rollup {
             return None;
         }
-        let select = "SELECT slot, model, requests, input, output, cache_read, cache_write, \
-                      NULL, kept, rejected, first_ts, last_ts FROM usage_slots";
+        let select = "SELECT slot, model, 0, requests, input, output, cache_read, cache_write, \
+                      NULL, kept, rejected, 0, first_ts, last_ts FROM usage_slots";
         let statement = match scan {
             Scan::Since(from) => Statement {
                 sql: format!("{select} WHERE slot >= ? AND slot < ?"),
-                binds: vec![Bind::Int(from), Bind::Int(SCAN_END_SECONDS)],
+                binds: vec![Bind::Int(from), Bind::Int(super::LATEST_SECONDS)],
             },
             Scan::All | Scan::Physical { .. } => Statement {
                 sql: select.to_owned(),
@@ -331,18 +333,29 @@ impl SqlBackend for SqliteBackend {
         };
         Some(RollupStatements {
             optimistic: None,
-            exact: vec![SqlBuilder::as_json_array(statement)],
+            exact: self.json_rows(&statement).into_iter().collect(),
             json: true,
+        })
+    }
+
+    /// One text instead of a row per group: sqlx decodes rows one by one
+    /// at microseconds each; parsing one JSON text does not.
+    fn json_rows(&self, statement: &Statement) -> Option<Statement> {
+        let columns: Vec<String> = (1..=14).map(|index| format!("c{index}")).collect();
+        let list = columns.join(", ");
+        Some(Statement {
+            sql: format!(
+                "WITH usagetop_rows ({list}) AS ({}) \
+                 SELECT COALESCE(json_group_array(json_array({list})), '[]') FROM usagetop_rows",
+                statement.sql
+            ),
+            binds: statement.binds.clone(),
         })
     }
 
     /// Rowid chunks; none for the trigger-kept rollup (one small read).
     fn scans_by_position(&self) -> bool {
         !self.own_rollup
-    }
-
-    fn json_rollups(&self) -> bool {
-        true
     }
 
     fn is_server(&self) -> bool {

@@ -56,6 +56,7 @@ fn context(zone: chrono_tz::Tz) -> ReportContext {
         clock: Arc::new(FixedClock(now())),
         prices: Arc::new(PriceTable::with_overrides(&PriceFile::default(), "pricing").unwrap()),
         budgets: Arc::new(usagetop::budget::Budgets::default()),
+        wall_clock: Arc::new(usagetop::clock::SystemClock),
     }
 }
 

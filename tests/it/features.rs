@@ -376,6 +376,7 @@ fn breakdowns_add_up_to_the_summaries() {
             )),
             prices: Arc::new(PriceTable::with_overrides(&PriceFile::default(), "pricing").unwrap()),
             budgets: Arc::new(usagetop::budget::Budgets::default()),
+            wall_clock: Arc::new(usagetop::clock::SystemClock),
         };
         for dimension in Dimension::ALL {
             let request = ReportRequest {
@@ -490,6 +491,7 @@ fn many_models_are_summarised_in_text_and_complete_in_json() {
                 model: format!("m{i:05}"),
                 usage: usage(i),
                 stored_cost: None,
+                estimated: false,
             })
             .collect(),
         all_time: (0..count)
@@ -497,6 +499,7 @@ fn many_models_are_summarised_in_text_and_complete_in_json() {
                 model: format!("m{i:05}"),
                 usage: usage(i),
                 stored_cost: None,
+                estimated: false,
             })
             .collect(),
         first_event: Some(now),

@@ -453,9 +453,10 @@ fn priced_totals_mark_only_default_priced_cost_as_estimated() {
     assert_eq!(both.usage.requests, 2);
 
     // A stored cost wins over the table and is never an estimate.
-    let stored = Totals::of_model(usage, "llama-3-70b", Some(d("1.25")), &table);
+    let stored = Totals::of_model(usage, "llama-3-70b", Some(d("1.25")), false, &table);
     assert_eq!(stored.cost, d("1.25"));
     assert_eq!(stored.estimated_cost, Decimal::ZERO);
-    let table_priced = Totals::of_model(usage, "openai/gpt-4-turbo-2024-04-09", None, &table);
+    let table_priced =
+        Totals::of_model(usage, "openai/gpt-4-turbo-2024-04-09", None, false, &table);
     assert_eq!(table_priced.cost, d("50"));
 }

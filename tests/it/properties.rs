@@ -192,6 +192,7 @@ fn rows_of(case: &Case, plan: &QueryPlan) -> Vec<(DayModelRow, bool)> {
                     cache_write_tokens: tokens[3].into(),
                 },
                 stored_cost: None,
+                estimated: false,
             };
             (row, *first_half)
         })
@@ -216,6 +217,7 @@ fn report_of(
                 model,
                 usage,
                 stored_cost: None,
+                estimated: false,
             })
             .collect(),
         first_event: rows
@@ -340,7 +342,7 @@ fn check(case: &Case) -> Result<(), TestCaseError> {
         .collect();
     let of_rows = |part: &[DayModelRow]| -> Totals {
         part.iter()
-            .map(|r| Totals::of_model(r.usage, &r.model, r.stored_cost, &prices))
+            .map(|r| Totals::of_model(r.usage, &r.model, r.stored_cost, r.estimated, &prices))
             .sum()
     };
     let (whole, a, b) = (of_rows(&rows), of_rows(&first), of_rows(&second));

@@ -141,6 +141,7 @@ async fn check(case: Case) -> Result<(), TestCaseError> {
         clock: Arc::new(FixedClock(now)),
         prices: Arc::new(PriceTable::with_overrides(&PriceFile::default(), "pricing").unwrap()),
         budgets: Arc::new(usagetop::budget::Budgets::default()),
+        wall_clock: Arc::new(usagetop::clock::SystemClock),
     };
     let report = compute_report(&store, &context, &Filter::default())
         .await

@@ -65,10 +65,16 @@ fn litellm_preset_on_postgres() {
     for fragment in [
         "FROM \"LiteLLM_SpendLogs\"",
         "((\"startTime\" AT TIME ZONE 'UTC') AT TIME ZONE 'Europe/Berlin')::date",
-        "\"metadata\"::jsonb -> 'usage_object' ->> 'cache_read_input_tokens'",
-        "FLOOR((COALESCE(\"spend\", 0) * 1000000000) + 0.5)",
+        "\"metadata\"::jsonb #> '{usage_object,cache_read_input_tokens}'",
+        // OpenAI rows keep their cached tokens in prompt_tokens_details.
+        "\"metadata\"::jsonb #> '{usage_object,prompt_tokens_details,cached_tokens}'",
+        // Input less cache is never negative: a prompt that excluded its cache is taken as it is.
+        "< 0 THEN COALESCE(\"prompt_tokens\", 0) ELSE",
+        // A NULL spend is priced from tokens, marked estimated.
+        "CASE WHEN \"spend\" IS NULL THEN 1 ELSE 0 END",
+        "FLOOR((CASE WHEN abs(\"spend\") < 9.2e9 THEN \"spend\" END * 1000000000) + 0.5)",
         "\"startTime\" >= (to_timestamp($1) AT TIME ZONE 'UTC')",
-        "GROUP BY 1, 2",
+        "GROUP BY 1, 2, 3",
     ] {
         assert!(
             statement.sql.contains(fragment),
@@ -162,7 +168,7 @@ fn native_layout_on_sqlite_uses_offsets_across_dst() {
     assert!(
         statement
             .sql
-            .contains("CASE WHEN \"ts\" < 1792890000 THEN 7200 ELSE 3600 END"),
+            .contains(" < 1792890000 THEN 7200 ELSE 3600 END"),
         "{}",
         statement.sql
     );
@@ -233,7 +239,14 @@ fn filters_become_bound_conditions() {
     let calendar = Calendar::new(chrono_tz::UTC, WeekStart::Monday);
     let pg =
         SqlBuilder::new(Dialect::Postgres, checked.clone()).model_totals(RANGE, &calendar, &filter);
-    assert!(pg.sql.contains("AND (\"model\"::text LIKE $3 OR \"model\"::text LIKE $4) AND (\"user_id\"::text LIKE $5)"), "{}", pg.sql);
+    let model = "COALESCE(NULLIF(TRIM((\"model\")::text), ''), '(unknown)')";
+    assert!(
+        pg.sql.contains(&format!(
+            "AND ({model} ILIKE $3 OR {model} ILIKE $4) AND ((\"user_id\")::text ILIKE $5)"
+        )),
+        "{}",
+        pg.sql
+    );
     assert!(
         !pg.sql.contains("al'ice"),
         "values are bound, never inlined"
@@ -247,9 +260,10 @@ fn filters_become_bound_conditions() {
         ]
     );
     let lite = SqlBuilder::new(Dialect::Sqlite, checked).model_totals(RANGE, &calendar, &filter);
+    let model = "COALESCE(NULLIF(TRIM(CAST(\"model\" AS TEXT)), ''), '(unknown)')";
     assert!(
         lite.sql
-            .contains("(CAST(\"model\" AS TEXT) GLOB ? OR CAST(\"model\" AS TEXT) GLOB ?)"),
+            .contains(&format!("(lower({model}) GLOB ? OR lower({model}) GLOB ?)")),
         "{}",
         lite.sql
     );

@@ -54,6 +54,7 @@ fn context(zone: chrono_tz::Tz) -> ReportContext {
         clock: Arc::new(FixedClock(now())),
         prices: Arc::new(PriceTable::with_overrides(&PriceFile::default(), "pricing").unwrap()),
         budgets: Arc::new(usagetop::budget::Budgets::default()),
+        wall_clock: Arc::new(usagetop::clock::SystemClock),
     }
 }
 
@@ -910,7 +911,8 @@ async fn unusable_rows_match_sqlite() {
         "{notes}"
     );
     assert!(
-        notes.contains("1 row dated more than a day ahead") && notes.contains("2031-01-01"),
+        notes.contains("1 row dated more than a day after the clock")
+            && notes.contains("2031-01-01"),
         "{notes}"
     );
     db.drop_it().await;
@@ -973,7 +975,7 @@ async fn text_timestamps_are_read_like_sqlite_and_bad_ones_left_out() {
         );
         let notes = report["notes"].to_string();
         assert!(
-            notes.contains("5 rows with timestamps that cannot be read")
+            notes.contains("5 rows with a timestamp that cannot be read")
                 && notes.contains("2026-11-18 10:00:00 Europe/Berlin"),
             "{notes}"
         );

@@ -28,6 +28,7 @@ fn utc_context(now: DateTime<Utc>) -> usagetop::pipeline::ReportContext {
             .unwrap(),
         ),
         budgets: std::sync::Arc::new(usagetop::budget::Budgets::default()),
+        wall_clock: std::sync::Arc::new(usagetop::clock::SystemClock),
     }
 }
 
@@ -537,12 +538,13 @@ async fn unusable_rows_are_left_out_and_reported() {
         "{notes}"
     );
     assert!(
-        notes.contains("1 row with timestamps that cannot be read")
+        notes.contains("1 row with a timestamp that cannot be read")
             && notes.contains("yesterday-ish"),
         "{notes}"
     );
     assert!(
-        notes.contains("1 row dated more than a day ahead") && notes.contains("2031-01-01"),
+        notes.contains("1 row dated more than a day after the clock")
+            && notes.contains("2031-01-01"),
         "{notes}"
     );
 }

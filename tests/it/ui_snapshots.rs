@@ -63,6 +63,7 @@ fn demo_report_with(breakdown: Option<(usagetop::filter::Dimension, bool)>) -> A
             clock: Arc::new(FixedClock(now())),
             prices: Arc::new(PriceTable::with_overrides(&PriceFile::default(), "pricing").unwrap()),
             budgets: Arc::new(usagetop::budget::Budgets::default()),
+            wall_clock: Arc::new(usagetop::clock::SystemClock),
         };
         Arc::new(
             usagetop::pipeline::compute(
@@ -96,11 +97,13 @@ fn one_model_today(model: &str, usage: usagetop::usage::Usage) -> Arc<Snapshot> 
             model: model.to_owned(),
             usage,
             stored_cost: None,
+            estimated: false,
         }],
         all_time: vec![ModelRow {
             model: model.to_owned(),
             usage,
             stored_cost: None,
+            estimated: false,
         }],
         first_event: Some(now()),
         ..Aggregates::default()

@@ -1,9 +1,12 @@
-//! Text timestamps on PostgreSQL, read the way SQLite's date functions read
-//! them: `YYYY-MM-DD[( |T)HH:MM[:SS[.fff]]][Z|±HH:MM]`, a day past the end of
-//! its month rolling into the next (`2026-02-30` is March 2), anything else
-//! NULL (SQLite is held to the same form by [`SQLITE_DATE_GLOB`]). A plain `::timestamptz` cast would fail the whole query on the first
-//! unreadable value and accept forms SQLite refuses; this arithmetic never
-//! fails, and both engines count the same rows as unreadable.
+//! Text timestamps, read alike on every engine:
+//! `YYYY-MM-DD[( |T)HH:MM[:SS[.fff]]][Z|±HH[[:]MM]]` (PostgreSQL prints
+//! `2026-11-30 10:00:00.123456+00`), a day past the end of its month rolling
+//! into the next (`2026-02-30` is March 2), anything else NULL. PostgreSQL
+//! reads them by arithmetic on a regular expression's captures (a plain
+//! `::timestamptz` cast would fail the whole query on the first unreadable
+//! value and accept forms SQLite refuses); SQLite by its date functions,
+//! held to the same form by [`SQLITE_DATE_GLOB`], after writing the short
+//! offsets `±HH` and `±HHMM` as `±HH:MM`, which is all it reads.
 
 /// The accepted form, with captures: year, month, day, hour, minute,
 /// second, offset sign, offset hours, offset minutes. As in SQLite, any run
@@ -11,7 +14,7 @@
 /// date), an offset only follows a time, and spaces may surround it.
 const ISO_PATTERN: &str = "^([0-9]{4})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T]*\
 (?:([01][0-9]|2[0-4]):([0-5][0-9])(?::([0-5][0-9])(?:[.][0-9]+)?)?[[:space:]]*\
-(?:(?:[zZ]|([+-])(0[0-9]|1[0-4]):([0-5][0-9]))[[:space:]]*)?)?$";
+(?:(?:[zZ]|([+-])(0[0-9]|1[0-4])(?::?([0-5][0-9]))?)[[:space:]]*)?)?$";
 
 /// SQLite's own test that a text starts like a date: without it SQLite
 /// would also read `now`, a bare time of day (as 2000-01-01) and numbers
@@ -59,8 +62,16 @@ pub fn iso_seconds(ts: &str) -> String {
 /// in the accepted form.
 #[must_use]
 pub fn sqlite_seconds(ts: &str) -> String {
+    // A time, then an offset of hours alone or of hours and minutes without a colon.
+    let timed = format!("{ts} GLOB '????-??-??*[0-9]:[0-9][0-9]*'");
+    let normalized = format!(
+        "CASE WHEN {timed} AND trim({ts}) GLOB '*[0-9][+-][0-9][0-9]' THEN trim({ts}) || ':00' \
+              WHEN {timed} AND trim({ts}) GLOB '*[0-9][+-][0-9][0-9][0-9][0-9]' \
+                   THEN substr(trim({ts}), 1, length(trim({ts})) - 2) || ':' || substr(trim({ts}), -2) \
+              ELSE {ts} END"
+    );
     format!(
-        "CASE WHEN {ts} GLOB '{SQLITE_DATE_GLOB}' THEN CAST(strftime('%s', {ts}) AS INTEGER) END"
+        "CASE WHEN {ts} GLOB '{SQLITE_DATE_GLOB}' THEN CAST(strftime('%s', {normalized}) AS INTEGER) END"
     )
 }
 
