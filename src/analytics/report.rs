@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use super::forecast::{predict, Prediction};
 use super::plan::QueryPlan;
@@ -192,7 +192,13 @@ pub fn build_report(
             this_month: this_month_models,
             all_time: all_time_models,
         },
-        prediction: predict(plan, calendar, &per_day, first_day),
+        prediction: predict(
+            plan,
+            calendar,
+            &per_day,
+            first_day,
+            &profile_samples(plan, &per_day, previous, prices),
+        ),
         first_event: rows.first_event,
         notes: rows.notes.clone(),
         daily_utc: rows.daily_utc,
@@ -220,6 +226,57 @@ pub fn build_report(
             trends: crate::analytics::trend::range_trends(from, to, calendar, &per_day),
         }),
     }
+}
+
+/// Usage before now's time of day on the days of the hour-of-day profile
+/// (yesterday, a week ago, a month ago), from the previous-period rows: each
+/// previous span ends at the same time of day, so its total less the whole
+/// days before its last day is that day's part before now.
+fn profile_samples(
+    plan: &QueryPlan,
+    per_day: &BTreeMap<NaiveDate, Totals>,
+    previous: [&[ModelRow]; 3],
+    prices: &PriceTable,
+) -> BTreeMap<NaiveDate, Totals> {
+    let sum = |rows: &[ModelRow]| -> Totals {
+        rows.iter()
+            .map(|row| Totals::of_model(row.usage, &row.model, row.stored_cost, prices))
+            .sum()
+    };
+    let mut samples = BTreeMap::new();
+    let today = plan.today;
+    let last_month = crate::period::shift_month(plan.month_start, -1);
+    let spans = [
+        Some((today - chrono::Days::new(1), today - chrono::Days::new(1))),
+        Some((
+            plan.week_start - chrono::Days::new(7),
+            today - chrono::Days::new(7),
+        )),
+        // Past last month's length the span is all of last month: no sample.
+        last_month
+            .with_day(today.day())
+            .filter(|day| day.month() == last_month.month())
+            .map(|day| (last_month, day)),
+    ];
+    for (span, rows) in spans.into_iter().zip(previous) {
+        let Some((start, day)) = span else {
+            continue;
+        };
+        if day < plan.window_start_day || day >= today {
+            continue;
+        }
+        let mut part = sum(rows);
+        for (_, whole) in per_day.range(start..day) {
+            part.cost -= whole.cost;
+            part.usage.requests -= whole.usage.requests;
+            part.usage.input_tokens -= whole.usage.input_tokens;
+            part.usage.output_tokens -= whole.usage.output_tokens;
+            part.usage.cache_read_tokens -= whole.usage.cache_read_tokens;
+            part.usage.cache_write_tokens -= whole.usage.cache_write_tokens;
+        }
+        samples.insert(day, part);
+    }
+    samples
 }
 
 /// Merges (model, totals, stored) triples per model, sorted by cost then name.

@@ -1,0 +1,282 @@
+//! The candidates the forecast was chosen from, measured on the same
+//! histories and origins: variants of the weekday-trend model (longer or
+//! shorter windows, no damping, no change-of-level detection, the rest of
+//! today by the hours left instead of the hour-of-day profile) and a
+//! hand-written Holt-Winters (additive on logs, i.e. multiplicative, with a
+//! weekly season and a damped trend; parameters by grid search on one-step
+//! errors). Prints the mean absolute percentage error per kind.
+
+use chrono::{Datelike, Days, NaiveDate};
+use usagetop::analytics::forecast::backtest::{origins, profile_days, replay, Ledger, Scores};
+use usagetop::analytics::forecast::model::Params;
+use usagetop::analytics::forecast::outlook::usage_share;
+use usagetop::analytics::forecast::synth::{History, Kind};
+use usagetop::period::{month_of, shift_month};
+
+use super::{ledger, now};
+
+/// Holt-Winters on log amounts: level, damped trend, weekly season.
+fn holt_winters(values: &[f64], ahead: usize) -> Vec<f64> {
+    let logs: Vec<f64> = values.iter().map(|v| v.max(1e-9).ln()).collect();
+    if logs.len() < 14 {
+        let mean = values.iter().sum::<f64>() / values.len().max(1) as f64;
+        return vec![mean; ahead];
+    }
+    let phi = 0.98;
+    let mut best = (f64::INFINITY, 0.0, 0.0, 0.0);
+    for alpha in [0.05, 0.1, 0.2, 0.3, 0.5] {
+        for beta in [0.0, 0.01, 0.03, 0.1] {
+            for gamma in [0.05, 0.1, 0.2, 0.3] {
+                let (sse, _) = run_hw(&logs, alpha, beta, gamma, phi, 0);
+                if sse < best.0 {
+                    best = (sse, alpha, beta, gamma);
+                }
+            }
+        }
+    }
+    let (_, forecast) = run_hw(&logs, best.1, best.2, best.3, phi, ahead);
+    // Back from logs with the residual variance (a lognormal mean).
+    let (sse, _) = run_hw(&logs, best.1, best.2, best.3, phi, 0);
+    let var = sse / (logs.len() as f64 - 7.0);
+    forecast
+        .into_iter()
+        .map(|f| (f + var / 2.0).exp())
+        .collect()
+}
+
+fn run_hw(
+    logs: &[f64],
+    alpha: f64,
+    beta: f64,
+    gamma: f64,
+    phi: f64,
+    ahead: usize,
+) -> (f64, Vec<f64>) {
+    let first_week = &logs[..7];
+    let mut level = first_week.iter().sum::<f64>() / 7.0;
+    let mut trend = (logs[7..14].iter().sum::<f64>() / 7.0 - level) / 7.0;
+    let mut season: Vec<f64> = first_week.iter().map(|v| v - level).collect();
+    let mut sse = 0.0;
+    for (t, y) in logs.iter().enumerate().skip(7) {
+        let s = season[t % 7];
+        let predicted = level + phi * trend + s;
+        sse += (y - predicted).powi(2);
+        let new_level = alpha * (y - s) + (1.0 - alpha) * (level + phi * trend);
+        trend = beta * (new_level - level) + (1.0 - beta) * phi * trend;
+        level = new_level;
+        season[t % 7] = gamma * (y - level) + (1.0 - gamma) * s;
+    }
+    let n = logs.len();
+    let mut out = Vec::with_capacity(ahead);
+    let mut damp = 0.0;
+    let mut factor = 1.0;
+    for h in 1..=ahead {
+        factor *= phi;
+        damp += factor;
+        out.push(level + damp * trend + season[(n + h - 1) % 7]);
+    }
+    (sse, out)
+}
+
+/// Holt-Winters' month end at `today`, cost only.
+fn hw_month_end(book: &Ledger, today: NaiveDate, hours_gone: f64) -> f64 {
+    let month_start = month_of(today);
+    let month_end = shift_month(month_start, 1) - Days::new(1);
+    let later = usize::try_from((month_end - today).num_days()).unwrap();
+    let history: Vec<f64> = book.history(today).iter().map(|d| d[0]).collect();
+    let day = |date: NaiveDate| book.days.get(&date).map_or(0.0, |d| d[0]);
+    let so_far = book.before.get(&today).map_or(0.0, |d| d[0]);
+    let mtd: f64 = month_start
+        .iter_days()
+        .take_while(|d| *d < today)
+        .map(day)
+        .sum::<f64>()
+        + so_far;
+    let samples: Vec<_> = profile_days(today)
+        .into_iter()
+        .filter_map(|d| {
+            book.before
+                .get(&d)
+                .map(|p| (*p, book.days.get(&d).copied().unwrap_or_default()))
+        })
+        .collect();
+    let share = usage_share(&samples).map_or(hours_gone, |s| s[0]);
+    let forecast = holt_winters(&history, later + 1);
+    mtd + forecast[0] * (1.0 - share) + forecast[1..].iter().sum::<f64>()
+}
+
+/// MAPE of one candidate over the histories of `kind`.
+fn mape(
+    histories: &[History],
+    kind: Kind,
+    candidate: &dyn Fn(&History, &Ledger, NaiveDate) -> Option<(f64, f64)>,
+) -> f64 {
+    let mut errors = Vec::new();
+    for history in histories.iter().filter(|h| h.kind == kind) {
+        let book = ledger(history, None);
+        for today in origins(now(), 6) {
+            if let Some((forecast, actual)) = candidate(history, &book, today) {
+                errors.push(100.0 * (forecast - actual).abs() / actual);
+            }
+        }
+    }
+    errors.iter().sum::<f64>() / errors.len().max(1) as f64
+}
+
+/// Prints each candidate's MAPE per kind.
+pub fn compare(histories: &[History], params: &Params) {
+    let variants: Vec<(&str, Params)> = vec![
+        ("chosen", *params),
+        (
+            "trend over 14 days",
+            Params {
+                trend_days: 14,
+                ..*params
+            },
+        ),
+        (
+            "trend over 42 days",
+            Params {
+                trend_days: 42,
+                ..*params
+            },
+        ),
+        (
+            "level from 7 days",
+            Params {
+                level_days: 7,
+                ..*params
+            },
+        ),
+        (
+            "level from 14 days",
+            Params {
+                level_days: 14,
+                ..*params
+            },
+        ),
+        (
+            "weekday factors from 28 days",
+            Params {
+                season_days: 28,
+                ..*params
+            },
+        ),
+        (
+            "trend damping 0.97",
+            Params {
+                damping: 0.97,
+                ..*params
+            },
+        ),
+        (
+            "trend damping 0.9",
+            Params {
+                damping: 0.9,
+                ..*params
+            },
+        ),
+        (
+            "no change-of-level detection",
+            Params {
+                shift_days: 0,
+                ..*params
+            },
+        ),
+        (
+            "no trend",
+            Params {
+                max_slope: 0.0,
+                ..*params
+            },
+        ),
+        (
+            "trend shrunk by its uncertainty",
+            Params {
+                shrink: true,
+                ..*params
+            },
+        ),
+        (
+            "damping 0.97 and shrinking",
+            Params {
+                shrink: true,
+                damping: 0.97,
+                ..*params
+            },
+        ),
+        (
+            "level 14, trend 42",
+            Params {
+                level_days: 14,
+                trend_days: 42,
+                ..*params
+            },
+        ),
+    ];
+    println!("\nCandidates: MAPE of the month-end cost per kind of history\n");
+    print!("| candidate |");
+    for kind in Kind::ALL {
+        print!(" {} |", kind.name());
+    }
+    println!(" mean |");
+    println!("| --- |{}", " ---: |".repeat(Kind::ALL.len() + 1));
+    let print_row =
+        |name: &str, candidate: &dyn Fn(&History, &Ledger, NaiveDate) -> Option<(f64, f64)>| {
+            print!("| {name} |");
+            let mut sum = 0.0;
+            for kind in Kind::ALL {
+                let value = mape(histories, kind, candidate);
+                sum += value;
+                print!(" {value:.2} % |");
+            }
+            println!(" {:.2} % |", sum / Kind::ALL.len() as f64);
+        };
+    for (name, variant) in &variants {
+        print_row(name, &|h, book, today| {
+            replay(book, today, h.hour / 24.0, variant, 0).map(|r| (r.forecast, r.actual))
+        });
+    }
+    print_row("rest of today by hours left", &|h, book, today| {
+        let mut linear = book.clone();
+        linear.before.retain(|day, _| *day == today);
+        replay(&linear, today, h.hour / 24.0, params, 0).map(|r| (r.forecast, r.actual))
+    });
+    print_row("Holt-Winters (damped, weekly season)", &|h, book, today| {
+        let actual = replay(book, today, h.hour / 24.0, params, 0)?.actual;
+        Some((hw_month_end(book, today, h.hour / 24.0), actual))
+    });
+    print_row("run-rate", &|h, book, today| {
+        replay(book, today, h.hour / 24.0, params, 0).map(|r| (r.run_rate, r.actual))
+    });
+    print_row("same-weekday mean, 28 days", &|h, book, today| {
+        replay(book, today, h.hour / 24.0, params, 0).map(|r| (r.weekday_mean, r.actual))
+    });
+    println!("\nThe band: coverage and mean width over all five kinds, per setting\n");
+    println!("| band_scale | band_floor | coverage | mean width |");
+    println!("| ---: | ---: | ---: | ---: |");
+    for scale in [0.5, 1.0, 1.5, 2.0] {
+        for floor in [0.0, 0.05, 0.1, 0.15, 0.2] {
+            let variant = Params {
+                band_scale: scale,
+                band_floor: floor,
+                ..*params
+            };
+            let replayed: Vec<_> = histories
+                .iter()
+                .flat_map(|h| {
+                    let book = ledger(h, None);
+                    origins(now(), 6)
+                        .into_iter()
+                        .filter_map(move |today| replay(&book, today, h.hour / 24.0, &variant, 0))
+                })
+                .collect();
+            let scores = Scores::of(&replayed);
+            println!(
+                "| {scale} | {floor} | {:.1} % | {:.1} % |",
+                scores.coverage, scores.band_width
+            );
+        }
+    }
+    let _ = |d: NaiveDate| d.day();
+}
