@@ -140,6 +140,28 @@ pub enum Command {
     /// Show or rebuild the rollup cache of the source
     #[command(subcommand)]
     Cache(CacheCommand),
+    /// Replay the month-end estimate on past months of your usage and show its error
+    Backtest(BacktestArgs),
+}
+
+/// `usagetop backtest` options.
+#[derive(Debug, Clone, Args)]
+pub struct BacktestArgs {
+    /// Complete months to replay (days 5, 10, 15, 20 and 25 of each, at the time of day of now)
+    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=120))]
+    pub months: u32,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = BacktestFormat::Text)]
+    pub format: BacktestFormat,
+}
+
+/// Formats of `usagetop backtest`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BacktestFormat {
+    /// A readable table
+    Text,
+    /// JSON for scripts
+    Json,
 }
 
 /// `usagetop cache` subcommands.

@@ -2,6 +2,7 @@
 //! configured store (through the rollup cache), bringing the cache up to
 //! date with progress on a terminal, and the request the command line asks for.
 
+pub mod backtest;
 pub mod cache;
 pub mod dashboard;
 pub mod demo;

@@ -3,6 +3,7 @@
 //! `run` is the whole program behind a thin `main`: it resolves settings and
 //! the clock, and hands over to one of `commands`. See ARCHITECTURE.md for the map.
 
+pub mod accuracy;
 pub mod analytics;
 pub mod app;
 pub mod budget;
@@ -67,6 +68,7 @@ async fn run_async(cli: Cli) -> Result<ExitCode> {
             commands::cache::run(&settings, *command, clock.as_ref()).await
         }
         Some(Command::Report(args)) => commands::report::run(&settings, args, &context).await,
+        Some(Command::Backtest(args)) => commands::backtest::run(&settings, args, &context).await,
         None => commands::dashboard::run(&settings, context).await,
     }
 }

@@ -29,6 +29,8 @@ use outlook::Triple;
 
 /// The probability the band is meant to hold the actual month end with.
 pub const INTERVAL: Decimal = Decimal::from_parts(8, 0, 0, false, 1);
+/// The same, for JSON numbers.
+pub const INTERVAL_F64: f64 = 0.8;
 
 impl Method {
     /// A short machine-readable name (the JSON `method`).
