@@ -153,3 +153,75 @@ pub async fn measure(
     measured.scores = Scores::of(&measured.replayed);
     Ok(measured)
 }
+
+/// The measured error for the dashboard, computed once a day per filter on
+/// a task of its own so that no refresh waits for it.
+#[derive(Default)]
+pub struct DailyCache {
+    state: std::sync::Mutex<CacheState>,
+    /// Woken when a new measurement is in (the worker refreshes to show it).
+    pub ready: tokio::sync::Notify,
+}
+
+#[derive(Default)]
+struct CacheState {
+    key: Option<(NaiveDate, Filter)>,
+    value: Option<Accuracy>,
+    running: bool,
+}
+
+/// Months the dashboard's measured error covers.
+pub const DASHBOARD_MONTHS: u32 = 6;
+
+impl DailyCache {
+    /// The measured error for `filter` on `now`'s day, if known; starts
+    /// computing it in the background when it is not.
+    pub fn get(
+        self: &std::sync::Arc<Self>,
+        store: &std::sync::Arc<dyn UsageStore>,
+        calendar: &Calendar,
+        prices: &std::sync::Arc<PriceTable>,
+        filter: &Filter,
+        now: DateTime<Utc>,
+    ) -> Option<Accuracy> {
+        let key = (calendar.local_date(now), filter.clone());
+        let Ok(mut state) = self.state.lock() else {
+            return None;
+        };
+        if state.key.as_ref() == Some(&key) {
+            return state.value;
+        }
+        if !state.running {
+            state.running = true;
+            let (cache, store, calendar, prices) = (
+                std::sync::Arc::clone(self),
+                std::sync::Arc::clone(store),
+                calendar.clone(),
+                std::sync::Arc::clone(prices),
+            );
+            tokio::spawn(async move {
+                let measured = measure(
+                    store.as_ref(),
+                    &calendar,
+                    &prices,
+                    &key.1,
+                    now,
+                    DASHBOARD_MONTHS,
+                )
+                .await;
+                if let Ok(mut state) = cache.state.lock() {
+                    state.running = false;
+                    // A failure is tried again on the next refresh.
+                    if let Ok(measured) = measured {
+                        state.value = measured.accuracy();
+                        state.key = Some(key);
+                        if state.value.is_some() {
+                            cache.ready.notify_one();
+                        }
+                    }
+                }
+            });
+        }
+        None
+    }
+}

@@ -28,12 +28,24 @@ pub async fn run(
     mut requests: watch::Receiver<RefreshRequest>,
     events: mpsc::UnboundedSender<WorkerEvent>,
 ) {
+    let store: Arc<dyn UsageStore> = Arc::from(store);
+    let accuracy = Arc::new(crate::accuracy::DailyCache::default());
+    let measured = |snapshot: &mut crate::pipeline::Snapshot| {
+        snapshot.report.prediction.accuracy = accuracy.get(
+            &store,
+            &context.calendar,
+            &context.prices,
+            &snapshot.filter,
+            context.clock.now(),
+        );
+    };
     let mut wait = Duration::ZERO;
     let mut failures = 0_u32;
     let mut first = true;
     loop {
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
+            () = accuracy.ready.notified() => {}
             changed = requests.changed() => {
                 if changed.is_err() {
                     break;
@@ -47,9 +59,10 @@ pub async fn run(
         let request = requests.borrow().clone();
         if first && store.has_cached_data() {
             // Cached numbers go on screen before the source is read.
-            if let Ok(report) =
+            if let Ok(mut report) =
                 compute(store.as_ref(), &context, &request.report, request.sequence).await
             {
+                measured(&mut report);
                 if events.send(WorkerEvent::Report(Arc::new(report))).is_err() {
                     break;
                 }
@@ -71,7 +84,8 @@ pub async fn run(
             Err(error) => Err(error),
         };
         let event = match computed {
-            Ok(report) => {
+            Ok(mut report) => {
+                measured(&mut report);
                 failures = 0;
                 wait = every;
                 WorkerEvent::Report(Arc::new(report))

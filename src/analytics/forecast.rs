@@ -48,7 +48,7 @@ impl Method {
     #[must_use]
     pub fn describe(self) -> String {
         match self {
-            Method::WeekdayTrend => "weekday pattern on the recent trend".to_owned(),
+            Method::WeekdayTrend => "weekday pattern on recent trend".to_owned(),
             Method::ShortMedian(1) => "from the one complete day so far".to_owned(),
             Method::ShortMedian(days) => format!("median of the {days} complete days so far"),
             Method::TodayRate => "today's rate so far".to_owned(),

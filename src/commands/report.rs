@@ -25,7 +25,19 @@ pub async fn run(
         breakdown: args.by.map(|dimension| (dimension, false)),
         ..super::request_for(settings, context)
     };
-    let snapshot = pipeline::compute(store.as_ref(), context, &request, 0).await?;
+    let mut snapshot = pipeline::compute(store.as_ref(), context, &request, 0).await?;
+    if request.range.is_none() {
+        snapshot.report.prediction.accuracy = crate::accuracy::measure(
+            store.as_ref(),
+            &context.calendar,
+            &context.prices,
+            &request.filter,
+            context.clock.now(),
+            crate::accuracy::DASHBOARD_MONTHS,
+        )
+        .await?
+        .accuracy();
+    }
     if args.check_budget {
         if snapshot.budgets.is_empty() {
             eprintln!("usagetop: no budgets are set; add a [budget] table to the config file (see README)");

@@ -116,6 +116,13 @@ struct JsonPrediction {
     month_end_requests: i64,
     month_end_tokens: i128,
     method: String,
+    interval: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    backtest_mape: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    backtest_coverage: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    backtest_months: Option<u32>,
 }
 
 fn models(list: &[ModelTotals]) -> Vec<JsonModel<'_>> {
@@ -204,6 +211,14 @@ pub fn render(report: &Snapshot) -> Result<String, serde_json::Error> {
             month_end_requests: prediction.requests.point.to_i64().unwrap_or(i64::MAX),
             month_end_tokens: prediction.tokens.point.to_i128().unwrap_or(i128::MAX),
             method: prediction.method.code(),
+            interval: crate::analytics::forecast::INTERVAL_F64,
+            backtest_mape: prediction
+                .accuracy
+                .map(|a| (a.mape * 100.0).round() / 100.0),
+            backtest_coverage: prediction
+                .accuracy
+                .map(|a| (a.coverage * 10.0).round() / 10.0),
+            backtest_months: prediction.accuracy.map(|a| a.months),
         },
     };
     serde_json::to_string_pretty(&value).map(terminal_safe)

@@ -90,7 +90,7 @@ pub fn render(report: &Snapshot, view: View, database: &str) -> String {
     let prediction = &report.prediction;
     let _ = writeln!(
         out,
-        "\nMonth-end estimate ({}): ~{} (range {} – {}), ~{} requests, ~{} tokens",
+        "\nMonth-end estimate ({}): ~{} (80 % band {} – {}), ~{} requests, ~{} tokens",
         prediction.month_end.format("%b %-d"),
         money(prediction.cost.point),
         money(prediction.cost.low),
@@ -99,6 +99,13 @@ pub fn render(report: &Snapshot, view: View, database: &str) -> String {
         grouped(prediction.tokens.point.to_i64().unwrap_or(i64::MAX)),
     );
     let _ = writeln!(out, "  method: {}", prediction.method.describe());
+    if let Some(accuracy) = prediction.accuracy {
+        let _ = writeln!(
+            out,
+            "  measured error: ±{:.1} % on your last {} months ({:.0} % inside the band; usagetop backtest)",
+            accuracy.mape, accuracy.months, accuracy.coverage
+        );
+    }
 
     if let Some(range) = &report.range {
         let _ = writeln!(

@@ -26,11 +26,14 @@ pub fn render_prediction(frame: &mut Frame, area: Rect, report: &Report, theme: 
             Span::styled(format!("~{}", money(prediction.cost.point)), theme.strong()),
             Span::styled(
                 format!(
-                    " (range {}–{}) · ~{} req · ~{} tok",
+                    " (80 % band {}–{}{}) · ~{} req · ~{} tok",
                     money(prediction.cost.low),
                     money(prediction.cost.high),
+                    prediction
+                        .accuracy
+                        .map_or_else(String::new, |a| format!(", ±{:.1} %", a.mape)),
                     count(prediction.requests.point),
-                    count(prediction.tokens.point)
+                    count(prediction.tokens.point),
                 ),
                 theme.dim(),
             ),
@@ -65,7 +68,7 @@ pub fn render_prediction(frame: &mut Frame, area: Rect, report: &Report, theme: 
             theme.strong(),
         ),
         row(
-            "Range",
+            "80 % band",
             format!(
                 "{} – {}",
                 money(prediction.cost.low),
@@ -86,6 +89,16 @@ pub fn render_prediction(frame: &mut Frame, area: Rect, report: &Report, theme: 
         row("So far", money(prediction.month_to_date.cost), theme.text()),
         Line::styled(format!(" {}", prediction.method.describe()), theme.dim()),
     ];
+    let mut lines = lines;
+    if let Some(accuracy) = prediction.accuracy {
+        lines.push(Line::styled(
+            format!(
+                " ±{:.1} % on your last {} months",
+                accuracy.mape, accuracy.months
+            ),
+            theme.dim(),
+        ));
+    }
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)
