@@ -179,8 +179,9 @@ pub fn predict(
     ];
     let estimate = |k: usize, places: u32| {
         let start = to_date[k];
-        let expected = decimal(point[k], places);
-        let spread = decimal(half[k], places);
+        // Three more places than shown, so that rounding happens once.
+        let expected = decimal(point[k], places + 3);
+        let spread = decimal(half[k], places + 3);
         Estimate {
             point: (start + expected).round_dp(places).normalize(),
             low: (start + (expected - spread).max(Decimal::ZERO))

@@ -26,7 +26,7 @@ pub fn render_prediction(frame: &mut Frame, area: Rect, report: &Report, theme: 
             Span::styled(format!("~{}", money(prediction.cost.point)), theme.strong()),
             Span::styled(
                 format!(
-                    " (80 % band {}–{}{}) · ~{} req · ~{} tok",
+                    " (80 %: {}–{}{}) · ~{} req · ~{} tok",
                     money(prediction.cost.low),
                     money(prediction.cost.high),
                     prediction

@@ -1,14 +1,17 @@
-//! The month-end prediction against hand-computed numbers: same-weekday
-//! means over 28 complete days, the mean of fewer complete days, today's
-//! rate, no data, and days of 23 and 25 hours.
+//! The month-end prediction against numbers known in advance: a history that
+//! repeats one week exactly is forecast exactly (by hand and as a property),
+//! the rest of today follows the hour-of-day profile, short histories use
+//! the median of their days then today's rate, growth is followed, one burst
+//! day is ignored, and the band holds the point.
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, Days, NaiveDate, Utc, Weekday};
+use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use chrono_tz::Tz;
+use proptest::prelude::*;
 use rust_decimal::Decimal;
-use usagetop::analytics::forecast::{predict, Estimate, Method, Prediction};
+use usagetop::analytics::forecast::{predict, Method, Prediction};
 use usagetop::analytics::{QueryPlan, Totals};
 use usagetop::period::{Calendar, WeekStart};
 use usagetop::usage::Usage;
@@ -27,26 +30,15 @@ fn utc(text: &str) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-/// One day's totals; `tokens` are input, output, cache read, cache write.
-fn day(cost: Decimal, requests: i64, tokens: [i64; 4]) -> Totals {
+fn day(cost: Decimal, requests: i64, tokens: i64) -> Totals {
     Totals {
         usage: Usage {
             requests,
-            input_tokens: tokens[0].into(),
-            output_tokens: tokens[1].into(),
-            cache_read_tokens: tokens[2].into(),
-            cache_write_tokens: tokens[3].into(),
+            input_tokens: tokens.into(),
+            ..Usage::default()
         },
         cost,
         estimated_cost: Decimal::ZERO,
-    }
-}
-
-fn est(point: &str, low: &str, high: &str) -> Estimate {
-    Estimate {
-        point: d(point),
-        low: d(low),
-        high: d(high),
     }
 }
 
@@ -55,404 +47,256 @@ fn run(
     now: &str,
     per_day: &BTreeMap<NaiveDate, Totals>,
     first_day: Option<NaiveDate>,
+    before: &BTreeMap<NaiveDate, Totals>,
 ) -> Prediction {
     let calendar = Calendar::new(tz, WeekStart::Monday);
     let plan = QueryPlan::new(utc(now), &calendar);
-    predict(&plan, &calendar, per_day, first_day)
+    predict(&plan, &calendar, per_day, first_day, before)
 }
 
-/// Cost 1..7 for Monday..Sunday, requests 10x that, tokens 100x that split
-/// over the four kinds.
+/// Cost 1..7 for Monday..Sunday, requests 10x, tokens 100x.
 fn constant_weekday(date: NaiveDate) -> Totals {
     let n = i64::from(date.weekday().number_from_monday());
-    day(Decimal::from(n), 10 * n, [40 * n, 30 * n, 20 * n, 10 * n])
+    day(Decimal::from(n), 10 * n, 100 * n)
 }
 
-fn days_between(from: NaiveDate, to_inclusive: NaiveDate) -> impl Iterator<Item = NaiveDate> {
-    from.iter_days().take_while(move |day| *day <= to_inclusive)
+fn days_between(from: NaiveDate, to: NaiveDate) -> impl Iterator<Item = NaiveDate> {
+    from.iter_days().take_while(move |day| *day <= to)
 }
-
-// ---- hand-computed, constant weekday amounts ----------------------------------
 
 #[test]
-fn weekday_mean_mid_month_at_noon() {
+fn a_repeating_week_is_forecast_exactly() {
     // Wednesday 2026-06-17 12:00 UTC; history since May 1; today so far 1.5.
     let today = date(2026, 6, 17);
     let mut per_day: BTreeMap<NaiveDate, Totals> =
         days_between(date(2026, 5, 1), date(2026, 6, 16))
             .map(|day| (day, constant_weekday(day)))
             .collect();
-    per_day.insert(today, day(d("1.5"), 7, [100, 0, 0, 0]));
+    per_day.insert(today, day(d("1.5"), 15, 150));
     let p = run(
         chrono_tz::UTC,
         "2026-06-17T12:00:00Z",
         &per_day,
         Some(date(2026, 5, 1)),
+        &BTreeMap::new(),
     );
-    assert_eq!(p.method, Method::WeekdayMean);
-    assert_eq!(p.month_end, date(2026, 6, 30));
-    // June 1 is a Monday. Month to date: two full weeks (28 each) + Mon 1 +
-    // Tue 2 + today 1.5 = 60.5. Rest of today: 0.5 x Wed (3) = 1.5. Jun 18..30
-    // (Thu..Tue): 4+5+6+7+1+2+3+4+5+6+7+1+2 = 53. Total 115.
+    assert_eq!(p.method, Method::WeekdayTrend);
+    assert_eq!(p.method.code(), "weekday_trend");
+    // Month to date 60.5; rest of today half a Wednesday (no profile: the
+    // hours left) 1.5; Jun 18..30 (Thu..Tue) 53. Total 115.
     assert_eq!(p.month_to_date.cost, d("60.5"));
-    assert_eq!(p.cost, est("115", "115", "115"));
-    // Requests: 590 + 7 month to date, 15 for the rest of today, 530 after.
-    assert_eq!(p.requests, est("1142", "1142", "1142"));
-    // Tokens: 5900 + 100, 150, 5300.
-    assert_eq!(p.tokens, est("11450", "11450", "11450"));
+    assert_eq!(p.cost.point, d("115"));
+    assert_eq!(p.requests.point, d("1150"));
+    assert_eq!(p.tokens.point, d("11500"));
+    // The band holds the point and never dips below the month to date.
+    assert!(p.cost.low < p.cost.point && p.cost.point < p.cost.high);
+    assert!(p.cost.low >= p.month_to_date.cost);
+    // The projection: the rest of today, then each day to the end of June
+    // (the week ends on Sunday Jun 21, before the month does).
+    assert_eq!(p.projection[0], (today, d("1.5")));
+    assert_eq!(p.projection[1], (date(2026, 6, 18), d("4")));
+    assert_eq!(p.projection.last().unwrap(), &(date(2026, 6, 30), d("2")));
 }
 
 #[test]
-fn weekday_mean_on_day_one_at_six() {
-    // Wednesday 2026-07-01 06:00 UTC, 28+ days of June history, 0.25 so far.
-    let today = date(2026, 7, 1);
+fn the_rest_of_today_follows_the_hour_of_day_profile() {
+    // Recent days had used only a fifth of their usage by noon: four fifths
+    // of a Wednesday (3) are still to come, not half of it.
+    let today = date(2026, 6, 17);
     let mut per_day: BTreeMap<NaiveDate, Totals> =
-        days_between(date(2026, 5, 20), date(2026, 6, 30))
+        days_between(date(2026, 5, 1), date(2026, 6, 16))
             .map(|day| (day, constant_weekday(day)))
             .collect();
-    per_day.insert(today, day(d("0.25"), 3, [10, 0, 0, 0]));
-    let p = run(
-        chrono_tz::UTC,
-        "2026-07-01T06:00:00Z",
-        &per_day,
-        Some(date(2026, 5, 20)),
-    );
-    assert_eq!(p.method, Method::WeekdayMean);
-    assert_eq!(p.month_end, date(2026, 7, 31));
-    // June is not this month: month to date is today alone.
-    assert_eq!(p.month_to_date.cost, d("0.25"));
-    assert_eq!(p.month_to_date.usage.requests, 3);
-    // 0.25 + 0.75 x 3 + (Jul 2..29: 4 weeks = 112) + Thu 30 (4) + Fri 31 (5) = 123.5.
-    assert_eq!(p.cost, est("123.5", "123.5", "123.5"));
-    // 3 + 22.5 + 1120 + 40 + 50 = 1235.5 -> the code rounds to even: 1236 either way.
-    assert_eq!(p.requests.point, d("1236"));
-    // 10 + 225 + 11200 + 400 + 500 = 12335.
-    assert_eq!(p.tokens.point, d("12335"));
-}
-
-// ---- varied samples: low and high ---------------------------------------------
-
-/// Amounts that differ between the four same-weekday samples.
-fn varied(date: NaiveDate) -> Totals {
-    let n = i64::from(date.weekday().number_from_monday());
-    let o = i64::from(date.ordinal());
-    let cost = Decimal::from(n) * d("1.1") + Decimal::from(o % 5) * d("0.0101");
-    day(
-        cost,
-        10 * n + o % 3,
-        [1000 * n + o % 7, 100 + o % 11, (7 * o) % 13, 3],
-    )
-}
-
-#[derive(Default)]
-struct Expected {
-    cost: [Decimal; 3],
-    requests: [Decimal; 3],
-    tokens: [Decimal; 3],
-}
-
-/// The prediction worked out independently: month to date, then for each day
-/// left (today weighted by `remaining`) the mean/min/max of the same weekday
-/// among the 28 days before today.
-fn weekday_expectation(
-    per_day: &BTreeMap<NaiveDate, Totals>,
-    today: NaiveDate,
-    remaining: Decimal,
-    month_end: NaiveDate,
-) -> Expected {
-    let amounts = |t: &Totals| {
-        [
-            t.cost,
-            Decimal::from(t.usage.requests),
-            Decimal::from(
-                t.usage.input_tokens
-                    + t.usage.output_tokens
-                    + t.usage.cache_read_tokens
-                    + t.usage.cache_write_tokens,
-            ),
-        ]
-    };
-    let mut totals = [[Decimal::ZERO; 3]; 3]; // [kind][point, low, high]
-    let month_start = today.with_day(1).unwrap();
-    for (date, t) in per_day {
-        if *date >= month_start && *date <= today {
-            for (kind, value) in amounts(t).into_iter().enumerate() {
-                for slot in &mut totals[kind] {
-                    *slot += value;
-                }
-            }
-        }
-    }
-    let samples_of = |weekday: Weekday| -> Vec<[Decimal; 3]> {
-        (1..=28u64)
-            .map(|back| today - Days::new(back))
-            .filter(|date| date.weekday() == weekday)
-            .map(|date| per_day.get(&date).map(amounts).unwrap_or_default())
-            .collect()
-    };
-    let mut add = |date: NaiveDate, weight: Decimal| {
-        let samples = samples_of(date.weekday());
-        assert_eq!(samples.len(), 4);
-        for kind in 0..3 {
-            let values: Vec<Decimal> = samples.iter().map(|s| s[kind]).collect();
-            let mean = values.iter().copied().sum::<Decimal>() / Decimal::from(4);
-            let low = values.iter().copied().min().unwrap();
-            let high = values.iter().copied().max().unwrap();
-            totals[kind][0] += mean * weight;
-            totals[kind][1] += low * weight;
-            totals[kind][2] += high * weight;
-        }
-    };
-    add(today, remaining);
-    let mut next = today.succ_opt().unwrap();
-    while next <= month_end {
-        add(next, Decimal::ONE);
-        next = next.succ_opt().unwrap();
-    }
-    let round = |values: [Decimal; 3], places: u32| values.map(|v| v.round_dp(places));
-    Expected {
-        cost: round(totals[0], 6),
-        requests: round(totals[1], 0),
-        tokens: round(totals[2], 0),
-    }
-}
-
-fn as_array(estimate: Estimate) -> [Decimal; 3] {
-    [estimate.point, estimate.low, estimate.high]
-}
-
-#[test]
-fn weekday_mean_low_and_high_from_varied_samples() {
-    let today = date(2026, 6, 17);
-    let mut per_day: BTreeMap<NaiveDate, Totals> =
-        days_between(date(2026, 5, 20), date(2026, 6, 16))
-            .map(|day| (day, varied(day)))
+    per_day.insert(today, day(d("0.6"), 6, 60));
+    let before: BTreeMap<NaiveDate, Totals> =
+        [date(2026, 6, 16), date(2026, 6, 10), date(2026, 5, 17)]
+            .into_iter()
+            .map(|sample| {
+                let whole = constant_weekday(sample);
+                (
+                    sample,
+                    day(
+                        whole.cost / d("5"),
+                        whole.usage.requests / 5,
+                        100 * i64::from(sample.weekday().number_from_monday()) / 5,
+                    ),
+                )
+            })
             .collect();
-    // Days before the 28-day lookback are large, so using them would show.
-    for day_ in days_between(date(2026, 5, 1), date(2026, 5, 19)) {
-        per_day.insert(day_, day(d("1000"), 5000, [90_000, 0, 0, 0]));
-    }
-    per_day.insert(today, day(d("0.777"), 5, [123, 45, 6, 7]));
     let p = run(
         chrono_tz::UTC,
         "2026-06-17T12:00:00Z",
         &per_day,
         Some(date(2026, 5, 1)),
+        &before,
     );
-    assert_eq!(p.method, Method::WeekdayMean);
-    let expected = weekday_expectation(&per_day, today, d("0.5"), date(2026, 6, 30));
-    assert_eq!(as_array(p.cost), expected.cost);
-    assert_eq!(as_array(p.requests), expected.requests);
-    assert_eq!(as_array(p.tokens), expected.tokens);
-    assert!(p.cost.low < p.cost.point && p.cost.point < p.cost.high);
-    assert!(p.requests.low < p.requests.high);
-    assert!(p.tokens.low < p.tokens.high);
-
-    // A spot check by hand: the four Wednesdays before Jun 17 are May 20, 27,
-    // Jun 3, 10 (ordinals 140, 147, 154, 161; mod 5 = 0, 2, 4, 1), so their
-    // costs are 3.3 + 0, 0.0202, 0.0404, 0.0101 and the low Wednesday is 3.3.
-    let wednesdays = [
-        date(2026, 5, 20),
-        date(2026, 5, 27),
-        date(2026, 6, 3),
-        date(2026, 6, 10),
-    ];
-    let costs: Vec<Decimal> = wednesdays.iter().map(|w| per_day[w].cost).collect();
-    assert_eq!(costs, vec![d("3.3"), d("3.3202"), d("3.3404"), d("3.3101")]);
-}
-
-#[test]
-fn weekday_mean_on_day_one_with_varied_samples() {
-    let today = date(2026, 7, 1);
-    let mut per_day: BTreeMap<NaiveDate, Totals> =
-        days_between(date(2026, 5, 1), date(2026, 6, 30))
-            .map(|day| (day, varied(day)))
-            .collect();
-    per_day.insert(today, day(d("0.3"), 2, [10, 20, 30, 40]));
-    let p = run(
-        chrono_tz::UTC,
-        "2026-07-01T06:00:00Z",
-        &per_day,
-        Some(date(2026, 5, 1)),
-    );
-    assert_eq!(p.method, Method::WeekdayMean);
-    assert_eq!(p.month_to_date.cost, d("0.3"));
-    let expected = weekday_expectation(&per_day, today, d("0.75"), date(2026, 7, 31));
-    assert_eq!(as_array(p.cost), expected.cost);
-    assert_eq!(as_array(p.requests), expected.requests);
-    assert_eq!(as_array(p.tokens), expected.tokens);
-}
-
-// ---- shorter histories ------------------------------------------------------------
-
-#[test]
-fn mean_of_five_complete_days() {
-    // First event on Jun 12; now Wednesday Jun 17 16:00 UTC (a third of today left).
-    let mut per_day = BTreeMap::new();
-    for (dd, cost, requests, tokens) in [
-        (12, "1.0", 12, [100, 50, 30, 20]),
-        (13, "2.0", 20, [200, 100, 60, 40]),
-        (14, "4.0", 40, [150, 75, 45, 30]),
-        (15, "3.0", 30, [300, 150, 90, 60]),
-        (16, "5.0", 58, [250, 125, 75, 50]),
-        (17, "0.6", 6, [10, 10, 10, 0]),
-    ] {
-        per_day.insert(date(2026, 6, dd), day(d(cost), requests, tokens));
-    }
-    let p = run(
-        chrono_tz::UTC,
-        "2026-06-17T16:00:00Z",
-        &per_day,
-        Some(date(2026, 6, 12)),
-    );
-    assert_eq!(p.method, Method::CompleteDayMean(5));
-    assert_eq!(p.method.code(), "mean_of_5_complete_days");
-    // Cost: mean 3, low 1, high 5; month to date 15.6; 13 days after today.
-    //   point 15.6 + 3/3 + 39 = 55.6
-    //   low   15.6 + 1/3 + 13 = 28.9333333...
-    //   high  15.6 + 5/3 + 65 = 82.2666666...
-    assert_eq!(p.month_to_date.cost, d("15.6"));
-    assert_eq!(p.cost, est("55.6", "28.933333", "82.266667"));
-    // Requests: mean 32, low 12, high 58; month to date 166.
-    //   166 + 32/3 + 416 = 592.67; 166 + 4 + 156 = 326; 166 + 19.33 + 754 = 939.33
-    assert_eq!(p.requests, est("593", "326", "939"));
-    // Tokens: mean 400, low 200, high 600; month to date 2030.
-    //   2030 + 133.33 + 5200; 2030 + 66.67 + 2600; 2030 + 200 + 7800
-    assert_eq!(p.tokens, est("7363", "4697", "10030"));
-}
-
-#[test]
-fn twenty_seven_days_is_a_plain_mean_and_twenty_eight_are_by_weekday() {
-    let today = date(2026, 6, 17);
-    let per_day: BTreeMap<NaiveDate, Totals> = days_between(date(2026, 5, 20), date(2026, 6, 16))
-        .map(|day| (day, constant_weekday(day)))
-        .collect();
-    let p = run(
-        chrono_tz::UTC,
-        "2026-06-17T00:00:00Z",
-        &per_day,
-        Some(today - Days::new(27)),
-    );
-    assert_eq!(p.method, Method::CompleteDayMean(27));
-    let p = run(
-        chrono_tz::UTC,
-        "2026-06-17T00:00:00Z",
-        &per_day,
-        Some(today - Days::new(28)),
-    );
-    assert_eq!(p.method, Method::WeekdayMean);
-    // At midnight all of today is left: 59 so far + Wed 3 + 53 = 115.
+    assert_eq!(p.projection[0], (today, d("2.4")));
+    // 59 + 0.6 + 2.4 + 53.
     assert_eq!(p.cost.point, d("115"));
 }
 
 #[test]
-fn first_event_today_uses_todays_rate() {
-    // Wednesday Jun 17 08:00 UTC: a third of the day has gone.
+fn steady_growth_is_followed_and_a_burst_day_ignored() {
+    // 1 % more every day and one day at four times normal: the forecast
+    // follows the growth and takes no notice of the burst.
+    let first = date(2026, 4, 1);
+    let today = date(2026, 6, 10);
+    let value =
+        |day: NaiveDate| 100.0 * 1.01_f64.powi(i32::try_from((day - first).num_days()).unwrap());
+    let mut per_day: BTreeMap<NaiveDate, Totals> = days_between(first, today - Days::new(1))
+        .map(|day| (day, day_f(value(day))))
+        .collect();
+    per_day.insert(date(2026, 6, 3), day_f(4.0 * value(date(2026, 6, 3))));
+    let p = run(
+        chrono_tz::UTC,
+        "2026-06-10T00:00:00Z",
+        &per_day,
+        Some(first),
+        &BTreeMap::new(),
+    );
+    let month_to_date: f64 = days_between(date(2026, 6, 1), today - Days::new(1))
+        .map(value)
+        .sum::<f64>()
+        + 3.0 * value(date(2026, 6, 3));
+    let rest: f64 = days_between(today, date(2026, 6, 30)).map(value).sum();
+    let expected = month_to_date + rest;
+    let point: f64 = p.cost.point.to_string().parse().unwrap();
+    assert!(
+        (point - expected).abs() / expected < 0.002,
+        "{point} against {expected}"
+    );
+}
+
+fn day_f(cost: f64) -> Totals {
+    let cost = Decimal::try_from(cost).unwrap().round_dp(6);
+    day(cost, 1, 1)
+}
+
+#[test]
+fn short_histories_fall_back_and_say_so() {
+    // Five complete days: their median (3), for each day left.
     let mut per_day = BTreeMap::new();
-    per_day.insert(date(2026, 6, 17), day(d("2.4"), 12, [500, 300, 100, 0]));
+    for (dd, cost) in [
+        (12, "1"),
+        (13, "2"),
+        (14, "40"),
+        (15, "3"),
+        (16, "5"),
+        (17, "0"),
+    ] {
+        per_day.insert(date(2026, 6, dd), day(d(cost), 1, 1));
+    }
+    let p = run(
+        chrono_tz::UTC,
+        "2026-06-17T00:00:00Z",
+        &per_day,
+        Some(date(2026, 6, 12)),
+        &BTreeMap::new(),
+    );
+    assert_eq!(p.method, Method::ShortMedian(5));
+    assert_eq!(p.method.code(), "median_of_5_complete_days");
+    // 51 so far + 14 days (Jun 17..30) x 3.
+    assert_eq!(p.cost.point, d("93"));
+
+    // First event today: today's rate. 08:00 is a third of the day: 2.4 so
+    // far makes 7.2 a day: 2.4 + 4.8 + 13 x 7.2 = 100.8.
+    let mut per_day = BTreeMap::new();
+    per_day.insert(date(2026, 6, 17), day(d("2.4"), 12, 900));
     let p = run(
         chrono_tz::UTC,
         "2026-06-17T08:00:00Z",
         &per_day,
         Some(date(2026, 6, 17)),
+        &BTreeMap::new(),
     );
     assert_eq!(p.method, Method::TodayRate);
-    // Rate 2.4 / (1/3) = 7.2 a day: 2.4 + 7.2 x 2/3 + 13 x 7.2 = 100.8.
-    assert_eq!(p.cost, est("100.8", "100.8", "100.8"));
-    // 12 + 24 + 468.
-    assert_eq!(p.requests, est("504", "504", "504"));
-    // 900 + 1800 + 35100.
-    assert_eq!(p.tokens, est("37800", "37800", "37800"));
+    assert_eq!(p.cost.point, d("100.8"));
+    assert_eq!(p.requests.point, d("504"));
 
-    // At 06:00 on the last day of the month: 0.5 so far, rate 2 a day.
-    let mut per_day = BTreeMap::new();
-    per_day.insert(date(2026, 6, 30), day(d("0.5"), 1, [0, 0, 0, 0]));
-    let p = run(
-        chrono_tz::UTC,
-        "2026-06-30T06:00:00Z",
-        &per_day,
-        Some(date(2026, 6, 30)),
-    );
-    assert_eq!(p.method, Method::TodayRate);
-    assert_eq!(p.cost.point, d("2"));
-    assert_eq!(p.requests.point, d("4"));
-}
-
-#[test]
-fn no_data_is_all_zero() {
+    // Nothing at all.
     let p = run(
         chrono_tz::UTC,
         "2026-06-17T12:00:00Z",
         &BTreeMap::new(),
         None,
+        &BTreeMap::new(),
     );
     assert_eq!(p.method, Method::NoData);
-    assert_eq!(p.method.code(), "no_data");
-    assert_eq!(p.cost, Estimate::default());
-    assert_eq!(p.requests, Estimate::default());
-    assert_eq!(p.tokens, Estimate::default());
-    assert_eq!(p.month_to_date, Totals::default());
-    assert_eq!(p.month_end, date(2026, 6, 30));
-    let p = run(
-        chrono_tz::UTC,
-        "2028-02-10T12:00:00Z",
-        &BTreeMap::new(),
-        None,
-    );
-    assert_eq!(p.month_end, date(2028, 2, 29));
-}
-
-// ---- DST days ------------------------------------------------------------------------
-
-#[test]
-fn twenty_five_hour_day_leaves_12_of_25_hours() {
-    // Sunday 2026-10-25 in Berlin has 25 hours; 11:00Z is 12:00 CET, 12 hours
-    // before the next midnight (23:00Z): 12/25 = 0.48 of the day is left.
-    let mut per_day = BTreeMap::new();
-    for (dd, cost, requests) in [
-        (20, "1", 10),
-        (21, "2", 20),
-        (22, "3", 30),
-        (23, "2", 20),
-        (24, "2", 20),
-        (25, "0.5", 5),
-    ] {
-        per_day.insert(
-            date(2026, 10, dd),
-            day(d(cost), requests, [100 * requests, 0, 0, 0]),
-        );
-    }
-    let p = run(
-        chrono_tz::Europe::Berlin,
-        "2026-10-25T11:00:00Z",
-        &per_day,
-        Some(date(2026, 10, 20)),
-    );
-    assert_eq!(p.method, Method::CompleteDayMean(5));
-    // Mean 2, low 1, high 3; month to date 10.5; Oct 26..31 = 6 days.
-    //   10.5 + 0.48 x 2 + 12 = 23.46; 10.5 + 0.48 + 6 = 16.98; 10.5 + 1.44 + 18 = 29.94
-    assert_eq!(p.cost, est("23.46", "16.98", "29.94"));
-    // 105 + 9.6 + 120 = 234.6; 105 + 4.8 + 60 = 169.8; 105 + 14.4 + 180 = 299.4
-    assert_eq!(p.requests, est("235", "170", "299"));
-    assert_eq!(p.tokens, est("23460", "16980", "29940"));
+    assert_eq!(p.cost.point, Decimal::ZERO);
+    assert_eq!(p.cost.high, Decimal::ZERO);
 }
 
 #[test]
-fn twenty_three_hour_day_rate() {
-    // Sunday 2026-03-29 in Berlin has 23 hours; 10:00Z is 12:00 CEST, 11 hours
-    // after midnight (23:00Z) and 12 before the next (22:00Z).
+fn a_twenty_three_hour_day_counts_its_hours() {
+    // Sunday 2026-03-29 in Berlin has 23 hours; 10:00Z is 11 hours in.
     let mut per_day = BTreeMap::new();
-    per_day.insert(date(2026, 3, 29), day(d("2.2"), 11, [1100, 0, 0, 0]));
+    per_day.insert(date(2026, 3, 29), day(d("2.2"), 11, 1100));
     let p = run(
         chrono_tz::Europe::Berlin,
         "2026-03-29T10:00:00Z",
         &per_day,
         Some(date(2026, 3, 29)),
+        &BTreeMap::new(),
     );
     assert_eq!(p.method, Method::TodayRate);
-    // Rate 2.2 x 23/11 = 4.6 a day: 2.2 + 4.6 x 12/23 + 2 x 4.6 = 13.8.
-    assert_eq!(p.cost, est("13.8", "13.8", "13.8"));
-    // Requests: rate 23: 11 + 12 + 46 = 69; tokens 100x.
-    assert_eq!(p.requests.point, d("69"));
-    assert_eq!(p.tokens.point, d("6900"));
+    // 4.6 a day: 2.2 + 4.6 x 12/23 + 2 x 4.6 = 13.8.
+    assert_eq!(p.cost.point, d("13.8"));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 48,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(14),
+        .. ProptestConfig::default()
+    })]
+
+    /// A history that repeats one week exactly is forecast exactly, at any
+    /// quarter of the day, for cost, requests and tokens.
+    #[test]
+    fn a_history_that_repeats_one_week_is_forecast_exactly(
+        week in proptest::collection::vec((1_i64..5_000_000_000, 1_i64..100_000, 1_i64..1_000_000_000), 7),
+        weeks in 2_u64..9,
+        quarter in 0_u32..4,
+        day_of_month in 1_u32..29,
+    ) {
+        let today = date(2026, 7, day_of_month);
+        let first = today - Days::new(7 * weeks);
+        let amount = |date: NaiveDate| {
+            let (micros, requests, tokens) = week[date.weekday().num_days_from_monday() as usize];
+            [Decimal::new(micros, 6), Decimal::from(requests), Decimal::from(tokens)]
+        };
+        let gone = Decimal::from(quarter) / Decimal::from(4);
+        let mut per_day: BTreeMap<NaiveDate, Totals> = days_between(first, today - Days::new(1))
+            .map(|date| {
+                let [cost, requests, tokens] = amount(date);
+                (date, day(cost, requests.try_into().unwrap(), tokens.try_into().unwrap()))
+            })
+            .collect();
+        let [cost, requests, tokens] = amount(today).map(|v| v * gone);
+        if quarter > 0 {
+            per_day.insert(today, day(cost, requests.round().try_into().unwrap(), tokens.round().try_into().unwrap()));
+        }
+        let now = format!("{}T{:02}:00:00Z", today, quarter * 6);
+        let p = run(chrono_tz::UTC, &now, &per_day, Some(first), &BTreeMap::new());
+        prop_assert_eq!(p.method, Method::WeekdayTrend);
+        let month_start = date(2026, 7, 1);
+        let mut expected = [Decimal::ZERO; 3];
+        for date in days_between(month_start, date(2026, 7, 31)) {
+            if date < first {
+                continue;
+            }
+            for (k, value) in amount(date).into_iter().enumerate() {
+                expected[k] += value;
+            }
+        }
+        // Requests and tokens so far are whole numbers: the rest of today is
+        // the weekday's amount times the share of the day left, exactly.
+        let so_far = [cost, requests.round(), tokens.round()];
+        for k in 0..3 {
+            expected[k] += so_far[k] - amount(today)[k] * gone;
+        }
+        prop_assert_eq!(p.cost.point, expected[0].round_dp(6).normalize());
+        prop_assert_eq!(p.requests.point, expected[1].round_dp(0).normalize());
+        prop_assert_eq!(p.tokens.point, expected[2].round_dp(0).normalize());
+    }
 }
