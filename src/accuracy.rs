@@ -196,7 +196,7 @@ impl DailyCache {
             let (cache, store, calendar, prices) = (
                 std::sync::Arc::clone(self),
                 std::sync::Arc::clone(store),
-                calendar.clone(),
+                *calendar,
                 std::sync::Arc::clone(prices),
             );
             tokio::spawn(async move {

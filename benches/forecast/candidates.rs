@@ -15,6 +15,9 @@ use usagetop::period::{month_of, shift_month};
 
 use super::{ledger, now};
 
+/// A candidate: the forecast and the actual month end at one origin.
+type Candidate<'a> = &'a dyn Fn(&History, &Ledger, NaiveDate) -> Option<(f64, f64)>;
+
 /// Holt-Winters on log amounts: level, damped trend, weekly season.
 fn holt_winters(values: &[f64], ahead: usize) -> Vec<f64> {
     let logs: Vec<f64> = values.iter().map(|v| v.max(1e-9).ln()).collect();
@@ -106,11 +109,7 @@ fn hw_month_end(book: &Ledger, today: NaiveDate, hours_gone: f64) -> f64 {
 }
 
 /// MAPE of one candidate over the histories of `kind`.
-fn mape(
-    histories: &[History],
-    kind: Kind,
-    candidate: &dyn Fn(&History, &Ledger, NaiveDate) -> Option<(f64, f64)>,
-) -> f64 {
+fn mape(histories: &[History], kind: Kind, candidate: Candidate<'_>) -> f64 {
     let mut errors = Vec::new();
     for history in histories.iter().filter(|h| h.kind == kind) {
         let book = ledger(history, None);
@@ -221,17 +220,16 @@ pub fn compare(histories: &[History], params: &Params) {
     }
     println!(" mean |");
     println!("| --- |{}", " ---: |".repeat(Kind::ALL.len() + 1));
-    let print_row =
-        |name: &str, candidate: &dyn Fn(&History, &Ledger, NaiveDate) -> Option<(f64, f64)>| {
-            print!("| {name} |");
-            let mut sum = 0.0;
-            for kind in Kind::ALL {
-                let value = mape(histories, kind, candidate);
-                sum += value;
-                print!(" {value:.2} % |");
-            }
-            println!(" {:.2} % |", sum / Kind::ALL.len() as f64);
-        };
+    let print_row = |name: &str, candidate: Candidate<'_>| {
+        print!("| {name} |");
+        let mut sum = 0.0;
+        for kind in Kind::ALL {
+            let value = mape(histories, kind, candidate);
+            sum += value;
+            print!(" {value:.2} % |");
+        }
+        println!(" {:.2} % |", sum / Kind::ALL.len() as f64);
+    };
     for (name, variant) in &variants {
         print_row(name, &|h, book, today| {
             replay(book, today, h.hour / 24.0, variant, 0).map(|r| (r.forecast, r.actual))
