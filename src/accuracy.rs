@@ -108,7 +108,13 @@ pub async fn measure(
     };
     let mut per_day: BTreeMap<NaiveDate, Totals> = BTreeMap::new();
     for row in store.day_model_rows(range, calendar, filter).await? {
-        let totals = Totals::of_model(row.usage, &row.model, row.stored_cost, row.estimated, prices);
+        let totals = Totals::of_model(
+            row.usage,
+            &row.model,
+            row.stored_cost,
+            row.estimated,
+            prices,
+        );
         per_day.entry(row.day).or_default().add(&totals);
     }
     // The part before the time of day of each origin and of its profile days.
@@ -128,7 +134,15 @@ pub async fn measure(
             .model_rows(range, calendar, filter)
             .await?
             .iter()
-            .map(|row| Totals::of_model(row.usage, &row.model, row.stored_cost, row.estimated, prices))
+            .map(|row| {
+                Totals::of_model(
+                    row.usage,
+                    &row.model,
+                    row.stored_cost,
+                    row.estimated,
+                    prices,
+                )
+            })
             .sum();
         before.insert(day, triple(&part));
     }

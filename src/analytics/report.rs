@@ -240,7 +240,15 @@ fn profile_samples(
 ) -> BTreeMap<NaiveDate, Totals> {
     let sum = |rows: &[ModelRow]| -> Totals {
         rows.iter()
-            .map(|row| Totals::of_model(row.usage, &row.model, row.stored_cost, row.estimated, prices))
+            .map(|row| {
+                Totals::of_model(
+                    row.usage,
+                    &row.model,
+                    row.stored_cost,
+                    row.estimated,
+                    prices,
+                )
+            })
             .sum()
     };
     let mut samples = BTreeMap::new();
