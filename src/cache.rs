@@ -10,7 +10,7 @@ pub mod db;
 use std::path::{Path, PathBuf};
 
 pub use cached::CachedStore;
-pub use db::{CacheDb, CacheError, CacheSummary};
+pub use db::{CacheDb, CacheError, CacheSummary, ModelGlobs};
 
 /// Default late-arrival window: rows up to this much older than the newest
 /// row seen are still picked up by an incremental refresh.

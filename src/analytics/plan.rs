@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 
-use crate::period::{month_of, shift_month, slot_ceiling, Calendar};
+use crate::period::{month_of, shift_month, Calendar};
 
 /// Days in the daily trend.
 pub const DAILY_BUCKETS: u32 = 30;
@@ -37,9 +37,9 @@ pub struct QueryPlan {
     pub month_start: NaiveDate,
     /// First local day of the day x model window.
     pub window_start_day: NaiveDate,
-    /// The day x model window: from the start of `window_start_day` to the end of `now`'s quarter hour.
+    /// The day x model window: from the start of `window_start_day` to the end of `now`'s second.
     pub window: UtcRange,
-    /// Yesterday's start up to the same time of day as now (to the end of its quarter hour).
+    /// Yesterday's start up to the same time of day as now (to the end of its second).
     pub previous_day: UtcRange,
     /// Last week's start up to the same point in the week.
     pub previous_week: UtcRange,
@@ -91,12 +91,11 @@ impl QueryPlan {
                 -i32::try_from(MONTHLY_BUCKETS).unwrap_or(12),
             ))
             .min(forecast_start);
-        // Inclusive of the second `now` is in, up to the end of its quarter
-        // hour (never past the day), so that every range a report asks for
-        // ends on a rollup slot and cached numbers equal direct ones exactly.
+        // Up to and including the second `now` is in (never past the day):
+        // no event after it counts. The cache answers the whole quarter
+        // hours, the source the part of the last one.
         let slot_end = |instant: DateTime<Utc>, day: NaiveDate| {
-            slot_ceiling(instant + chrono::Duration::seconds(1))
-                .min(calendar.start_of_day(day + Days::new(1)))
+            (instant + chrono::Duration::seconds(1)).min(calendar.start_of_day(day + Days::new(1)))
         };
         let end = slot_end(now, today);
         let window = UtcRange {

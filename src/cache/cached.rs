@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::StreamExt;
 
-use super::db::{CacheDb, CacheError};
+use super::db::{CacheDb, CacheError, ModelGlobs};
 use super::CacheOptions;
 use crate::analytics::{DayModelRow, ModelRow};
 use crate::filter::{Dimension, Filter};
@@ -133,8 +133,8 @@ impl CachedStore {
         self.ready.store(false, Ordering::SeqCst);
     }
 
-    /// The cache, when it can answer for `filter` (model globs for SQLite), else `None`.
-    fn usable(&self, filter: &Filter) -> Option<(&CacheDb, Vec<String>)> {
+    /// The cache, when it can answer for `filter` (its model globs), else `None`.
+    fn usable(&self, filter: &Filter) -> Option<(&CacheDb, ModelGlobs)> {
         if !self.ready.load(Ordering::SeqCst) || self.passthrough.load(Ordering::SeqCst) {
             return None;
         }
@@ -146,11 +146,7 @@ impl CachedStore {
         {
             return None;
         }
-        let models = filter
-            .patterns(Dimension::Model)
-            .iter()
-            .map(|pattern| crate::filter::to_sqlite_glob(pattern))
-            .collect();
+        let models = ModelGlobs::new(filter.patterns(Dimension::Model));
         self.db.as_ref().map(|db| (db, models))
     }
 
@@ -348,16 +344,19 @@ impl CachedStore {
         Ok(write.map(|()| Update::Done))
     }
 
-    /// Day rows and a partial last day for `range`, from the cache, or
-    /// `None` when the cache cannot answer it exactly.
+    /// What the cache answers of `range`: local days, the whole quarter
+    /// hours of a last partial day, and where its answer ends (the source
+    /// answers the rest, up to the second); `None` when it cannot answer
+    /// exactly.
     async fn pieces(
         &self,
         range: SecondsRange,
         calendar: &Calendar,
         filter: &Filter,
-    ) -> Option<(Vec<DayRow>, Option<(NaiveDate, Vec<ModelSum>)>)> {
+    ) -> Option<Pieces> {
         let (db, models) = self.usable(filter)?;
-        if range.end % SLOT_SECONDS != 0 || range.end <= range.start {
+        let cached_end = slot_floor(range.end).max(range.start);
+        if range.end <= range.start {
             return None;
         }
         let first_day = if range.start <= EARLIEST_SECONDS {
@@ -370,6 +369,13 @@ impl CachedStore {
             }
             day_number(date)
         };
+        if cached_end == range.start {
+            return Some(Pieces {
+                days: Vec::new(),
+                partial: None,
+                cached_end,
+            });
+        }
         match db.add_zone(calendar).await {
             Ok(true) => {}
             Ok(false) => return None,
@@ -378,7 +384,7 @@ impl CachedStore {
                 return None;
             }
         }
-        let end = DateTime::from_timestamp(range.end, 0)?;
+        let end = DateTime::from_timestamp(cached_end, 0)?;
         let end_date = calendar.local_date(end);
         let end_day_start = calendar.start_of_day(end_date).timestamp();
         let zone = calendar.tz().name();
@@ -392,9 +398,9 @@ impl CachedStore {
                 return None;
             }
         };
-        let partial = if end_day_start < range.end {
+        let partial = if end_day_start < cached_end {
             match db
-                .slot_models(end_day_start.max(range.start), range.end, &models)
+                .slot_models(end_day_start.max(range.start), cached_end, &models)
                 .await
             {
                 Ok(rows) => Some((end_date, rows)),
@@ -406,19 +412,28 @@ impl CachedStore {
         } else {
             None
         };
-        Some((days, partial))
+        Some(Pieces {
+            days,
+            partial,
+            cached_end,
+        })
     }
 
-    /// Cached day rows of `range`, or `None` when the source must answer.
+    /// Day rows of `range`: whole quarter hours from the cache, the rest
+    /// from the source; `None` when the source must answer it all.
     async fn cached_days(
         &self,
         range: SecondsRange,
         calendar: &Calendar,
         filter: &Filter,
-    ) -> Option<Vec<DayModelRow>> {
-        let (days, partial) = self.pieces(range, calendar, filter).await?;
-        let mut rows: Vec<DayModelRow> = days.into_iter().map(DayRow::into_day_model_row).collect();
-        if let Some((date, models)) = partial {
+    ) -> Option<Result<Vec<DayModelRow>, StoreError>> {
+        let pieces = self.pieces(range, calendar, filter).await?;
+        let mut rows: Vec<DayModelRow> = pieces
+            .days
+            .into_iter()
+            .map(DayRow::into_day_model_row)
+            .collect();
+        if let Some((date, models)) = pieces.partial {
             rows.extend(models.into_iter().map(|sum| {
                 DayRow {
                     day: day_number(date),
@@ -429,8 +444,28 @@ impl CachedStore {
                 .into_day_model_row()
             }));
         }
-        Some(rows)
+        if pieces.cached_end < range.end {
+            let rest = SecondsRange {
+                start: pieces.cached_end,
+                end: range.end,
+            };
+            match self.source.day_model_rows(rest, calendar, filter).await {
+                Ok(more) => rows.extend(more),
+                Err(error) => return Some(Err(error)),
+            }
+        }
+        Some(Ok(rows))
     }
+}
+
+/// What the cache answers of a range.
+struct Pieces {
+    /// Local days wholly in the cached part.
+    days: Vec<DayRow>,
+    /// The whole quarter hours of the last, partial day, per model.
+    partial: Option<(NaiveDate, Vec<ModelSum>)>,
+    /// Where the cached part ends (a slot boundary); the source answers from here.
+    cached_end: i64,
 }
 
 /// Physical chunks covering `positions` (rowids or pages), the last one open-ended.
@@ -475,12 +510,13 @@ impl UsageStore for CachedStore {
         calendar: &Calendar,
         filter: &Filter,
     ) -> Result<Option<DateTime<Utc>>, StoreError> {
-        if end % SLOT_SECONDS == 0 {
-            if let Some((db, models)) = self.usable(filter) {
-                match db.first(end, &models).await {
-                    Ok(first) => return Ok(first.and_then(|s| DateTime::from_timestamp(s, 0))),
-                    Err(error) => self.turn_off(&error),
-                }
+        if let Some((db, models)) = self.usable(filter) {
+            // The first in the cache's whole quarter hours comes before
+            // anything in the last, partial one.
+            match db.first(slot_floor(end), &models).await {
+                Ok(Some(first)) => return Ok(DateTime::from_timestamp(first, 0)),
+                Ok(None) => {}
+                Err(error) => self.turn_off(&error),
             }
         }
         self.source.first_event(end, calendar, filter).await
@@ -493,7 +529,7 @@ impl UsageStore for CachedStore {
         filter: &Filter,
     ) -> Result<Vec<DayModelRow>, StoreError> {
         match self.cached_days(range, calendar, filter).await {
-            Some(rows) => Ok(rows),
+            Some(rows) => rows,
             None => self.source.day_model_rows(range, calendar, filter).await,
         }
     }
@@ -544,7 +580,7 @@ impl UsageStore for CachedStore {
     ) -> Result<Vec<(String, DayModelRow)>, StoreError> {
         if dimension == Dimension::Model {
             if let Some(rows) = self.cached_days(range, calendar, filter).await {
-                return Ok(rows
+                return Ok(rows?
                     .into_iter()
                     .map(|row| (row.model.clone(), row))
                     .collect());
@@ -616,7 +652,12 @@ impl UsageStore for CachedStore {
         calendar: &Calendar,
         filter: &Filter,
     ) -> Result<Vec<ModelRow>, StoreError> {
-        let Some((days, partial)) = self.pieces(range, calendar, filter).await else {
+        let Some(Pieces {
+            days,
+            partial,
+            cached_end,
+        }) = self.pieces(range, calendar, filter).await
+        else {
             return self.source.model_rows(range, calendar, filter).await;
         };
         let mut per_model: std::collections::BTreeMap<(String, bool), ModelRow> =
@@ -645,6 +686,15 @@ impl UsageStore for CachedStore {
         }
         for sum in partial.map(|(_, rows)| rows).unwrap_or_default() {
             add(sum.into_model_row());
+        }
+        if cached_end < range.end {
+            let rest = SecondsRange {
+                start: cached_end,
+                end: range.end,
+            };
+            for row in self.source.model_rows(rest, calendar, filter).await? {
+                add(row);
+            }
         }
         Ok(per_model.into_values().collect())
     }

@@ -281,7 +281,7 @@ impl CacheDb {
         zone: &str,
         first_day: i64,
         end_day: i64,
-        models: &[String],
+        models: &ModelGlobs,
     ) -> Result<Vec<DayRow>, CacheError> {
         // One JSON text instead of a row per day and model: decoding rows
         // one by one costs microseconds each; parsing one text does not.
@@ -295,7 +295,7 @@ impl CacheDb {
             .bind(zone)
             .bind(first_day)
             .bind(end_day);
-        for pattern in models {
+        for pattern in models.binds() {
             query = query.bind(pattern);
         }
         let text: String = query
@@ -316,7 +316,7 @@ impl CacheDb {
         &self,
         start: i64,
         end: i64,
-        models: &[String],
+        models: &ModelGlobs,
     ) -> Result<Vec<ModelSum>, CacheError> {
         let sql = format!(
             "SELECT model, estimated, SUM(requests), SUM(input), SUM(output), SUM(cache_read), \
@@ -325,7 +325,7 @@ impl CacheDb {
             model_condition(models)
         );
         let mut query = sqlx::query_as(AssertSqlSafe(sql)).bind(start).bind(end);
-        for pattern in models {
+        for pattern in models.binds() {
             query = query.bind(pattern);
         }
         query
@@ -338,18 +338,18 @@ impl CacheDb {
     ///
     /// # Errors
     /// The file cannot be read.
-    pub async fn first(&self, end: i64, models: &[String]) -> Result<Option<i64>, CacheError> {
+    pub async fn first(&self, end: i64, models: &ModelGlobs) -> Result<Option<i64>, CacheError> {
         let condition = model_condition(models);
         let sql = format!(
             "SELECT MIN(first_ts) FROM slots WHERE kept > 0{condition} AND slot = \
              (SELECT slot FROM slots WHERE slot < ? AND kept > 0{condition} ORDER BY slot LIMIT 1)"
         );
         let mut query = sqlx::query_scalar(AssertSqlSafe(sql));
-        for pattern in models {
+        for pattern in models.binds() {
             query = query.bind(pattern);
         }
         query = query.bind(end);
-        for pattern in models {
+        for pattern in models.binds() {
             query = query.bind(pattern);
         }
         query
@@ -676,14 +676,52 @@ async fn zones(conn: &mut SqliteConnection) -> Result<Vec<String>, sqlx::Error> 
         .await
 }
 
-/// ` AND (model GLOB ? OR ...)` for glob patterns, or nothing.
-fn model_condition(models: &[String]) -> String {
-    if models.is_empty() {
-        String::new()
-    } else {
-        let tests = vec!["model GLOB ?"; models.len()].join(" OR ");
-        format!(" AND ({tests})")
+/// A `--model` filter as the cache applies it: case-insensitive globs to
+/// keep (any of them) and to leave out (`!pattern`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModelGlobs {
+    /// SQLite globs (lower case) of which a model must match one, if any.
+    include: Vec<String>,
+    /// SQLite globs (lower case) of which a model must match none.
+    exclude: Vec<String>,
+}
+
+impl ModelGlobs {
+    /// The globs of `patterns` (`!` marks an exclusion).
+    #[must_use]
+    pub fn new(patterns: &[String]) -> Self {
+        let mut globs = Self::default();
+        for pattern in patterns {
+            match pattern.strip_prefix('!') {
+                Some(rest) => globs
+                    .exclude
+                    .push(crate::filter::to_sqlite_glob(&rest.to_lowercase())),
+                None => globs
+                    .include
+                    .push(crate::filter::to_sqlite_glob(&pattern.to_lowercase())),
+            }
+        }
+        globs
     }
+
+    /// The patterns in the order [`Self::condition`] binds them.
+    fn binds(&self) -> impl Iterator<Item = &String> {
+        self.include.iter().chain(&self.exclude)
+    }
+}
+
+/// ` AND (...)` testing `models`, or nothing.
+fn model_condition(models: &ModelGlobs) -> String {
+    let mut sql = String::new();
+    if !models.include.is_empty() {
+        let tests = vec!["lower(model) GLOB ?"; models.include.len()].join(" OR ");
+        sql.push_str(&format!(" AND ({tests})"));
+    }
+    if !models.exclude.is_empty() {
+        let tests = vec!["lower(model) GLOB ?"; models.exclude.len()].join(" OR ");
+        sql.push_str(&format!(" AND NOT ({tests})"));
+    }
+    sql
 }
 
 /// An insert of `rows` rows of 14 parameters into the slots, summing into

@@ -10,7 +10,7 @@ use crate::cli::{ExportArgs, ExportFormat};
 use crate::config::Settings;
 use crate::pipeline::{self, ReportContext};
 use crate::store::SecondsRange;
-use crate::{export, output, period};
+use crate::{export, output};
 
 /// Writes the export the arguments ask for.
 ///
@@ -39,9 +39,9 @@ pub async fn run(
                 || starts.first().copied().unwrap_or(today),
                 |range| range.from,
             );
-            // The report's own end: the end of the quarter hour holding its
-            // instant, never past that day (see `QueryPlan`).
-            let end = period::slot_ceiling(report.generated_at + Duration::seconds(1))
+            // The report's own end: the end of the second of its instant,
+            // never past that day (see `QueryPlan`).
+            let end = (report.generated_at + Duration::seconds(1))
                 .min(context.calendar.start_of_day(today + chrono::Days::new(1)));
             let range = SecondsRange {
                 start: context.calendar.start_of_day(first).timestamp(),

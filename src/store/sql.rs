@@ -169,8 +169,8 @@ impl SqlBuilder {
     }
 
     /// The user's `where`, the usable-row test and the glob filter, as
-    /// ` AND ...` conditions with their binds (numbered after the range's two).
-    fn conditions(&self, selection: &Filter) -> (String, Vec<Bind>) {
+    /// ` AND ...` conditions with their binds, numbered from `first`.
+    fn conditions(&self, selection: &Filter, first: usize) -> (String, Vec<Bind>) {
         let mut sql = self.user_where("AND");
         sql.push_str(&format!(" AND NOT ({})", self.unusable()));
         let mut binds = Vec::new();
@@ -190,7 +190,7 @@ impl SqlBuilder {
                     Some(rest) => (rest, true),
                     None => (pattern.as_str(), false),
                 };
-                let placeholder = self.placeholder(3 + binds.len());
+                let placeholder = self.placeholder(first + binds.len());
                 let (test, bind) = self.rules().glob(&text, &placeholder, glob);
                 binds.push(bind);
                 if exclude {
@@ -221,7 +221,7 @@ impl SqlBuilder {
         tail: &str,
     ) -> Statement {
         let (predicate, mut binds) = self.range(range, calendar, 1);
-        let (conditions, more) = self.conditions(selection);
+        let (conditions, more) = self.conditions(selection, 1 + binds.len());
         binds.extend(more);
         let sql = format!(
             "SELECT {select} FROM {table} WHERE {predicate}{conditions}{tail}",

@@ -7,6 +7,7 @@
 mod support;
 
 mod app;
+mod as_of;
 mod backtest_cli;
 mod cache;
 mod cache_cli;

@@ -47,22 +47,22 @@ fn tokyo_is_already_in_december() {
     assert_eq!(p.window_start_day, date(2025, 1, 1));
     assert_eq!(
         p.window,
-        range("2024-12-31T15:00:00Z", "2026-11-30T23:45:00Z")
+        range("2024-12-31T15:00:00Z", "2026-11-30T23:30:01Z")
     );
-    // Yesterday (Nov 30, JST) from its midnight to the end of the quarter hour holding 08:30 JST.
+    // Yesterday (Nov 30, JST) from its midnight up to and including 08:30:00 JST.
     assert_eq!(
         p.previous_day,
-        range("2026-11-29T15:00:00Z", "2026-11-29T23:45:00Z")
+        range("2026-11-29T15:00:00Z", "2026-11-29T23:30:01Z")
     );
     // Last week: Monday Nov 23 to Tuesday Nov 24 08:30 JST.
     assert_eq!(
         p.previous_week,
-        range("2026-11-22T15:00:00Z", "2026-11-23T23:45:00Z")
+        range("2026-11-22T15:00:00Z", "2026-11-23T23:30:01Z")
     );
     // Last month: Nov 1 up to Nov 1 08:30 JST.
     assert_eq!(
         p.previous_month,
-        range("2026-10-31T15:00:00Z", "2026-10-31T23:45:00Z")
+        range("2026-10-31T15:00:00Z", "2026-10-31T23:30:01Z")
     );
 }
 
@@ -78,7 +78,7 @@ fn tokyo_with_sunday_weeks() {
     // Last week: Sunday Nov 22 up to Tuesday Nov 24 08:30 JST.
     assert_eq!(
         p.previous_week,
-        range("2026-11-21T15:00:00Z", "2026-11-23T23:45:00Z")
+        range("2026-11-21T15:00:00Z", "2026-11-23T23:30:01Z")
     );
 }
 
@@ -96,11 +96,11 @@ fn new_york_is_still_in_the_previous_day() {
     assert_eq!(p.window_start_day, date(2025, 1, 1));
     assert_eq!(
         p.window,
-        range("2025-01-01T05:00:00Z", "2027-01-01T02:15:00Z")
+        range("2025-01-01T05:00:00Z", "2027-01-01T02:00:01Z")
     );
     assert_eq!(
         p.previous_day,
-        range("2026-12-30T05:00:00Z", "2026-12-31T02:15:00Z")
+        range("2026-12-30T05:00:00Z", "2026-12-31T02:00:01Z")
     );
     // Today is the 31st and November has 30 days: all of November.
     assert_eq!(
@@ -147,25 +147,25 @@ fn previous_month_same_day_when_it_exists() {
     let p = plan("2026-03-28T10:00:00Z", chrono_tz::UTC, WeekStart::Monday);
     assert_eq!(
         p.previous_month,
-        range("2026-02-01T00:00:00Z", "2026-02-28T10:15:00Z")
+        range("2026-02-01T00:00:00Z", "2026-02-28T10:00:01Z")
     );
     // 2028 is a leap year: March 29 maps to Feb 29.
     let p = plan("2028-03-29T10:00:00Z", chrono_tz::UTC, WeekStart::Monday);
     assert_eq!(
         p.previous_month,
-        range("2028-02-01T00:00:00Z", "2028-02-29T10:15:00Z")
+        range("2028-02-01T00:00:00Z", "2028-02-29T10:00:01Z")
     );
     // Dec 30 maps to Nov 30 (Nov's last day), not the whole month.
     let p = plan("2026-12-30T10:00:00Z", chrono_tz::UTC, WeekStart::Monday);
     assert_eq!(
         p.previous_month,
-        range("2026-11-01T00:00:00Z", "2026-11-30T10:15:00Z")
+        range("2026-11-01T00:00:00Z", "2026-11-30T10:00:01Z")
     );
     // January maps to December of the year before.
     let p = plan("2027-01-15T10:00:00Z", chrono_tz::UTC, WeekStart::Monday);
     assert_eq!(
         p.previous_month,
-        range("2026-12-01T00:00:00Z", "2026-12-15T10:15:00Z")
+        range("2026-12-01T00:00:00Z", "2026-12-15T10:00:01Z")
     );
 }
 
@@ -181,7 +181,7 @@ fn previous_day_ends_at_the_same_local_time_on_a_23_hour_day() {
     assert_eq!(p.today, date(2026, 3, 29));
     assert_eq!(
         p.previous_day,
-        range("2026-03-27T23:00:00Z", "2026-03-28T11:15:00Z")
+        range("2026-03-27T23:00:00Z", "2026-03-28T11:00:01Z")
     );
 }
 
@@ -196,7 +196,7 @@ fn previous_day_ends_at_the_same_local_time_on_a_25_hour_day() {
     assert_eq!(p.today, date(2026, 10, 25));
     assert_eq!(
         p.previous_day,
-        range("2026-10-23T22:00:00Z", "2026-10-24T10:15:00Z")
+        range("2026-10-23T22:00:00Z", "2026-10-24T10:00:01Z")
     );
 }
 
@@ -211,7 +211,7 @@ fn previous_day_when_yesterdays_time_fell_in_the_gap() {
     );
     assert_eq!(
         p.previous_day,
-        range("2026-03-28T23:00:00Z", "2026-03-29T01:15:00Z")
+        range("2026-03-28T23:00:00Z", "2026-03-29T01:00:01Z")
     );
 }
 
@@ -237,18 +237,13 @@ fn previous_day_keeps_the_local_time_of_day_everywhere() {
                 let p = QueryPlan::new(now, &calendar);
                 let local_now = now.with_timezone(&tz);
                 let yesterday = p.today.pred_opt().unwrap();
-                let quarter = Duration::minutes(15);
-                // The window runs to the end of now's quarter hour, never past today.
+                let second = Duration::seconds(1);
+                // The window runs to the end of now's second, never past today.
                 let tomorrow = calendar.start_of_day(p.today.succ_opt().unwrap());
-                assert_eq!(p.window.end.timestamp() % 900, 0, "{tz} {now}");
-                assert!(p.window.end > now && p.window.end <= tomorrow, "{tz} {now}");
-                assert!(
-                    p.window.end - quarter <= now || p.window.end == tomorrow,
-                    "{tz} {now}"
-                );
+                assert_eq!(p.window.end, (now + second).min(tomorrow), "{tz} {now}");
                 assert_eq!(p.previous_day.start, calendar.start_of_day(yesterday));
-                // Yesterday's end: the end of the quarter hour holding the
-                // same wall time yesterday (or the first time after a gap).
+                // Yesterday's end: the end of the second of the same wall
+                // time yesterday (or the first time after a gap).
                 let point = calendar.start_of_local(yesterday, local_now.time());
                 let local_point = point.with_timezone(&tz);
                 assert_eq!(local_point.date_naive(), yesterday, "{tz} {now}");
@@ -261,13 +256,11 @@ fn previous_day_keeps_the_local_time_of_day_everywhere() {
                     "{tz} {now}: {local_point} vs {local_now}"
                 );
                 let end = p.previous_day.end;
-                assert_eq!(end.timestamp() % 900, 0, "{tz} {now}");
-                assert!(end > point, "{tz} {now}");
-                assert!(
-                    end - quarter <= point || end == calendar.start_of_day(p.today),
+                assert_eq!(
+                    end,
+                    (point + second).min(calendar.start_of_day(p.today)),
                     "{tz} {now}: {end} vs {point}"
                 );
-                assert!(end <= calendar.start_of_day(p.today), "{tz} {now}");
                 now += Duration::minutes(37);
             }
         }
@@ -277,19 +270,19 @@ fn previous_day_keeps_the_local_time_of_day_everywhere() {
 #[test]
 fn previous_week_matches_the_point_in_the_week() {
     // Wednesday 2026-06-17 15:20 UTC, Monday weeks: last Monday Jun 8 to
-    // Wednesday Jun 10 at the end of the quarter hour holding 15:20.
+    // Wednesday Jun 10 up to and including 15:20:00.
     let p = plan("2026-06-17T15:20:00Z", chrono_tz::UTC, WeekStart::Monday);
     assert_eq!(p.week_start, date(2026, 6, 15));
     assert_eq!(
         p.previous_week,
-        range("2026-06-08T00:00:00Z", "2026-06-10T15:30:00Z")
+        range("2026-06-08T00:00:00Z", "2026-06-10T15:20:01Z")
     );
     // On the first day of the week the span is just last week's first day so far.
     let p = plan("2026-06-15T03:00:00Z", chrono_tz::UTC, WeekStart::Monday);
     assert_eq!(p.week_start, date(2026, 6, 15));
     assert_eq!(
         p.previous_week,
-        range("2026-06-08T00:00:00Z", "2026-06-08T03:15:00Z")
+        range("2026-06-08T00:00:00Z", "2026-06-08T03:00:01Z")
     );
 }
 
@@ -310,17 +303,17 @@ fn window_covers_every_trend_and_the_forecast() {
 }
 
 #[test]
-fn ends_fall_on_quarter_hours_and_never_pass_midnight() {
-    // 23:59:30 local in zones 5:45 and 5:30 ahead of UTC: the quarter hour
-    // ends at local midnight, which is where the window must stop.
+fn ends_are_the_second_after_now_and_never_pass_midnight() {
+    // 23:59:59 local in zones 5:45 and 5:30 ahead of UTC: the second after
+    // it is local midnight, where the window stops.
     for (now, tz, midnight) in [
         (
-            "2026-11-28T18:14:30Z",
+            "2026-11-28T18:14:59Z",
             chrono_tz::Asia::Kathmandu,
             "2026-11-28T18:15:00Z",
         ),
         (
-            "2026-11-28T18:29:30Z",
+            "2026-11-28T18:29:59Z",
             chrono_tz::Asia::Kolkata,
             "2026-11-28T18:30:00Z",
         ),
@@ -333,15 +326,12 @@ fn ends_fall_on_quarter_hours_and_never_pass_midnight() {
             "{tz}"
         );
     }
-    // Mid-quarter in Kathmandu: 10:07 local (04:22Z) runs to 10:15 local.
+    // Mid-quarter in Kathmandu: 10:07:13 local (04:22:13Z) runs to 10:07:14.
     let p = plan(
-        "2026-11-28T04:22:00Z",
+        "2026-11-28T04:22:13Z",
         chrono_tz::Asia::Kathmandu,
         WeekStart::Monday,
     );
-    assert_eq!(p.window.end, utc("2026-11-28T04:30:00Z"));
-    assert_eq!(p.previous_day.end, utc("2026-11-27T04:30:00Z"));
-    // Exactly on a boundary, the second `now` is in counts: to the next one.
-    let p = plan("2026-11-28T04:30:00Z", chrono_tz::UTC, WeekStart::Monday);
-    assert_eq!(p.window.end, utc("2026-11-28T04:45:00Z"));
+    assert_eq!(p.window.end, utc("2026-11-28T04:22:14Z"));
+    assert_eq!(p.previous_day.end, utc("2026-11-27T04:22:14Z"));
 }

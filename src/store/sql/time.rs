@@ -157,10 +157,28 @@ impl SqlBuilder {
                 ints(start, end),
             ),
             TimeKind::IsoText | TimeKind::IsoUnknown => {
+                // Every readable text starts with its date, and neither an
+                // offset nor a day past its month's end (read as the next
+                // month's) moves it by four days: a test of the raw text four
+                // days wider on each side narrows the rows by an index on it.
+                let (p3, p4) = (self.placeholder(first + 2), self.placeholder(first + 3));
+                let day = |seconds: i64, days: i64| {
+                    chrono::DateTime::from_timestamp(seconds + days * 86_400, 0)
+                        .map_or_else(String::new, |instant| {
+                            instant.format("%Y-%m-%d").to_string()
+                        })
+                };
                 let seconds = self.seconds();
                 (
-                    format!("{seconds} >= {p1} AND {seconds} < {p2}"),
-                    ints(start, end),
+                    format!(
+                        "{ts} >= {p1} AND {ts} < {p2} AND {seconds} >= {p3} AND {seconds} < {p4}"
+                    ),
+                    vec![
+                        Bind::Text(day(start, -4)),
+                        Bind::Text(day(end, 4)),
+                        Bind::Int(start),
+                        Bind::Int(end),
+                    ],
                 )
             }
         }
