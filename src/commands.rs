@@ -9,9 +9,9 @@ pub mod demo;
 pub mod export;
 pub mod report;
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
-use color_eyre::eyre::Result;
+use color_eyre::eyre::{eyre, Result};
 
 use crate::cache::CachedStore;
 use crate::clock::Clock;
@@ -45,7 +45,8 @@ pub(crate) async fn open_store(settings: &Settings) -> Result<Box<dyn UsageStore
 }
 
 /// Brings the cache up to date before a one-shot command, showing a cold
-/// build's progress on a terminal.
+/// build's progress on a terminal. `clock` is the real one: the cache's
+/// bookkeeping (build time, watermark) never follows a pinned `--now`.
 pub(crate) async fn refresh_cache(store: &dyn UsageStore, clock: &dyn Clock) -> Result<()> {
     let progress = progress_printer();
     store
@@ -83,4 +84,26 @@ pub(crate) fn request_for(settings: &Settings, context: &ReportContext) -> Repor
         range: settings.range.map(|(from, to)| (from, to.unwrap_or(today))),
         ..ReportRequest::default()
     }
+}
+
+/// Standard output was closed by its reader (a pager quit, `head` has its
+/// lines): the command stops quietly, as `ls` and `git log` do.
+#[derive(Debug, thiserror::Error)]
+#[error("the reader of standard output went away")]
+pub struct ReaderGone;
+
+/// Writes `text` to standard output. A reader that went away is
+/// [`ReaderGone`]; any other failure (a full disk) is an error that says so.
+pub(crate) fn emit(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Err(ReaderGone.into()),
+        Err(error) => Err(eyre!("cannot write to standard output: {error}")),
+    }
+}
+
+/// Writes `text` and a line end to standard output (see [`emit`]).
+pub(crate) fn emit_line(text: &str) -> Result<()> {
+    emit(&format!("{text}\n"))
 }

@@ -407,14 +407,11 @@ impl Settings {
             ascii: args.ascii || file.ascii.unwrap_or(false),
             mouse: !args.no_mouse && file.mouse.unwrap_or(true),
             range,
-            export_dir: file
-                .export_dir
-                .clone()
-                .unwrap_or_else(|| PathBuf::from(".")),
+            export_dir: check_export_dir(file.export_dir.clone(), &from_file)?,
             filter: Filter {
-                models: args.models.clone(),
-                endpoints: args.endpoints.clone(),
-                users: args.users.clone(),
+                models: patterns(&args.models, "--model")?,
+                endpoints: patterns(&args.endpoints, "--endpoint")?,
+                users: patterns(&args.users, "--user")?,
             },
             config_file,
         })
@@ -445,6 +442,49 @@ fn load_file(
             path,
         }),
     }
+}
+
+/// Filter patterns of a flag: an empty one matches nothing and is refused.
+fn patterns(given: &[String], flag: &str) -> Result<Vec<String>, ConfigError> {
+    for pattern in given {
+        let bare = pattern.trim().trim_start_matches('!');
+        if bare.trim().is_empty() {
+            return Err(ConfigError::Value {
+                source_name: flag.to_owned(),
+                detail: format!(
+                    "the pattern {pattern:?} is empty and would match nothing; give a glob pattern such as \
+                     gpt-4* (or !gpt-4* to leave those out), or leave {flag} out to count everything"
+                ),
+            });
+        }
+    }
+    Ok(given.to_vec())
+}
+
+/// The folder the dashboard's `e` writes into: an `export_dir` that is set
+/// must be an existing folder, checked now rather than at the first export.
+fn check_export_dir(
+    configured: Option<PathBuf>,
+    in_file: &dyn Fn(&str) -> String,
+) -> Result<PathBuf, ConfigError> {
+    let Some(folder) = configured else {
+        return Ok(PathBuf::from("."));
+    };
+    if folder.is_dir() {
+        return Ok(folder);
+    }
+    let what = if folder.exists() {
+        "is not a folder"
+    } else {
+        "does not exist"
+    };
+    Err(ConfigError::Value {
+        source_name: in_file("export_dir"),
+        detail: format!(
+            "export_dir = {:?} {what}; create it, or set export_dir to an existing folder",
+            folder.display().to_string()
+        ),
+    })
 }
 
 fn parse_url(text: &str, source_name: &str) -> Result<DatabaseUrl, ConfigError> {

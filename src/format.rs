@@ -55,7 +55,7 @@ pub fn grouped(value: impl Into<i128>) -> String {
 fn group_digits(digits: &str, negative: bool) -> String {
     let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
     for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
             out.push(',');
         }
         out.push(digit);

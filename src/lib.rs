@@ -65,7 +65,7 @@ async fn run_async(cli: Cli) -> Result<ExitCode> {
         Some(Command::Demo(args)) => commands::demo::run(&settings, args, clock.as_ref()).await,
         Some(Command::Export(args)) => commands::export::run(&settings, args, &context).await,
         Some(Command::Cache(command)) => {
-            commands::cache::run(&settings, *command, clock.as_ref()).await
+            commands::cache::run(&settings, *command, &clock::SystemClock).await
         }
         Some(Command::Report(args)) => commands::report::run(&settings, args, &context).await,
         Some(Command::Backtest(args)) => commands::backtest::run(&settings, args, &context).await,

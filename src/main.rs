@@ -1,6 +1,7 @@
 //! The `usagetop` binary: installs error and panic reporting, parses the
 //! command line, and hands over to the library.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -11,15 +12,33 @@ fn main() -> ExitCode {
     let cli = usagetop::cli::Cli::parse();
     match usagetop::run(cli) {
         Ok(code) => code,
+        // The reader of standard output went away: stop quietly, with the
+        // status of a program ended by SIGPIPE (as `ls | head` gives).
+        Err(report)
+            if report
+                .downcast_ref::<usagetop::commands::ReaderGone>()
+                .is_some() =>
+        {
+            ExitCode::from(141)
+        }
         Err(report) => {
-            eprintln!("usagetop: {}", one_paragraph(&report));
+            // Standard error may be gone too: nothing more to say then.
+            let _ = writeln!(std::io::stderr(), "usagetop: {}", one_paragraph(&report));
             ExitCode::from(2)
         }
     }
 }
 
-/// The error and its causes in one paragraph, skipping causes the message already quotes.
+/// The error and its causes in one paragraph, skipping causes the message
+/// already quotes: line breaks folded, control characters (from names in a
+/// database, say) made inert.
 fn one_paragraph(report: &color_eyre::Report) -> String {
+    let text = chain(report).replace(['\n', '\r'], " ");
+    usagetop::ui::text::sanitize(&text, usize::MAX)
+}
+
+/// The error and its causes, each once.
+fn chain(report: &color_eyre::Report) -> String {
     let mut text = String::new();
     for cause in report.chain() {
         let message = cause.to_string();

@@ -82,7 +82,7 @@ impl StoreError {
     /// A query error with the driver's message, passwords removed.
     #[must_use]
     pub fn query(what: &'static str, url: &str, error: &sqlx::Error) -> Self {
-        let text = url::redact_password(&error.to_string());
+        let text = url::without_line_numbers(&url::redact_password(&error.to_string()));
         let detail = if text.contains("database is locked") || text.contains("database is busy") {
             // SQLite: a writer holds the lock longer than the busy timeout.
             format!("the database is busy: another program holds a write lock ({text}); usagetop will try again")
@@ -102,7 +102,7 @@ impl StoreError {
         Self::Write {
             what,
             url: url.to_owned(),
-            detail: url::redact_password(&error.to_string()),
+            detail: url::without_line_numbers(&url::redact_password(&error.to_string())),
         }
     }
 }

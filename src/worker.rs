@@ -77,7 +77,7 @@ pub async fn run(
             let _ = progress_events.send(WorkerEvent::Progress(progress));
         };
         let refreshed = store
-            .refresh_cache(context.clock.now().timestamp(), &progress)
+            .refresh_cache(context.wall_clock.now().timestamp(), &progress)
             .await;
         let computed = match refreshed {
             Ok(()) => compute(store.as_ref(), &context, &request.report, request.sequence).await,

@@ -195,7 +195,7 @@ fn ten_minutes_of_inserts_keep_memory_and_descriptors_flat() {
         thread::sleep(SAMPLE_EVERY);
         let (rss, fds) = sample(pid).expect("the dashboard is running");
         samples.push((started.elapsed(), rss, fds));
-        if samples.len() % 12 == 0 {
+        if samples.len().is_multiple_of(12) {
             println!(
                 "{:>4} s: rss {rss} kB, {fds} descriptors, {} events inserted",
                 started.elapsed().as_secs(),

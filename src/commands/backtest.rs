@@ -23,7 +23,7 @@ pub async fn run(
 ) -> Result<ExitCode> {
     let store = super::open_store(settings).await?;
     let store = store.as_ref();
-    super::refresh_cache(store, context.clock.as_ref()).await?;
+    super::refresh_cache(store, context.wall_clock.as_ref()).await?;
     store.prepare().await?;
     let filter = &settings.filter;
     let measured = crate::accuracy::measure(
@@ -41,6 +41,6 @@ pub async fn run(
             .wrap_err("cannot write the JSON backtest")?,
         BacktestFormat::Text => crate::output::backtest::text(&measured, timezone),
     };
-    println!("{}", text.trim_end());
+    super::emit_line(text.trim_end())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -33,10 +33,10 @@ pub async fn run(
         CacheCommand::Rebuild => {
             let info = cached.prepare().await?;
             if info.daily_utc {
-                println!(
+                super::emit_line(&format!(
                     "{} keeps one row per day: it is read directly, there is nothing to cache",
                     cached.describe()
-                );
+                ))?;
                 return Ok(ExitCode::SUCCESS);
             }
             let started = std::time::Instant::now();
@@ -47,13 +47,13 @@ pub async fn run(
                 Some(db) => db.summary().await?,
                 None => CacheSummary::default(),
             };
-            println!(
+            super::emit_line(&format!(
                 "rebuilt the cache of {} in {:.1} s: {} rows in {} slot rows",
                 cached.describe(),
                 started.elapsed().as_secs_f64(),
                 summary.rows,
                 summary.slot_rows
-            );
+            ))?;
         }
         CacheCommand::Status => {
             let Some(db) = cached.cache() else {
@@ -64,10 +64,11 @@ pub async fn run(
                 ));
             };
             let summary = db.summary().await?;
-            println!(
-                "{}",
-                output::cache::status(&cached.describe(), db.path(), &summary)
-            );
+            super::emit_line(&output::cache::status(
+                &cached.describe(),
+                db.path(),
+                &summary,
+            ))?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -16,12 +16,14 @@ const DEMO_DAYS: u32 = 90;
 const DEMO_SEED: u64 = 42;
 
 /// Writes demo data into usagetop's demo database when it is missing, empty,
-/// or a day behind the clock (it holds nothing but demo data).
+/// or a day behind the real clock (it holds nothing but demo data). It
+/// follows the real clock only, so a run pinned with `--now` never rewrites
+/// the data a live dashboard shows.
 ///
 /// # Errors
 /// The demo database cannot be read or written.
 pub async fn ensure(path: &Path, settings: &Settings) -> Result<()> {
-    let now = settings.clock().now();
+    let now = crate::clock::SystemClock.now();
     let fresh = match demo::newest_event(path).await? {
         Some(newest) => newest > now - Duration::days(1) && newest <= now,
         None => false,
@@ -44,9 +46,9 @@ pub async fn run(settings: &Settings, args: &DemoArgs, clock: &dyn Clock) -> Res
         DatabaseUrl::Postgres(url) => store::postgres::write_demo(url, &events, args.force).await?,
     };
     let shown = settings.database.redacted();
-    println!(
+    super::emit_line(&format!(
         "wrote {written} demo events ({} days, seed {}) to {shown}\nopen it with: usagetop --database-url {shown}",
         args.days, args.seed
-    );
+    ))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -23,7 +23,7 @@ pub async fn run(
 ) -> Result<ExitCode> {
     let store = super::open_store(settings).await?;
     let view = settings.view;
-    super::refresh_cache(store.as_ref(), context.clock.as_ref()).await?;
+    super::refresh_cache(store.as_ref(), context.wall_clock.as_ref()).await?;
     let request = super::request_for(settings, context);
     let report = pipeline::compute(store.as_ref(), context, &request, 0).await?;
     let rows = match args.by {
@@ -70,9 +70,9 @@ pub async fn run(
             std::io::stdout().is_terminal()
         } =>
         {
-            print!("{}", crate::ui::text::inert(&text));
+            super::emit(&crate::ui::text::inert(&text))?;
         }
-        None => print!("{text}"),
+        None => super::emit(&text)?,
         Some(path) => {
             if path.exists() && !args.force {
                 return Err(color_eyre::eyre::eyre!(

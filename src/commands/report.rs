@@ -20,7 +20,7 @@ pub async fn run(
     context: &ReportContext,
 ) -> Result<ExitCode> {
     let store = super::open_store(settings).await?;
-    super::refresh_cache(store.as_ref(), context.clock.as_ref()).await?;
+    super::refresh_cache(store.as_ref(), context.wall_clock.as_ref()).await?;
     let request = ReportRequest {
         breakdown: args.by.map(|dimension| (dimension, false)),
         ..super::request_for(settings, context)
@@ -40,11 +40,18 @@ pub async fn run(
     }
     if args.check_budget {
         if snapshot.budgets.is_empty() {
-            eprintln!("usagetop: no budgets are set; add a [budget] table to the config file (see README)");
-            return Ok(ExitCode::SUCCESS);
+            // A cron job with a wrong config path must not pass silently.
+            return Err(color_eyre::eyre::eyre!(
+                "--check-budget found no budget to check: the config file{} sets no [budget]; \
+                 add one (see README, Budgets) or give the right --config",
+                settings.config_file.as_ref().map_or_else(
+                    || " (none was read)".to_owned(),
+                    |path| format!(" {}", path.display())
+                )
+            ));
         }
         for status in &snapshot.budgets {
-            println!("{}", output::budget::line(status));
+            super::emit_line(&output::budget::line(status))?;
         }
         return Ok(ExitCode::from(output::budget::exit_status(
             &snapshot.budgets,
@@ -57,6 +64,6 @@ pub async fn run(
         ReportFormat::Line => output::line::render(&snapshot),
         ReportFormat::Text => output::text::render(&snapshot, settings.view, &store.describe()),
     };
-    println!("{}", text.trim_end());
+    super::emit_line(text.trim_end())?;
     Ok(ExitCode::SUCCESS)
 }

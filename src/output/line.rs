@@ -7,19 +7,18 @@ use crate::pipeline::Snapshot;
 /// The report as one short line.
 #[must_use]
 pub fn render(report: &Snapshot) -> String {
-    let estimated = if report.summary.this_month.totals.has_estimate() {
-        "*"
-    } else {
-        ""
-    };
+    let star = |totals: &crate::analytics::Totals| if totals.has_estimate() { "*" } else { "" };
+    let today = &report.summary.today.totals;
+    let estimated = star(&report.summary.this_month.totals);
     let month = report
         .summary
         .this_month
         .start
         .map_or_else(String::new, |day| day.format("%b").to_string());
     let mut line = format!(
-        "today {} · {month} {}{estimated} → ~{}",
-        money(report.summary.today.totals.cost),
+        "today {}{} · {month} {}{estimated} → ~{}{estimated}",
+        money(today.cost),
+        star(today),
         money(report.summary.this_month.totals.cost),
         money_whole(report.prediction.cost.point)
     );

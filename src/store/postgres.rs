@@ -51,7 +51,7 @@ pub fn connect_options(url: &str) -> Result<PgConnectOptions, StoreError> {
 /// What to tell people about a failure to reach or use the server.
 #[must_use]
 pub fn explain(error: &sqlx::Error) -> String {
-    let text = redact_password(&error.to_string());
+    let text = super::url::without_line_numbers(&redact_password(&error.to_string()));
     match error {
         sqlx::Error::PoolTimedOut => {
             "no connection within the connect timeout: check that the server is running and reachable (host, port, firewall)".to_owned()

@@ -95,6 +95,7 @@ fn restrict(path: &Path, mode: u32) {
 /// Creates (when missing) and migrates usagetop's own database at `path`.
 /// Refuses a file usagetop did not create.
 async fn create_or_migrate(path: &Path) -> Result<(), StoreError> {
+    refuse_non_files(path)?;
     if let Some(parent) = path
         .parent()
         .filter(|parent| !parent.as_os_str().is_empty())
@@ -146,6 +147,7 @@ impl SqliteStore {
     /// A missing file (without `create`), a file that is not SQLite, a
     /// mapping that does not fit the table.
     pub async fn open(path: &Path, create: bool, mapping: Mapping) -> Result<Self, StoreError> {
+        refuse_non_files(path)?;
         if !path.exists() {
             if !create {
                 return Err(open_error(
@@ -190,6 +192,26 @@ impl SqliteStore {
             .await
             .map_err(|error| explain(path, &error))
     }
+}
+
+/// Refuses a path that names a folder, a FIFO, a device or a socket: SQLite
+/// would report a bare I/O error, or wait forever on a FIFO.
+fn refuse_non_files(path: &Path) -> Result<(), StoreError> {
+    let Ok(metadata) = std::fs::metadata(path) else {
+        return Ok(());
+    };
+    if metadata.is_file() {
+        return Ok(());
+    }
+    let what = if metadata.is_dir() {
+        "a folder"
+    } else {
+        "not a regular file (a FIFO, a device or a socket)"
+    };
+    Err(open_error(
+        path,
+        format!("this is {what}, not a SQLite database; give the path of a database file"),
+    ))
 }
 
 /// True when the file at `path` is a database usagetop created.

@@ -107,3 +107,33 @@ pub fn redact_password(url: &str) -> String {
     }
     out
 }
+
+/// A driver's message without the " at line N" (and " column M") an engine
+/// adds about its own input, which means nothing to people.
+#[must_use]
+pub fn without_line_numbers(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(index) = rest.find(" at line ") {
+        out.push_str(&rest[..index]);
+        let after = &rest[index + " at line ".len()..];
+        let digits = after.len() - after.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        if digits == 0 {
+            out.push_str(" at line ");
+            rest = after;
+            continue;
+        }
+        rest = &after[digits..];
+        if let Some(column) = rest.strip_prefix(" column ") {
+            let digits = column.len()
+                - column
+                    .trim_start_matches(|c: char| c.is_ascii_digit())
+                    .len();
+            if digits > 0 {
+                rest = &column[digits..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}

@@ -5,60 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-use tempfile::TempDir;
-
-struct Sandbox {
-    dir: TempDir,
-}
-
-impl Sandbox {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        for sub in ["home", "data", "config", "cache", "work"] {
-            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
-        }
-        Self { dir }
-    }
-
-    fn cache_dir(&self) -> PathBuf {
-        self.dir.path().join("cache").join("usagetop")
-    }
-
-    fn db(&self) -> String {
-        format!(
-            "sqlite://{}",
-            self.dir.path().join("work/usage.db").display()
-        )
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_usagetop"))
-            .env("HOME", self.dir.path().join("home"))
-            .env("XDG_DATA_HOME", self.dir.path().join("data"))
-            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
-            .env("XDG_CACHE_HOME", self.dir.path().join("cache"))
-            .env_remove("USAGETOP_DATABASE_URL")
-            .env_remove("USAGETOP_CONFIG")
-            .env_remove("USAGETOP_TZ")
-            .env_remove("RUST_BACKTRACE")
-            .env_remove("RUST_LIB_BACKTRACE")
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let output = self.run(args);
-        assert!(
-            output.status.success(),
-            "usagetop {args:?} failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).unwrap()
-    }
-}
+use crate::support::sandbox::Sandbox;
 
 const NOW: &str = "2026-11-28T12:00:00Z";
 

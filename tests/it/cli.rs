@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::str::FromStr;
 use std::time::{Duration, SystemTime};
 
@@ -19,125 +19,8 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use sqlx::{Connection, SqliteConnection};
-use tempfile::TempDir;
 
-// ---------------------------------------------------------------------------
-// Sandbox: a fresh HOME and XDG directories for every run of the binary.
-// ---------------------------------------------------------------------------
-
-struct Sandbox {
-    dir: TempDir,
-}
-
-impl Sandbox {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        for sub in ["home", "data", "config", "work"] {
-            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
-        }
-        Self { dir }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join("work").join(name)
-    }
-
-    fn command(&self) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_usagetop"));
-        command
-            .env("HOME", self.dir.path().join("home"))
-            .env("XDG_DATA_HOME", self.dir.path().join("data"))
-            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
-            .env_remove("USAGETOP_DATABASE_URL")
-            .env_remove("USAGETOP_CONFIG")
-            .env_remove("USAGETOP_TZ")
-            .env_remove("USAGETOP_PRESET")
-            .env_remove("USAGETOP_TABLE")
-            .env_remove("RUST_BACKTRACE")
-            .env_remove("RUST_LIB_BACKTRACE")
-            .current_dir(self.dir.path().join("work"));
-        command
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command().args(args).output().unwrap()
-    }
-
-    /// Runs and insists on success; returns standard output.
-    fn ok(&self, args: &[&str]) -> String {
-        let output = self.run(args);
-        assert!(
-            output.status.success(),
-            "usagetop {args:?} failed with {:?}\nstdout: {}\nstderr: {}",
-            output.status,
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).unwrap()
-    }
-
-    /// A usagetop-created database with one day of demo data.
-    fn demo_db(&self, name: &str) -> PathBuf {
-        let path = self.path(name);
-        let url = url_of(&path);
-        self.ok(&[
-            "demo",
-            "--database-url",
-            &url,
-            "--days",
-            "1",
-            "--now",
-            NOW,
-            "--tz",
-            "UTC",
-        ]);
-        path
-    }
-}
-
-fn url_of(path: &Path) -> String {
-    format!("sqlite://{}", path.display())
-}
-
-/// Asserts a failed run with a one-paragraph, panic-free message on stderr
-/// that contains every one of `needles`; returns the message.
-fn assert_clean_failure(output: &Output, needles: &[&str]) -> String {
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(
-        !output.status.success(),
-        "expected a failure, got {:?}\nstdout: {}\nstderr: {stderr}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout)
-    );
-    assert!(
-        output.stdout.is_empty(),
-        "a failure printed to stdout: {}",
-        String::from_utf8_lossy(&output.stdout)
-    );
-    let message = stderr.trim();
-    assert!(!message.is_empty(), "no message on stderr");
-    assert!(
-        message.starts_with("usagetop: "),
-        "message does not start with `usagetop: `: {message}"
-    );
-    assert!(
-        !message.contains("\n\n"),
-        "message is more than one paragraph: {message}"
-    );
-    for forbidden in ["panicked", "RUST_BACKTRACE", "Location:", "Backtrace"] {
-        assert!(
-            !message.contains(forbidden),
-            "message contains {forbidden:?}: {message}"
-        );
-    }
-    for needle in needles {
-        assert!(
-            message.contains(needle),
-            "message does not mention {needle:?}: {message}"
-        );
-    }
-    message.to_owned()
-}
+use crate::support::sandbox::{assert_clean_failure, url_of, Sandbox};
 
 // ---------------------------------------------------------------------------
 // The fixture and its expected numbers, computed here by hand.
@@ -408,7 +291,7 @@ async fn fixture_db(sandbox: &Sandbox) -> PathBuf {
             .date_naive();
         assert_eq!(local, date(event.local), "fixture date of {}", event.ts);
     }
-    let path = sandbox.demo_db("fixture.db");
+    let path = sandbox.demo_db("fixture.db", 1, NOW);
     let options = SqliteConnectOptions::new().filename(&path);
     let mut conn = SqliteConnection::connect_with(&options).await.unwrap();
     sqlx::query("DELETE FROM usage_events")
@@ -670,7 +553,7 @@ fn grouped(value: i64) -> String {
     let digits = value.to_string();
     let mut out = String::new();
     for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
             out.push(',');
         }
         out.push(digit);
@@ -769,7 +652,7 @@ fn write_config(sandbox: &Sandbox, text: &str) -> PathBuf {
 
 /// Runs `report` on a good database with `extra` arguments.
 fn report_with(sandbox: &Sandbox, extra: &[&str]) -> Output {
-    let path = sandbox.demo_db("good.db");
+    let path = sandbox.demo_db("good.db", 1, NOW);
     let url = url_of(&path);
     let mut args = vec![
         "report",
@@ -833,7 +716,7 @@ fn config_with_a_wrong_type() {
 #[test]
 fn unknown_zone_on_the_command_line() {
     let sandbox = Sandbox::new();
-    let path = sandbox.demo_db("good.db");
+    let path = sandbox.demo_db("good.db", 1, NOW);
     let url = url_of(&path);
     let output = sandbox.run(&["report", "--database-url", &url, "--tz", "Mars/Olympus"]);
     assert_clean_failure(&output, &["Mars/Olympus", "--tz"]);
@@ -842,7 +725,7 @@ fn unknown_zone_on_the_command_line() {
 #[test]
 fn unknown_zone_in_the_config_file() {
     let sandbox = Sandbox::new();
-    let path = sandbox.demo_db("good.db");
+    let path = sandbox.demo_db("good.db", 1, NOW);
     let url = url_of(&path);
     let config = write_config(&sandbox, "timezone = \"Nowhere\"\n");
     let output = sandbox.run(&[
@@ -876,7 +759,7 @@ fn bad_price_string_in_the_config_file() {
 #[test]
 fn bad_now() {
     let sandbox = Sandbox::new();
-    let path = sandbox.demo_db("good.db");
+    let path = sandbox.demo_db("good.db", 1, NOW);
     let url = url_of(&path);
     let output = sandbox.run(&["report", "--database-url", &url, "--now", "next tuesday"]);
     assert_clean_failure(&output, &["--now", "next tuesday", "RFC 3339"]);
@@ -936,7 +819,7 @@ fn unknown_url_scheme() {
 #[test]
 fn unknown_view_is_a_usage_error() {
     let sandbox = Sandbox::new();
-    let path = sandbox.demo_db("good.db");
+    let path = sandbox.demo_db("good.db", 1, NOW);
     let url = url_of(&path);
     let output = sandbox.run(&["report", "--database-url", &url, "--view", "yearly"]);
     assert_eq!(output.status.code(), Some(2), "{output:?}");

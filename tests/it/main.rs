@@ -12,6 +12,7 @@ mod backtest_cli;
 mod cache;
 mod cache_cli;
 mod cli;
+mod cli_output;
 mod e2e_pty;
 mod features;
 mod forecast;

@@ -249,7 +249,7 @@ fn previous_day_keeps_the_local_time_of_day_everywhere() {
                 assert_eq!(local_point.date_naive(), yesterday, "{tz} {now}");
                 let same = local_point.time() == local_now.time();
                 let after_gap = local_point.time() > local_now.time()
-                    && local_point.time().minute() % 30 == 0
+                    && local_point.time().minute().is_multiple_of(30)
                     && local_point.time().second() == 0;
                 assert!(
                     same || after_gap,

@@ -1,4 +1,5 @@
 //! Helpers shared by the integration tests: the PostgreSQL test server and
-//! databases of a test's own.
+//! databases of a test's own, and the binary run in a sandbox.
 
 pub mod pg;
+pub mod sandbox;
