@@ -82,7 +82,13 @@ impl Filter {
     #[must_use]
     pub fn admits(&self, dimension: Dimension, value: &str) -> bool {
         let patterns = self.patterns(dimension);
-        patterns.is_empty() || patterns.iter().any(|pattern| glob_match(pattern, value))
+        let (excluding, including): (Vec<&String>, Vec<&String>) = patterns
+            .iter()
+            .partition(|pattern| pattern.starts_with('!'));
+        (including.is_empty() || including.iter().any(|pattern| glob_match(pattern, value)))
+            && !excluding
+                .iter()
+                .any(|pattern| glob_match(&pattern[1..], value))
     }
 }
 
@@ -99,8 +105,9 @@ impl fmt::Display for Filter {
 /// Glob matching: `*` any run of characters, `?` exactly one; all else literal.
 #[must_use]
 pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let text: Vec<char> = text.chars().collect();
+    // Without regard to (ASCII) case, as the stores match.
+    let pattern: Vec<char> = pattern.to_ascii_lowercase().chars().collect();
+    let text: Vec<char> = text.to_ascii_lowercase().chars().collect();
     let (mut p, mut t) = (0, 0);
     let (mut star, mut mark) = (None, 0);
     while t < text.len() {

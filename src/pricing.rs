@@ -255,14 +255,27 @@ impl PriceTable {
         if let Some(hit) = found(model) {
             return hit;
         }
-        let normalized = normalize_model_name(model);
-        if let Some(hit) = found(&normalized) {
+        // Names are matched without regard to case: `GPT-4O` is `gpt-4o`.
+        let found_ignoring_case = |wanted: &str| {
+            self.models
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case(wanted))
+                .map(|(name, price)| Resolved {
+                    entry: Some(name.clone()),
+                    price: *price,
+                })
+        };
+        if let Some(hit) = found_ignoring_case(model.trim()) {
+            return hit;
+        }
+        let normalized = normalize_model_name(model).to_lowercase();
+        if let Some(hit) = found_ignoring_case(&normalized) {
             return hit;
         }
         let longest = self
             .models
             .iter()
-            .filter(|(name, _)| normalized.starts_with(name.as_str()))
+            .filter(|(name, _)| normalized.starts_with(&name.to_lowercase()))
             .max_by_key(|(name, _)| name.len());
         match longest {
             Some((name, price)) => Resolved {

@@ -203,6 +203,9 @@ pub trait UsageStore: Send + Sync {
     /// What the reports leave out (counted on the first call, then remembered).
     async fn quality(&self, now: i64) -> Result<Quality, StoreError>;
 
+    /// Forgets what [`Self::quality`] remembered: the next call counts again.
+    fn forget_quality(&self) {}
+
     /// Usage per (local day, value of `dimension`, model) in `range`.
     async fn day_dimension_rows(
         &self,

@@ -56,6 +56,9 @@ pub struct CachedStore {
     /// The source is daily: the cache has nothing to add.
     passthrough: AtomicBool,
     quality: Mutex<Option<Quality>>,
+    /// The rows left out (in slots, and unreadable) when the source last
+    /// counted them: when the cache's counts change, it counts again.
+    source_counted: Mutex<Option<(i64, i64)>>,
 }
 
 /// What an incremental refresh found.
@@ -104,6 +107,7 @@ impl CachedStore {
             ready: AtomicBool::new(false),
             passthrough: AtomicBool::new(false),
             quality: Mutex::new(None),
+            source_counted: Mutex::new(None),
         };
         if let Some(db) = &store.db {
             let built = db.meta("built_at").await.ok().flatten().is_some()
@@ -315,13 +319,6 @@ impl CachedStore {
         }
         let last_seen = last_seen.max(newest);
         let write = async {
-            let rejected = writer.meta_i64("rejected_rows").await?.unwrap_or(0)
-                - writer.rejected_from(from).await?
-                + rows
-                    .iter()
-                    .filter(|row| row.slot.is_some())
-                    .map(|row| row.rejected)
-                    .sum::<i64>();
             writer.delete_slots(from, LATEST_SECONDS).await?;
             writer.merge(&rows).await?;
             writer.refresh_zones(Some(from)).await?;
@@ -336,7 +333,6 @@ impl CachedStore {
                 facts.push(("verified_at", now.to_string()));
             }
             facts.push(("updated_at", now.to_string()));
-            facts.push(("rejected_rows", rejected.to_string()));
             writer.set_meta(&facts).await?;
             writer.commit().await
         }
@@ -547,16 +543,30 @@ impl UsageStore for CachedStore {
             return Ok(quality);
         }
         let unreadable = db.meta_i64("unreadable_rows").await.ok().flatten();
-        if unreadable.unwrap_or(0) > 0 {
-            // Rare: the source's own pass finds an example to show.
-            return Ok(direct(self.source.quality(now).await?));
-        }
         match db.quality(now.saturating_add(86_400)).await {
-            Ok((negative_rows, future_rows, latest)) => {
+            Ok(slots) if unreadable.unwrap_or(0) > 0 || slots.rejected > 0 => {
+                // Rare: rows were left out; the source's own pass tells why,
+                // with an example of each kind, counted again when the
+                // cache's counts have changed since.
+                let counts = (slots.rejected, unreadable.unwrap_or(0));
+                if let Ok(mut counted) = self.source_counted.lock() {
+                    if *counted != Some(counts) {
+                        self.source.forget_quality();
+                        *counted = Some(counts);
+                    }
+                }
+                let quality = direct(self.source.quality(now).await?);
+                if let Ok(mut known) = self.quality.lock() {
+                    *known = Some(quality.clone());
+                }
+                Ok(quality)
+            }
+            Ok(slots) => {
                 let quality = Quality {
-                    negative_rows,
-                    future_rows,
-                    latest,
+                    adjusted_rows: slots.adjusted,
+                    estimated_rows: slots.estimated,
+                    future_rows: slots.future,
+                    latest: slots.latest,
                     ..Quality::default()
                 };
                 if let Ok(mut known) = self.quality.lock() {

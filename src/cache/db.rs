@@ -71,6 +71,21 @@ pub struct CacheSummary {
     pub meta: BTreeMap<String, String>,
 }
 
+/// What the slots say about a source's rows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SlotQuality {
+    /// Rows left out (a value that cannot be read, a negative token count).
+    pub rejected: i64,
+    /// Rows whose input was taken as stored.
+    pub adjusted: i64,
+    /// Rows priced as an estimate.
+    pub estimated: i64,
+    /// Rows in slots after the instant asked about.
+    pub future: i64,
+    /// The last timestamp.
+    pub latest: Option<i64>,
+}
+
 /// The open cache file.
 #[derive(Debug, Clone)]
 pub struct CacheDb {
@@ -358,23 +373,32 @@ impl CacheDb {
             .map_err(|e| self.error(&e))
     }
 
-    /// Rows rejected for negative counts, rows in slots after `after`, and the last timestamp.
+    /// What the slots say about the rows left out and counted differently.
     ///
     /// # Errors
     /// The file cannot be read.
-    pub async fn quality(&self, after: i64) -> Result<(i64, i64, Option<i64>), CacheError> {
-        // Each a range of the primary key: no scan of the whole table. The
-        // last timestamp lies in the last slot.
-        let rejected = self.meta_i64("rejected_rows").await?.unwrap_or(0);
-        let (future, latest): (i64, Option<i64>) = sqlx::query_as(
-            "SELECT (SELECT COALESCE(SUM(kept + rejected), 0) FROM slots WHERE slot > ?), \
-                    (SELECT MAX(last_ts) FROM slots WHERE slot = (SELECT MAX(slot) FROM slots))",
-        )
-        .bind(after)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(|e| self.error(&e))?;
-        Ok((rejected, future, latest))
+    pub async fn quality(&self, after: i64) -> Result<SlotQuality, CacheError> {
+        // Future rows and the latest timestamp are ranges of the primary
+        // key; the counts are one pass over the slots (not the source).
+        let (rejected, adjusted, estimated, future, latest): (i64, i64, i64, i64, Option<i64>) =
+            sqlx::query_as(
+                "SELECT COALESCE(SUM(rejected), 0), COALESCE(SUM(adjusted), 0), \
+                        COALESCE(SUM(CASE WHEN estimated = 1 THEN kept ELSE 0 END), 0), \
+                        (SELECT COALESCE(SUM(kept + rejected), 0) FROM slots WHERE slot > ?), \
+                        (SELECT MAX(last_ts) FROM slots WHERE slot = (SELECT MAX(slot) FROM slots)) \
+                 FROM slots",
+            )
+            .bind(after)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| self.error(&e))?;
+        Ok(SlotQuality {
+            rejected,
+            adjusted,
+            estimated,
+            future,
+            latest,
+        })
     }
 
     /// Source rows summarised in slots before `end`.
@@ -695,10 +719,10 @@ impl ModelGlobs {
             match pattern.strip_prefix('!') {
                 Some(rest) => globs
                     .exclude
-                    .push(crate::filter::to_sqlite_glob(&rest.to_lowercase())),
+                    .push(crate::filter::to_sqlite_glob(&rest.to_ascii_lowercase())),
                 None => globs
                     .include
-                    .push(crate::filter::to_sqlite_glob(&pattern.to_lowercase())),
+                    .push(crate::filter::to_sqlite_glob(&pattern.to_ascii_lowercase())),
             }
         }
         globs

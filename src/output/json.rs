@@ -12,6 +12,8 @@ use crate::pipeline::Snapshot;
 #[derive(Serialize)]
 struct JsonReport<'a> {
     generated_at: String,
+    /// The earliest event counted (the all-time block's "since").
+    first_event: Option<String>,
     timezone: &'a str,
     currency: &'a str,
     summary: JsonSummary<'a>,
@@ -145,6 +147,9 @@ pub fn render(report: &Snapshot) -> Result<String, serde_json::Error> {
         generated_at: report
             .generated_at
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        first_event: report
+            .first_event
+            .map(|instant| instant.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
         timezone: &report.timezone,
         currency: report.currency(),
         summary: JsonSummary {

@@ -443,6 +443,13 @@ where
         Ok(self.prepared().await?.info.clone())
     }
 
+    fn forget_quality(&self) {
+        *self
+            .quality
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(OnceCell::new());
+    }
+
     async fn quality(&self, now: i64) -> Result<Quality, StoreError> {
         let prepared = self.prepared().await?;
         let cell = self.quality_cell();

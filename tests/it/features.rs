@@ -168,10 +168,21 @@ fn status_line_and_filters() {
         &["report", "--format", "json"],
     )));
     let line = stdout(&usagetop(&fixture, &["report", "--format", "line"]));
+    let star = |block: &str| {
+        if report["summary"][block]["estimated_cost"] == "0" {
+            ""
+        } else {
+            "*"
+        }
+    };
     let today = usagetop::format::money(decimal(&report["summary"]["today"]["cost"]));
     let month = usagetop::format::money(decimal(&report["summary"]["this_month"]["cost"]));
     assert!(
-        line.starts_with(&format!("today {today} · Nov {month}")),
+        line.starts_with(&format!(
+            "today {today}{} · Nov {month}{}",
+            star("today"),
+            star("this_month")
+        )),
         "{line}"
     );
     assert!(line.contains(" → ~$"), "{line}");

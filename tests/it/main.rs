@@ -23,6 +23,7 @@ mod plan;
 mod pricing;
 mod properties;
 mod properties_store;
+mod real_tables;
 mod security;
 mod sql_builder;
 mod store_postgres;

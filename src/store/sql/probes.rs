@@ -35,10 +35,10 @@ impl SqlBuilder {
                 })
             })
             .collect();
-        let example = if examples.is_empty() {
-            "NULL".to_owned()
-        } else {
-            format!("COALESCE({})", examples.join(", "))
+        let example = match examples.as_slice() {
+            [] => "NULL".to_owned(),
+            [one] => one.clone(),
+            many => format!("COALESCE({})", many.join(", ")),
         };
         let adjusted = self.adjusted().map_or_else(
             || "1 = 0".to_owned(),

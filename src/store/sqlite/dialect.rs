@@ -101,7 +101,10 @@ impl SqlDialect for SqliteDialect {
 
     fn dollars(&self, column: &str, _kind: &ColumnKind) -> Reading {
         Reading {
-            value: column.to_owned(),
+            // NULL unless a number under $9.2e9 (its nano-dollars fit 64 bits).
+            value: format!(
+                "CASE WHEN typeof({column}) IN ('integer', 'real') AND {column} > -9.2e9 AND {column} < 9.2e9 THEN {column} END"
+            ),
             unreadable: Some(unreadable_number(column, "9.2e9")),
             shown: column.to_owned(),
         }
@@ -110,7 +113,7 @@ impl SqlDialect for SqliteDialect {
     fn glob(&self, value: &str, _placeholder: &str, pattern: &str) -> (String, Bind) {
         (
             format!("lower({value}) GLOB ?"),
-            Bind::Text(crate::filter::to_sqlite_glob(&pattern.to_lowercase())),
+            Bind::Text(crate::filter::to_sqlite_glob(&pattern.to_ascii_lowercase())),
         )
     }
 
