@@ -47,6 +47,9 @@ pub struct QueryPlan {
     pub previous_month: UtcRange,
     /// A custom range of local days (`--from`/`--to`), inclusive, if any.
     pub range: Option<(NaiveDate, NaiveDate)>,
+    /// The month the report is as of is over (a range that ended in an
+    /// earlier month): there is nothing left to forecast.
+    pub month_over: bool,
 }
 
 impl QueryPlan {
@@ -61,6 +64,7 @@ impl QueryPlan {
     ) -> Self {
         let end_of_to = calendar.start_of_day(to + Days::new(1)) - chrono::Duration::seconds(1);
         let mut plan = Self::new(now.min(end_of_to), calendar);
+        plan.month_over = month_of(plan.today) < month_of(calendar.local_date(now));
         if from < plan.window_start_day {
             plan.window_start_day = from;
             plan.window.start = calendar.start_of_day(from);
@@ -145,6 +149,7 @@ impl QueryPlan {
             previous_week,
             previous_month,
             range: None,
+            month_over: false,
         }
     }
 }

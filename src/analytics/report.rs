@@ -67,6 +67,9 @@ pub struct Report {
     pub by_model: ByModel,
     /// The month-end prediction.
     pub prediction: Prediction,
+    /// The month is over (a range that ended in an earlier month): the
+    /// prediction is its actual total and no estimate is shown.
+    pub month_over: bool,
     /// The earliest event, if any.
     pub first_event: Option<DateTime<Utc>>,
     /// What people must know about the source (shown on screen and in reports).
@@ -122,6 +125,31 @@ impl Report {
 }
 
 impl Report {
+    /// The names of the four summary blocks: today, this week, this month
+    /// and all time; for a custom range (or a day in history), the day,
+    /// week and month they are of, so that nothing says "today" of a day
+    /// that is not today.
+    #[must_use]
+    pub fn block_labels(&self, live: bool) -> [String; 4] {
+        if live && self.range.is_none() {
+            return [
+                "Today".to_owned(),
+                "This week".to_owned(),
+                "This month".to_owned(),
+                "All time".to_owned(),
+            ];
+        }
+        let day = |start: Option<NaiveDate>, format: &str| {
+            start.map_or_else(String::new, |date| date.format(format).to_string())
+        };
+        [
+            day(self.summary.today.start, "%b %-d"),
+            format!("Week of {}", day(self.summary.this_week.start, "%b %-d")),
+            day(self.summary.this_month.start, "%B %Y"),
+            "All time".to_owned(),
+        ]
+    }
+
     /// True when the source holds no usage up to now.
     #[must_use]
     pub fn is_empty(&self) -> bool {
@@ -192,6 +220,7 @@ pub fn build_report(
             this_month: this_month_models,
             all_time: all_time_models,
         },
+        month_over: plan.month_over,
         prediction: predict(
             plan,
             calendar,

@@ -64,9 +64,13 @@ impl View {
 /// One period of a trend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Bucket {
-    /// First local day of the period.
+    /// First local day of the period (of a range: its first day inside it).
     #[serde(serialize_with = "serialize_date")]
     pub start: NaiveDate,
+    /// Last local day counted (of the current period: today; of a range:
+    /// its last day inside it).
+    #[serde(serialize_with = "serialize_date")]
+    pub end: NaiveDate,
     /// What was used and spent in it.
     #[serde(flatten)]
     pub totals: Totals,
@@ -155,14 +159,15 @@ fn bucketize(
         .iter()
         .enumerate()
         .map(|(index, &start)| {
-            let totals = match starts.get(index + 1) {
-                Some(&next) => per_day.range(start..next).map(|(_, totals)| *totals).sum(),
-                None => per_day
-                    .range(start..=last_day)
-                    .map(|(_, totals)| *totals)
-                    .sum(),
-            };
-            Bucket { start, totals }
+            let end = starts
+                .get(index + 1)
+                .map_or(last_day, |next| *next - Days::new(1))
+                .min(last_day);
+            let totals = per_day
+                .range(start..=end.max(start))
+                .map(|(_, totals)| *totals)
+                .sum();
+            Bucket { start, end, totals }
         })
         .collect()
 }
@@ -181,6 +186,8 @@ pub fn range_trends(
         .map(|(day, totals)| (*day, *totals))
         .collect();
     let daily: Vec<NaiveDate> = from.iter_days().take_while(|day| *day <= to).collect();
+    // The first week and month start on the range's first day: a bucket
+    // carries the dates it really counts.
     let mut weekly = vec![calendar.week_of(from)];
     while let Some(next) = weekly
         .last()
@@ -197,6 +204,13 @@ pub fn range_trends(
     {
         monthly.push(next);
     }
+    let clip_first = |mut starts: Vec<NaiveDate>| {
+        if let Some(first) = starts.first_mut() {
+            *first = (*first).max(from);
+        }
+        starts
+    };
+    let (weekly, monthly) = (clip_first(weekly), clip_first(monthly));
     Trends {
         previous: None,
         daily: bucketize(&daily, to, &clipped),

@@ -19,7 +19,8 @@ struct JsonReport<'a> {
     summary: JsonSummary<'a>,
     trends: &'a Trends,
     by_model: JsonByModel<'a>,
-    prediction: JsonPrediction,
+    /// None for a month that is over (a range ending in an earlier month).
+    prediction: Option<JsonPrediction>,
     notes: &'a [String],
     filter: JsonFilter<'a>,
     budgets: Vec<JsonBudget>,
@@ -209,7 +210,7 @@ pub fn render(report: &Snapshot) -> Result<String, serde_json::Error> {
             endpoints: &report.filter.endpoints,
             users: &report.filter.users,
         },
-        prediction: JsonPrediction {
+        prediction: (!report.month_over).then(|| JsonPrediction {
             month_end_cost: prediction.cost.point.to_string(),
             month_end_cost_low: prediction.cost.low.to_string(),
             month_end_cost_high: prediction.cost.high.to_string(),
@@ -224,7 +225,7 @@ pub fn render(report: &Snapshot) -> Result<String, serde_json::Error> {
                 .accuracy
                 .map(|a| (a.coverage * 10.0).round() / 10.0),
             backtest_months: prediction.accuracy.map(|a| a.months),
-        },
+        }),
     };
     serde_json::to_string_pretty(&value).map(terminal_safe)
 }

@@ -45,7 +45,7 @@ pub fn render(report: &Snapshot, view: View, database: &str) -> String {
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "{:<11} {:>10} {:>15} {:>14} {:>13} {:>14} {:>13} {:>13}  {:>8}",
+        "{:<14} {:>10} {:>15} {:>14} {:>13} {:>14} {:>13} {:>13}  {:>8}",
         "Period",
         "Requests",
         "Tokens",
@@ -56,11 +56,12 @@ pub fn render(report: &Snapshot, view: View, database: &str) -> String {
         "Cost",
         "Change"
     );
+    let [today, week, month, all] = report.block_labels(true);
     let blocks = [
-        ("Today", &report.summary.today),
-        ("This week", &report.summary.this_week),
-        ("This month", &report.summary.this_month),
-        ("All time", &report.summary.all_time),
+        (today, &report.summary.today),
+        (week, &report.summary.this_week),
+        (month, &report.summary.this_month),
+        (all, &report.summary.all_time),
     ];
     for (name, block) in blocks {
         let totals = &block.totals;
@@ -70,7 +71,7 @@ pub fn render(report: &Snapshot, view: View, database: &str) -> String {
         let usage = &totals.usage;
         let _ = writeln!(
             out,
-            "{:<11} {:>10} {:>15} {:>14} {:>13} {:>14} {:>13} {:>13}  {:>8}",
+            "{:<14} {:>10} {:>15} {:>14} {:>13} {:>14} {:>13} {:>13}  {:>8}",
             name,
             grouped(usage.requests),
             grouped(usage.total_tokens()),
@@ -88,23 +89,31 @@ pub fn render(report: &Snapshot, view: View, database: &str) -> String {
     );
 
     let prediction = &report.prediction;
-    let _ = writeln!(
-        out,
-        "\nMonth-end estimate ({}): ~{} (80 % band {} – {}), ~{} requests, ~{} tokens",
-        prediction.month_end.format("%b %-d"),
-        money(prediction.cost.point),
-        money(prediction.cost.low),
-        money(prediction.cost.high),
-        grouped(prediction.requests.point.to_i64().unwrap_or(i64::MAX)),
-        grouped(prediction.tokens.point.to_i64().unwrap_or(i64::MAX)),
-    );
-    let _ = writeln!(out, "  method: {}", prediction.method.describe());
-    if let Some(accuracy) = prediction.accuracy {
+    if report.month_over {
         let _ = writeln!(
+            out,
+            "\nMonth-end estimate: none, {} is over",
+            prediction.month_end.format("%B %Y")
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "\nMonth-end estimate ({}): ~{} (80 % band {} – {}), ~{} requests, ~{} tokens",
+            prediction.month_end.format("%b %-d"),
+            money(prediction.cost.point),
+            money(prediction.cost.low),
+            money(prediction.cost.high),
+            grouped(prediction.requests.point.to_i64().unwrap_or(i64::MAX)),
+            grouped(prediction.tokens.point.to_i64().unwrap_or(i64::MAX)),
+        );
+        let _ = writeln!(out, "  method: {}", prediction.method.describe());
+        if let Some(accuracy) = prediction.accuracy {
+            let _ = writeln!(
             out,
             "  measured error: ±{:.1} % on your last {} months ({:.0} % inside the band; usagetop backtest)",
             accuracy.mape, accuracy.months, accuracy.coverage
         );
+        }
     }
 
     if let Some(range) = &report.range {

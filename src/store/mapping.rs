@@ -16,9 +16,11 @@ pub enum TimestampFormat {
     Auto,
     /// Integer unix seconds.
     #[serde(alias = "unix-s")]
+    #[value(alias = "unix_s")]
     UnixS,
     /// Integer unix milliseconds.
     #[serde(alias = "unix-ms")]
+    #[value(alias = "unix_ms")]
     UnixMs,
     /// ISO-8601 text (a date alone means a UTC day).
     Iso8601,

@@ -254,3 +254,84 @@ fn demo_data_follows_the_real_clock_only() {
         "a pinned --now rewrote the demo data"
     );
 }
+
+#[test]
+fn timestamp_formats_are_spelled_alike_everywhere() {
+    let sandbox = Sandbox::new();
+    let path = sandbox.demo_db("spelled.db", 3, NOW);
+    let url = url_of(&path);
+    for spelling in ["unix-s", "unix_s"] {
+        sandbox.ok(&[
+            "report",
+            "--database-url",
+            &url,
+            "--timestamp-format",
+            spelling,
+        ]);
+        let config = sandbox.path(&format!("{spelling}.toml"));
+        std::fs::write(
+            &config,
+            format!("[source]\ntimestamp_format = \"{spelling}\"\n"),
+        )
+        .unwrap();
+        sandbox.ok(&[
+            "report",
+            "--database-url",
+            &url,
+            "--config",
+            &config.display().to_string(),
+        ]);
+    }
+}
+
+#[test]
+fn a_past_range_says_what_it_covers() {
+    let sandbox = Sandbox::new();
+    let path = sandbox.demo_db("range.db", 60, NOW);
+    let url = url_of(&path);
+    let range = [
+        "--from",
+        "2026-10-01",
+        "--to",
+        "2026-10-07",
+        "--tz",
+        "UTC",
+        "--now",
+        NOW,
+    ];
+    let json: serde_json::Value = serde_json::from_str(
+        &sandbox.ok(&[
+            &["report", "--database-url", &url, "--format", "json"][..],
+            &range[..],
+        ]
+        .concat()),
+    )
+    .unwrap();
+    assert!(
+        json["prediction"].is_null(),
+        "no estimate for October, which is over"
+    );
+    let weeks = json["range"]["trends"]["weekly"].as_array().unwrap();
+    // 2026-10-01 is a Thursday: the first week counts Oct 1 to 4, the second Oct 5 to 7.
+    assert_eq!(weeks[0]["start"], "2026-10-01");
+    assert_eq!(weeks[0]["end"], "2026-10-04");
+    assert_eq!(weeks[1]["start"], "2026-10-05");
+    assert_eq!(weeks[1]["end"], "2026-10-07");
+    let text = sandbox.ok(&[&["report", "--database-url", &url][..], &range[..]].concat());
+    assert!(text.contains("\nOct 7 "), "{text}");
+    assert!(text.contains("\nWeek of Oct 5 "), "{text}");
+    assert!(text.contains("\nOctober 2026 "), "{text}");
+    assert!(!text.contains("Today"), "{text}");
+    assert!(text.contains("none, October 2026 is over"), "{text}");
+    let csv = sandbox.ok(&[
+        &["export", "--database-url", &url, "--view", "weekly"][..],
+        &range[..],
+    ]
+    .concat());
+    let dates: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|line| line.split(',').next().unwrap())
+        .collect();
+    assert_eq!(dates, ["2026-10-01", "2026-10-05"], "{csv}");
+}
