@@ -355,7 +355,6 @@ fn frame_time(report: Arc<usagetop::pipeline::Snapshot>, width: u16, height: u16
             database: "sqlite:///bench.db".to_owned(),
             tz: chrono_tz::Europe::Berlin,
             pinned_clock: true,
-            keymap: usagetop::keymap::Keymap::default(),
         },
     );
     app.update(Message::Worker(WorkerEvent::Report(report)));
@@ -365,7 +364,9 @@ fn frame_time(report: Arc<usagetop::pipeline::Snapshot>, width: u16, height: u16
     let start = Instant::now();
     for _ in 0..frames {
         terminal
-            .draw(|frame| usagetop::ui::render(frame, &app, &theme))
+            .draw(|frame| {
+                usagetop::ui::render(frame, &app, &theme, &usagetop::keymap::Keymap::default())
+            })
             .unwrap();
     }
     start.elapsed() / frames

@@ -4,75 +4,10 @@
 
 use std::sync::Arc;
 
+use crate::action::{Action, PickerInput};
 use crate::analytics::trend::View;
 use crate::filter::{Dimension, Filter};
 use crate::protocol::{RefreshRequest, ReportRequest, Snapshot, WorkerEvent};
-
-/// What a key asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    /// Switch to a view.
-    ShowView(View),
-    /// Cycle to the next view.
-    NextView,
-    /// Refresh now.
-    Refresh,
-    /// Show or hide help.
-    ToggleHelp,
-    /// Close help if open, else quit.
-    Back,
-    /// Quit.
-    Quit,
-    /// Export the view shown to CSV.
-    Export,
-    /// Step back one period of the view.
-    Earlier,
-    /// Step forward one period of the view.
-    Later,
-    /// Back to the present.
-    Present,
-    /// Show or hide the previous period on the cost chart.
-    ToggleCompare,
-    /// Show or hide the breakdown panel.
-    ToggleBreakdown,
-    /// Break down by the next dimension.
-    NextDimension,
-    /// Sort the breakdown by the next key.
-    NextSort,
-    /// Scroll the breakdown one row up.
-    ScrollUp,
-    /// Scroll the breakdown one row down.
-    ScrollDown,
-    /// Scroll the breakdown a page up.
-    PageUp,
-    /// Scroll the breakdown a page down.
-    PageDown,
-    /// Open the filter picker.
-    OpenPicker,
-    /// Clear the filter.
-    ClearFilter,
-}
-
-/// What the filter picker understands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PickerInput {
-    /// A character of the search text.
-    Char(char),
-    /// Delete the last search character.
-    Backspace,
-    /// Move the cursor up.
-    Up,
-    /// Move the cursor down.
-    Down,
-    /// Select or unselect the value under the cursor.
-    Toggle,
-    /// Apply the selection as the filter.
-    Apply,
-    /// Close without applying.
-    Close,
-    /// Pick values of the next dimension.
-    NextDimension,
-}
 
 /// How the breakdown is sorted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -150,6 +85,15 @@ pub enum Message {
     Worker(WorkerEvent),
 }
 
+impl From<crate::action::Input> for Message {
+    fn from(input: crate::action::Input) -> Self {
+        match input {
+            crate::action::Input::Action(action) => Message::Action(action),
+            crate::action::Input::Picker(input) => Message::Picker(input),
+        }
+    }
+}
+
 /// Work the event loop does for `update`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Effect {
@@ -168,8 +112,6 @@ pub struct Context {
     pub tz: chrono_tz::Tz,
     /// True when `--now` pins the clock.
     pub pinned_clock: bool,
-    /// The key bindings in force (help and hints are drawn from them).
-    pub keymap: crate::keymap::Keymap,
 }
 
 /// The whole UI state.

@@ -42,7 +42,6 @@ pub async fn run(
             database: store.describe(),
             tz: settings.calendar.tz(),
             pinned_clock: settings.now.is_some(),
-            keymap: settings.keymap.clone(),
         },
     );
     app.filter = settings.filter.clone();
@@ -72,14 +71,14 @@ pub async fn run(
     let ending = loop {
         guard
             .terminal
-            .draw(|frame| ui::render(frame, &app, &theme))?;
+            .draw(|frame| ui::render(frame, &app, &theme, &settings.keymap))?;
         if app.should_quit {
             break Ending::Quit;
         }
         let message = tokio::select! {
             event = keys.next() => match event {
-                Some(Ok(Event::Key(key))) if app.picker.is_some() => keymap::picker_input(&key),
-                Some(Ok(Event::Key(key))) => app.context.keymap.action_for(&key).map(Message::Action),
+                Some(Ok(Event::Key(key))) if app.picker.is_some() => keymap::picker_input(&key).map(Message::from),
+                Some(Ok(Event::Key(key))) => settings.keymap.action_for(&key).map(Message::Action),
                 Some(Ok(Event::Mouse(mouse))) => {
                     let size = guard.terminal.size()?;
                     ui::mouse_action(Rect::new(0, 0, size.width, size.height), &app, &mouse).map(Message::Action)

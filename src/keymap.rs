@@ -3,8 +3,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use crate::action::{Action, Input, PickerInput};
 use crate::analytics::trend::View;
-use crate::app::{Action, Message};
 
 /// A key as bound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -242,14 +242,13 @@ pub fn action_for(event: &KeyEvent) -> Option<Action> {
 /// Space toggles, Enter applies, Esc closes, Tab changes the dimension,
 /// Ctrl-C still quits.
 #[must_use]
-pub fn picker_input(event: &KeyEvent) -> Option<Message> {
-    use crate::app::PickerInput;
+pub fn picker_input(event: &KeyEvent) -> Option<Input> {
     if event.kind != KeyEventKind::Press {
         return None;
     }
     if event.modifiers.contains(KeyModifiers::CONTROL) {
         return matches!(event.code, KeyCode::Char('c' | 'C'))
-            .then_some(Message::Action(Action::Quit));
+            .then_some(Input::Action(Action::Quit));
     }
     let input = match event.code {
         KeyCode::Char(' ') => PickerInput::Toggle,
@@ -262,7 +261,7 @@ pub fn picker_input(event: &KeyEvent) -> Option<Message> {
         KeyCode::Tab => PickerInput::NextDimension,
         _ => return None,
     };
-    Some(Message::Picker(input))
+    Some(Input::Picker(input))
 }
 
 /// The config name of an action (`[keys]` table).

@@ -4,6 +4,7 @@
 //! the clock, and hands over to one of `commands`. See ARCHITECTURE.md for the map.
 
 pub mod accuracy;
+pub mod action;
 pub mod analytics;
 pub mod app;
 pub mod budget;

@@ -22,6 +22,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 use ratatui::Frame;
 
 use crate::app::App;
+use crate::keymap::Keymap;
 use layout::ScreenLayout;
 use theme::Theme;
 
@@ -30,15 +31,16 @@ pub const MIN_WIDTH: u16 = 60;
 /// Smallest terminal height the dashboard draws in.
 pub const MIN_HEIGHT: u16 = 18;
 
-/// Draws the whole screen (in ASCII only when the theme says so).
-pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
-    render_screen(frame, app, theme);
+/// Draws the whole screen (in ASCII only when the theme says so); every key
+/// name shown comes from `keymap`.
+pub fn render(frame: &mut Frame, app: &App, theme: &Theme, keymap: &Keymap) {
+    render_screen(frame, app, theme, keymap);
     if theme.ascii() {
         ascii::asciify(frame.buffer_mut());
     }
 }
 
-fn render_screen(frame: &mut Frame, app: &App, theme: &Theme) {
+fn render_screen(frame: &mut Frame, app: &App, theme: &Theme, keymap: &Keymap) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         render_too_small(frame, area, theme);
@@ -94,12 +96,12 @@ fn render_screen(frame: &mut Frame, app: &App, theme: &Theme) {
             }],
         ),
     }
-    status::render(frame, regions.footer, app, theme);
+    status::render(frame, regions.footer, app, theme, keymap);
     if app.picker.is_some() {
         picker::render(frame, area, app, theme);
     }
     if app.show_help {
-        help::render(frame, area, &app.context.keymap, theme);
+        help::render(frame, area, keymap, theme);
     }
 }
 
@@ -146,8 +148,8 @@ pub fn mouse_action(
     area: Rect,
     app: &App,
     event: &crossterm::event::MouseEvent,
-) -> Option<crate::app::Action> {
-    use crate::app::Action;
+) -> Option<crate::action::Action> {
+    use crate::action::Action;
     use crossterm::event::{MouseButton, MouseEventKind};
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         return None;

@@ -11,9 +11,10 @@ use super::text::{sanitize, truncate_start};
 use super::theme::Theme;
 use crate::analytics::trend::View;
 use crate::app::App;
+use crate::keymap::Keymap;
 
 /// Draws the two footer lines.
-pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, keymap: &Keymap) {
     let [status_area, hints_area] =
         Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
     let width = usize::from(area.width);
@@ -137,7 +138,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(Paragraph::new(Line::from(spans)), status_area);
 
     let mut spans = vec![Span::raw(" ")];
-    for (key, hint) in app.context.keymap.footer_hints() {
+    for (key, hint) in keymap.footer_hints() {
         spans.push(Span::styled(key, theme.key()));
         spans.push(Span::styled(format!(" {hint}  "), theme.dim()));
     }

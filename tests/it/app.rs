@@ -5,9 +5,10 @@
 use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use usagetop::action::Action;
 use usagetop::analytics::trend::View;
 use usagetop::analytics::{build_report, Aggregates, QueryPlan};
-use usagetop::app::{Action, App, Context, Effect, Message};
+use usagetop::app::{App, Context, Effect, Message};
 use usagetop::keymap::{action_for, footer_hints, BINDINGS};
 use usagetop::period::{Calendar, WeekStart};
 use usagetop::pricing::{PriceFile, PriceTable};
@@ -20,7 +21,6 @@ fn app() -> App {
             database: "sqlite:///x.db".to_owned(),
             tz: chrono_tz::UTC,
             pinned_clock: false,
-            keymap: usagetop::keymap::Keymap::default(),
         },
     )
 }
@@ -207,7 +207,7 @@ fn errors_keep_the_last_report_until_a_success() {
 
 #[test]
 fn breakdown_and_picker_change_the_query() {
-    use usagetop::app::PickerInput;
+    use usagetop::action::PickerInput;
     use usagetop::filter::Dimension;
     let mut app = app();
     assert_eq!(app.query(1).report.breakdown, None);

@@ -7,10 +7,12 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
+use usagetop::action::Action;
 use usagetop::analytics::trend::View;
 use usagetop::analytics::{build_report, Aggregates, QueryPlan};
-use usagetop::app::{Action, App, Context, Message};
+use usagetop::app::{App, Context, Message};
 use usagetop::clock::FixedClock;
+use usagetop::keymap::Keymap;
 use usagetop::period::{Calendar, WeekStart};
 use usagetop::pipeline::{ReportContext, Snapshot};
 use usagetop::pricing::{PriceFile, PriceTable};
@@ -36,7 +38,6 @@ fn context() -> Context {
         database: "sqlite:///data/usage.db".to_owned(),
         tz: chrono_tz::Europe::Berlin,
         pinned_clock: false,
-        keymap: usagetop::keymap::Keymap::default(),
     }
 }
 
@@ -121,7 +122,7 @@ fn with_report(report: Arc<Snapshot>) -> App {
 fn draw(app: &App, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal
-        .draw(|frame| ui::render(frame, app, &Theme::new(false)))
+        .draw(|frame| ui::render(frame, app, &Theme::new(false), &Keymap::default()))
         .unwrap();
     terminal.backend().to_string()
 }
@@ -230,7 +231,7 @@ fn hostile_model_names_are_inert() {
     let app = with_report(one_model_today(name, usage));
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
     terminal
-        .draw(|frame| ui::render(frame, &app, &Theme::new(false)))
+        .draw(|frame| ui::render(frame, &app, &Theme::new(false), &Keymap::default()))
         .unwrap();
     let cells = terminal.backend().buffer().content();
     assert!(cells.iter().all(|cell| !cell
@@ -255,7 +256,7 @@ fn breakdown_panel() {
 
 #[test]
 fn filter_picker() {
-    use usagetop::app::PickerInput;
+    use usagetop::action::PickerInput;
     use usagetop::filter::Dimension;
     let mut app = with_report(demo_report_with(Some((Dimension::Model, true))));
     app.update(Message::Action(Action::OpenPicker));
@@ -282,7 +283,14 @@ fn ascii_mode_writes_ascii_only() {
     for (width, height) in SIZES {
         let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
         terminal
-            .draw(|frame| ui::render(frame, &app, &Theme::new(false).with_ascii(true)))
+            .draw(|frame| {
+                ui::render(
+                    frame,
+                    &app,
+                    &Theme::new(false).with_ascii(true),
+                    &Keymap::default(),
+                )
+            })
             .unwrap();
         let screen = terminal.backend().to_string();
         assert!(screen.is_ascii(), "{screen}");
@@ -369,7 +377,7 @@ fn light_and_auto_themes() {
 
 #[test]
 fn every_size_draws_without_panicking() {
-    use usagetop::app::PickerInput;
+    use usagetop::action::PickerInput;
     use usagetop::filter::Dimension;
     let report = demo_report_with(Some((Dimension::Model, false)));
     let mut states: Vec<App> = vec![
@@ -400,7 +408,14 @@ fn every_size_draws_without_panicking() {
                 for ascii in [false, true] {
                     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
                     terminal
-                        .draw(|frame| ui::render(frame, app, &Theme::new(true).with_ascii(ascii)))
+                        .draw(|frame| {
+                            ui::render(
+                                frame,
+                                app,
+                                &Theme::new(true).with_ascii(ascii),
+                                &Keymap::default(),
+                            )
+                        })
                         .unwrap();
                 }
             }
