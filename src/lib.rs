@@ -24,6 +24,7 @@ pub mod pipeline;
 pub mod pricing;
 pub mod protocol;
 pub mod store;
+pub mod text;
 pub mod tui;
 pub mod ui;
 pub mod usage;

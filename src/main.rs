@@ -34,7 +34,7 @@ fn main() -> ExitCode {
 /// database, say) made inert.
 fn one_paragraph(report: &color_eyre::Report) -> String {
     let text = chain(report).replace(['\n', '\r'], " ");
-    usagetop::ui::text::sanitize(&text, usize::MAX)
+    usagetop::text::sanitize(&text, usize::MAX)
 }
 
 /// The error and its causes, each once.

@@ -13,7 +13,6 @@ mod side;
 mod sparkline;
 mod status;
 mod summary;
-pub mod text;
 pub mod theme;
 
 use ratatui::layout::{Alignment, Rect};

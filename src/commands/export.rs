@@ -70,7 +70,7 @@ pub async fn run(
             std::io::stdout().is_terminal()
         } =>
         {
-            super::emit(&crate::ui::text::inert(&text))?;
+            super::emit(&crate::text::inert(&text))?;
         }
         None => super::emit(&text)?,
         Some(path) => {

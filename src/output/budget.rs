@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 
 use crate::budget::{BudgetStatus, Level};
 use crate::format::money;
-use crate::ui::text::sanitize;
+use crate::text::sanitize;
 
 /// The level as a word.
 #[must_use]

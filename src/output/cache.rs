@@ -47,8 +47,12 @@ pub fn status(source: &str, file: &Path, summary: &CacheSummary) -> String {
             .and_then(|value| value.parse::<i64>().ok())
     };
     let mut text = String::new();
-    let _ = writeln!(text, "source        {source}");
-    let _ = writeln!(text, "cache file    {}", file.display());
+    let _ = writeln!(text, "source        {}", crate::text::clean(source));
+    let _ = writeln!(
+        text,
+        "cache file    {}",
+        crate::text::clean(&file.display().to_string())
+    );
     // The file and its write-ahead log.
     let size: u64 = ["", "-wal"]
         .iter()

@@ -25,7 +25,7 @@ pub fn render(report: &Snapshot) -> String {
     if !report.filter.is_empty() {
         line.push_str(&format!(
             " [{}]",
-            crate::ui::text::sanitize(&report.filter.to_string(), 40)
+            crate::text::sanitize(&report.filter.to_string(), 40)
         ));
     }
     line

@@ -10,7 +10,7 @@ use crate::analytics::trend::View;
 use crate::analytics::Totals;
 use crate::format::{change, grouped, money};
 use crate::pipeline::Snapshot;
-use crate::ui::text::sanitize;
+use crate::text::{pad_right, sanitize};
 
 fn cost_cell(totals: &Totals) -> String {
     let mut text = money(totals.cost);
@@ -30,13 +30,14 @@ pub fn render(report: &Snapshot, view: View, database: &str) -> String {
         out,
         "usagetop report · {} {} · {database}",
         local.format("%Y-%m-%d %H:%M"),
-        report.timezone
+        report.timezone,
+        database = crate::text::clean(database)
     );
     if !report.filter.is_empty() {
         let _ = writeln!(out, "filter: {}", sanitize(&report.filter.to_string(), 200));
     }
     for note in &report.notes {
-        let _ = writeln!(out, "note: {note}");
+        let _ = writeln!(out, "note: {}", crate::text::clean(note));
     }
     if report.is_empty() {
         let _ = writeln!(out, "\nNo usage yet: the database holds no events. Add rows to usage_events, or try `usagetop --demo`.");
@@ -191,8 +192,8 @@ fn write_models(out: &mut String, models: &[ModelTotals]) {
     let row = |out: &mut String, name: &str, totals: &Totals| {
         let _ = writeln!(
             out,
-            "{:<36} {:>10} {:>15} {:>13}",
-            sanitize(name, 36),
+            "{} {:>10} {:>15} {:>13}",
+            pad_right(&sanitize(name, 36), 36),
             grouped(totals.usage.requests),
             grouped(totals.usage.total_tokens()),
             cost_cell(totals)
@@ -235,8 +236,8 @@ fn write_breakdown(out: &mut String, breakdown: &crate::analytics::breakdown::Br
         };
         let _ = writeln!(
             out,
-            "{:<36} {:>10} {:>15} {:>13} {:>5}% {:>8}",
-            sanitize(name, 36),
+            "{} {:>10} {:>15} {:>13} {:>5}% {:>8}",
+            pad_right(&sanitize(name, 36), 36),
             grouped(totals.usage.requests),
             grouped(totals.usage.total_tokens()),
             cost_cell(totals),

@@ -154,7 +154,7 @@ pub fn check(
     if columns.is_empty() {
         return Err(MappingError(format!(
             "there is no table {} (or it is not readable); set [source] table (or --table) to the table that holds your usage",
-            crate::ui::text::sanitize(&table.to_string(), 80)
+            crate::text::sanitize(&table.to_string(), 80)
         )));
     }
     let listing = || {
@@ -163,14 +163,14 @@ pub fn check(
             .map(|(name, kind)| {
                 format!(
                     "{} ({})",
-                    crate::ui::text::sanitize(name, 60),
+                    crate::text::sanitize(name, 60),
                     kind.describe()
                 )
             })
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let shown_table = crate::ui::text::sanitize(&table.to_string(), 80);
+    let shown_table = crate::text::sanitize(&table.to_string(), 80);
     let lookup = |column: &str| {
         columns
             .iter()
@@ -180,7 +180,7 @@ pub fn check(
     let missing = |column: &str, role: &str| {
         MappingError(format!(
             "table {shown_table} has no column {:?} for [source] {role}; its columns are: {}",
-            crate::ui::text::sanitize(column, 60),
+            crate::text::sanitize(column, 60),
             listing()
         ))
     };
@@ -190,7 +190,7 @@ pub fn check(
     let wrong = |column: &str, role: &str, kind: &ColumnKind, needs: &str| {
         MappingError(format!(
             "column {:?} of table {shown_table} is {} and cannot serve as [source] {role}: it needs {needs}",
-            crate::ui::text::sanitize(column, 60),
+            crate::text::sanitize(column, 60),
             kind.describe()
         ))
     };
@@ -216,7 +216,7 @@ pub fn check(
         notes.push(format!(
             "table {shown_table} has no column {} for {role} (an older version of its schema?): read as absent",
             gone.iter()
-                .map(|column| format!("{:?}", crate::ui::text::sanitize(column, 60)))
+                .map(|column| format!("{:?}", crate::text::sanitize(column, 60)))
                 .collect::<Vec<_>>()
                 .join(", ")
         ));

@@ -505,7 +505,7 @@ pub fn check_filter(text: &str) -> Result<(), MappingError> {
     super::condition::check(text).map_err(|why| {
         MappingError(format!(
             "[source] where = {:?} {why}; give a single SQL condition such as \"status = 'success'\"",
-            crate::ui::text::sanitize(text, 200)
+            crate::text::sanitize(text, 200)
         ))
     })
 }
@@ -517,7 +517,7 @@ pub use super::catalog::{check, CheckedMapping, ColumnKind, TimeKind, MILLIS_THR
 /// found (names sanitized: they come from the database).
 #[must_use]
 pub fn likely_tables(wanted: &TableName, tables: &[TableName]) -> String {
-    let shown = |table: &TableName| crate::ui::text::sanitize(&table.to_string(), 80);
+    let shown = |table: &TableName| crate::text::sanitize(&table.to_string(), 80);
     let likely: Vec<String> = tables
         .iter()
         .filter(|table| {

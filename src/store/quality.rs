@@ -46,7 +46,7 @@ impl Quality {
     pub fn notes(&self) -> Vec<String> {
         let example = |text: &Option<String>| {
             text.as_deref().map_or_else(String::new, |text| {
-                format!(" (e.g. {})", crate::ui::text::sanitize(text, 60))
+                format!(" (e.g. {})", crate::text::sanitize(text, 60))
             })
         };
         let mut notes = Vec::new();

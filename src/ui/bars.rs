@@ -99,7 +99,7 @@ pub fn axis_labels(view: View, series: &[Bucket], column: usize, width: usize) -
     for (index, bucket) in series.iter().enumerate() {
         let label = label_for(view, bucket);
         let start = index * column;
-        let length = label.chars().count();
+        let length = crate::text::width(&label);
         // Keep the last bucket's label: move it left to fit.
         let start = if index == last {
             start.min(width.saturating_sub(length))

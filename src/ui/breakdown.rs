@@ -10,13 +10,13 @@ use ratatui::Frame;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
-use super::text::sanitize;
 use super::theme::Theme;
 use crate::analytics::breakdown::{Breakdown, BreakdownRow};
 use crate::analytics::trend::View;
 use crate::app::{BreakdownPanel, SortKey};
 use crate::format::{change, compact, money};
 use crate::pipeline::Snapshot;
+use crate::text::sanitize;
 
 /// The period a view's breakdown covers, for the title.
 fn period_name(view: View) -> &'static str {
@@ -122,8 +122,8 @@ pub fn render(
         };
         let cost = format!("{}{}", money(totals.cost), if estimated { "*" } else { "" });
         format!(
-            " {:<name_width$} {:>8} {:>7} {:>11} {} {:>3}% {:>7}",
-            label,
+            " {} {:>8} {:>7} {:>11} {} {:>3}% {:>7}",
+            crate::text::pad_right(&label, name_width),
             compact(totals.usage.requests),
             compact(totals.usage.total_tokens()),
             cost,

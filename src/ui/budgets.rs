@@ -10,12 +10,12 @@ use ratatui::Frame;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
-use super::text::sanitize;
 use super::theme::Theme;
 use crate::budget::{BudgetStatus, Level};
 use crate::format::{money, money_short};
 use crate::output::budget::{crossing, percent};
 use crate::pipeline::Snapshot;
+use crate::text::sanitize;
 
 fn level_style(level: Level, theme: &Theme) -> Style {
     match level {
@@ -61,10 +61,10 @@ pub fn render(frame: &mut Frame, area: Rect, report: &Snapshot, theme: &Theme) {
         );
         let name = sanitize(
             &status.budget.name(),
-            width.saturating_sub(right.chars().count() + 2),
+            width.saturating_sub(crate::text::width(&right) + 2),
         );
         let gap = width
-            .saturating_sub(name.chars().count() + right.chars().count() + 1)
+            .saturating_sub(crate::text::width(&name) + crate::text::width(&right) + 1)
             .max(1);
         let heading = Line::from(vec![
             Span::raw(format!(" {name}")),

@@ -5,8 +5,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 use ratatui::Frame;
 
-use super::text::truncate;
 use super::theme::Theme;
+use crate::text::truncate;
 
 /// Draws the popup centred over `area`: one column of keys when it fits,
 /// two (descriptions shortened) on short terminals.
@@ -14,7 +14,7 @@ pub fn render(frame: &mut Frame, area: Rect, keymap: &crate::keymap::Keymap, the
     let bindings = keymap.bindings();
     let key_width = bindings
         .iter()
-        .map(|binding| binding.label().chars().count())
+        .map(|binding| crate::text::width(&binding.label()))
         .max()
         .unwrap_or(1);
     let notes = [

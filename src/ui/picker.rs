@@ -9,10 +9,10 @@ use ratatui::Frame;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
-use super::text::sanitize;
 use super::theme::Theme;
 use crate::app::App;
 use crate::format::money;
+use crate::text::sanitize;
 
 /// Draws the picker centred over `area`.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -81,10 +81,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let right = format!("{} {share:>3}%", money(row.totals.cost));
         let name = sanitize(
             &row.key,
-            inner_width.saturating_sub(right.chars().count() + 7),
+            inner_width.saturating_sub(crate::text::width(&right) + 7),
         );
         let gap = inner_width
-            .saturating_sub(name.chars().count() + right.chars().count() + 6)
+            .saturating_sub(crate::text::width(&name) + crate::text::width(&right) + 6)
             .max(1);
         let text = format!(" {mark} {name}{}{right}", " ".repeat(gap));
         let style = if index == picker.cursor {

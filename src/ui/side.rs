@@ -8,10 +8,10 @@ use ratatui::Frame;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
-use super::text::sanitize;
 use super::theme::Theme;
 use crate::analytics::Report;
 use crate::format::{compact, money};
+use crate::text::sanitize;
 
 fn count(value: Decimal) -> String {
     compact(value.to_i64().unwrap_or(i64::MAX))
@@ -53,7 +53,7 @@ pub fn render_prediction(frame: &mut Frame, area: Rect, report: &Report, theme: 
     let width = usize::from(block.inner(area).width);
     let row = |label: &str, value: String, style| {
         let gap = width
-            .saturating_sub(label.chars().count() + value.chars().count() + 2)
+            .saturating_sub(crate::text::width(label) + crate::text::width(&value) + 2)
             .max(1);
         Line::from(vec![
             Span::styled(format!(" {label}"), theme.dim()),
@@ -139,10 +139,10 @@ pub fn render_models(frame: &mut Frame, area: Rect, report: &Report, theme: &The
             if model.priced() { "" } else { "*" }
         );
         let right = format!("{cost} {share:>3}%");
-        let name_width = width.saturating_sub(right.chars().count() + 2);
+        let name_width = width.saturating_sub(crate::text::width(&right) + 2);
         let name = sanitize(&model.model, name_width);
         let gap = width
-            .saturating_sub(name.chars().count() + right.chars().count() + 1)
+            .saturating_sub(crate::text::width(&name) + crate::text::width(&right) + 1)
             .max(1);
         let style = if model.priced() {
             theme.text()

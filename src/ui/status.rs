@@ -7,11 +7,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
-use super::text::{sanitize, truncate_start};
 use super::theme::Theme;
 use crate::analytics::trend::View;
 use crate::app::App;
 use crate::keymap::Keymap;
+use crate::text::{sanitize, truncate_start};
 
 /// Draws the two footer lines.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, keymap: &Keymap) {
@@ -88,15 +88,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, keymap: &
         }
         _ => String::new(),
     };
-    let width = width.saturating_sub(history.chars().count());
+    let width = width.saturating_sub(crate::text::width(&history));
     let filter_width = if app.filter.is_empty() {
         0
     } else {
-        11 + app.filter.to_string().chars().count().min(40)
+        11 + crate::text::width(&app.filter.to_string()).min(40)
     };
     let fixed = format!("{} · {zone} ·  · {refreshed}", tabs_text());
     let width = width.saturating_sub(filter_width);
-    let room = width.saturating_sub(fixed.chars().count()).max(8);
+    let room = width.saturating_sub(crate::text::width(&fixed)).max(8);
     let database = truncate_start(&app.context.database, room);
     let mut spans = vec![Span::raw(" ")];
     for view in View::ALL {

@@ -76,8 +76,9 @@ fn block_lines<'a>(
 ) -> Vec<Line<'a>> {
     let totals = &summary.totals;
     // The full figure when it fits beside its label, else the short one.
-    let fits =
-        |label: &str, value: &str| label.chars().count() + value.chars().count() + 2 <= width;
+    let fits = |label: &str, value: &str| {
+        crate::text::width(label) + crate::text::width(value) + 2 <= width
+    };
     let requests = if width >= 20 && fits("Requests", &grouped(totals.usage.requests)) {
         grouped(totals.usage.requests)
     } else {
@@ -135,8 +136,8 @@ fn row<'a>(
     label_style: ratatui::style::Style,
     value_style: ratatui::style::Style,
 ) -> Line<'a> {
-    let label_width = label.chars().count();
-    let value_width = value.chars().count();
+    let label_width = crate::text::width(label);
+    let value_width = crate::text::width(&value);
     let gap = width.saturating_sub(label_width + value_width + 1).max(1);
     if label_width + value_width + 2 > width {
         return Line::from(Span::styled(format!(" {value}"), value_style));

@@ -23,7 +23,7 @@ use usagetop::config::{parse_day, parse_now, FileConfig};
 use usagetop::export::ExportRow;
 use usagetop::filter::{glob_match, to_sqlite_glob};
 use usagetop::pricing::{normalize_model_name, PriceFile, PriceTable};
-use usagetop::ui::text::sanitize;
+use usagetop::text::sanitize;
 use usagetop::usage::Usage;
 
 const DEFAULT_CONFIG: &str = include_str!("../../config/default.toml");
