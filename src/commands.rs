@@ -63,7 +63,7 @@ pub(crate) fn progress_printer() -> impl Fn(BuildProgress) + Send + Sync {
         if terminal {
             eprint!(
                 "\r\x1b[2K{}",
-                crate::output::cache::progress_line(&progress)
+                crate::format::progress_line(progress.rows, progress.fraction, progress.remaining)
             );
         }
     }

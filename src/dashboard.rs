@@ -104,12 +104,13 @@ pub async fn run(
                         let folder = settings.export_dir.clone();
                         let notices = event_tx.clone();
                         tokio::task::spawn_blocking(move || {
-                            let text = match crate::export::write_view_csv(&report, view, &folder) {
-                                Ok((path, rows)) => {
-                                    format!("exported {rows} rows to {}", path.display())
-                                }
-                                Err(error) => format!("export failed: {error}"),
-                            };
+                            let text =
+                                match crate::output::csv::write_view_csv(&report, view, &folder) {
+                                    Ok((path, rows)) => {
+                                        format!("exported {rows} rows to {}", path.display())
+                                    }
+                                    Err(error) => format!("export failed: {error}"),
+                                };
                             let _ = notices.send(WorkerEvent::Notice(text));
                         });
                     }

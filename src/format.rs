@@ -133,3 +133,39 @@ pub fn change(current: Decimal, previous: Decimal) -> String {
         p => format!("{p}%"),
     }
 }
+
+/// `building the cache: 1.2M rows read, 34%, about 8 s left`, from the rows
+/// read, the share done (0 to 1) and the time left, when known.
+#[must_use]
+pub fn progress_line(rows: i64, fraction: f64, remaining: Option<std::time::Duration>) -> String {
+    let percent = (fraction.clamp(0.0, 1.0) * 100.0).floor();
+    let left = remaining.map_or_else(String::new, |left| {
+        let seconds = left.as_secs();
+        if seconds >= 120 {
+            format!(", about {} min left", seconds.div_ceil(60))
+        } else {
+            format!(", about {} s left", seconds.max(1))
+        }
+    });
+    format!(
+        "building the cache: {} rows read, {percent:.0}%{left}",
+        compact(rows)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn progress_says_rows_share_and_time_left() {
+        let line = progress_line(1_234_567, 0.345, Some(Duration::from_secs(8)));
+        assert_eq!(
+            line,
+            "building the cache: 1.2M rows read, 34%, about 8 s left"
+        );
+        let line = progress_line(10, 0.01, Some(Duration::from_secs(600)));
+        assert!(line.ends_with("1%, about 10 min left"), "{line}");
+    }
+}

@@ -89,7 +89,7 @@ fn render_screen(frame: &mut Frame, app: &App, theme: &Theme, keymap: &Keymap) {
                 Some(progress) => format!(
                     "First start on {}: {}. The numbers appear when it is done; later starts are instant.",
                     app.context.database,
-                    crate::output::cache::progress_line(progress)
+                    crate::format::progress_line(progress.rows, progress.fraction, progress.remaining)
                 ),
                 None => format!("Loading usage from {} …", app.context.database),
             }],

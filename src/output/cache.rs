@@ -1,5 +1,5 @@
-//! The rollup cache for people: the progress line of a cold build (shared by
-//! the dashboard's footer and the one-shot commands) and `usagetop cache status`.
+//! The rollup cache for people: what `usagetop cache status` prints (the
+//! progress line of a cold build is `format::progress_line`).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -7,26 +7,7 @@ use std::path::Path;
 use chrono::DateTime;
 
 use crate::cache::CacheSummary;
-use crate::format::{compact, grouped};
-use crate::store::BuildProgress;
-
-/// `building the cache: 1.2M rows read, 34%, about 8 s left`.
-#[must_use]
-pub fn progress_line(progress: &BuildProgress) -> String {
-    let percent = (progress.fraction.clamp(0.0, 1.0) * 100.0).floor();
-    let left = progress.remaining.map_or_else(String::new, |left| {
-        let seconds = left.as_secs();
-        if seconds >= 120 {
-            format!(", about {} min left", seconds.div_ceil(60))
-        } else {
-            format!(", about {} s left", seconds.max(1))
-        }
-    });
-    format!(
-        "building the cache: {} rows read, {percent:.0}%{left}",
-        compact(progress.rows)
-    )
-}
+use crate::format::grouped;
 
 fn instant(seconds: Option<i64>) -> String {
     seconds
@@ -115,29 +96,4 @@ pub fn status(source: &str, file: &Path, summary: &CacheSummary) -> String {
         );
     }
     text
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::time::Duration;
-
-    #[test]
-    fn progress_says_rows_share_and_time_left() {
-        let line = progress_line(&BuildProgress {
-            rows: 1_234_567,
-            fraction: 0.345,
-            remaining: Some(Duration::from_secs(8)),
-        });
-        assert_eq!(
-            line,
-            "building the cache: 1.2M rows read, 34%, about 8 s left"
-        );
-        let line = progress_line(&BuildProgress {
-            rows: 10,
-            fraction: 0.01,
-            remaining: Some(Duration::from_secs(600)),
-        });
-        assert!(line.ends_with("1%, about 10 min left"), "{line}");
-    }
 }

@@ -1,9 +1,11 @@
 //! CSV output (RFC 4180): a header, comma separators, CRLF line ends, fields
 //! quoted when they hold a comma, quote or line break; ISO dates; decimal
-//! costs, unrounded.
+//! costs, unrounded. Also the dashboard's `e`: a view written to a new file.
 
 use std::fmt::Write as _;
 
+use crate::analytics::trend::View;
+use crate::analytics::Report;
 use crate::export::ExportRow;
 
 /// One field, quoted when needed.
@@ -51,4 +53,51 @@ pub fn render(rows: &[ExportRow], key_title: Option<&str>) -> String {
         );
     }
     out
+}
+
+/// Writes the series of `view` as CSV into `folder`, under a new file name
+/// (`usagetop-daily-20261128-143000.csv`, never replacing a file). Returns
+/// the path and the number of rows.
+///
+/// # Errors
+/// The folder cannot be written.
+pub fn write_view_csv(
+    report: &Report,
+    view: View,
+    folder: &std::path::Path,
+) -> std::io::Result<(std::path::PathBuf, usize)> {
+    use std::io::Write as _;
+    let rows = crate::export::series_rows(report, view);
+    let text = render(&rows, None);
+    let tz: chrono_tz::Tz = report.timezone.parse().unwrap_or(chrono_tz::Tz::UTC);
+    let stamp = report
+        .generated_at
+        .with_timezone(&tz)
+        .format("%Y%m%d-%H%M%S");
+    let base = format!("usagetop-{}-{stamp}", view.title().to_lowercase());
+    for attempt in 0..100 {
+        let name = if attempt == 0 {
+            format!("{base}.csv")
+        } else {
+            format!("{base}-{attempt}.csv")
+        };
+        let path = folder.join(name);
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut file) => {
+                file.write_all(text.as_bytes())?;
+                let shown = std::fs::canonicalize(&path).unwrap_or(path);
+                return Ok((shown, rows.len()));
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Err(std::io::Error::other(format!(
+        "too many exports named {base} in {}",
+        folder.display()
+    )))
 }

@@ -44,7 +44,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, keymap: &
         _ if app.progress.is_some() => app
             .progress
             .as_ref()
-            .map(crate::output::cache::progress_line)
+            .map(|progress| {
+                crate::format::progress_line(progress.rows, progress.fraction, progress.remaining)
+            })
             .unwrap_or_default(),
         (_, true) => "refreshing…".to_owned(),
         (Some(report), false) => {
