@@ -430,6 +430,28 @@ impl Keymap {
         Ok(keymap)
     }
 
+    /// The name of the first key bound to `action`, as help shows it (`r`,
+    /// `Esc`): every key named in a text comes from here, so a rebinding in
+    /// `[keys]` shows everywhere.
+    #[must_use]
+    pub fn key(&self, action: Action) -> String {
+        self.bindings
+            .iter()
+            .find(|binding| binding.action == action)
+            .and_then(|binding| binding.keys.first())
+            .map_or_else(|| "?".to_owned(), |key| key.label())
+    }
+
+    /// The names of every key bound to `action`, in the order bound.
+    #[must_use]
+    pub fn keys(&self, action: Action) -> Vec<String> {
+        self.bindings
+            .iter()
+            .filter(|binding| binding.action == action)
+            .flat_map(|binding| binding.keys.iter().map(|key| key.label()))
+            .collect()
+    }
+
     /// The bindings, in help order.
     #[must_use]
     pub fn bindings(&self) -> &[LiveBinding] {

@@ -42,7 +42,7 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme, keymap: &Keymap) {
 fn render_screen(frame: &mut Frame, app: &App, theme: &Theme, keymap: &Keymap) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        render_too_small(frame, area, theme);
+        render_too_small(frame, area, theme, keymap);
         return;
     }
     let regions = ScreenLayout::new(
@@ -67,7 +67,7 @@ fn render_screen(frame: &mut Frame, app: &App, theme: &Theme, keymap: &Keymap) {
         Some(report) => {
             if let Some(panel) = &app.panel {
                 let charts = regions.sparkline.union(regions.line);
-                breakdown::render(frame, charts, report, app.view, panel, theme);
+                breakdown::render(frame, charts, report, app.view, panel, theme, keymap);
             } else {
                 sparkline::render(frame, regions.sparkline, report, app.view, theme);
                 bars::render(frame, regions.bars, report, app.view, theme);
@@ -127,10 +127,12 @@ fn render_message(frame: &mut Frame, area: Rect, theme: &Theme, lines: &[String]
     );
 }
 
-fn render_too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
+fn render_too_small(frame: &mut Frame, area: Rect, theme: &Theme, keymap: &Keymap) {
     let message = format!(
-        "Terminal too small: {}x{}. usagetop needs at least {MIN_WIDTH}x{MIN_HEIGHT}; enlarge the window or press q to quit.",
-        area.width, area.height
+        "Terminal too small: {}x{}. usagetop needs at least {MIN_WIDTH}x{MIN_HEIGHT}; enlarge the window or press {} to quit.",
+        area.width,
+        area.height,
+        keymap.key(crate::action::Action::Quit)
     );
     frame.render_widget(
         Paragraph::new(message)

@@ -11,10 +11,12 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
 use super::theme::Theme;
+use crate::action::Action;
 use crate::analytics::breakdown::{Breakdown, BreakdownRow};
 use crate::analytics::trend::View;
 use crate::app::{BreakdownPanel, SortKey};
 use crate::format::{change, compact, money};
+use crate::keymap::Keymap;
 use crate::pipeline::Snapshot;
 use crate::text::sanitize;
 
@@ -74,12 +76,19 @@ pub fn render(
     view: View,
     panel: &BreakdownPanel,
     theme: &Theme,
+    keymap: &Keymap,
 ) {
     let title = format!(
-        " By {} · {} · sorted by {} (g s ↑↓ b) ",
+        " By {} · {} · sorted by {} ({} {} {}{} {}) ",
         panel.dimension.name(),
         period_name(view),
-        panel.sort.name()
+        panel.sort.name(),
+        keymap.key(Action::NextDimension),
+        keymap.key(Action::NextSort),
+        // The arrows when they are bound (the last key of the default pairs).
+        keymap.keys(Action::ScrollUp).pop().unwrap_or_default(),
+        keymap.keys(Action::ScrollDown).pop().unwrap_or_default(),
+        keymap.key(Action::ToggleBreakdown)
     );
     let block = Block::new()
         .borders(Borders::TOP)

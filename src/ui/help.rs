@@ -6,6 +6,7 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 use ratatui::Frame;
 
 use super::theme::Theme;
+use crate::action::Action;
 use crate::text::truncate;
 
 /// Draws the popup centred over `area`: one column of keys when it fits,
@@ -81,7 +82,17 @@ pub fn render(frame: &mut Frame, area: Rect, keymap: &crate::keymap::Keymap, the
     let block = Block::bordered()
         .border_style(theme.title())
         .title(Span::styled(" Keys ", theme.title()))
-        .title_bottom(Line::styled(" ? or Esc to close ", theme.dim()).alignment(Alignment::Right));
+        .title_bottom(
+            Line::styled(
+                format!(
+                    " {} or {} to close ",
+                    keymap.key(Action::ToggleHelp),
+                    keymap.key(Action::Back)
+                ),
+                theme.dim(),
+            )
+            .alignment(Alignment::Right),
+        );
     frame.render_widget(Clear, popup);
     frame.render_widget(Paragraph::new(lines).block(block), popup);
 }

@@ -8,6 +8,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::theme::Theme;
+use crate::action::Action;
 use crate::analytics::trend::View;
 use crate::app::App;
 use crate::keymap::Keymap;
@@ -22,13 +23,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, keymap: &
         // The error takes both lines; the last good numbers stay above it.
         let kept = match &app.report {
             Some(report) => format!(
-                " Showing the numbers from {}; r retries.",
+                " Showing the numbers from {}; {} retries.",
                 report
                     .generated_at
                     .with_timezone(&app.context.tz)
-                    .format("%H:%M:%S")
+                    .format("%H:%M:%S"),
+                keymap.key(Action::Refresh)
             ),
-            None => " r retries.".to_owned(),
+            None => format!(" {} retries.", keymap.key(Action::Refresh)),
         };
         let text = sanitize(&format!("⚠ {error}."), width.saturating_mul(2)) + &kept;
         frame.render_widget(
@@ -84,8 +86,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, keymap: &
             let calendar =
                 crate::period::Calendar::new(app.context.tz, crate::period::WeekStart::Monday);
             format!(
-                " · {} (t: today)",
-                crate::analytics::history::label(day, &calendar, app.view)
+                " · {} ({}: today)",
+                crate::analytics::history::label(day, &calendar, app.view),
+                keymap.key(Action::Present)
             )
         }
         _ => String::new(),

@@ -440,3 +440,43 @@ fn huge_sums_fit_their_blocks() {
     assert!(small.contains("23.1E"), "{small}");
     assert!(small.contains("Cost"), "the label stays: {small}");
 }
+
+/// Every key named on screen comes from the keymap in use: rebound keys
+/// show in the footer, the error line, the breakdown title and help.
+#[test]
+fn key_names_follow_the_keymap() {
+    use std::collections::BTreeMap;
+    use usagetop::keymap::KeySpec;
+    let keymap = Keymap::with_overrides(&BTreeMap::from([
+        ("refresh".to_owned(), KeySpec::One("u".to_owned())),
+        ("next_dimension".to_owned(), KeySpec::One("n".to_owned())),
+        ("help".to_owned(), KeySpec::One("H".to_owned())),
+        ("quit".to_owned(), KeySpec::One("x".to_owned())),
+    ]))
+    .unwrap();
+    let draw_with = |app: &App, width: u16, height: u16| {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal
+            .draw(|frame| ui::render(frame, app, &Theme::new(false), &keymap))
+            .unwrap();
+        terminal.backend().to_string()
+    };
+    let mut app = with_report(demo_report_with(Some((
+        usagetop::filter::Dimension::Model,
+        false,
+    ))));
+    app.update(Message::Action(Action::ToggleBreakdown));
+    let screen = draw_with(&app, 120, 40);
+    assert!(screen.contains("(n s ↑↓ b)"), "{screen}");
+    assert!(screen.contains("u refresh"), "{screen}");
+    app.update(Message::Action(Action::ToggleHelp));
+    let screen = draw_with(&app, 120, 40);
+    assert!(screen.contains("H or Esc to close"), "{screen}");
+    app.update(Message::Worker(WorkerEvent::Failed {
+        message: "database is locked".to_owned(),
+        retry_in: std::time::Duration::from_secs(2),
+    }));
+    let screen = draw_with(&app, 120, 40);
+    assert!(screen.contains("u retries"), "{screen}");
+    assert!(draw_with(&app, 40, 8).contains("press x to quit"));
+}
