@@ -352,9 +352,8 @@ fn frame_time(report: Arc<usagetop::pipeline::Snapshot>, width: u16, height: u16
     let mut app = App::new(
         View::Daily,
         Context {
-            database: "sqlite:///bench.db".to_owned(),
-            tz: chrono_tz::Europe::Berlin,
             pinned_clock: true,
+            ..Context::new("sqlite:///bench.db", chrono_tz::Europe::Berlin)
         },
     );
     app.update(Message::Worker(WorkerEvent::Report(report)));

@@ -11,15 +11,21 @@ pub enum Action {
     ShowView(View),
     /// Cycle to the next view.
     NextView,
+    /// Show or hide today (or the day shown) hour by hour.
+    ToggleHourly,
     /// Refresh now.
     Refresh,
     /// Show or hide help.
     ToggleHelp,
-    /// Close help if open, else quit.
+    /// Show the prices in use (a page of help).
+    ShowPrices,
+    /// Close what is open or step back: help, a drill-down, the breakdown, a
+    /// detail view, history. Never quits.
     Back,
     /// Quit.
     Quit,
-    /// Export the view shown to CSV.
+    /// Export what is on screen (the view's series, the breakdown table or
+    /// the hours) to CSV.
     Export,
     /// Step back one period of the view.
     Earlier,
@@ -29,20 +35,30 @@ pub enum Action {
     Present,
     /// Show or hide the previous period on the cost chart.
     ToggleCompare,
+    /// Split the cost chart by the top models (one line each, with a legend).
+    ToggleSplit,
+    /// Show tokens in detail: input, output, cache read and write apart, the
+    /// cache hit ratio and what caching saved.
+    ToggleTokens,
     /// Show or hide the breakdown panel.
     ToggleBreakdown,
     /// Break down by the next dimension.
     NextDimension,
     /// Sort the breakdown by the next key.
     NextSort,
-    /// Scroll the breakdown one row up.
+    /// Reverse the breakdown's order.
+    ReverseSort,
+    /// Move up one row (breakdown) or line (help).
     ScrollUp,
-    /// Scroll the breakdown one row down.
+    /// Move down one row (breakdown) or line (help).
     ScrollDown,
-    /// Scroll the breakdown a page up.
+    /// Move a page up.
     PageUp,
-    /// Scroll the breakdown a page down.
+    /// Move a page down.
     PageDown,
+    /// Drill down into the breakdown row under the cursor: the whole
+    /// dashboard is filtered to it.
+    Select,
     /// Open the filter picker.
     OpenPicker,
     /// Clear the filter.
@@ -60,14 +76,21 @@ pub enum PickerInput {
     Up,
     /// Move the cursor down.
     Down,
-    /// Select or unselect the value under the cursor.
+    /// Move the cursor a page up.
+    PageUp,
+    /// Move the cursor a page down.
+    PageDown,
+    /// Cycle the value under the cursor: not chosen, shown only (included),
+    /// left out (excluded).
     Toggle,
-    /// Apply the selection as the filter.
+    /// Apply the choices of every dimension as the filter.
     Apply,
     /// Close without applying.
     Close,
-    /// Pick values of the next dimension.
+    /// Pick values of the next dimension (choices are kept).
     NextDimension,
+    /// Pick values of the previous dimension (choices are kept).
+    PreviousDimension,
 }
 
 /// A key press, as the keymap reads it: an action, or an input for the

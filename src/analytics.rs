@@ -6,8 +6,10 @@
 pub mod breakdown;
 pub mod forecast;
 pub mod history;
+pub mod hourly;
 pub mod plan;
 pub mod report;
+pub mod split;
 pub mod summary;
 pub mod totals;
 pub mod trend;

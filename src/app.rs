@@ -1,77 +1,24 @@
 //! App state and its one `update` function. State changes only through
-//! messages (key actions and worker events); `update` returns the effects the
-//! event loop must carry out. No I/O here.
+//! messages (key actions, picker inputs, worker events and the sizes the
+//! renderer reports); `update` returns the effects the event loop must carry
+//! out. No I/O here, and no clock: "now" is the report's.
+
+mod panel;
+mod picker;
 
 use std::sync::Arc;
+use std::time::Duration;
+
+pub use panel::{sorted, BreakdownPanel, Drill, SortKey};
+pub use picker::{literal, Choice, Picker, PickerItem};
 
 use crate::action::{Action, PickerInput};
+use crate::analytics::breakdown::Breakdown;
 use crate::analytics::trend::View;
 use crate::filter::{Dimension, Filter};
 use crate::protocol::{RefreshRequest, ReportRequest, Snapshot, WorkerEvent};
 
-/// How the breakdown is sorted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SortKey {
-    /// Largest cost first.
-    #[default]
-    Cost,
-    /// Most tokens first.
-    Tokens,
-    /// Most requests first.
-    Requests,
-    /// By name.
-    Name,
-}
-
-impl SortKey {
-    /// The next key in cycling order.
-    #[must_use]
-    pub fn next(self) -> Self {
-        match self {
-            SortKey::Cost => SortKey::Tokens,
-            SortKey::Tokens => SortKey::Requests,
-            SortKey::Requests => SortKey::Name,
-            SortKey::Name => SortKey::Cost,
-        }
-    }
-
-    /// Lower-case name.
-    #[must_use]
-    pub fn name(self) -> &'static str {
-        match self {
-            SortKey::Cost => "cost",
-            SortKey::Tokens => "tokens",
-            SortKey::Requests => "requests",
-            SortKey::Name => "name",
-        }
-    }
-}
-
-/// The breakdown panel's state.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BreakdownPanel {
-    /// The dimension shown.
-    pub dimension: Dimension,
-    /// The order.
-    pub sort: SortKey,
-    /// First row shown.
-    pub scroll: usize,
-}
-
-/// The filter picker's state.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Picker {
-    /// The dimension whose values are picked.
-    pub dimension: Dimension,
-    /// Search text (case-insensitive substring).
-    pub search: String,
-    /// Values selected.
-    pub selected: std::collections::BTreeSet<String>,
-    /// Index of the highlighted value among those matching the search.
-    pub cursor: usize,
-}
-
-/// Rows scrolled by PgUp and PgDn.
+/// Rows scrolled by PgUp and PgDn when the screen has not said how many show.
 pub const PAGE: usize = 10;
 
 /// Everything that can change the app.
@@ -83,6 +30,9 @@ pub enum Message {
     Picker(PickerInput),
     /// News from the worker.
     Worker(WorkerEvent),
+    /// How many rows the screen shows of each scrolling list (sent by the
+    /// event loop after a draw, when it changed).
+    Viewport(Viewport),
 }
 
 impl From<crate::action::Input> for Message {
@@ -94,16 +44,60 @@ impl From<crate::action::Input> for Message {
     }
 }
 
+/// Rows visible in each scrolling list at the current terminal size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Viewport {
+    /// Data rows of the breakdown panel.
+    pub panel_rows: usize,
+    /// Lines of the help popup's body.
+    pub help_rows: usize,
+    /// Lines of the help popup's content (all of it).
+    pub help_lines: usize,
+    /// Value lines of the filter picker.
+    pub picker_rows: usize,
+}
+
+impl Default for Viewport {
+    fn default() -> Self {
+        Self {
+            panel_rows: PAGE,
+            help_rows: PAGE,
+            help_lines: usize::MAX,
+            picker_rows: PAGE,
+        }
+    }
+}
+
+/// What the user asked to export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportTarget {
+    /// The view's series, as the charts show it.
+    Series(View),
+    /// The breakdown table on screen, in its order.
+    Breakdown {
+        /// Whose rows.
+        dimension: Dimension,
+        /// The period (today, this week, this month).
+        view: View,
+        /// The order shown.
+        sort: SortKey,
+        /// Reversed.
+        reverse: bool,
+    },
+    /// The hours of the day shown.
+    Hours,
+}
+
 /// Work the event loop does for `update`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Effect {
     /// Ask the worker for a fresh report of the current query (filter, history).
     Refresh,
-    /// Write the view shown (with its filter) to a CSV file.
-    Export(View),
+    /// Write what is on screen to a CSV file.
+    Export(ExportTarget),
 }
 
-/// Static facts shown in the footer.
+/// Static facts about the session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Context {
     /// The database, password removed.
@@ -112,6 +106,60 @@ pub struct Context {
     pub tz: chrono_tz::Tz,
     /// True when `--now` pins the clock.
     pub pinned_clock: bool,
+    /// The dimensions the source maps, in cycling order.
+    pub dimensions: Vec<Dimension>,
+    /// First day of the week.
+    pub week_start: crate::period::WeekStart,
+}
+
+impl Context {
+    /// A context with every dimension and Monday weeks.
+    #[must_use]
+    pub fn new(database: &str, tz: chrono_tz::Tz) -> Self {
+        Self {
+            database: database.to_owned(),
+            tz,
+            pinned_clock: false,
+            dimensions: Dimension::ALL.to_vec(),
+            week_start: crate::period::WeekStart::Monday,
+        }
+    }
+}
+
+/// A failed refresh, shown until the next success.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// What went wrong, for people.
+    pub message: String,
+    /// When the worker tries again by itself.
+    pub retry_in: Duration,
+}
+
+/// A one-off message for the footer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// Text (where an export went, say).
+    Text(String),
+    /// Esc with nothing to close: say which key quits.
+    NothingToClose,
+}
+
+/// A page of the help popup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HelpPage {
+    /// The keys.
+    Keys,
+    /// Each model seen with its price entry.
+    Prices,
+}
+
+/// The help popup's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Help {
+    /// The page shown.
+    pub page: HelpPage,
+    /// First line shown.
+    pub scroll: usize,
 }
 
 /// The whole UI state.
@@ -125,28 +173,38 @@ pub struct App {
     pub loading: bool,
     /// How far a cold build of the cache has come, while one runs.
     pub progress: Option<crate::protocol::BuildProgress>,
-    /// The last refresh's error, shown until the next success.
-    pub error: Option<String>,
-    /// True while the help popup is open.
-    pub show_help: bool,
+    /// The last refresh's failure, shown until the next success.
+    pub error: Option<Failure>,
+    /// The help popup, while open.
+    pub help: Option<Help>,
     /// True once the user asked to quit.
     pub should_quit: bool,
-    /// Footer facts.
+    /// Facts about the session.
     pub context: Context,
     /// Which usage the numbers count.
     pub filter: Filter,
-    /// A one-off message for the footer (e.g. where an export went).
-    pub notice: Option<String>,
+    /// Drill-down steps, the latest last (Esc goes back one).
+    pub drill: Vec<Drill>,
+    /// A one-off message for the footer.
+    pub notice: Option<Notice>,
     /// Periods of the view stepped back into history (0: the present).
     pub history: u32,
     /// The custom range of days (`--from`/`--to`), if any.
     pub range: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
     /// True while the cost chart overlays the previous period.
     pub compare: bool,
+    /// True while the cost chart is split by model.
+    pub split: bool,
+    /// True while tokens are shown in detail.
+    pub tokens: bool,
+    /// True while the day is shown hour by hour.
+    pub hourly: bool,
     /// The breakdown panel, while open.
     pub panel: Option<BreakdownPanel>,
     /// The filter picker, while open.
     pub picker: Option<Picker>,
+    /// Rows the screen shows of each list.
+    pub viewport: Viewport,
     /// The sequence number of the latest query asked for: answers to older
     /// queries (a filter since changed, say) are dropped.
     pub sequence: u64,
@@ -160,130 +218,201 @@ impl App {
             view,
             report: None,
             loading: true,
+            progress: None,
             error: None,
-            show_help: false,
+            help: None,
             should_quit: false,
             context,
             filter: Filter::default(),
+            drill: Vec::new(),
             notice: None,
             history: 0,
             range: None,
             compare: false,
+            split: false,
+            tokens: false,
+            hourly: false,
             panel: None,
             picker: None,
+            viewport: Viewport::default(),
             sequence: 0,
-            progress: None,
         }
+    }
+
+    /// True while the help popup is open.
+    #[must_use]
+    pub fn show_help(&self) -> bool {
+        self.help.is_some()
     }
 
     /// Applies one message.
     pub fn update(&mut self, message: Message) -> Option<Effect> {
         match message {
+            Message::Action(action) if self.help.is_some() => self.in_help(action),
             Message::Action(action) => self.apply(action),
             Message::Picker(input) => self.pick(input),
+            Message::Viewport(viewport) => {
+                self.viewport = viewport;
+                self.clamp_panel();
+                None
+            }
             Message::Worker(event) => {
-                match event {
-                    WorkerEvent::Loading => self.loading = true,
-                    WorkerEvent::Report(report) if report.sequence < self.sequence => {
-                        // An answer to a query that has since changed: the new one is coming.
-                    }
-                    WorkerEvent::Progress(progress) => {
-                        self.progress = Some(progress);
-                        self.loading = true;
-                    }
-                    WorkerEvent::Report(report) => {
-                        self.report = Some(report);
-                        self.progress = None;
-                        self.loading = false;
-                        self.error = None;
-                    }
-                    WorkerEvent::Notice(text) => self.notice = Some(text),
-                    WorkerEvent::Failed { message, retry_in } => {
-                        self.loading = false;
-                        self.progress = None;
-                        self.error = Some(format!(
-                            "{message} (retrying in {} s)",
-                            retry_in.as_secs().max(1)
-                        ));
-                    }
-                }
+                self.receive(event);
                 None
             }
         }
     }
 
+    fn receive(&mut self, event: WorkerEvent) {
+        match event {
+            WorkerEvent::Loading => self.loading = true,
+            WorkerEvent::Report(report) if report.sequence < self.sequence => {
+                // An answer to a query that has since changed: the new one is coming.
+            }
+            WorkerEvent::Progress(progress) => {
+                self.progress = Some(progress);
+                self.loading = true;
+            }
+            WorkerEvent::Report(report) => {
+                self.report = Some(report);
+                self.progress = None;
+                self.loading = false;
+                self.error = None;
+                self.clamp_panel();
+            }
+            WorkerEvent::Notice(text) => self.notice = Some(Notice::Text(text)),
+            WorkerEvent::Failed { message, retry_in } => {
+                self.loading = false;
+                self.progress = None;
+                self.error = Some(Failure { message, retry_in });
+            }
+        }
+    }
+
+    /// Keys while help is open: moving scrolls it, the view keys turn its
+    /// pages, help and Esc close it, quit quits.
+    fn in_help(&mut self, action: Action) -> Option<Effect> {
+        let help = self.help.as_mut()?;
+        let page = isize::try_from(self.viewport.help_rows.max(1)).unwrap_or(10);
+        let last = self
+            .viewport
+            .help_lines
+            .saturating_sub(self.viewport.help_rows);
+        let scroll = |help: &mut Help, by: isize| {
+            help.scroll = help.scroll.saturating_add_signed(by).min(last);
+        };
+        match action {
+            Action::ScrollUp => scroll(help, -1),
+            Action::ScrollDown => scroll(help, 1),
+            Action::PageUp => scroll(help, -page),
+            Action::PageDown => scroll(help, page),
+            Action::NextView | Action::Earlier | Action::Later => {
+                help.page = match help.page {
+                    HelpPage::Keys => HelpPage::Prices,
+                    HelpPage::Prices => HelpPage::Keys,
+                };
+                help.scroll = 0;
+            }
+            Action::ShowPrices if help.page == HelpPage::Keys => {
+                *help = Help {
+                    page: HelpPage::Prices,
+                    scroll: 0,
+                };
+            }
+            Action::ToggleHelp | Action::Back | Action::ShowPrices => self.help = None,
+            Action::Quit => self.should_quit = true,
+            _ => {}
+        }
+        None
+    }
+
     fn apply(&mut self, action: Action) -> Option<Effect> {
         self.notice = None;
         match action {
-            Action::Export => {
-                return if self.report.is_some() {
-                    Some(Effect::Export(self.view))
-                } else {
-                    self.notice = Some(
-                        "nothing to export yet: the first refresh has not finished".to_owned(),
-                    );
-                    None
-                };
+            Action::Export => return self.export(),
+            Action::ShowView(view) => {
+                self.hourly = false;
+                return self.switch_view(view);
             }
-            Action::ShowView(view) => return self.switch_view(view),
-            Action::NextView => return self.switch_view(self.view.next()),
+            Action::NextView => {
+                self.hourly = false;
+                return self.switch_view(self.view.next());
+            }
+            Action::ToggleHourly => return self.toggle_hourly(),
             Action::Earlier => {
                 self.history = self.history.saturating_add(1);
-                self.loading = true;
-                return Some(Effect::Refresh);
+                return self.ask();
             }
             Action::Later | Action::Present if self.history == 0 => {}
             Action::Later => {
                 self.history -= 1;
-                self.loading = true;
-                return Some(Effect::Refresh);
+                return self.ask();
             }
             Action::Present => {
                 self.history = 0;
-                self.loading = true;
-                return Some(Effect::Refresh);
+                return self.ask();
             }
-            Action::Refresh => {
-                self.loading = true;
-                return Some(Effect::Refresh);
+            Action::Refresh => return self.ask(),
+            Action::ToggleHelp => {
+                self.help = Some(Help {
+                    page: HelpPage::Keys,
+                    scroll: 0,
+                });
             }
-            Action::ToggleHelp => self.show_help = !self.show_help,
+            Action::ShowPrices => {
+                self.help = Some(Help {
+                    page: HelpPage::Prices,
+                    scroll: 0,
+                });
+            }
             Action::ToggleCompare => self.compare = !self.compare,
+            Action::ToggleSplit => self.split = !self.split,
+            Action::ToggleTokens => self.tokens = !self.tokens,
             Action::ToggleBreakdown => {
                 self.panel = match self.panel {
                     Some(_) => None,
-                    None => Some(BreakdownPanel {
-                        dimension: Dimension::Model,
-                        sort: SortKey::Cost,
-                        scroll: 0,
-                    }),
+                    None => Some(BreakdownPanel::new(self.first_open_dimension())),
                 };
                 return self.ask();
             }
             Action::NextDimension => {
-                let Some(panel) = &mut self.panel else {
-                    return None;
+                let dimension = self.next_dimension(self.panel.as_ref()?.dimension, 1);
+                let panel = self.panel.as_mut()?;
+                *panel = BreakdownPanel {
+                    dimension,
+                    ..BreakdownPanel::new(dimension)
                 };
-                panel.dimension = next_dimension(panel.dimension);
-                panel.scroll = 0;
                 return self.ask();
             }
             Action::NextSort => {
                 if let Some(panel) = &mut self.panel {
                     panel.sort = panel.sort.next();
+                    panel.cursor = 0;
                     panel.scroll = 0;
                 }
             }
-            Action::ScrollUp => self.scroll(-1),
-            Action::ScrollDown => self.scroll(1),
-            Action::PageUp => self.scroll(-isize::try_from(PAGE).unwrap_or(10)),
-            Action::PageDown => self.scroll(isize::try_from(PAGE).unwrap_or(10)),
+            Action::ReverseSort => {
+                if let Some(panel) = &mut self.panel {
+                    panel.reverse = !panel.reverse;
+                    panel.cursor = 0;
+                    panel.scroll = 0;
+                }
+            }
+            Action::ScrollUp => self.move_cursor(-1),
+            Action::ScrollDown => self.move_cursor(1),
+            Action::PageUp => self.move_cursor(-self.page()),
+            Action::PageDown => self.move_cursor(self.page()),
+            Action::Select => return self.drill_down(),
             Action::OpenPicker => {
                 let dimension = self
                     .panel
                     .as_ref()
-                    .map_or(Dimension::Model, |panel| panel.dimension);
-                self.picker = Some(self.new_picker(dimension));
+                    .map_or_else(|| self.first_open_dimension(), |panel| panel.dimension);
+                self.picker = Some(Picker::new(
+                    dimension,
+                    &self.filter,
+                    &self.context.dimensions,
+                ));
                 return self.ask();
             }
             Action::ClearFilter => {
@@ -291,13 +420,72 @@ impl App {
                     return None;
                 }
                 self.filter = Filter::default();
+                self.drill.clear();
                 return self.ask();
             }
-            Action::Back if self.show_help => self.show_help = false,
-            Action::Back if self.panel.is_some() => self.panel = None,
-            Action::Back | Action::Quit => self.should_quit = true,
+            Action::Back => return self.back(),
+            Action::Quit => self.should_quit = true,
         }
         None
+    }
+
+    /// Esc and Backspace: close what is open or step back, innermost first;
+    /// never quit.
+    fn back(&mut self) -> Option<Effect> {
+        if let Some(step) = self.drill.pop() {
+            self.filter = step.filter;
+            self.panel = Some(step.panel);
+            return self.ask();
+        }
+        if self.panel.is_some() {
+            self.panel = None;
+            return self.ask();
+        }
+        if self.hourly {
+            return self.toggle_hourly();
+        }
+        if self.tokens || self.split || self.compare {
+            self.tokens = false;
+            self.split = false;
+            self.compare = false;
+            return None;
+        }
+        if self.history > 0 {
+            self.history = 0;
+            return self.ask();
+        }
+        self.notice = Some(Notice::NothingToClose);
+        None
+    }
+
+    fn toggle_hourly(&mut self) -> Option<Effect> {
+        self.hourly = !self.hourly;
+        if self.hourly && self.view != View::Daily {
+            // Hours belong to a day: history now steps day by day.
+            self.history = 0;
+            self.view = View::Daily;
+        }
+        self.ask()
+    }
+
+    fn export(&mut self) -> Option<Effect> {
+        if self.report.is_none() {
+            self.notice = Some(Notice::Text(
+                "nothing to export yet: the first refresh has not finished".to_owned(),
+            ));
+            return None;
+        }
+        let target = match (&self.panel, self.hourly) {
+            (Some(panel), _) => ExportTarget::Breakdown {
+                dimension: panel.dimension,
+                view: self.view,
+                sort: panel.sort,
+                reverse: panel.reverse,
+            },
+            (None, true) => ExportTarget::Hours,
+            (None, false) => ExportTarget::Series(self.view),
+        };
+        Some(Effect::Export(target))
     }
 
     /// Shows another view: instant in the present (the report holds all
@@ -305,9 +493,12 @@ impl App {
     fn switch_view(&mut self, view: View) -> Option<Effect> {
         let changed = self.view != view;
         self.view = view;
+        if let Some(panel) = &mut self.panel {
+            panel.cursor = 0;
+            panel.scroll = 0;
+        }
         if changed && self.history > 0 {
-            self.loading = true;
-            return Some(Effect::Refresh);
+            return self.ask();
         }
         None
     }
@@ -325,6 +516,7 @@ impl App {
                     (None, Some(panel)) => Some((panel.dimension, false)),
                     (None, None) => None,
                 },
+                hourly: self.hourly,
             },
             sequence,
         }
@@ -336,56 +528,121 @@ impl App {
         Some(Effect::Refresh)
     }
 
-    fn scroll(&mut self, rows: isize) {
-        if let Some(panel) = &mut self.panel {
-            panel.scroll = panel.scroll.saturating_add_signed(rows);
-            let count = self
-                .report
-                .as_ref()
-                .and_then(|report| report.breakdown.as_ref())
-                .map_or(0, |breakdown| breakdown.for_view(self.view).rows.len());
-            panel.scroll = panel.scroll.min(count.saturating_sub(1));
-        }
-    }
-
-    fn new_picker(&self, dimension: Dimension) -> Picker {
-        Picker {
-            dimension,
-            search: String::new(),
-            selected: self.filter.patterns(dimension).iter().cloned().collect(),
-            cursor: 0,
-        }
-    }
-
-    /// The values the picker lists: the breakdown's values matching the search.
-    #[must_use]
-    pub fn picker_items(&self) -> Vec<&crate::analytics::breakdown::BreakdownRow> {
-        let (Some(picker), Some(report)) = (&self.picker, &self.report) else {
-            return Vec::new();
-        };
-        let Some(breakdown) = report
-            .breakdown
-            .as_ref()
-            .filter(|breakdown| breakdown.dimension == picker.dimension)
-        else {
-            return Vec::new();
-        };
-        let needle = picker.search.to_lowercase();
-        breakdown
-            .for_view(self.view)
-            .rows
+    /// The dimensions after (`step` 1) or before (`step` -1) `dimension`.
+    fn next_dimension(&self, dimension: Dimension, step: isize) -> Dimension {
+        let all = &self.context.dimensions;
+        let index = all
             .iter()
-            .filter(|row| row.key.to_lowercase().contains(&needle))
-            .collect()
+            .position(|known| *known == dimension)
+            .unwrap_or(0);
+        let count = isize::try_from(all.len()).unwrap_or(1).max(1);
+        let next = (isize::try_from(index).unwrap_or(0) + step).rem_euclid(count);
+        all.get(usize::try_from(next).unwrap_or(0))
+            .copied()
+            .unwrap_or(dimension)
+    }
+
+    /// True when the filter pins `dimension` to one value (a drill-down).
+    fn pinned(&self, dimension: Dimension) -> bool {
+        let patterns = self.filter.patterns(dimension);
+        patterns.len() == 1 && !patterns[0].starts_with('!')
+    }
+
+    /// The first dimension the filter does not pin to one value.
+    fn first_open_dimension(&self) -> Dimension {
+        let all = &self.context.dimensions;
+        all.iter()
+            .copied()
+            .find(|dimension| !self.pinned(*dimension))
+            .or_else(|| all.first().copied())
+            .unwrap_or(Dimension::Model)
+    }
+
+    /// The breakdown the panel shows (today, this week or this month), once loaded.
+    #[must_use]
+    pub fn panel_breakdown(&self) -> Option<&Breakdown> {
+        let panel = self.panel.as_ref()?;
+        let breakdowns = self.report.as_ref()?.breakdown.as_ref()?;
+        (breakdowns.dimension == panel.dimension).then(|| breakdowns.for_view(self.view))
+    }
+
+    fn page(&self) -> isize {
+        isize::try_from(self.viewport.panel_rows.max(1)).unwrap_or(10)
+    }
+
+    fn move_cursor(&mut self, rows: isize) {
+        let count = self.panel_breakdown().map_or(0, |b| b.rows.len());
+        let visible = self.viewport.panel_rows;
+        if let Some(panel) = &mut self.panel {
+            panel.move_cursor(rows, count, visible);
+        }
+    }
+
+    fn clamp_panel(&mut self) {
+        let count = self.panel_breakdown().map_or(0, |b| b.rows.len());
+        let visible = self.viewport.panel_rows;
+        if let Some(panel) = &mut self.panel {
+            panel.clamp(count, visible);
+        }
+    }
+
+    /// Enter on a breakdown row: the whole dashboard is filtered to its value,
+    /// and the panel moves on to the next dimension not yet pinned.
+    fn drill_down(&mut self) -> Option<Effect> {
+        let panel = self.panel.clone()?;
+        let breakdown = self.panel_breakdown()?;
+        let rows = sorted(breakdown, panel.sort, panel.reverse);
+        let value = rows.get(panel.cursor)?.key.clone();
+        self.drill.push(Drill {
+            filter: self.filter.clone(),
+            panel: panel.clone(),
+            value: value.clone(),
+        });
+        *self.filter.patterns_mut(panel.dimension) = vec![literal(&value)];
+        // On to the next dimension not pinned yet; none left: the panel closes.
+        self.panel = self
+            .context
+            .dimensions
+            .iter()
+            .copied()
+            .find(|dimension| !self.pinned(*dimension))
+            .map(BreakdownPanel::new);
+        self.ask()
+    }
+
+    /// The items the picker lists (values of the range on screen matching the
+    /// search, with their share of the whole), once loaded.
+    #[must_use]
+    pub fn picker_items(&self) -> Vec<PickerItem> {
+        let Some(picker) = &self.picker else {
+            return Vec::new();
+        };
+        picker.items(self.picker_range())
+    }
+
+    /// The values of the picker's dimension over the range the charts show.
+    #[must_use]
+    pub fn picker_range(&self) -> Option<&Breakdown> {
+        let picker = self.picker.as_ref()?;
+        let breakdowns = self.report.as_ref()?.breakdown.as_ref()?;
+        if breakdowns.dimension != picker.dimension {
+            return None;
+        }
+        breakdowns.range_for(self.view)
     }
 
     fn pick(&mut self, input: PickerInput) -> Option<Effect> {
-        let count = self.picker_items().len();
-        let highlighted = self
-            .picker_items()
-            .get(self.picker.as_ref().map_or(0, |picker| picker.cursor))
-            .map(|row| row.key.clone());
+        let items = self.picker_items();
+        let page = isize::try_from(self.viewport.picker_rows.max(1)).unwrap_or(10);
+        let next_up = self.next_dimension(self.picker.as_ref()?.dimension, -1);
+        let next_down = self.next_dimension(self.picker.as_ref()?.dimension, 1);
         let picker = self.picker.as_mut()?;
+        let step = |picker: &mut Picker, by: isize| {
+            picker.cursor = picker
+                .cursor
+                .saturating_add_signed(by)
+                .min(items.len().saturating_sub(1));
+        };
         match input {
             PickerInput::Char(c) => {
                 picker.search.push(c);
@@ -395,47 +652,36 @@ impl App {
                 picker.search.pop();
                 picker.cursor = 0;
             }
-            PickerInput::Up => picker.cursor = picker.cursor.saturating_sub(1),
-            PickerInput::Down => picker.cursor = (picker.cursor + 1).min(count.saturating_sub(1)),
+            PickerInput::Up => step(picker, -1),
+            PickerInput::Down => step(picker, 1),
+            PickerInput::PageUp => step(picker, -page),
+            PickerInput::PageDown => step(picker, page),
             PickerInput::Toggle => {
-                if let Some(key) = highlighted {
-                    if !picker.selected.remove(&key) {
-                        picker.selected.insert(key);
-                    }
+                if let Some(item) = items.get(picker.cursor) {
+                    picker.toggle(item);
                 }
             }
             PickerInput::Close => self.picker = None,
-            PickerInput::NextDimension => {
-                let dimension = next_dimension(picker.dimension);
-                self.picker = Some(self.new_picker(dimension));
+            PickerInput::NextDimension | PickerInput::PreviousDimension => {
+                picker.dimension = if input == PickerInput::NextDimension {
+                    next_down
+                } else {
+                    next_up
+                };
+                picker.search.clear();
+                picker.cursor = 0;
                 return self.ask();
             }
             PickerInput::Apply => {
-                let dimension = picker.dimension;
-                // Exact names: a literal * or ? in a name matches itself as ?.
-                let patterns: Vec<String> = picker
-                    .selected
-                    .iter()
-                    .map(|value| {
-                        value
-                            .chars()
-                            .map(|c| if matches!(c, '*') { '?' } else { c })
-                            .collect()
-                    })
-                    .collect();
-                *self.filter.patterns_mut(dimension) = patterns;
+                let filter = picker.filter(&self.filter);
                 self.picker = None;
+                if filter != self.filter {
+                    self.filter = filter;
+                    self.drill.clear();
+                }
                 return self.ask();
             }
         }
         None
-    }
-}
-
-fn next_dimension(dimension: Dimension) -> Dimension {
-    match dimension {
-        Dimension::Model => Dimension::Endpoint,
-        Dimension::Endpoint => Dimension::User,
-        Dimension::User => Dimension::Model,
     }
 }

@@ -12,16 +12,58 @@ use serde::Deserialize;
 use crate::analytics::Report;
 use crate::filter::{Dimension, Filter};
 
-/// Limits of one scope, as written: decimal strings in USD.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+/// An amount of USD as written in the config: a number (`500`, `12.5`) or
+/// a decimal string (`"500.00"`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum Amount {
+    /// A decimal string.
+    Text(String),
+    /// A whole number.
+    Integer(i64),
+    /// A number with a fraction, read by its shortest decimal form (`12.5`).
+    Float(f64),
+}
+
+impl From<String> for Amount {
+    fn from(text: String) -> Self {
+        Amount::Text(text)
+    }
+}
+
+impl Amount {
+    /// The amount as an exact decimal, if it is one.
+    #[must_use]
+    pub fn decimal(&self) -> Option<Decimal> {
+        match self {
+            Amount::Text(text) => text.trim().parse().ok(),
+            Amount::Integer(value) => Some(Decimal::from(*value)),
+            // The shortest text that reads back as the same float is what was written.
+            Amount::Float(value) => value.to_string().parse().ok(),
+        }
+    }
+
+    /// The amount as written, for error messages.
+    #[must_use]
+    pub fn written(&self) -> String {
+        match self {
+            Amount::Text(text) => format!("{text:?}"),
+            Amount::Integer(value) => value.to_string(),
+            Amount::Float(value) => value.to_string(),
+        }
+    }
+}
+
+/// Limits of one scope, as written: amounts in USD.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Limits {
     /// Per local day.
-    pub daily: Option<String>,
+    pub daily: Option<Amount>,
     /// Per week.
-    pub weekly: Option<String>,
+    pub weekly: Option<Amount>,
     /// Per month.
-    pub monthly: Option<String>,
+    pub monthly: Option<Amount>,
 }
 
 /// The `[budget]` table.
@@ -29,11 +71,11 @@ pub struct Limits {
 #[serde(deny_unknown_fields)]
 pub struct BudgetConfig {
     /// Per local day, overall.
-    pub daily: Option<String>,
+    pub daily: Option<Amount>,
     /// Per week, overall.
-    pub weekly: Option<String>,
+    pub weekly: Option<Amount>,
     /// Per month, overall.
-    pub monthly: Option<String>,
+    pub monthly: Option<Amount>,
     /// Share of a budget at which it turns amber (default 0.8).
     pub warn_at: Option<f64>,
     /// Per-model budgets.
@@ -128,12 +170,12 @@ impl Budgets {
     pub fn from_config(config: &BudgetConfig) -> Result<Self, String> {
         let mut list = Vec::new();
         let mut add = |scope: Option<(Dimension, String)>,
-                       limits: [(&Option<String>, Period); 3],
+                       limits: [(&Option<Amount>, Period); 3],
                        key: &str| {
-            for (text, period) in limits {
-                if let Some(text) = text {
-                    let limit: Decimal = text.trim().parse().ok().filter(|value: &Decimal| *value > Decimal::ZERO).ok_or_else(|| {
-                        format!("{key}.{}: {text:?} is not a budget; write a positive decimal string in USD, such as \"500.00\"", period.name())
+            for (amount, period) in limits {
+                if let Some(amount) = amount {
+                    let limit: Decimal = amount.decimal().filter(|value: &Decimal| *value > Decimal::ZERO).ok_or_else(|| {
+                        format!("{key}.{}: {} is not a budget; write a positive amount in USD, such as 500 or \"500.00\"", period.name(), amount.written())
                     })?;
                     list.push(Budget {
                         scope: scope.clone(),
@@ -228,6 +270,14 @@ impl BudgetStatus {
             self.spent / self.budget.limit
         }
     }
+}
+
+/// Budgets in order of severity: exceeded first, then forecast over, warning
+/// and fine, each by the share of its limit spent (largest first).
+pub fn by_severity(a: &BudgetStatus, b: &BudgetStatus) -> std::cmp::Ordering {
+    b.level
+        .cmp(&a.level)
+        .then_with(|| b.share().cmp(&a.share()))
 }
 
 /// The status of `budget` from `report`, a report of the budget's scope.

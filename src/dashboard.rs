@@ -8,10 +8,12 @@ use ratatui::layout::Rect;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::{mpsc, watch};
 
-use crate::app::{App, Context, Effect, Message};
+use crate::app::{App, Context, Effect, ExportTarget, Message};
 use crate::config::Settings;
+use crate::filter::Dimension;
 use crate::keymap;
 use crate::pipeline::ReportContext;
+use crate::pipeline::Snapshot;
 use crate::protocol::WorkerEvent;
 use crate::store::UsageStore;
 use crate::tui::TerminalGuard;
@@ -42,6 +44,8 @@ pub async fn run(
             database: store.describe(),
             tz: settings.calendar.tz(),
             pinned_clock: settings.now.is_some(),
+            dimensions: dimensions(settings),
+            week_start: settings.calendar.week_start(),
         },
     );
     app.filter = settings.filter.clone();
@@ -69,9 +73,14 @@ pub async fn run(
     ));
     let mut keys = EventStream::new();
     let ending = loop {
-        guard
-            .terminal
-            .draw(|frame| ui::render(frame, &app, &theme, &settings.keymap))?;
+        let mut viewport = app.viewport;
+        guard.terminal.draw(|frame| {
+            ui::render(frame, &app, &theme, &settings.keymap);
+            viewport = ui::viewport(frame.area(), &app, &settings.keymap);
+        })?;
+        if viewport != app.viewport {
+            app.update(Message::Viewport(viewport));
+        }
         if app.should_quit {
             break Ending::Quit;
         }
@@ -99,18 +108,19 @@ pub async fn run(
                     app.sequence = sequence;
                     request_tx.send_replace(app.query(sequence));
                 }
-                Some(Effect::Export(view)) => {
+                Some(Effect::Export(target)) => {
                     if let Some(report) = app.report.clone() {
                         let folder = settings.export_dir.clone();
                         let notices = event_tx.clone();
                         tokio::task::spawn_blocking(move || {
-                            let text =
-                                match crate::output::csv::write_view_csv(&report, view, &folder) {
-                                    Ok((path, rows)) => {
-                                        format!("exported {rows} rows to {}", path.display())
-                                    }
-                                    Err(error) => format!("export failed: {error}"),
-                                };
+                            let text = match export(&report, target, &folder) {
+                                Ok((path, rows)) => format!(
+                                    "exported {} to {}",
+                                    crate::format::plural(i128::try_from(rows).unwrap_or(0), "row"),
+                                    path.display()
+                                ),
+                                Err(error) => format!("export failed: {error}"),
+                            };
                             let _ = notices.send(WorkerEvent::Notice(text));
                         });
                     }
@@ -122,4 +132,50 @@ pub async fn run(
     drop(guard);
     worker.abort();
     Ok(ending)
+}
+
+/// The dimensions the mapping has columns for, in cycling order.
+fn dimensions(settings: &Settings) -> Vec<Dimension> {
+    Dimension::ALL
+        .into_iter()
+        .filter(|dimension| match dimension {
+            Dimension::Model => true,
+            Dimension::Endpoint => settings.mapping.endpoint.is_some(),
+            Dimension::User => settings.mapping.user.is_some(),
+        })
+        .collect()
+}
+
+/// Writes what the user asked to export (the view's series, the breakdown
+/// table on screen in its order, or the hours of the day) to a new CSV file.
+fn export(
+    report: &Snapshot,
+    target: ExportTarget,
+    folder: &std::path::Path,
+) -> std::io::Result<(std::path::PathBuf, usize)> {
+    match target {
+        ExportTarget::Series(view) => crate::output::csv::write_view_csv(report, view, folder),
+        ExportTarget::Breakdown {
+            dimension,
+            view,
+            sort,
+            reverse,
+        } => {
+            let breakdown = report
+                .breakdown
+                .as_ref()
+                .filter(|breakdowns| breakdowns.dimension == dimension)
+                .map(|breakdowns| breakdowns.for_view(view))
+                .ok_or_else(|| std::io::Error::other("the breakdown has not loaded yet"))?;
+            let rows = crate::app::sorted(breakdown, sort, reverse);
+            crate::output::csv::write_breakdown_csv(report, dimension, view, &rows, folder)
+        }
+        ExportTarget::Hours => {
+            let hourly = report
+                .hourly
+                .as_ref()
+                .ok_or_else(|| std::io::Error::other("the hours have not loaded yet"))?;
+            crate::output::csv::write_hours_csv(report, hourly, folder)
+        }
+    }
 }

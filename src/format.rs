@@ -112,6 +112,47 @@ pub fn money_short(amount: Decimal, scale: Decimal) -> String {
     }
 }
 
+/// `1 day`, `3 days`: a count with its noun, plural when it is not one.
+#[must_use]
+pub fn plural(count: impl Into<i128>, noun: &str) -> String {
+    let count: i128 = count.into();
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{} {noun}s", grouped(count))
+    }
+}
+
+/// An estimate of money: `~$12.34`, or `under $0.01` (never `~<$0.01`).
+#[must_use]
+pub fn approx_money(amount: Decimal) -> String {
+    let text = money(amount);
+    match text.strip_prefix("<") {
+        Some(rest) => format!("under {rest}"),
+        None => format!("~{text}"),
+    }
+}
+
+/// A share (0 to 1) as a whole percentage: `0.374` is `37`.
+#[must_use]
+pub fn percent_of(share: Decimal) -> i64 {
+    (share * Decimal::ONE_HUNDRED)
+        .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
+        .to_i64()
+        .unwrap_or(i64::MAX)
+}
+
+/// Money in few characters with the cents that matter: cents below $100
+/// (`$1.25`, `$99.50`), whole dollars to $1,000 (`$312`), then short (`$1.2k`).
+#[must_use]
+pub fn money_brief(amount: Decimal) -> String {
+    if amount.abs() < Decimal::ONE_HUNDRED {
+        money(amount)
+    } else {
+        money_short(amount, amount)
+    }
+}
+
 /// The change from `previous` to `current` as a signed percentage (`+12%`,
 /// `-5%`), `new` when there was nothing before, and `=` when both are zero.
 #[must_use]

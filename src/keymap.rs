@@ -1,5 +1,7 @@
-//! Key bindings: one table from keys to actions. Key handling, the help popup
-//! and the footer hints all read this table, so they cannot drift.
+//! Key bindings: one table from keys to actions, with the user's `[keys]`
+//! applied. Key handling, the help popup, the footer hints and every key
+//! named in a text read the [`Keymap`] in use. The filter picker's keys are
+//! fixed (every printable key types into its search).
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
@@ -9,22 +11,39 @@ use crate::analytics::trend::View;
 /// A key as bound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Key {
-    /// A printable character (letters match either case).
+    /// A printable character (letters match either case when no binding
+    /// matches the exact case).
     Char(char),
     /// Tab.
     Tab,
+    /// Shift-Tab.
+    BackTab,
     /// Escape.
     Esc,
+    /// Enter.
+    Enter,
+    /// Backspace.
+    Backspace,
     /// Control plus a letter.
     Ctrl(char),
     /// Arrow up.
     Up,
     /// Arrow down.
     Down,
+    /// Arrow left.
+    Left,
+    /// Arrow right.
+    Right,
     /// Page up.
     PageUp,
     /// Page down.
     PageDown,
+    /// Home.
+    Home,
+    /// End.
+    End,
+    /// A function key, `F1` to `F24`.
+    F(u8),
 }
 
 impl Key {
@@ -32,14 +51,23 @@ impl Key {
     #[must_use]
     pub fn label(self) -> String {
         match self {
+            Key::Char(' ') => "Space".to_owned(),
             Key::Char(c) => c.to_string(),
             Key::Tab => "Tab".to_owned(),
+            Key::BackTab => "Shift-Tab".to_owned(),
             Key::Esc => "Esc".to_owned(),
+            Key::Enter => "Enter".to_owned(),
+            Key::Backspace => "Backspace".to_owned(),
             Key::Ctrl(c) => format!("Ctrl-{}", c.to_ascii_uppercase()),
             Key::Up => "↑".to_owned(),
             Key::Down => "↓".to_owned(),
+            Key::Left => "←".to_owned(),
+            Key::Right => "→".to_owned(),
             Key::PageUp => "PgUp".to_owned(),
             Key::PageDown => "PgDn".to_owned(),
+            Key::Home => "Home".to_owned(),
+            Key::End => "End".to_owned(),
+            Key::F(number) => format!("F{number}"),
         }
     }
 
@@ -54,13 +82,51 @@ impl Key {
             (Key::Char(bound), KeyCode::Char(pressed)) => {
                 !control && (bound == pressed || (any_case && bound.eq_ignore_ascii_case(&pressed)))
             }
-            (Key::Tab, KeyCode::Tab) => !control,
-            (Key::Esc, KeyCode::Esc) => true,
-            (Key::Up, KeyCode::Up) => true,
-            (Key::Down, KeyCode::Down) => true,
-            (Key::PageUp, KeyCode::PageUp) => true,
-            (Key::PageDown, KeyCode::PageDown) => true,
+            (Key::Tab, KeyCode::Tab) => !control && !event.modifiers.contains(KeyModifiers::SHIFT),
+            (Key::BackTab, KeyCode::BackTab) => true,
+            (Key::BackTab, KeyCode::Tab) => event.modifiers.contains(KeyModifiers::SHIFT),
+            (Key::F(bound), KeyCode::F(pressed)) => bound == pressed,
+            (Key::Esc, KeyCode::Esc)
+            | (Key::Enter, KeyCode::Enter)
+            | (Key::Backspace, KeyCode::Backspace)
+            | (Key::Up, KeyCode::Up)
+            | (Key::Down, KeyCode::Down)
+            | (Key::Left, KeyCode::Left)
+            | (Key::Right, KeyCode::Right)
+            | (Key::PageUp, KeyCode::PageUp)
+            | (Key::PageDown, KeyCode::PageDown)
+            | (Key::Home, KeyCode::Home)
+            | (Key::End, KeyCode::End) => !control,
             _ => false,
+        }
+    }
+}
+
+/// The part of help a binding is listed under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    /// Views of the numbers.
+    Views,
+    /// The breakdown panel and drilling down.
+    Breakdown,
+    /// Filters.
+    Filter,
+    /// Moving through time.
+    History,
+    /// Everything else.
+    General,
+}
+
+impl Group {
+    /// The heading help shows.
+    #[must_use]
+    pub fn title(self) -> &'static str {
+        match self {
+            Group::Views => "Views",
+            Group::Breakdown => "Breakdown",
+            Group::Filter => "Filter",
+            Group::History => "History",
+            Group::General => "General",
         }
     }
 }
@@ -72,6 +138,8 @@ pub struct Binding {
     pub keys: &'static [Key],
     /// What they do.
     pub action: Action,
+    /// Where help lists it.
+    pub group: Group,
     /// One line for the help popup.
     pub description: &'static str,
     /// A short hint for the footer (`None`: help only).
@@ -90,140 +158,234 @@ impl Binding {
     }
 }
 
+const fn bind(
+    keys: &'static [Key],
+    action: Action,
+    group: Group,
+    description: &'static str,
+    hint: Option<&'static str>,
+) -> Binding {
+    Binding {
+        keys,
+        action,
+        group,
+        description,
+        hint,
+    }
+}
+
 /// The bindings, in the order help lists them.
 pub const BINDINGS: &[Binding] = &[
-    Binding {
-        keys: &[Key::Char('d')],
-        action: Action::ShowView(View::Daily),
-        description: "daily view: last 30 days",
-        hint: Some("daily"),
-    },
-    Binding {
-        keys: &[Key::Char('w')],
-        action: Action::ShowView(View::Weekly),
-        description: "weekly view: last 12 weeks",
-        hint: Some("weekly"),
-    },
-    Binding {
-        keys: &[Key::Char('m')],
-        action: Action::ShowView(View::Monthly),
-        description: "monthly view: last 12 months",
-        hint: Some("monthly"),
-    },
-    Binding {
-        keys: &[Key::Char('b')],
-        action: Action::ToggleBreakdown,
-        description: "show or hide the breakdown (by model, endpoint or user)",
-        hint: Some("breakdown"),
-    },
-    Binding {
-        keys: &[Key::Char('g')],
-        action: Action::NextDimension,
-        description: "breakdown: next dimension (model, endpoint, user)",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Char('s')],
-        action: Action::NextSort,
-        description: "breakdown: sort by cost, tokens, requests or name",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Char('k'), Key::Up],
-        action: Action::ScrollUp,
-        description: "breakdown: scroll up",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Char('j'), Key::Down],
-        action: Action::ScrollDown,
-        description: "breakdown: scroll down",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::PageUp],
-        action: Action::PageUp,
-        description: "breakdown: page up",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::PageDown],
-        action: Action::PageDown,
-        description: "breakdown: page down",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Char('f')],
-        action: Action::OpenPicker,
-        description: "filter: pick values (type to search, Space, Enter, Tab: dimension)",
-        hint: Some("filter"),
-    },
-    Binding {
-        keys: &[Key::Char('F')],
-        action: Action::ClearFilter,
-        description: "clear the filter",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Char('c')],
-        action: Action::ToggleCompare,
-        description: "overlay the previous period on the cost chart",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Char('[')],
-        action: Action::Earlier,
-        description: "back one period (day, week or month, as the view shows)",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Char(']')],
-        action: Action::Later,
-        description: "forward one period",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Char('t')],
-        action: Action::Present,
-        description: "back to today",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Char('e')],
-        action: Action::Export,
-        description: "export the view shown to CSV",
-        hint: Some("export"),
-    },
-    Binding {
-        keys: &[Key::Tab],
-        action: Action::NextView,
-        description: "next view",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Char('r')],
-        action: Action::Refresh,
-        description: "refresh now",
-        hint: Some("refresh"),
-    },
-    Binding {
-        keys: &[Key::Char('?')],
-        action: Action::ToggleHelp,
-        description: "show or hide this help",
-        hint: Some("help"),
-    },
-    Binding {
-        keys: &[Key::Esc],
-        action: Action::Back,
-        description: "close this help, or quit",
-        hint: None,
-    },
-    Binding {
-        keys: &[Key::Char('q'), Key::Ctrl('c')],
-        action: Action::Quit,
-        description: "quit",
-        hint: Some("quit"),
-    },
+    bind(
+        &[Key::Char('d')],
+        Action::ShowView(View::Daily),
+        Group::Views,
+        "daily view: last 30 days",
+        Some("daily"),
+    ),
+    bind(
+        &[Key::Char('w')],
+        Action::ShowView(View::Weekly),
+        Group::Views,
+        "weekly view: last 12 weeks",
+        Some("weekly"),
+    ),
+    bind(
+        &[Key::Char('m')],
+        Action::ShowView(View::Monthly),
+        Group::Views,
+        "monthly view: last 12 months",
+        Some("monthly"),
+    ),
+    bind(
+        &[Key::Char('H')],
+        Action::ToggleHourly,
+        Group::Views,
+        "today (or the day shown) hour by hour: burn rate, daily budget",
+        Some("hours"),
+    ),
+    bind(
+        &[Key::Tab],
+        Action::NextView,
+        Group::Views,
+        "next view",
+        None,
+    ),
+    bind(
+        &[Key::Char('i')],
+        Action::ToggleTokens,
+        Group::Views,
+        "tokens in detail: input, output, cache; hit ratio, savings",
+        Some("tokens"),
+    ),
+    bind(
+        &[Key::Char('p')],
+        Action::ToggleSplit,
+        Group::Views,
+        "cost chart split by the top models, with a legend",
+        Some("models"),
+    ),
+    bind(
+        &[Key::Char('c')],
+        Action::ToggleCompare,
+        Group::Views,
+        "overlay the previous period on the cost chart",
+        None,
+    ),
+    bind(
+        &[Key::Char('b')],
+        Action::ToggleBreakdown,
+        Group::Breakdown,
+        "show or hide the breakdown (by model, endpoint, user ...)",
+        Some("breakdown"),
+    ),
+    bind(
+        &[Key::Char('g')],
+        Action::NextDimension,
+        Group::Breakdown,
+        "breakdown: next dimension",
+        None,
+    ),
+    bind(
+        &[Key::Char('s')],
+        Action::NextSort,
+        Group::Breakdown,
+        "breakdown: sort by cost, tokens, requests, change or name",
+        None,
+    ),
+    bind(
+        &[Key::Char('S')],
+        Action::ReverseSort,
+        Group::Breakdown,
+        "breakdown: reverse the order",
+        None,
+    ),
+    bind(
+        &[Key::Char('k'), Key::Up],
+        Action::ScrollUp,
+        Group::Breakdown,
+        "move up (breakdown, help)",
+        None,
+    ),
+    bind(
+        &[Key::Char('j'), Key::Down],
+        Action::ScrollDown,
+        Group::Breakdown,
+        "move down (breakdown, help)",
+        None,
+    ),
+    bind(
+        &[Key::PageUp],
+        Action::PageUp,
+        Group::Breakdown,
+        "a page up",
+        None,
+    ),
+    bind(
+        &[Key::PageDown],
+        Action::PageDown,
+        Group::Breakdown,
+        "a page down",
+        None,
+    ),
+    bind(
+        &[Key::Enter],
+        Action::Select,
+        Group::Breakdown,
+        "drill down: filter the whole dashboard to the row",
+        None,
+    ),
+    bind(
+        &[Key::Char('f'), Key::Char('/')],
+        Action::OpenPicker,
+        Group::Filter,
+        "filter: pick or leave out values of every dimension",
+        Some("filter"),
+    ),
+    bind(
+        &[Key::Char('F')],
+        Action::ClearFilter,
+        Group::Filter,
+        "clear the filter",
+        None,
+    ),
+    bind(
+        &[Key::Char('['), Key::Left, Key::Char('h')],
+        Action::Earlier,
+        Group::History,
+        "back one period (day, week or month, as the view shows)",
+        None,
+    ),
+    bind(
+        &[Key::Char(']'), Key::Right, Key::Char('l')],
+        Action::Later,
+        Group::History,
+        "forward one period",
+        None,
+    ),
+    bind(
+        &[Key::Char('t')],
+        Action::Present,
+        Group::History,
+        "back to today",
+        None,
+    ),
+    bind(
+        &[Key::Char('e')],
+        Action::Export,
+        Group::General,
+        "export what is on screen to CSV",
+        Some("export"),
+    ),
+    bind(
+        &[Key::Char('r')],
+        Action::Refresh,
+        Group::General,
+        "refresh now",
+        Some("refresh"),
+    ),
+    bind(
+        &[Key::Char('$')],
+        Action::ShowPrices,
+        Group::General,
+        "prices: each model seen and the price entry it resolved to",
+        None,
+    ),
+    bind(
+        &[Key::Char('?'), Key::F(1)],
+        Action::ToggleHelp,
+        Group::General,
+        "show or hide this help",
+        Some("help"),
+    ),
+    bind(
+        &[Key::Esc, Key::Backspace],
+        Action::Back,
+        Group::General,
+        "close or step back (help, drill-down, panel, history)",
+        None,
+    ),
+    bind(
+        &[Key::Char('q'), Key::Ctrl('c')],
+        Action::Quit,
+        Group::General,
+        "quit",
+        Some("quit"),
+    ),
+];
+
+/// The footer's hints after the views, most important first (the footer
+/// drops from the end, keeping help and quit).
+pub const FOOTER_ORDER: &[Action] = &[
+    Action::ToggleBreakdown,
+    Action::OpenPicker,
+    Action::ToggleHourly,
+    Action::Export,
+    Action::Refresh,
+    Action::ToggleTokens,
+    Action::ToggleSplit,
+    Action::ToggleHelp,
+    Action::Quit,
 ];
 
 /// The footer's hints as (key, word) pairs, from the table.
@@ -239,8 +401,9 @@ pub fn action_for(event: &KeyEvent) -> Option<Action> {
 }
 
 /// What a key press means while the filter picker is open: typing searches,
-/// Space toggles, Enter applies, Esc closes, Tab changes the dimension,
-/// Ctrl-C still quits.
+/// Space cycles a value (shown, left out, not chosen), Enter applies, Esc
+/// closes, Tab and Shift-Tab change the dimension, Ctrl-C still quits. The
+/// picker's keys are fixed: every printable key types into the search.
 #[must_use]
 pub fn picker_input(event: &KeyEvent) -> Option<Input> {
     if event.kind != KeyEventKind::Press {
@@ -256,13 +419,35 @@ pub fn picker_input(event: &KeyEvent) -> Option<Input> {
         KeyCode::Backspace => PickerInput::Backspace,
         KeyCode::Up => PickerInput::Up,
         KeyCode::Down => PickerInput::Down,
+        KeyCode::PageUp => PickerInput::PageUp,
+        KeyCode::PageDown => PickerInput::PageDown,
         KeyCode::Enter => PickerInput::Apply,
         KeyCode::Esc => PickerInput::Close,
+        KeyCode::BackTab => PickerInput::PreviousDimension,
+        KeyCode::Tab if event.modifiers.contains(KeyModifiers::SHIFT) => {
+            PickerInput::PreviousDimension
+        }
         KeyCode::Tab => PickerInput::NextDimension,
         _ => return None,
     };
     Some(Input::Picker(input))
 }
+
+/// The picker's fixed keys for help: (keys, what they do).
+pub const PICKER_KEYS: &[(&str, &str)] = &[
+    ("type", "search the values (case-insensitive)"),
+    (
+        "Space",
+        "cycle the value: shown only [x], left out [-], not chosen [ ]",
+    ),
+    ("↑ ↓ PgUp PgDn", "move"),
+    (
+        "Tab Shift-Tab",
+        "next or previous dimension (choices are kept)",
+    ),
+    ("Enter", "apply the choices of every dimension"),
+    ("Esc", "close without applying"),
+];
 
 /// The config name of an action (`[keys]` table).
 #[must_use]
@@ -272,8 +457,10 @@ pub fn action_name(action: Action) -> &'static str {
         Action::ShowView(View::Weekly) => "weekly",
         Action::ShowView(View::Monthly) => "monthly",
         Action::NextView => "next_view",
+        Action::ToggleHourly => "hourly",
         Action::Refresh => "refresh",
         Action::ToggleHelp => "help",
+        Action::ShowPrices => "prices",
         Action::Back => "back",
         Action::Quit => "quit",
         Action::Export => "export",
@@ -281,20 +468,25 @@ pub fn action_name(action: Action) -> &'static str {
         Action::Later => "later",
         Action::Present => "today",
         Action::ToggleCompare => "compare",
+        Action::ToggleSplit => "split",
+        Action::ToggleTokens => "tokens",
         Action::ToggleBreakdown => "breakdown",
         Action::NextDimension => "next_dimension",
         Action::NextSort => "sort",
+        Action::ReverseSort => "reverse",
         Action::ScrollUp => "scroll_up",
         Action::ScrollDown => "scroll_down",
         Action::PageUp => "page_up",
         Action::PageDown => "page_down",
+        Action::Select => "drill_down",
         Action::OpenPicker => "filter",
         Action::ClearFilter => "clear_filter",
     }
 }
 
-/// Parses a key as written in `[keys]`: one character, `Tab`, `Esc`, `Up`,
-/// `Down`, `PgUp`, `PgDn`, or `Ctrl-x`.
+/// Parses a key as written in `[keys]`: one character, `Space`, `Tab`,
+/// `Shift-Tab`, `Esc`, `Enter`, `Backspace`, `Up`, `Down`, `Left`, `Right`,
+/// `PgUp`, `PgDn`, `Home`, `End`, `F1` to `F24`, or `Ctrl-x`.
 ///
 /// # Errors
 /// Anything else, with what is accepted.
@@ -304,19 +496,44 @@ pub fn parse_key(text: &str) -> Result<Key, String> {
         (Some(c), None) if !c.is_control() => return Ok(Key::Char(c)),
         _ => {}
     }
-    match text.to_ascii_lowercase().as_str() {
-        "tab" => Ok(Key::Tab),
-        "esc" | "escape" => Ok(Key::Esc),
-        "up" => Ok(Key::Up),
-        "down" => Ok(Key::Down),
-        "pgup" | "pageup" => Ok(Key::PageUp),
-        "pgdn" | "pagedown" => Ok(Key::PageDown),
-        lower => match lower.strip_prefix("ctrl-").map(|rest| rest.chars().collect::<Vec<_>>()).as_deref() {
-            Some([c]) if c.is_ascii_alphabetic() => Ok(Key::Ctrl(*c)),
-            _ => Err(format!(
-                "{text:?} is not a key; write one character, Tab, Esc, Up, Down, PgUp, PgDn or Ctrl-x"
-            )),
-        },
+    let lower = text.trim().to_ascii_lowercase();
+    let named = match lower.as_str() {
+        "space" => Some(Key::Char(' ')),
+        "tab" => Some(Key::Tab),
+        "shift-tab" | "backtab" => Some(Key::BackTab),
+        "esc" | "escape" => Some(Key::Esc),
+        "enter" | "return" => Some(Key::Enter),
+        "backspace" => Some(Key::Backspace),
+        "up" => Some(Key::Up),
+        "down" => Some(Key::Down),
+        "left" => Some(Key::Left),
+        "right" => Some(Key::Right),
+        "pgup" | "pageup" => Some(Key::PageUp),
+        "pgdn" | "pagedown" => Some(Key::PageDown),
+        "home" => Some(Key::Home),
+        "end" => Some(Key::End),
+        _ => None,
+    };
+    if let Some(key) = named {
+        return Ok(key);
+    }
+    if let Some(number) = lower
+        .strip_prefix('f')
+        .and_then(|digits| digits.parse::<u8>().ok())
+        .filter(|number| (1..=24).contains(number))
+    {
+        return Ok(Key::F(number));
+    }
+    match lower
+        .strip_prefix("ctrl-")
+        .map(|rest| rest.chars().collect::<Vec<_>>())
+        .as_deref()
+    {
+        Some([c]) if c.is_ascii_alphabetic() => Ok(Key::Ctrl(*c)),
+        _ => Err(format!(
+            "{text:?} is not a key; write one character, Space, Tab, Shift-Tab, Esc, Enter, \
+             Backspace, Up, Down, Left, Right, PgUp, PgDn, Home, End, F1 to F24 or Ctrl-x"
+        )),
     }
 }
 
@@ -327,6 +544,8 @@ pub struct LiveBinding {
     pub keys: Vec<Key>,
     /// What they do.
     pub action: Action,
+    /// Where help lists it.
+    pub group: Group,
     /// One line for the help popup.
     pub description: &'static str,
     /// A short hint for the footer.
@@ -359,6 +578,7 @@ impl Default for Keymap {
                 .map(|binding| LiveBinding {
                     keys: binding.keys.to_vec(),
                     action: binding.action,
+                    group: binding.group,
                     description: binding.description,
                     hint: binding.hint,
                 })
@@ -473,25 +693,35 @@ impl Keymap {
         find(false).or_else(|| find(true))
     }
 
-    /// The footer's hints as (keys, word) pairs; the three views share one.
+    /// The footer's hints as (keys, word) pairs, in [`FOOTER_ORDER`]; the
+    /// three views share one.
     #[must_use]
     pub fn footer_hints(&self) -> Vec<(String, &'static str)> {
         let mut hints: Vec<(String, &'static str)> = Vec::new();
-        let mut views = Vec::new();
-        for binding in &self.bindings {
-            if matches!(binding.action, Action::ShowView(_)) {
-                if let Some(key) = binding.keys.first() {
-                    views.push(key.label());
-                }
-                continue;
-            }
-            if let (Some(key), Some(hint)) = (binding.keys.first(), binding.hint) {
-                hints.push((key.label(), hint));
-            }
-        }
+        let views: Vec<String> = self
+            .bindings
+            .iter()
+            .filter(|binding| matches!(binding.action, Action::ShowView(_)))
+            .filter_map(|binding| binding.keys.first().map(|key| key.label()))
+            .collect();
         if !views.is_empty() {
-            hints.insert(0, (views.join("/"), "view"));
+            hints.push((views.join("/"), "view"));
+        }
+        for action in FOOTER_ORDER {
+            if let Some(hint) = self.hint(*action) {
+                hints.push(hint);
+            }
         }
         hints
+    }
+
+    /// The footer hint of `action`: its first key and the table's word.
+    #[must_use]
+    pub fn hint(&self, action: Action) -> Option<(String, &'static str)> {
+        let binding = self
+            .bindings
+            .iter()
+            .find(|binding| binding.action == action)?;
+        Some((binding.keys.first()?.label(), binding.hint?))
     }
 }

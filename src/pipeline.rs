@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use crate::analytics::breakdown::Breakdowns;
+use crate::analytics::trend::{bucket_starts, View};
 use crate::analytics::{build_report, history, Aggregates, ModelRow, QueryPlan, Report};
 use crate::budget::{evaluate, BudgetStatus, Budgets};
 use crate::clock::Clock;
@@ -14,6 +15,7 @@ use crate::period::Calendar;
 use crate::pricing::PriceTable;
 use crate::store::{SecondsRange, StoreError, UsageStore, EARLIEST_SECONDS};
 use crate::usage::Usage;
+use chrono::NaiveDate;
 
 /// What a report needs besides the store.
 #[derive(Clone)]
@@ -42,8 +44,11 @@ pub struct ReportRequest {
     /// A custom range of local days, inclusive (`--from`/`--to`).
     pub range: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
     /// A breakdown by this dimension; `true` counts it without the filter's
-    /// own patterns for that dimension (for the picker, which lists every value).
+    /// own patterns for that dimension and adds every value of the range each
+    /// view's charts span (for the picker, which lists every value).
     pub breakdown: Option<(Dimension, bool)>,
+    /// The day of the report (today, or the day in history) hour by hour.
+    pub hourly: bool,
 }
 
 /// A finished report and what is computed beside it. Immutable once built;
@@ -60,6 +65,48 @@ pub struct Snapshot {
     pub filter: Filter,
     /// The sequence number of the request it answers (0 for headless commands).
     pub sequence: u64,
+    /// Each model seen (all time) with the price entry it resolved to.
+    pub prices: Vec<ModelPrice>,
+    /// The day of the report hour by hour, when asked for.
+    pub hourly: Option<crate::analytics::hourly::Hourly>,
+}
+
+/// A model seen, with how it was priced: the entry and the rule that found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelPrice {
+    /// The model name as recorded.
+    pub model: String,
+    /// The entry that priced it (`None`: the default price).
+    pub entry: Option<String>,
+    /// How the name found the entry.
+    pub rule: crate::pricing::Rule,
+    /// The price per million tokens used.
+    pub price: crate::pricing::Price,
+    /// True when the source stores the cost (prices apply only to savings).
+    pub stored_cost: bool,
+    /// Its usage and cost, all time.
+    pub totals: crate::analytics::Totals,
+}
+
+/// Each model of `report` (all time) with how it was priced.
+#[must_use]
+pub fn model_prices(report: &Report, prices: &PriceTable) -> Vec<ModelPrice> {
+    report
+        .by_model
+        .all_time
+        .iter()
+        .map(|model| {
+            let (resolved, rule) = prices.explain(&model.model);
+            ModelPrice {
+                model: model.model.clone(),
+                entry: resolved.entry,
+                rule,
+                price: resolved.price,
+                stored_cost: model.source == crate::analytics::report::CostSource::Stored,
+                totals: model.totals,
+            }
+        })
+        .collect()
 }
 
 impl From<Report> for Snapshot {
@@ -71,6 +118,8 @@ impl From<Report> for Snapshot {
             breakdown: None,
             filter: Filter::default(),
             sequence: 0,
+            prices: Vec::new(),
+            hourly: None,
         }
     }
 }
@@ -230,12 +279,15 @@ pub async fn compute(
         }
         None => None,
     };
+    let prices = model_prices(&report, &context.prices);
     Ok(Snapshot {
         report,
         budgets,
         breakdown,
         filter: filter.clone(),
         sequence,
+        prices,
+        hourly: None,
     })
 }
 
@@ -254,7 +306,18 @@ async fn breakdown(
         selection.patterns_mut(dimension).clear();
     }
     let calendar = &context.calendar;
-    let current_start = plan.week_start.min(plan.month_start);
+    // The picker lists every value of the range the charts span.
+    let starts = [View::Daily, View::Weekly, View::Monthly].map(|view| match plan.range {
+        Some((from, _)) => from,
+        None => bucket_starts(plan, view)
+            .first()
+            .copied()
+            .unwrap_or(plan.today),
+    });
+    let mut current_start = plan.week_start.min(plan.month_start);
+    if unfiltered {
+        current_start = starts.into_iter().fold(current_start, NaiveDate::min);
+    }
     let current = SecondsRange {
         start: calendar.start_of_day(current_start).timestamp(),
         end: plan.window.end.timestamp(),
@@ -270,13 +333,19 @@ async fn breakdown(
                 .await?,
         );
     }
-    Ok(Breakdowns::build(
+    let breakdowns = Breakdowns::build(
         dimension,
         plan,
         &current,
         [&previous[0], &previous[1], &previous[2]],
         &context.prices,
-    ))
+    );
+    Ok(if unfiltered {
+        let last_day = plan.range.map_or(plan.today, |(_, to)| to);
+        breakdowns.with_ranges(starts, last_day, &current, &context.prices)
+    } else {
+        breakdowns
+    })
 }
 
 /// Every budget against its scope: the overall ones against `report`, the
@@ -321,5 +390,6 @@ async fn budget_statuses(
         };
         statuses.push(status);
     }
+    statuses.sort_by(crate::budget::by_severity);
     Ok(statuses)
 }

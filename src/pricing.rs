@@ -141,6 +141,43 @@ impl Resolved {
     }
 }
 
+/// How a model name found its price entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// An entry of exactly that name.
+    Exact,
+    /// The name without its provider prefix and date suffix.
+    Normalized,
+    /// The longest entry that is a prefix of the name.
+    Prefix,
+    /// No entry: the default price (an estimate).
+    Default,
+}
+
+impl Rule {
+    /// A short phrase for people.
+    #[must_use]
+    pub fn describe(self) -> &'static str {
+        match self {
+            Rule::Exact => "exact name",
+            Rule::Normalized => "without provider prefix / date",
+            Rule::Prefix => "longest prefix",
+            Rule::Default => "default price (estimate)",
+        }
+    }
+
+    /// A machine-readable name (JSON).
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            Rule::Exact => "exact",
+            Rule::Normalized => "normalized",
+            Rule::Prefix => "prefix",
+            Rule::Default => "default",
+        }
+    }
+}
+
 /// The price table in force: shipped entries, replaced whole by the user's.
 #[derive(Debug)]
 pub struct PriceTable {
@@ -243,6 +280,19 @@ impl PriceTable {
             memo.insert(model.to_owned(), resolved.clone());
         }
         resolved
+    }
+
+    /// The price of a model and the rule that found it (for `usagetop prices`).
+    #[must_use]
+    pub fn explain(&self, model: &str) -> (Resolved, Rule) {
+        let resolved = self.resolve(model);
+        let rule = match &resolved.entry {
+            None => Rule::Default,
+            Some(entry) if entry == model => Rule::Exact,
+            Some(entry) if *entry == normalize_model_name(model) => Rule::Normalized,
+            Some(_) => Rule::Prefix,
+        };
+        (resolved, rule)
     }
 
     fn resolve_uncached(&self, model: &str) -> Resolved {

@@ -1,14 +1,20 @@
-//! Drawing: one pure function from `&App` to a frame, split into one render
-//! function per screen region. Reads state; never changes it.
+//! Drawing: one pure function from `&App` (with the theme and the keymap in
+//! use) to a frame, split into one render function per screen region. Reads
+//! state; never changes it. `viewport` tells the app how many rows each list
+//! shows, so that scrolling stops at the last row.
 
 pub mod ascii;
+mod axis;
 mod bars;
 mod breakdown;
 mod budgets;
+mod charts;
 mod help;
+mod hourly;
 mod layout;
 mod line;
 mod picker;
+mod scope;
 mod side;
 mod sparkline;
 mod status;
@@ -20,10 +26,14 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Wrap};
 use ratatui::Frame;
 
-use crate::app::App;
+use crate::action::Action;
+use crate::app::{App, Viewport};
 use crate::keymap::Keymap;
-use layout::ScreenLayout;
+use crate::pipeline::Snapshot;
+use layout::{ScreenLayout, Shape};
 use theme::Theme;
+
+pub use layout::FULL_FROM;
 
 /// Smallest terminal the dashboard draws in.
 pub const MIN_WIDTH: u16 = 60;
@@ -39,21 +49,57 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme, keymap: &Keymap) {
     }
 }
 
+fn shape(app: &App) -> Shape {
+    Shape {
+        budgets: app.report.as_ref().map_or(0, |report| report.budgets.len()),
+        scope: scope::shown(app),
+        tokens: app.tokens,
+    }
+}
+
+fn too_small(area: Rect) -> bool {
+    area.width < MIN_WIDTH || area.height < MIN_HEIGHT
+}
+
+/// How many rows each scrolling list shows on a screen of `area`.
+#[must_use]
+pub fn viewport(area: Rect, app: &App, keymap: &Keymap) -> Viewport {
+    let regions = ScreenLayout::new(area, shape(app));
+    let (help_rows, help_lines) = help::rows_in(area, app, keymap, &Theme::new(false));
+    Viewport {
+        panel_rows: breakdown::rows_in(regions.main).max(1),
+        help_rows: help_rows.max(1),
+        help_lines,
+        picker_rows: picker::rows_in(area).max(1),
+    }
+}
+
+/// True when the last bucket of the view is the unfinished current period.
+fn partial(app: &App, report: &Snapshot) -> bool {
+    if app.history > 0 {
+        return false;
+    }
+    match &report.range {
+        Some(range) => report.summary.today.start == Some(range.to),
+        None => true,
+    }
+}
+
 fn render_screen(frame: &mut Frame, app: &App, theme: &Theme, keymap: &Keymap) {
     let area = frame.area();
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+    if too_small(area) {
         render_too_small(frame, area, theme, keymap);
         return;
     }
-    let regions = ScreenLayout::new(
-        area,
-        app.report.as_ref().map_or(0, |report| report.budgets.len()),
-    );
-    summary::render(frame, regions.summary, app, theme);
+    let regions = ScreenLayout::new(area, shape(app));
+    summary::render(frame, regions.summary, app, theme, regions.compact);
+    if let Some(scope_area) = regions.scope {
+        scope::render(frame, scope_area, app, theme, keymap);
+    }
     match &app.report {
         Some(report) if report.is_empty() => render_message(
             frame,
-            regions.charts,
+            regions.main,
             theme,
             &[
                 "No usage yet.".to_owned(),
@@ -66,45 +112,136 @@ fn render_screen(frame: &mut Frame, app: &App, theme: &Theme, keymap: &Keymap) {
         ),
         Some(report) => {
             if let Some(panel) = &app.panel {
-                let charts = regions.sparkline.union(regions.line);
-                breakdown::render(frame, charts, report, app.view, panel, theme, keymap);
+                breakdown::render(frame, regions.main, app, panel, theme, keymap);
+            } else if app.hourly {
+                hourly::render(frame, regions.main, app, theme);
+            } else if report
+                .series(app.view)
+                .iter()
+                .all(|bucket| bucket.totals.usage.is_empty())
+            {
+                render_empty_range(frame, regions.main, app, report, theme, keymap);
             } else {
-                sparkline::render(frame, regions.sparkline, report, app.view, theme);
-                bars::render(frame, regions.bars, report, app.view, theme);
-                line::render(frame, regions.line, report, app.view, app.compare, theme);
+                let options = charts::ChartOptions {
+                    view: app.view,
+                    compare: app.compare,
+                    split: app.split,
+                    tokens: app.tokens,
+                    partial: partial(app, report),
+                };
+                charts::render(frame, regions.main, report, options, theme);
             }
             side::render_prediction(frame, regions.prediction, report, theme);
             if let Some(budget_area) = regions.budgets {
-                budgets::render(frame, budget_area, report, theme);
+                budgets::render(frame, budget_area, &report.budgets, theme);
             }
             if let Some(models) = regions.models {
                 side::render_models(frame, models, report, theme);
             }
         }
-        None => render_message(
-            frame,
-            regions.charts,
-            theme,
-            &[match &app.progress {
-                Some(progress) => format!(
-                    "First start on {}: {}. The numbers appear when it is done; later starts are instant.",
-                    app.context.database,
-                    crate::format::progress_line(progress.rows, progress.fraction, progress.remaining)
-                ),
-                None => format!("Loading usage from {} …", app.context.database),
-            }],
-        ),
+        None => render_waiting(frame, regions.main, app, theme, keymap),
     }
     status::render(frame, regions.footer, app, theme, keymap);
     if app.picker.is_some() {
         picker::render(frame, area, app, theme);
     }
-    if app.show_help {
-        help::render(frame, area, keymap, theme);
+    if app.help.is_some() {
+        help::render(frame, area, app, keymap, theme);
     }
 }
 
+/// Before the first report: loading, a cold build of the cache, or why the
+/// database cannot be read (when it retries, and the key that retries now).
+fn render_waiting(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, keymap: &Keymap) {
+    let database = crate::text::sanitize(&app.context.database, 200);
+    let lines = match (&app.error, &app.progress) {
+        (Some(error), _) => {
+            let retry = if app.loading {
+                "Trying again now…".to_owned()
+            } else {
+                format!(
+                    "usagetop tries again by itself in {} s; press {} to try now, {} to quit.",
+                    error.retry_in.as_secs().max(1),
+                    keymap.key(Action::Refresh),
+                    keymap.key(Action::Quit)
+                )
+            };
+            let lines = vec![
+                format!("Cannot read the usage database {database}."),
+                String::new(),
+                crate::text::sanitize(&error.message, 2000),
+                String::new(),
+                retry,
+            ];
+            render_message_styled(frame, area, &lines, theme.warning());
+            return;
+        }
+        (None, Some(progress)) => vec![format!(
+            "First start on {database}: {}. The numbers appear when it is done; later starts are instant.",
+            crate::format::progress_line(progress.rows, progress.fraction, progress.remaining)
+        )],
+        (None, None) => vec![format!("Loading usage from {database} …")],
+    };
+    render_message(frame, area, theme, &lines);
+}
+
+/// The view's range holds no usage: say so, with when the last usage was
+/// and the keys that reach it.
+fn render_empty_range(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    report: &Snapshot,
+    theme: &Theme,
+    keymap: &Keymap,
+) {
+    let span = report.span_label(app.view);
+    let last = scope::last_active(report).map_or_else(
+        || match report.summary.all_time.start {
+            Some(day) => format!("Usage was recorded from {} on.", day.format("%-d %b %Y")),
+            None => String::new(),
+        },
+        |(day, exact)| {
+            if exact {
+                format!("The last usage was on {}.", day.format("%a %-d %b %Y"))
+            } else {
+                format!("The last usage was in {}.", day.format("%B %Y"))
+            }
+        },
+    );
+    let filtered = if app.filter.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "The filter may hide it: {} clears it.",
+            keymap.key(Action::ClearFilter)
+        )
+    };
+    let lines = vec![
+        format!("No usage in this range ({span})."),
+        String::new(),
+        last,
+        format!(
+            "{} shows 12 months, {} steps back, {} comes back to today.",
+            keymap.key(Action::ShowView(crate::analytics::trend::View::Monthly)),
+            keymap.key(Action::Earlier),
+            keymap.key(Action::Present)
+        ),
+        filtered,
+    ];
+    render_message(frame, area, theme, &lines);
+}
+
 fn render_message(frame: &mut Frame, area: Rect, theme: &Theme, lines: &[String]) {
+    render_message_styled(frame, area, lines, theme.text());
+}
+
+fn render_message_styled(
+    frame: &mut Frame,
+    area: Rect,
+    lines: &[String],
+    style: ratatui::style::Style,
+) {
     let top = area
         .height
         .saturating_sub(u16::try_from(lines.len()).unwrap_or(0))
@@ -116,7 +253,7 @@ fn render_message(frame: &mut Frame, area: Rect, theme: &Theme, lines: &[String]
     };
     let text: Vec<Line> = lines
         .iter()
-        .map(|line| Line::styled(line.clone(), theme.text()))
+        .map(|line| Line::styled(line.clone(), style))
         .collect();
     frame.render_widget(Block::new(), area);
     frame.render_widget(
@@ -132,7 +269,7 @@ fn render_too_small(frame: &mut Frame, area: Rect, theme: &Theme, keymap: &Keyma
         "Terminal too small: {}x{}. usagetop needs at least {MIN_WIDTH}x{MIN_HEIGHT}; enlarge the window or press {} to quit.",
         area.width,
         area.height,
-        keymap.key(crate::action::Action::Quit)
+        keymap.key(Action::Quit)
     );
     frame.render_widget(
         Paragraph::new(message)
@@ -143,18 +280,15 @@ fn render_too_small(frame: &mut Frame, area: Rect, theme: &Theme, keymap: &Keyma
 }
 
 /// What a mouse event at (`column`, `row`) on a screen of `area` asks for:
-/// a click on a view tab shows that view; the wheel scrolls the breakdown.
+/// a click on a view tab shows that view; the wheel moves in the breakdown
+/// or scrolls help.
 #[must_use]
-pub fn mouse_action(
-    area: Rect,
-    app: &App,
-    event: &crossterm::event::MouseEvent,
-) -> Option<crate::action::Action> {
-    use crate::action::Action;
+pub fn mouse_action(area: Rect, app: &App, event: &crossterm::event::MouseEvent) -> Option<Action> {
     use crossterm::event::{MouseButton, MouseEventKind};
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+    if too_small(area) {
         return None;
     }
+    let scrolls = app.panel.is_some() || app.help.is_some();
     match event.kind {
         MouseEventKind::Down(MouseButton::Left) => {
             let status_row = area.y + area.height - 2;
@@ -167,8 +301,8 @@ pub fn mouse_action(
                 .flatten()
                 .map(|(view, _, _)| Action::ShowView(view))
         }
-        MouseEventKind::ScrollUp if app.panel.is_some() => Some(Action::ScrollUp),
-        MouseEventKind::ScrollDown if app.panel.is_some() => Some(Action::ScrollDown),
+        MouseEventKind::ScrollUp if scrolls => Some(Action::ScrollUp),
+        MouseEventKind::ScrollDown if scrolls => Some(Action::ScrollDown),
         _ => None,
     }
 }

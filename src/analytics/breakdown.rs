@@ -51,6 +51,9 @@ pub struct Breakdowns {
     pub weekly: Breakdown,
     /// This month.
     pub monthly: Breakdown,
+    /// Every value over the range each view's charts span (daily, weekly,
+    /// monthly), when asked for (the filter picker lists them).
+    pub ranges: Option<Box<[Breakdown; 3]>>,
 }
 
 impl Breakdowns {
@@ -62,6 +65,49 @@ impl Breakdowns {
             View::Weekly => &self.weekly,
             View::Monthly => &self.monthly,
         }
+    }
+
+    /// Every value over the range the charts of `view` span, when known.
+    #[must_use]
+    pub fn range_for(&self, view: View) -> Option<&Breakdown> {
+        let ranges = self.ranges.as_ref()?;
+        Some(match view {
+            View::Daily => &ranges[0],
+            View::Weekly => &ranges[1],
+            View::Monthly => &ranges[2],
+        })
+    }
+
+    /// Adds the values over each view's range: days from `starts[i]` (the
+    /// first day of the daily, weekly and monthly series) to `last_day`, from
+    /// (value, day x model) rows that cover them.
+    #[must_use]
+    pub fn with_ranges(
+        mut self,
+        starts: [chrono::NaiveDate; 3],
+        last_day: chrono::NaiveDate,
+        rows: &[(String, DayModelRow)],
+        prices: &PriceTable,
+    ) -> Self {
+        let range = |start: chrono::NaiveDate| {
+            let mut sums: BTreeMap<String, Totals> = BTreeMap::new();
+            for (key, row) in rows
+                .iter()
+                .filter(|(_, row)| row.day >= start && row.day <= last_day)
+            {
+                let totals = Totals::of_model(
+                    row.usage,
+                    &row.model,
+                    row.stored_cost,
+                    row.estimated,
+                    prices,
+                );
+                sums.entry(key.clone()).or_default().add(&totals);
+            }
+            combine(sums, BTreeMap::new())
+        };
+        self.ranges = Some(Box::new(starts.map(range)));
+        self
     }
 
     /// Builds the three breakdowns from (value, day x model) rows covering
@@ -102,6 +148,7 @@ impl Breakdowns {
             daily: period(plan.today, previous_day),
             weekly: period(plan.week_start, previous_week),
             monthly: period(plan.month_start, previous_month),
+            ranges: None,
         }
     }
 }

@@ -80,6 +80,8 @@ pub struct Report {
     pub left_out: i64,
     /// The custom range (`--from`/`--to`), when one was asked for.
     pub range: Option<RangeSummary>,
+    /// Each view's buckets split by model (of the custom range, when there is one).
+    pub splits: super::split::Splits,
 }
 
 /// Totals and series over a custom range of local days.
@@ -211,11 +213,38 @@ pub fn build_report(
         &rows.previous_month,
     ];
 
+    let range = plan.range.map(|(from, to)| RangeSummary {
+        from,
+        to,
+        totals: per_day.range(from..=to).map(|(_, totals)| *totals).sum(),
+        by_model: model_totals(
+            rows.days
+                .iter()
+                .filter(|row| row.day >= from && row.day <= to)
+                .map(|row| {
+                    let totals = Totals::of_model(
+                        row.usage,
+                        &row.model,
+                        row.stored_cost,
+                        row.estimated,
+                        prices,
+                    );
+                    (row.model.as_str(), totals, row.stored_cost.is_some())
+                }),
+            prices,
+        ),
+        trends: crate::analytics::trend::range_trends(from, to, calendar, &per_day),
+    });
+    let trends = build_trends(plan, &per_day);
+    let splits = match &range {
+        Some(range) => super::split::Splits::build(&range.trends, range.to, &rows.days, prices),
+        None => super::split::Splits::build(&trends, plan.today, &rows.days, prices),
+    };
     Report {
         generated_at: plan.now,
         timezone: calendar.tz().name().to_owned(),
         summary: build_summaries(plan, &per_day, previous, all_time, first_day, prices),
-        trends: build_trends(plan, &per_day),
+        trends,
         by_model: ByModel {
             this_month: this_month_models,
             all_time: all_time_models,
@@ -232,28 +261,8 @@ pub fn build_report(
         notes: rows.notes.clone(),
         daily_utc: rows.daily_utc,
         left_out: rows.left_out,
-        range: plan.range.map(|(from, to)| RangeSummary {
-            from,
-            to,
-            totals: per_day.range(from..=to).map(|(_, totals)| *totals).sum(),
-            by_model: model_totals(
-                rows.days
-                    .iter()
-                    .filter(|row| row.day >= from && row.day <= to)
-                    .map(|row| {
-                        let totals = Totals::of_model(
-                            row.usage,
-                            &row.model,
-                            row.stored_cost,
-                            row.estimated,
-                            prices,
-                        );
-                        (row.model.as_str(), totals, row.stored_cost.is_some())
-                    }),
-                prices,
-            ),
-            trends: crate::analytics::trend::range_trends(from, to, calendar, &per_day),
-        }),
+        range,
+        splits,
     }
 }
 

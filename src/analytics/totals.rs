@@ -16,6 +16,10 @@ pub struct Totals {
     pub cost: Decimal,
     /// The part of `cost` priced by the default entry (an estimate).
     pub estimated_cost: Decimal,
+    /// What prompt caching saved at the models' prices: the cost of the
+    /// cached tokens as plain input, less what reading and writing the cache
+    /// cost (negative when cache writes cost more than reads saved).
+    pub cache_savings: Decimal,
 }
 
 impl Totals {
@@ -32,6 +36,7 @@ impl Totals {
             usage,
             cost,
             estimated_cost,
+            cache_savings: savings(&usage, &resolved.price),
         }
     }
 
@@ -52,6 +57,7 @@ impl Totals {
                 usage,
                 cost,
                 estimated_cost: Decimal::ZERO,
+                cache_savings: savings(&usage, &prices.resolve(model).price),
             },
             None => {
                 let totals = Self::priced(usage, &prices.resolve(model));
@@ -72,6 +78,24 @@ impl Totals {
         self.usage += other.usage;
         self.cost += other.cost;
         self.estimated_cost += other.estimated_cost;
+        self.cache_savings += other.cache_savings;
+    }
+
+    /// The share of prompt tokens (input, cache reads and writes) read from
+    /// the cache, 0 to 1; `None` without prompt tokens.
+    #[must_use]
+    pub fn cache_hit_ratio(&self) -> Option<Decimal> {
+        let usage = &self.usage;
+        let prompt = usage
+            .input_tokens
+            .saturating_add(usage.cache_read_tokens)
+            .saturating_add(usage.cache_write_tokens);
+        if prompt <= 0 {
+            return None;
+        }
+        let read = Decimal::try_from_i128_with_scale(usage.cache_read_tokens.max(0), 0).ok()?;
+        let prompt = Decimal::try_from_i128_with_scale(prompt, 0).ok()?;
+        Some(read / prompt)
     }
 
     /// True when some of the cost is an estimate.
@@ -79,6 +103,21 @@ impl Totals {
     pub fn has_estimate(&self) -> bool {
         !self.estimated_cost.is_zero()
     }
+}
+
+/// The cost of `usage` with its cached tokens priced as plain input, less
+/// its cost with them priced as cache reads and writes.
+fn savings(usage: &Usage, price: &crate::pricing::Price) -> Decimal {
+    let uncached = Usage {
+        input_tokens: usage
+            .input_tokens
+            .saturating_add(usage.cache_read_tokens)
+            .saturating_add(usage.cache_write_tokens),
+        cache_read_tokens: 0,
+        cache_write_tokens: 0,
+        ..*usage
+    };
+    price.cost(&uncached) - price.cost(usage)
 }
 
 impl std::iter::Sum for Totals {

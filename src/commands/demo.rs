@@ -46,9 +46,13 @@ pub async fn run(settings: &Settings, args: &DemoArgs, clock: &dyn Clock) -> Res
         DatabaseUrl::Postgres(url) => store::postgres::write_demo(url, &events, args.force).await?,
     };
     let shown = settings.database.redacted();
+    // The count ungrouped: scripts read it.
+    let plural = if written == 1 { "" } else { "s" };
     super::emit_line(&format!(
-        "wrote {written} demo events ({} days, seed {}) to {shown}\nopen it with: usagetop --database-url {shown}",
-        args.days, args.seed
+        "wrote {written} demo event{plural} ({}, seed {}) to {shown}
+open it with: usagetop --database-url {shown}",
+        crate::format::plural(args.days, "day"),
+        args.seed
     ))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -161,11 +161,7 @@ pub fn check(
         columns
             .iter()
             .map(|(name, kind)| {
-                format!(
-                    "{} ({})",
-                    crate::text::sanitize(name, 60),
-                    kind.describe()
-                )
+                format!("{} ({})", crate::text::sanitize(name, 60), kind.describe())
             })
             .collect::<Vec<_>>()
             .join(", ")

@@ -1,6 +1,8 @@
 //! ASCII-only drawing for old terminals and serial consoles: after a frame is
 //! drawn, every cell that is not ASCII is replaced by its nearest ASCII
-//! look-alike (box lines, bars, Braille dots, arrows), or `?`.
+//! look-alike (box lines, bars, shades, Braille dots, arrows), or `?`. The
+//! cost line (Braille) becomes `*`, the previous period (`•`) `o` and the
+//! forecast (`·`) `.`, so overlaid lines stay apart.
 
 use ratatui::buffer::Buffer;
 
@@ -17,11 +19,15 @@ pub fn transliterate(symbol: &str) -> &'static str {
             "+"
         }
         '█' | '▇' | '▆' => "#",
+        '▓' => "%",
+        '▒' => "+",
+        '░' => ":",
         '▅' | '▄' => "=",
         '▃' | '▂' => "-",
         '▁' => "_",
         '·' => ".",
-        '•' | '⣿' => "*",
+        '•' => "o",
+        '⣿' => "*",
         '\u{2800}' => " ",
         '\u{2801}'..='\u{28FF}' => "*",
         '…' => "~",

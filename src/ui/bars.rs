@@ -1,129 +1,175 @@
-//! The tokens bar chart for the current view: one bar per bucket, sized to
-//! the width, with a date axis underneath labelled where labels fit.
+//! The tokens chart of the current view, on the shared x axis: one bar per
+//! bucket (with a gap when the columns allow), or in the tokens detail the
+//! four kinds stacked (input, output, cache read, cache write), each with its
+//! own shade so they stay apart without colour.
 
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Paragraph};
+use ratatui::style::Style;
+use ratatui::text::Span;
 use ratatui::Frame;
 
+use super::axis::Axis;
+use super::charts::{draw_columns, eighths, frame_chart, title, ChartOptions};
 use super::theme::Theme;
-use crate::analytics::trend::{Bucket, View};
-use crate::analytics::Report;
+use crate::analytics::trend::Bucket;
 use crate::format::compact;
+use crate::pipeline::Snapshot;
+use crate::usage::Usage;
 
-/// Draws the bars of total tokens per bucket.
-pub fn render(frame: &mut Frame, area: Rect, report: &Report, view: View, theme: &Theme) {
-    let series = report.series(view);
+/// The token kinds, bottom to top, with their shade and name.
+pub const KINDS: [(&str, &str); 4] = [
+    ("█", "input"),
+    ("▓", "output"),
+    ("▒", "cache read"),
+    ("░", "cache write"),
+];
+
+fn kinds(usage: &Usage) -> [u128; 4] {
+    [
+        usage.input_tokens,
+        usage.output_tokens,
+        usage.cache_read_tokens,
+        usage.cache_write_tokens,
+    ]
+    .map(|tokens| tokens.max(0).unsigned_abs())
+}
+
+fn tokens(bucket: &Bucket) -> u128 {
+    kinds(&bucket.totals.usage).iter().sum()
+}
+
+/// The scale labels: the peak and zero.
+#[must_use]
+pub fn scale(series: &[Bucket]) -> Vec<String> {
+    let peak = series.iter().map(tokens).max().unwrap_or(0);
+    vec![
+        compact(i128::try_from(peak).unwrap_or(i128::MAX)),
+        "0".to_owned(),
+    ]
+}
+
+/// Draws the token bars of the view.
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    report: &Snapshot,
+    axis: &Axis,
+    scale: &[String],
+    options: ChartOptions,
+    theme: &Theme,
+) {
+    let series = report.series(options.view);
     let total: i128 = series
         .iter()
         .map(|bucket| bucket.totals.usage.total_tokens())
         .sum();
-    let title = format!(
-        " Tokens · input + output + cache · {} total ",
-        compact(total)
+    let heading = if options.tokens {
+        format!(" Tokens · {} ·", compact(total))
+    } else {
+        format!(
+            " Tokens · input + output + cache · {} total ",
+            compact(total)
+        )
+    };
+    let legend: Vec<Vec<Span>> = if options.tokens {
+        KINDS
+            .iter()
+            .enumerate()
+            .map(|(index, (shade, name))| {
+                vec![
+                    Span::styled(format!(" {shade}"), theme.token_kind(index)),
+                    Span::styled(format!(" {name} "), theme.dim()),
+                ]
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let plot = frame_chart(
+        frame,
+        area,
+        title(heading, legend, area.width, theme),
+        axis,
+        scale,
+        theme,
     );
-    let block = Block::new()
-        .borders(Borders::TOP)
-        .border_style(theme.border())
-        .title(Span::styled(title, theme.title()));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    if inner.height < 2 || series.is_empty() {
+    if plot.height == 0 || series.is_empty() {
         return;
     }
-    let count = u16::try_from(series.len()).unwrap_or(u16::MAX).max(1);
-    // The widest bars that fit with a one-column gap (no gap when even 1-wide bars barely fit).
-    let bar_width = ((inner.width + 1) / count).saturating_sub(1).max(1);
-    // u32: a long custom range has more buckets than a u16 product holds.
-    let gap =
-        u16::from(u32::from(inner.width) + 1 >= u32::from(count) * (u32::from(bar_width) + 1));
-    let show_values = bar_width >= 5;
-    let tokens = |bucket: &Bucket| bucket.totals.usage.total_tokens().max(0).unsigned_abs();
-    // Heights are u64: sums past that are scaled down together.
-    let largest = series.iter().map(tokens).max().unwrap_or(0);
-    let shift = (128 - largest.leading_zeros()).saturating_sub(64);
-    let bars: Vec<Bar> = series
-        .iter()
-        .map(|bucket| {
-            let value = tokens(bucket);
-            let text = if show_values {
-                compact(i128::try_from(value).unwrap_or(i128::MAX))
-            } else {
-                String::new()
-            };
-            Bar::new(u64::try_from(value >> shift).unwrap_or(u64::MAX)).text_value(text)
+    let peak = series.iter().map(tokens).max().unwrap_or(0);
+    let gaps = axis.has_gaps();
+    let is_gap = |column: usize| {
+        gaps && axis
+            .buckets_in(column)
+            .next()
+            .is_some_and(|index| axis.span(index).end == column + 1)
+    };
+    if options.tokens {
+        draw_stacked(frame, plot, series, axis, peak, &is_gap, theme);
+        return;
+    }
+    let heights: Vec<(u64, Style)> = (0..usize::from(plot.width))
+        .map(|column| {
+            if is_gap(column) {
+                return (0, theme.tokens());
+            }
+            let value = axis
+                .buckets_in(column)
+                .filter_map(|index| series.get(index))
+                .map(tokens)
+                .max()
+                .unwrap_or(0);
+            (eighths(value, peak, plot.height), theme.tokens())
         })
         .collect();
-    // Centre the bars in the width they leave.
-    let used = u16::try_from(
-        (u32::from(count) * u32::from(bar_width) + (u32::from(count) - 1) * u32::from(gap))
-            .min(u32::from(inner.width)),
-    )
-    .unwrap_or(inner.width);
-    let margin = (inner.width - used) / 2;
-    let chart_area = Rect {
-        x: inner.x + margin,
-        width: used,
-        height: inner.height - 1,
-        ..inner
-    };
-    let axis_area = Rect {
-        x: inner.x + margin,
-        y: inner.y + inner.height - 1,
-        width: inner.width - margin,
-        height: 1,
-    };
-    let chart = BarChart::default()
-        .data(BarGroup::new(bars))
-        .bar_width(bar_width)
-        .bar_gap(gap)
-        .bar_style(theme.tokens())
-        .value_style(theme.strong());
-    frame.render_widget(chart, chart_area);
-    let axis = axis_labels(
-        view,
-        series,
-        usize::from(bar_width + gap),
-        usize::from(axis_area.width),
-    );
-    frame.render_widget(Paragraph::new(Line::styled(axis, theme.dim())), axis_area);
+    draw_columns(frame.buffer_mut(), plot, &heights);
 }
 
-/// A line of bucket labels, each under the left edge of its bar, skipping
-/// labels that would collide with the one before.
-#[must_use]
-pub fn axis_labels(view: View, series: &[Bucket], column: usize, width: usize) -> String {
-    let mut line: Vec<char> = vec![' '; width];
-    let mut free_from = 0;
-    let last = series.len().saturating_sub(1);
-    for (index, bucket) in series.iter().enumerate() {
-        let label = label_for(view, bucket);
-        let start = index * column;
-        let length = crate::text::width(&label);
-        // Keep the last bucket's label: move it left to fit.
-        let start = if index == last {
-            start.min(width.saturating_sub(length))
-        } else {
-            start
+/// The kinds stacked, a whole cell at a time: each cell takes the kind at its middle.
+fn draw_stacked(
+    frame: &mut Frame,
+    plot: Rect,
+    series: &[Bucket],
+    axis: &Axis,
+    peak: u128,
+    is_gap: &dyn Fn(usize) -> bool,
+    theme: &Theme,
+) {
+    let buffer = frame.buffer_mut();
+    let rows = u128::from(plot.height);
+    for column in 0..usize::from(plot.width) {
+        if is_gap(column) {
+            continue;
+        }
+        // The largest bucket of the column, by its total.
+        let Some(bucket) = axis
+            .buckets_in(column)
+            .filter_map(|index| series.get(index))
+            .max_by_key(|bucket| tokens(bucket))
+        else {
+            continue;
         };
-        if start < free_from || start + length > width {
+        let parts = kinds(&bucket.totals.usage);
+        if peak == 0 {
             continue;
         }
-        if index != last && last * column < start + length + 1 {
-            // Would collide with the last label, which always shows.
-            continue;
+        // Boundaries in half rows, so each cell is decided at its middle.
+        let mut bounds = [0_u128; 4];
+        let mut running = 0_u128;
+        for (index, part) in parts.iter().enumerate() {
+            running = running.saturating_add(*part);
+            bounds[index] = running.saturating_mul(rows * 2) / peak;
         }
-        for (offset, c) in label.chars().enumerate() {
-            line[start + offset] = c;
+        let x = plot.x + u16::try_from(column).unwrap_or(0);
+        for row in 0..plot.height {
+            let middle = u128::from(row) * 2 + 1;
+            let Some(kind) = bounds.iter().position(|bound| *bound >= middle) else {
+                break;
+            };
+            let y = plot.y + plot.height - 1 - row;
+            buffer[(x, y)]
+                .set_symbol(KINDS[kind].0)
+                .set_style(theme.token_kind(kind));
         }
-        free_from = start + length + 1;
-    }
-    line.into_iter().collect::<String>().trim_end().to_owned()
-}
-
-fn label_for(view: View, bucket: &Bucket) -> String {
-    match view {
-        View::Daily | View::Weekly => bucket.start.format("%b %-d").to_string(),
-        View::Monthly => bucket.start.format("%b").to_string(),
     }
 }

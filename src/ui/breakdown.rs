@@ -1,24 +1,23 @@
 //! The breakdown panel: one row per value of a dimension for the period the
 //! view shows, with requests, tokens, cost, share of cost as a bar and the
-//! change against the same span of the previous period; sortable and
-//! scrollable, with a total line. Values priced by the default price are marked.
+//! change against the same span of the previous period; sortable (change
+//! included) and reversible, with a cursor for drilling down, scrolling only
+//! as far as the last row, and a total line. Values priced by the default
+//! price are marked.
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
-use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
 use super::theme::Theme;
 use crate::action::Action;
-use crate::analytics::breakdown::{Breakdown, BreakdownRow};
 use crate::analytics::trend::View;
-use crate::app::{BreakdownPanel, SortKey};
-use crate::format::{change, compact, money};
+use crate::app::{sorted, App, BreakdownPanel};
+use crate::format::{change, compact, money, percent_of};
 use crate::keymap::Keymap;
-use crate::pipeline::Snapshot;
-use crate::text::sanitize;
+use crate::text::{pad_left, pad_right, sanitize_middle};
 
 /// The period a view's breakdown covers, for the title.
 fn period_name(view: View) -> &'static str {
@@ -29,98 +28,98 @@ fn period_name(view: View) -> &'static str {
     }
 }
 
-/// Rows in the panel's order.
-#[must_use]
-pub fn sorted(breakdown: &Breakdown, sort: SortKey) -> Vec<&BreakdownRow> {
-    let mut rows: Vec<&BreakdownRow> = breakdown.rows.iter().collect();
-    match sort {
-        SortKey::Cost => rows.sort_by(|a, b| {
-            b.totals
-                .cost
-                .cmp(&a.totals.cost)
-                .then_with(|| a.key.cmp(&b.key))
-        }),
-        SortKey::Tokens => rows.sort_by(|a, b| {
-            b.totals
-                .usage
-                .total_tokens()
-                .cmp(&a.totals.usage.total_tokens())
-                .then_with(|| a.key.cmp(&b.key))
-        }),
-        SortKey::Requests => rows.sort_by(|a, b| {
-            b.totals
-                .usage
-                .requests
-                .cmp(&a.totals.usage.requests)
-                .then_with(|| a.key.cmp(&b.key))
-        }),
-        SortKey::Name => rows.sort_by(|a, b| a.key.cmp(&b.key)),
-    }
-    rows
-}
-
 fn share_bar(share: Decimal, width: usize) -> String {
-    let filled = (share * Decimal::from(width))
-        .round()
-        .to_usize()
+    let filled = usize::try_from(percent_of(share) * i64::try_from(width).unwrap_or(0) / 100)
         .unwrap_or(0)
         .min(width);
     format!("{}{}", "█".repeat(filled), "·".repeat(width - filled))
+}
+
+/// Rows of data the panel shows in `area` (besides its title, header and total).
+#[must_use]
+pub fn rows_in(area: Rect) -> usize {
+    usize::from(area.height).saturating_sub(3)
 }
 
 /// Draws the panel over `area`.
 pub fn render(
     frame: &mut Frame,
     area: Rect,
-    report: &Snapshot,
-    view: View,
+    app: &App,
     panel: &BreakdownPanel,
     theme: &Theme,
     keymap: &Keymap,
 ) {
     let title = format!(
-        " By {} · {} · sorted by {} ({} {} {}{} {}) ",
+        " By {} · {} · {} {} ",
         panel.dimension.name(),
-        period_name(view),
+        period_name(app.view),
         panel.sort.name(),
+        if panel.reverse { "↑" } else { "↓" },
+    );
+    let keys = format!(
+        "({} {} {} {}{} {} {}) ",
         keymap.key(Action::NextDimension),
         keymap.key(Action::NextSort),
+        keymap.key(Action::ReverseSort),
         // The arrows when they are bound (the last key of the default pairs).
         keymap.keys(Action::ScrollUp).pop().unwrap_or_default(),
         keymap.keys(Action::ScrollDown).pop().unwrap_or_default(),
-        keymap.key(Action::ToggleBreakdown)
+        keymap.key(Action::Select),
+        keymap.key(Action::ToggleBreakdown),
     );
     let block = Block::new()
         .borders(Borders::TOP)
         .border_style(theme.border())
-        .title(Span::styled(title, theme.title()));
+        .title(Line::from(vec![
+            Span::styled(title, theme.title()),
+            Span::styled(keys, theme.dim()),
+        ]));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let Some(breakdowns) = report
-        .breakdown
-        .as_ref()
-        .filter(|breakdowns| breakdowns.dimension == panel.dimension)
-    else {
+    let Some(breakdown) = app.panel_breakdown() else {
         frame.render_widget(
             Paragraph::new(Line::styled(" loading the breakdown…", theme.dim())),
             inner,
         );
         return;
     };
-    let breakdown = breakdowns.for_view(view);
     let width = usize::from(inner.width);
+    // Narrow panels keep name, cost, share and change.
+    let full = width >= 72;
     let bar_width = if width >= 100 { 20 } else { 8 };
-    let numbers = 9 + 8 + 12 + bar_width + 5 + 8;
-    let name_width = width.saturating_sub(numbers + 2).max(8);
-    let header = format!(
-        " {:<name_width$} {:>8} {:>7} {:>11} {:<bar_width$} {:>4} {:>7}",
-        "name", "requests", "tokens", "cost", "share", "", "change"
-    );
+    // Columns after the name: requests, tokens, cost, share bar, percent, change.
+    let numbers = if full {
+        9 + 8 + 12 + (bar_width + 1) + 6 + 8
+    } else {
+        12 + 5 + 8
+    };
+    let name_width = width.saturating_sub(numbers + 1).max(8);
+    let header = if full {
+        format!(
+            " {} {:>8} {:>7} {:>11} {} {:>5} {:>7}",
+            pad_right("name", name_width),
+            "requests",
+            "tokens",
+            "cost",
+            pad_right("share", bar_width),
+            "",
+            "change"
+        )
+    } else {
+        format!(
+            " {} {:>11} {:>4} {:>7}",
+            pad_right("name", name_width),
+            "cost",
+            "%",
+            "change"
+        )
+    };
     let mut lines = vec![Line::styled(header, theme.dim())];
-    let rows = sorted(breakdown, panel.sort);
-    let room = usize::from(inner.height).saturating_sub(2);
+    let rows = sorted(breakdown, panel.sort, panel.reverse);
+    let room = usize::from(inner.height).saturating_sub(2).max(1);
     let total_cost = breakdown.total.cost;
-    let line_for = |label: String,
+    let line_for = |label: &str,
                     totals: &crate::analytics::Totals,
                     previous: &crate::analytics::Totals,
                     estimated: bool| {
@@ -130,29 +129,43 @@ pub fn render(
             totals.cost / total_cost
         };
         let cost = format!("{}{}", money(totals.cost), if estimated { "*" } else { "" });
-        format!(
-            " {} {:>8} {:>7} {:>11} {} {:>3}% {:>7}",
-            crate::text::pad_right(&label, name_width),
-            compact(totals.usage.requests),
-            compact(totals.usage.total_tokens()),
-            cost,
-            share_bar(share, bar_width),
-            (share * Decimal::ONE_HUNDRED).round().to_i64().unwrap_or(0),
-            change(totals.cost, previous.cost)
-        )
+        let name = pad_right(label, name_width);
+        if full {
+            format!(
+                " {name} {:>8} {:>7} {} {} {:>4}% {:>7}",
+                compact(totals.usage.requests),
+                compact(totals.usage.total_tokens()),
+                pad_left(&cost, 11),
+                share_bar(share, bar_width),
+                percent_of(share),
+                change(totals.cost, previous.cost)
+            )
+        } else {
+            format!(
+                " {name} {} {:>3}% {:>7}",
+                pad_left(&cost, 11),
+                percent_of(share),
+                change(totals.cost, previous.cost)
+            )
+        }
     };
     if rows.is_empty() {
         lines.push(Line::styled(" no usage in this period", theme.dim()));
     }
-    for row in rows.iter().skip(panel.scroll).take(room) {
-        let style = if row.estimated() {
+    // Never past the last page, whatever the state says.
+    let scroll = panel.scroll.min(rows.len().saturating_sub(room));
+    for (index, row) in rows.iter().enumerate().skip(scroll).take(room) {
+        let mut style = if row.estimated() {
             theme.warning()
         } else {
             theme.text()
         };
+        if index == panel.cursor {
+            style = style.patch(theme.cursor());
+        }
         lines.push(Line::styled(
             line_for(
-                sanitize(&row.key, name_width),
+                &sanitize_middle(&row.key, name_width),
                 &row.totals,
                 &row.previous,
                 row.estimated(),
@@ -160,13 +173,11 @@ pub fn render(
             style,
         ));
     }
-    let hidden = rows.len().saturating_sub(panel.scroll + room);
-    let total_label = if hidden > 0 || panel.scroll > 0 {
+    let total_label = if rows.len() > room {
         format!(
-            "total ({} of {} shown)",
-            rows.len()
-                .min(room)
-                .min(rows.len() - panel.scroll.min(rows.len())),
+            "total · {}-{} of {}",
+            scroll + 1,
+            (scroll + room).min(rows.len()),
             rows.len()
         )
     } else {
@@ -174,7 +185,7 @@ pub fn render(
     };
     lines.push(Line::styled(
         line_for(
-            sanitize(&total_label, name_width),
+            &crate::text::truncate(&total_label, name_width),
             &breakdown.total,
             &breakdown.previous_total,
             breakdown.total.has_estimate(),

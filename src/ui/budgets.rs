@@ -1,6 +1,8 @@
 //! Budget gauges: per budget, spent against the limit, the forecast at the
 //! period's end and the day it crosses the limit; amber past the warning
-//! share, red when the forecast crosses or the limit is exceeded.
+//! share, red when the forecast crosses or the limit is exceeded. Ordered by
+//! severity, so the worst is always the one shown when room runs out; cents
+//! where a figure is below $100.
 
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -11,11 +13,10 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
 use super::theme::Theme;
-use crate::budget::{BudgetStatus, Level};
-use crate::format::{money, money_short};
+use crate::budget::{by_severity, BudgetStatus, Level};
+use crate::format::{money, money_brief};
 use crate::output::budget::{crossing, percent};
-use crate::pipeline::Snapshot;
-use crate::text::sanitize;
+use crate::text::{sanitize, sanitize_middle, width};
 
 fn level_style(level: Level, theme: &Theme) -> Style {
     match level {
@@ -34,10 +35,19 @@ fn mark(level: Level) -> &'static str {
     }
 }
 
+/// The budgets, worst first.
+#[must_use]
+pub fn ordered(statuses: &[BudgetStatus]) -> Vec<&BudgetStatus> {
+    let mut ordered: Vec<&BudgetStatus> = statuses.iter().collect();
+    ordered.sort_by(|a, b| by_severity(a, b));
+    ordered
+}
+
 /// Draws the budgets: a panel of gauges when the area is tall, one line otherwise.
-pub fn render(frame: &mut Frame, area: Rect, report: &Snapshot, theme: &Theme) {
+pub fn render(frame: &mut Frame, area: Rect, statuses: &[BudgetStatus], theme: &Theme) {
+    let statuses = ordered(statuses);
     if area.height < 3 {
-        render_line(frame, area, &report.budgets, theme);
+        render_line(frame, area, &statuses, theme);
         return;
     }
     let block = Block::bordered()
@@ -45,26 +55,26 @@ pub fn render(frame: &mut Frame, area: Rect, report: &Snapshot, theme: &Theme) {
         .title(Span::styled(" Budgets ", theme.title()));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let width = usize::from(inner.width);
-    for (index, status) in report.budgets.iter().enumerate() {
+    let inner_width = usize::from(inner.width);
+    let room = usize::from(inner.height / 2);
+    let hidden = statuses.len().saturating_sub(room);
+    for (index, status) in statuses.iter().take(room).enumerate() {
         let y = inner.y + 2 * u16::try_from(index).unwrap_or(u16::MAX);
-        if y + 1 >= inner.y + inner.height {
-            break;
-        }
         let style = level_style(status.level, theme);
         let right = format!(
             "{} / {} {}%{}",
-            money_short(status.spent, status.budget.limit),
-            money_short(status.budget.limit, status.budget.limit),
+            money_brief(status.spent),
+            money_brief(status.budget.limit),
             percent(status.share()),
             mark(status.level)
         );
-        let name = sanitize(
-            &status.budget.name(),
-            width.saturating_sub(crate::text::width(&right) + 2),
-        );
-        let gap = width
-            .saturating_sub(crate::text::width(&name) + crate::text::width(&right) + 1)
+        let mut name = status.budget.name();
+        if index + 1 == room && hidden > 0 {
+            name = format!("{name} (+{hidden} more)");
+        }
+        let name = sanitize_middle(&name, inner_width.saturating_sub(width(&right) + 2));
+        let gap = inner_width
+            .saturating_sub(width(&name) + width(&right) + 1)
             .max(1);
         let heading = Line::from(vec![
             Span::raw(format!(" {name}")),
@@ -103,21 +113,43 @@ pub fn render(frame: &mut Frame, area: Rect, report: &Snapshot, theme: &Theme) {
     }
 }
 
-fn render_line(frame: &mut Frame, area: Rect, statuses: &[BudgetStatus], theme: &Theme) {
+/// One line: the budgets worst first, whole items only, with how many did not fit.
+fn render_line(frame: &mut Frame, area: Rect, statuses: &[&BudgetStatus], theme: &Theme) {
+    let total = usize::from(area.width);
     let mut spans = vec![Span::styled(" Budgets ", theme.title())];
+    let mut used = 9;
     for (index, status) in statuses.iter().enumerate() {
-        if index > 0 {
-            spans.push(Span::styled(" · ", theme.dim()));
-        }
         let mut text = format!(
-            "{} {}%{}",
-            sanitize(&status.budget.name(), 30),
+            "{} {} / {} {}%{}",
+            sanitize_middle(&status.budget.name(), 24),
+            money_brief(status.spent),
+            money_brief(status.budget.limit),
             percent(status.share()),
             mark(status.level)
         );
         if let (Level::ForecastOver, Some(day)) = (status.level, status.crosses_on) {
             text.push_str(&format!(" by {}", day.format("%-d %b")));
         }
+        let separator = if index > 0 { " · " } else { "" };
+        let left = statuses.len() - index - 1;
+        let more = if left > 0 {
+            format!(" · +{left} more")
+        } else {
+            String::new()
+        };
+        // The worst always shows (shortened if need be); the rest while they fit.
+        if index > 0 && used + width(separator) + width(&text) + width(&more) > total {
+            spans.push(Span::styled(
+                format!(" · +{} more", statuses.len() - index),
+                theme.dim(),
+            ));
+            break;
+        }
+        if index == 0 {
+            text = sanitize(&text, total.saturating_sub(used + width(&more)));
+        }
+        used += width(separator) + width(&text);
+        spans.push(Span::styled(separator, theme.dim()));
         spans.push(Span::styled(text, level_style(status.level, theme)));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);

@@ -1,6 +1,9 @@
-//! Where each region goes for a terminal size: summary blocks on top, the
-//! three charts stacked, the prediction (and at 110 columns and more a
-//! per-model panel) beside or under them, the footer at the bottom.
+//! Where each region goes for a terminal size. From 80x24: summary blocks on
+//! top, the charts (or a panel) below, the prediction and budgets as lines
+//! above them, or from 110 columns in a side column with a per-model panel.
+//! Below 80x24 a compact layout: the summary as a table with every label,
+//! one line each for the prediction and budgets, two charts. The footer is
+//! always the last two rows.
 
 use ratatui::layout::{Constraint, Layout, Rect};
 
@@ -8,23 +11,34 @@ use ratatui::layout::{Constraint, Layout, Rect};
 const SIDE_COLUMN_FROM: u16 = 110;
 /// Width of the side column.
 const SIDE_WIDTH: u16 = 38;
+/// The smallest size of the full layout; below it the compact one.
+pub const FULL_FROM: (u16, u16) = (80, 24);
+
+/// What the layout must make room for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Shape {
+    /// Budget gauges.
+    pub budgets: usize,
+    /// A scope line (filter, drill-down, staleness) under the summary.
+    pub scope: bool,
+    /// The summary shows the token kinds (taller blocks).
+    pub tokens: bool,
+}
 
 /// The regions of one frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ScreenLayout {
-    /// The four summary blocks.
+    /// True below 80x24.
+    pub compact: bool,
+    /// The summary blocks (or table).
     pub summary: Rect,
-    /// Everything between the blocks and the footer.
-    pub charts: Rect,
-    /// Requests sparkline.
-    pub sparkline: Rect,
-    /// Tokens bar chart.
-    pub bars: Rect,
-    /// Cost line chart.
-    pub line: Rect,
-    /// Month-end prediction (a panel when wide, one line when narrow).
+    /// The scope line, when there is something to say.
+    pub scope: Option<Rect>,
+    /// Charts, a panel, or a message.
+    pub main: Rect,
+    /// Month-end prediction (a panel when wide, one line otherwise).
     pub prediction: Rect,
-    /// Budget gauges (a panel when wide, one line when narrow), when budgets are set.
+    /// Budget gauges (a panel when wide, one line otherwise), when budgets are set.
     pub budgets: Option<Rect>,
     /// Per-model panel (wide terminals only).
     pub models: Option<Rect>,
@@ -33,22 +47,30 @@ pub struct ScreenLayout {
 }
 
 impl ScreenLayout {
-    /// Splits `area`, with room for `budgets` budget gauges.
+    /// Splits `area` for `shape`.
     #[must_use]
-    pub fn new(area: Rect, budgets: usize) -> Self {
-        let [summary, middle, footer] = Layout::vertical([
-            Constraint::Length(6),
-            Constraint::Min(8),
+    pub fn new(area: Rect, shape: Shape) -> Self {
+        let compact = area.width < FULL_FROM.0 || area.height < FULL_FROM.1;
+        let summary_height = match (compact, shape.tokens) {
+            (false, false) => 6,
+            (false, true) => 8,
+            (true, false) => 5,
+            (true, true) => 7,
+        };
+        let [summary, scope, middle, footer] = Layout::vertical([
+            Constraint::Length(summary_height),
+            Constraint::Length(u16::from(shape.scope)),
+            Constraint::Min(4),
             Constraint::Length(2),
         ])
         .areas(area);
-        let budget_rows = u16::try_from(budgets).unwrap_or(u16::MAX);
-        if area.width >= SIDE_COLUMN_FROM {
-            let [left, right] =
+        let scope = shape.scope.then_some(scope);
+        let budget_rows = u16::try_from(shape.budgets).unwrap_or(u16::MAX);
+        if !compact && area.width >= SIDE_COLUMN_FROM {
+            let [main, right] =
                 Layout::horizontal([Constraint::Min(40), Constraint::Length(SIDE_WIDTH)])
                     .areas(middle);
-            let [sparkline, bars, line] = charts(left);
-            let budget_height = if budgets == 0 {
+            let budget_height = if shape.budgets == 0 {
                 0
             } else {
                 (2 + 2 * budget_rows).min(right.height / 2)
@@ -59,48 +81,32 @@ impl ScreenLayout {
                 Constraint::Min(3),
             ])
             .areas(right);
-            Self {
+            return Self {
+                compact,
                 summary,
-                charts: middle,
-                sparkline,
-                bars,
-                line,
+                scope,
+                main,
                 prediction,
-                budgets: (budgets > 0).then_some(budget_area),
+                budgets: (shape.budgets > 0).then_some(budget_area),
                 models: Some(models),
                 footer,
-            }
-        } else {
-            let budget_height = u16::from(budgets > 0);
-            let [prediction, budget_area, rest] = Layout::vertical([
-                Constraint::Length(1),
-                Constraint::Length(budget_height),
-                Constraint::Min(6),
-            ])
-            .areas(middle);
-            let [sparkline, bars, line] = charts(rest);
-            Self {
-                summary,
-                charts: middle,
-                sparkline,
-                bars,
-                line,
-                prediction,
-                budgets: (budgets > 0).then_some(budget_area),
-                models: None,
-                footer,
-            }
+            };
+        }
+        let [prediction, budget_area, main] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(u16::from(shape.budgets > 0)),
+            Constraint::Min(4),
+        ])
+        .areas(middle);
+        Self {
+            compact,
+            summary,
+            scope,
+            main,
+            prediction,
+            budgets: (shape.budgets > 0).then_some(budget_area),
+            models: None,
+            footer,
         }
     }
-}
-
-/// Sparkline, bars and line chart, sharing the height 1 : 2 : 2 with minimums.
-fn charts(area: Rect) -> [Rect; 3] {
-    let sparkline = (area.height / 5).max(3);
-    Layout::vertical([
-        Constraint::Length(sparkline),
-        Constraint::Fill(1),
-        Constraint::Fill(1),
-    ])
-    .areas(area)
 }

@@ -1,55 +1,72 @@
-//! The requests sparkline for the current view, stretched to the width.
+//! The requests sparkline of the current view, on the shared x axis, with
+//! its scale (the peak at the top, zero at the bottom).
 
 use ratatui::layout::Rect;
-use ratatui::text::Span;
-use ratatui::widgets::{Block, Borders, Sparkline};
 use ratatui::Frame;
 
+use super::axis::Axis;
+use super::charts::{draw_columns, eighths, frame_chart, title, ChartOptions};
 use super::theme::Theme;
-use crate::analytics::trend::View;
-use crate::analytics::Report;
+use crate::analytics::trend::Bucket;
 use crate::format::{compact, grouped};
+use crate::pipeline::Snapshot;
+
+fn requests(bucket: &Bucket) -> u128 {
+    u128::from(bucket.totals.usage.requests.max(0).unsigned_abs())
+}
+
+/// The scale labels: the peak and zero.
+#[must_use]
+pub fn scale(series: &[Bucket]) -> Vec<String> {
+    let peak = series.iter().map(requests).max().unwrap_or(0);
+    vec![
+        compact(i128::try_from(peak).unwrap_or(i128::MAX)),
+        "0".to_owned(),
+    ]
+}
 
 /// Draws the sparkline of requests per bucket.
-pub fn render(frame: &mut Frame, area: Rect, report: &Report, view: View, theme: &Theme) {
-    let series = report.series(view);
-    let values: Vec<u64> = series
-        .iter()
-        .map(|bucket| bucket.totals.usage.requests.max(0).unsigned_abs())
-        .collect();
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    report: &Snapshot,
+    axis: &Axis,
+    scale: &[String],
+    options: ChartOptions,
+    theme: &Theme,
+) {
+    let series = report.series(options.view);
     let total: i64 = series
         .iter()
         .map(|bucket| bucket.totals.usage.requests)
         .sum();
-    let peak = values.iter().copied().max().unwrap_or(0);
-    let title = format!(
-        " Requests · {} · {} total · peak {} ",
-        report.span_label(view),
-        grouped(total),
-        compact(i64::try_from(peak).unwrap_or(i64::MAX))
+    let heading = format!(
+        " Requests · {} · {} total ",
+        report.span_label(options.view),
+        grouped(total)
     );
-    let block = Block::new()
-        .borders(Borders::TOP)
-        .border_style(theme.border())
-        .title(Span::styled(title, theme.title()));
-    let inner = block.inner(area);
-    let stretched = stretch(&values, usize::from(inner.width));
-    frame.render_widget(block, area);
-    frame.render_widget(
-        Sparkline::default()
-            .data(&stretched)
-            .style(theme.requests()),
-        inner,
+    let plot = frame_chart(
+        frame,
+        area,
+        title(heading, Vec::new(), area.width, theme),
+        axis,
+        scale,
+        theme,
     );
-}
-
-/// Spreads the values over `width` columns (each value gets an equal share, give or take one).
-fn stretch(values: &[u64], width: usize) -> Vec<u64> {
-    if values.is_empty() || width == 0 {
-        return values.to_vec();
+    if plot.height == 0 || series.is_empty() {
+        return;
     }
-    let columns = width.max(values.len());
-    (0..columns)
-        .map(|column| values[column * values.len() / columns])
-        .collect()
+    let peak = series.iter().map(requests).max().unwrap_or(0);
+    let heights: Vec<_> = (0..usize::from(plot.width))
+        .map(|column| {
+            let value = axis
+                .buckets_in(column)
+                .filter_map(|index| series.get(index))
+                .map(requests)
+                .max()
+                .unwrap_or(0);
+            (eighths(value, peak, plot.height), theme.requests())
+        })
+        .collect();
+    draw_columns(frame.buffer_mut(), plot, &heights);
 }

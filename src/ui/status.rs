@@ -1,5 +1,7 @@
-//! The footer: view, zone, database, last refresh (or the error, with the
-//! last good numbers kept on screen) and the key hints from the keymap.
+//! The footer: the view tabs, the period shown in history, the zone, the
+//! database and the last refresh (or the error, with the last good numbers
+//! kept on screen), then the key hints of what is open, from the keymap.
+//! Both lines are shortened by whole items, never in the middle of a word.
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
@@ -10,29 +12,33 @@ use ratatui::Frame;
 use super::theme::Theme;
 use crate::action::Action;
 use crate::analytics::trend::View;
-use crate::app::App;
+use crate::app::{App, Notice};
 use crate::keymap::Keymap;
-use crate::text::{sanitize, truncate_start};
+use crate::text::{elide_middle, sanitize, width};
 
 /// Draws the two footer lines.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, keymap: &Keymap) {
     let [status_area, hints_area] =
         Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
-    let width = usize::from(area.width);
-    if let Some(error) = &app.error {
+    let columns = usize::from(area.width);
+    if let (Some(error), Some(report)) = (&app.error, &app.report) {
         // The error takes both lines; the last good numbers stay above it.
-        let kept = match &app.report {
-            Some(report) => format!(
-                " Showing the numbers from {}; {} retries.",
-                report
-                    .generated_at
-                    .with_timezone(&app.context.tz)
-                    .format("%H:%M:%S"),
-                keymap.key(Action::Refresh)
+        let kept = format!(
+            " Showing the numbers from {}; {} retries now.",
+            report
+                .generated_at
+                .with_timezone(&app.context.tz)
+                .format("%H:%M:%S"),
+            keymap.key(Action::Refresh)
+        );
+        let text = sanitize(
+            &format!(
+                "⚠ {} (retrying in {} s).",
+                error.message,
+                error.retry_in.as_secs().max(1)
             ),
-            None => format!(" {} retries.", keymap.key(Action::Refresh)),
-        };
-        let text = sanitize(&format!("⚠ {error}."), width.saturating_mul(2)) + &kept;
+            columns.saturating_mul(2),
+        ) + &kept;
         frame.render_widget(
             Paragraph::new(text)
                 .style(theme.error())
@@ -41,13 +47,66 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, keymap: &
         );
         return;
     }
+    frame.render_widget(
+        Paragraph::new(status_line(app, theme, keymap, columns)),
+        status_area,
+    );
+    frame.render_widget(
+        Paragraph::new(hint_line(&hints(app, keymap), theme, columns)),
+        hints_area,
+    );
+}
+
+fn status_line<'a>(app: &App, theme: &Theme, keymap: &Keymap, columns: usize) -> Line<'a> {
+    let mut spans = vec![Span::raw(" ")];
+    for view in View::ALL {
+        let style = if view == app.view && !app.hourly {
+            theme.title().add_modifier(Modifier::REVERSED)
+        } else {
+            theme.dim()
+        };
+        spans.push(Span::styled(view.title(), style));
+        spans.push(Span::raw(" "));
+    }
+    if app.hourly {
+        spans.push(Span::styled(
+            "Hours",
+            theme.title().add_modifier(Modifier::REVERSED),
+        ));
+        spans.push(Span::raw(" "));
+    }
+    let used: usize = spans.iter().map(Span::width).sum();
+    // In history, which period is shown and the key that comes back.
+    let history = match (&app.report, app.history) {
+        (Some(report), back) if back > 0 => {
+            let day = report
+                .generated_at
+                .with_timezone(&app.context.tz)
+                .date_naive();
+            let calendar = crate::period::Calendar::new(app.context.tz, app.context.week_start);
+            Some(format!(
+                "· {} ({}: today) ",
+                crate::analytics::history::label(day, &calendar, app.view),
+                keymap.key(Action::Present)
+            ))
+        }
+        _ => None,
+    };
     let refreshed = match (&app.report, app.loading) {
-        _ if app.notice.is_some() => sanitize(app.notice.as_deref().unwrap_or_default(), width),
+        _ if app.notice.is_some() => match &app.notice {
+            Some(Notice::Text(text)) => text.clone(),
+            Some(Notice::NothingToClose) => {
+                format!("nothing to close; {} quits", keymap.key(Action::Quit))
+            }
+            None => String::new(),
+        },
         _ if app.progress.is_some() => app
             .progress
             .as_ref()
             .map(|progress| {
-                crate::format::progress_line(progress.rows, progress.fraction, progress.remaining)
+                // Short: the main area has the whole line while nothing is shown.
+                let percent = (progress.fraction.clamp(0.0, 1.0) * 100.0).floor();
+                format!("building the cache: {percent:.0}%")
             })
             .unwrap_or_default(),
         (_, true) => "refreshing…".to_owned(),
@@ -61,7 +120,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, keymap: &
                 format!("refreshed {}", local.format("%H:%M:%S"))
             }
         }
-        (None, false) => String::new(),
+        (None, false) => match &app.error {
+            Some(error) => format!("retrying in {} s", error.retry_in.as_secs().max(1)),
+            None => String::new(),
+        },
     };
     let zone = if app.report.as_ref().is_some_and(|report| report.daily_utc) {
         // A daily source: its days are UTC days whatever the zone.
@@ -69,91 +131,135 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, keymap: &
     } else {
         app.context.tz.name().to_owned()
     };
-    // Rows the numbers leave out (negative counts, unreadable or far-future
-    // timestamps): say how many; `usagetop report` gives the details.
-    let zone = match app.report.as_ref().map_or(0, |report| report.left_out) {
-        0 => zone,
-        1 => format!("{zone} · ⚠ 1 row left out"),
-        count => format!("{zone} · ⚠ {count} rows left out"),
-    };
-    // In history, say which period is shown and how to come back.
-    let history = match (&app.report, app.history) {
-        (Some(report), back) if back > 0 => {
-            let day = report
-                .generated_at
-                .with_timezone(&app.context.tz)
-                .date_naive();
-            let calendar =
-                crate::period::Calendar::new(app.context.tz, crate::period::WeekStart::Monday);
-            format!(
-                " · {} ({}: today)",
-                crate::analytics::history::label(day, &calendar, app.view),
-                keymap.key(Action::Present)
-            )
-        }
-        _ => String::new(),
-    };
-    let width = width.saturating_sub(crate::text::width(&history));
-    let filter_width = if app.filter.is_empty() {
-        0
+    let zone_style = if zone == app.context.tz.name() {
+        theme.dim()
     } else {
-        11 + crate::text::width(&app.filter.to_string()).min(40)
+        theme.warning()
     };
-    let fixed = format!("{} · {zone} ·  · {refreshed}", tabs_text());
-    let width = width.saturating_sub(filter_width);
-    let room = width.saturating_sub(crate::text::width(&fixed)).max(8);
-    let database = truncate_start(&app.context.database, room);
-    let mut spans = vec![Span::raw(" ")];
-    for view in View::ALL {
-        let style = if view == app.view {
-            theme.title().add_modifier(Modifier::REVERSED)
-        } else {
-            theme.dim()
-        };
-        spans.push(Span::styled(view.title(), style));
-        if view != View::Monthly {
-            spans.push(Span::raw(" "));
+    // Rows the numbers leave out: say how many; `usagetop report` gives the details.
+    let left_out = match app.report.as_ref().map_or(0, |report| report.left_out) {
+        0 => None,
+        count => Some(format!(
+            "· ⚠ {} left out ",
+            crate::format::plural(count, "row")
+        )),
+    };
+    // Items after the tabs, most important first; each shows whole or not at all.
+    let refreshed = sanitize(&refreshed, 200);
+    let must = width(&refreshed) + 3 + history.as_deref().map_or(0, width);
+    let refreshed = if used + must > columns {
+        // A long notice: its middle goes.
+        format!(
+            "· {} ",
+            elide_middle(&refreshed, columns.saturating_sub(used + 4))
+        )
+    } else {
+        format!("· {refreshed} ")
+    };
+    let database = sanitize(&app.context.database, 200);
+    let file = database.rsplit('/').next().unwrap_or(&database).to_owned();
+    let mut budget =
+        columns.saturating_sub(used + width(&refreshed) + history.as_deref().map_or(0, width));
+    let mut take = |text: String| -> Option<String> {
+        (width(&text) <= budget).then(|| {
+            budget -= width(&text);
+            text
+        })
+    };
+    let left_out = left_out.and_then(&mut take);
+    let zone = take(format!("· {zone} "));
+    let database = take(format!("· {database} ")).or_else(|| take(format!("· {file} ")));
+    for (text, style) in [
+        (history, theme.warning()),
+        (left_out, theme.warning()),
+        (zone, zone_style),
+        (database, theme.dim()),
+        (Some(refreshed), theme.dim()),
+    ] {
+        if let Some(text) = text {
+            spans.push(Span::styled(text, style));
         }
     }
-    let line = Line::from(vec![
-        Span::raw(String::new()),
-        Span::styled(history.clone(), theme.warning()),
-        Span::styled(
-            if app.filter.is_empty() {
-                String::new()
-            } else {
-                format!(" · filter: {}", sanitize(&app.filter.to_string(), 40))
-            },
-            theme.warning(),
-        ),
-        Span::styled(" · ", theme.dim()),
-        Span::styled(
-            zone.clone(),
-            if zone == app.context.tz.name() && !zone.contains('⚠') {
-                theme.dim()
-            } else {
-                theme.warning()
-            },
-        ),
-        Span::styled(" · ", theme.dim()),
-        Span::styled(database, theme.dim()),
-        Span::styled(format!(" · {refreshed}"), theme.dim()),
-    ]);
-    spans.extend(line.spans);
-    frame.render_widget(Paragraph::new(Line::from(spans)), status_area);
-
-    let mut spans = vec![Span::raw(" ")];
-    for (key, hint) in keymap.footer_hints() {
-        spans.push(Span::styled(key, theme.key()));
-        spans.push(Span::styled(format!(" {hint}  "), theme.dim()));
-    }
-    frame.render_widget(Paragraph::new(Line::from(spans)), hints_area);
+    Line::from(spans)
 }
 
-/// The view tabs as plain text (`" Daily Weekly Monthly"`).
-fn tabs_text() -> String {
-    let titles: Vec<&str> = View::ALL.iter().map(|view| view.title()).collect();
-    format!(" {}", titles.join(" "))
+/// The hints of what is open: (keys, word), the last two (help, quit) kept always.
+fn hints(app: &App, keymap: &Keymap) -> Vec<(String, String)> {
+    let key = |action: Action| keymap.key(action);
+    let pair = |action: Action, word: &str| (key(action), word.to_owned());
+    let arrows = |up: Action, down: Action| {
+        format!(
+            "{}{}",
+            keymap.keys(up).pop().unwrap_or_default(),
+            keymap.keys(down).pop().unwrap_or_default()
+        )
+    };
+    if app.help.is_some() {
+        return vec![
+            (
+                arrows(Action::ScrollUp, Action::ScrollDown),
+                "scroll".to_owned(),
+            ),
+            pair(Action::NextView, "keys/prices"),
+            pair(Action::Back, "close"),
+            pair(Action::Quit, "quit"),
+        ];
+    }
+    let mut list = Vec::new();
+    if app.panel.is_some() {
+        list.push((
+            arrows(Action::ScrollUp, Action::ScrollDown),
+            "move".to_owned(),
+        ));
+        list.push(pair(Action::Select, "drill down"));
+        list.push(pair(Action::Back, "back"));
+        list.push(pair(Action::NextSort, "sort"));
+        list.push(pair(Action::ReverseSort, "reverse"));
+        list.push(pair(Action::NextDimension, "dimension"));
+        list.push(pair(Action::Export, "export"));
+    } else {
+        if !app.drill.is_empty() || app.hourly || app.history > 0 {
+            list.push(pair(Action::Back, "back"));
+        }
+        let hints = keymap.footer_hints();
+        let (kept, optional): (Vec<_>, Vec<_>) = hints
+            .into_iter()
+            .partition(|(_, word)| matches!(*word, "help" | "quit"));
+        list.extend(
+            optional
+                .into_iter()
+                .map(|(key, word)| (key, word.to_owned())),
+        );
+        list.extend(kept.into_iter().map(|(key, word)| (key, word.to_owned())));
+        return list;
+    }
+    list.push(pair(Action::ToggleHelp, "help"));
+    list.push(pair(Action::Quit, "quit"));
+    list
+}
+
+/// The hints that fit, whole: the optional ones in order while they fit,
+/// then the last two (help, quit).
+fn hint_line<'a>(hints: &[(String, String)], theme: &Theme, columns: usize) -> Line<'a> {
+    let item = |(key, word): &(String, String)| width(key) + width(word) + 3;
+    let split = hints.len().saturating_sub(2);
+    let (optional, kept) = hints.split_at(split);
+    let mut room = columns.saturating_sub(1 + kept.iter().map(item).sum::<usize>());
+    let mut shown: Vec<&(String, String)> = Vec::new();
+    for hint in optional {
+        if item(hint) > room {
+            break;
+        }
+        room -= item(hint);
+        shown.push(hint);
+    }
+    shown.extend(kept.iter());
+    let mut spans = vec![Span::raw(" ")];
+    for (key, word) in shown {
+        spans.push(Span::styled(key.clone(), theme.key()));
+        spans.push(Span::styled(format!(" {word}  "), theme.dim()));
+    }
+    Line::from(spans)
 }
 
 /// The columns (from the left edge, end excluded) of each view tab on the status line.

@@ -1,22 +1,151 @@
-//! The four summary blocks: today, this week, this month and all time, with
-//! requests, tokens, cost and the change in cost against the same span of the
-//! previous period.
+//! The summary: today, this week, this month and all time, with requests,
+//! tokens, cost and the change in cost against the same span of the previous
+//! period; in the tokens detail the four token kinds, the cache hit ratio and
+//! what caching saved. Four blocks from 80x24, a table with every label below.
 
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
 use super::theme::Theme;
 use crate::analytics::summary::PeriodSummary;
+use crate::analytics::Totals;
 use crate::app::App;
-use crate::format::{change, compact, grouped, money, money_short};
+use crate::format::{change, compact, grouped, money, money_short, percent_of};
+use crate::text::{pad_left, pad_right, width};
 
-/// Draws the row of four blocks.
-pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let areas: [Rect; 4] = Layout::horizontal([Constraint::Ratio(1, 4); 4]).areas(area);
-    // In history the periods are those of the date shown, not today's.
-    let titles: [String; 4] = match (&app.report, app.history) {
+/// One figure of a block: label, value (full and short form) and style.
+struct Figure {
+    label: &'static str,
+    short_label: &'static str,
+    value: String,
+    short: String,
+    style: Style,
+}
+
+fn figure(
+    label: &'static str,
+    short_label: &'static str,
+    value: String,
+    short: String,
+    style: Style,
+) -> Figure {
+    Figure {
+        label,
+        short_label,
+        value,
+        short,
+        style,
+    }
+}
+
+fn cost_text(totals: &Totals) -> (String, String) {
+    let mark = if totals.has_estimate() { "*" } else { "" };
+    (
+        format!("{}{mark}", money(totals.cost)),
+        format!("{}{mark}", money_short(totals.cost, totals.cost)),
+    )
+}
+
+/// The figures of one period.
+fn figures(summary: &PeriodSummary, index: usize, tokens: bool, theme: &Theme) -> Vec<Figure> {
+    let totals = &summary.totals;
+    let usage = &totals.usage;
+    if tokens {
+        let (saved, saved_short) = (
+            money(totals.cache_savings),
+            money_short(totals.cache_savings, totals.cache_savings),
+        );
+        let ratio = totals
+            .cache_hit_ratio()
+            .map_or_else(|| "-".to_owned(), |ratio| format!("{}%", percent_of(ratio)));
+        return vec![
+            figure(
+                "Input",
+                "In",
+                grouped(usage.input_tokens),
+                compact(usage.input_tokens),
+                theme.token_kind(0),
+            ),
+            figure(
+                "Output",
+                "Out",
+                grouped(usage.output_tokens),
+                compact(usage.output_tokens),
+                theme.token_kind(1),
+            ),
+            figure(
+                "Cache read",
+                "C.read",
+                grouped(usage.cache_read_tokens),
+                compact(usage.cache_read_tokens),
+                theme.token_kind(2),
+            ),
+            figure(
+                "Cache write",
+                "C.write",
+                grouped(usage.cache_write_tokens),
+                compact(usage.cache_write_tokens),
+                theme.token_kind(3),
+            ),
+            figure("Cache hits", "Hits", ratio.clone(), ratio, theme.text()),
+            figure("Saved", "Saved", saved, saved_short, theme.strong()),
+        ];
+    }
+    let (cost, cost_short) = cost_text(totals);
+    let mut rows = vec![
+        figure(
+            "Requests",
+            "Req",
+            grouped(usage.requests),
+            compact(usage.requests),
+            theme.text(),
+        ),
+        figure(
+            "Tokens",
+            "Tok",
+            compact(usage.total_tokens()),
+            compact(usage.total_tokens()),
+            theme.text(),
+        ),
+        figure("Cost", "Cost", cost, cost_short, theme.strong()),
+    ];
+    let comparisons = [
+        ("vs yesterday", "vs yday"),
+        ("vs last week", "vs last wk"),
+        ("vs last month", "vs last mo"),
+    ];
+    match (comparisons.get(index), summary.previous) {
+        (Some((long, short)), Some(previous)) => {
+            let delta = change(totals.cost, previous.cost);
+            let style = if totals.cost > previous.cost && !previous.cost.is_zero() {
+                theme.up()
+            } else if totals.cost < previous.cost {
+                theme.down()
+            } else {
+                theme.dim()
+            };
+            rows.push(figure(long, short, delta.clone(), delta, style));
+        }
+        _ => {
+            let since = summary.start.map_or_else(
+                || "no data".to_owned(),
+                |day| day.format("%Y-%m-%d").to_string(),
+            );
+            let short = summary
+                .start
+                .map_or_else(|| "-".to_owned(), |day| day.format("%b %Y").to_string());
+            rows.push(figure("since", "since", since, short, theme.dim()));
+        }
+    }
+    rows
+}
+
+/// The four periods' titles: today's, or the dates shown in history.
+fn titles(app: &App) -> [String; 4] {
+    match (&app.report, app.history) {
         (Some(report), back) if back > 0 => {
             let date = |summary: &PeriodSummary, format: &str| {
                 summary
@@ -31,15 +160,34 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ]
         }
         _ => ["Today", "This week", "This month", "All time"].map(str::to_owned),
-    };
-    let comparisons = [
-        ("vs yesterday", "vs yday"),
-        ("vs last week", "vs last wk"),
-        ("vs last month", "vs last mo"),
-    ];
+    }
+}
+
+fn summaries(app: &App) -> Option<[&PeriodSummary; 4]> {
+    let report = app.report.as_ref()?;
+    Some([
+        &report.summary.today,
+        &report.summary.this_week,
+        &report.summary.this_month,
+        &report.summary.all_time,
+    ])
+}
+
+/// Draws the summary: blocks, or the compact table.
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, compact_layout: bool) {
+    if compact_layout {
+        render_table(frame, area, app, theme);
+    } else {
+        render_blocks(frame, area, app, theme);
+    }
+}
+
+fn render_blocks(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let areas: [Rect; 4] = Layout::horizontal([Constraint::Ratio(1, 4); 4]).areas(area);
     // The last refresh failed: these numbers are from an earlier one.
     let stale = app.error.is_some() && app.report.is_some();
-    for (index, (block_area, title)) in areas.into_iter().zip(titles).enumerate() {
+    let periods = summaries(app);
+    for (index, (block_area, title)) in areas.into_iter().zip(titles(app)).enumerate() {
         let block = Block::bordered()
             .border_style(theme.border())
             .title(if stale {
@@ -50,101 +198,149 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             });
         let inner = block.inner(block_area);
         frame.render_widget(block, block_area);
-        let lines = match &app.report {
+        let lines = match periods {
             None => vec![Line::styled("…", theme.dim())],
-            Some(report) => {
-                let summaries = [
-                    &report.summary.today,
-                    &report.summary.this_week,
-                    &report.summary.this_month,
-                    &report.summary.all_time,
-                ];
-                let summary = summaries[index];
-                let comparison = comparisons.get(index).copied();
-                block_lines(summary, comparison, usize::from(inner.width), theme)
-            }
+            Some(periods) => figures(periods[index], index, app.tokens, theme)
+                .iter()
+                .map(|figure| row(figure, usize::from(inner.width), theme))
+                .collect(),
         };
         frame.render_widget(Paragraph::new(lines), inner);
     }
 }
 
-fn block_lines<'a>(
-    summary: &PeriodSummary,
-    comparison: Option<(&str, &str)>,
-    width: usize,
-    theme: &Theme,
-) -> Vec<Line<'a>> {
-    let totals = &summary.totals;
-    // The full figure when it fits beside its label, else the short one.
-    let fits = |label: &str, value: &str| {
-        crate::text::width(label) + crate::text::width(value) + 2 <= width
-    };
-    let requests = if width >= 20 && fits("Requests", &grouped(totals.usage.requests)) {
-        grouped(totals.usage.requests)
-    } else {
-        compact(totals.usage.requests)
-    };
-    let mark = if totals.has_estimate() { "*" } else { "" };
-    let mut cost = format!("{}{mark}", money(totals.cost));
-    if !fits("Cost", &cost) {
-        cost = format!("{}{mark}", money_short(totals.cost, totals.cost));
-    }
-    let mut lines = vec![
-        row("Requests", requests, width, theme.dim(), theme.text()),
-        row(
-            "Tokens",
-            compact(totals.usage.total_tokens()),
-            width,
-            theme.dim(),
-            theme.text(),
-        ),
-        row("Cost", cost, width, theme.dim(), theme.strong()),
-    ];
-    match (comparison, summary.previous) {
-        (Some((long, short)), Some(previous)) => {
-            let delta = change(totals.cost, previous.cost);
-            let label = if long.len() + delta.len() + 2 <= width {
-                long
-            } else {
-                short
-            };
-            let style = if totals.cost > previous.cost && !previous.cost.is_zero() {
-                theme.up()
-            } else if totals.cost < previous.cost {
-                theme.down()
-            } else {
-                theme.dim()
-            };
-            lines.push(row(label, delta, width, theme.dim(), style));
-        }
-        _ => {
-            let since = summary.start.map_or_else(
-                || "no data".to_owned(),
-                |day| day.format("%Y-%m-%d").to_string(),
-            );
-            lines.push(row("since", since, width, theme.dim(), theme.dim()));
-        }
-    }
-    lines
+/// `label ........ value`, the value right-aligned; short forms where the
+/// full ones do not fit, and the label always kept.
+fn row<'a>(figure: &Figure, columns: usize, theme: &Theme) -> Line<'a> {
+    let fits = |label: &str, value: &str| width(label) + width(value) + 2 <= columns;
+    let (label, value) = [
+        (figure.label, &figure.value),
+        (figure.label, &figure.short),
+        (figure.short_label, &figure.value),
+        (figure.short_label, &figure.short),
+    ]
+    .into_iter()
+    .find(|(label, value)| fits(label, value))
+    .unwrap_or((figure.short_label, &figure.short));
+    let gap = columns
+        .saturating_sub(width(label) + width(value) + 1)
+        .max(1);
+    Line::from(vec![
+        Span::styled(format!(" {label}"), theme.dim()),
+        Span::raw(" ".repeat(gap)),
+        Span::styled(value.clone(), figure.style),
+    ])
 }
 
-/// `label ........ value`, the value right-aligned to `width`.
-fn row<'a>(
-    label: &str,
-    value: String,
-    width: usize,
-    label_style: ratatui::style::Style,
-    value_style: ratatui::style::Style,
-) -> Line<'a> {
-    let label_width = crate::text::width(label);
-    let value_width = crate::text::width(&value);
-    let gap = width.saturating_sub(label_width + value_width + 1).max(1);
-    if label_width + value_width + 2 > width {
-        return Line::from(Span::styled(format!(" {value}"), value_style));
+/// The compact table: a header of periods, then one row per figure, every
+/// label kept.
+fn render_table(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let width = usize::from(area.width);
+    let periods = summaries(app);
+    let sample = match periods {
+        Some(periods) => figures(periods[0], 0, app.tokens, theme),
+        None => figures(&PeriodSummary::default(), 0, app.tokens, theme),
+    };
+    let label_width = sample
+        .iter()
+        .map(|figure| crate::text::width(figure.label))
+        .max()
+        .unwrap_or(8)
+        + 1;
+    let label_width = if label_width + 4 * 9 > width {
+        sample
+            .iter()
+            .map(|figure| crate::text::width(figure.short_label))
+            .max()
+            .unwrap_or(5)
+            + 1
+    } else {
+        label_width
+    };
+    let column = width.saturating_sub(label_width) / 4;
+    let stale = app.error.is_some() && app.report.is_some();
+    let mut header = vec![Span::raw(" ".repeat(label_width))];
+    for title in titles(app) {
+        let short = title
+            .replace("This week", "Week")
+            .replace("This month", "Month")
+            .replace("Week of ", "Wk ");
+        let text = if crate::text::width(&title) < column {
+            title
+        } else {
+            short
+        };
+        let text = if stale { format!("{text}⚠") } else { text };
+        header.push(Span::styled(
+            pad_left(
+                &crate::text::truncate(&text, column.saturating_sub(1)),
+                column,
+            ),
+            if stale {
+                theme.warning()
+            } else {
+                theme.title()
+            },
+        ));
     }
-    Line::from(vec![
-        Span::styled(format!(" {label}"), label_style),
-        Span::raw(" ".repeat(gap)),
-        Span::styled(value, value_style),
-    ])
+    let mut lines = vec![Line::from(header)];
+    let Some(periods) = periods else {
+        lines.push(Line::styled(" …", theme.dim()));
+        frame.render_widget(Paragraph::new(lines), area);
+        return;
+    };
+    let per_period: Vec<Vec<Figure>> = periods
+        .iter()
+        .enumerate()
+        .map(|(index, summary)| figures(summary, index, app.tokens, theme))
+        .collect();
+    for (row_index, figure) in sample.iter().enumerate() {
+        let (long, short) = if row_index == 3 && !app.tokens {
+            ("Change", "Chg")
+        } else {
+            (figure.label, figure.short_label)
+        };
+        let label = if label_width > crate::text::width(long) {
+            long
+        } else {
+            short
+        };
+        let mut spans = vec![Span::styled(
+            pad_right(&format!(" {label}"), label_width),
+            theme.dim(),
+        )];
+        for figures in &per_period {
+            let Some(cell) = figures.get(row_index) else {
+                continue;
+            };
+            let value = if crate::text::width(&cell.value) < column {
+                &cell.value
+            } else {
+                &cell.short
+            };
+            // The all-time column has "since" in the comparison row.
+            let value = if cell.label == "since" && row_index == 3 {
+                [
+                    format!("since {}", cell.value),
+                    format!("since {}", cell.short),
+                    format!("from {}", cell.short),
+                    cell.short.clone(),
+                ]
+                .into_iter()
+                .find(|text| crate::text::width(text) < column)
+                .unwrap_or_else(|| cell.short.clone())
+            } else {
+                value.clone()
+            };
+            spans.push(Span::styled(
+                pad_left(
+                    &crate::text::truncate(&value, column.saturating_sub(1)),
+                    column,
+                ),
+                cell.style,
+            ));
+        }
+        lines.push(Line::from(spans));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
 }

@@ -165,6 +165,38 @@ impl Theme {
         self.pick(Color::Magenta, Style::new())
     }
 
+    /// One token kind in the tokens detail: input, output, cache read, cache write.
+    #[must_use]
+    pub fn token_kind(self, index: usize) -> Style {
+        let colour = match index {
+            0 => Color::Blue,
+            1 => Color::Magenta,
+            2 => Color::Cyan,
+            _ => Color::Yellow,
+        };
+        self.pick(colour, Style::new())
+    }
+
+    /// One series of the per-model cost chart (the last: the other models).
+    #[must_use]
+    pub fn series(self, index: usize) -> Style {
+        let colour = match index {
+            0 => Color::Magenta,
+            1 => Color::Cyan,
+            2 => Color::Green,
+            3 => Color::Yellow,
+            4 => Color::Blue,
+            _ => Color::Gray,
+        };
+        self.pick(colour, Style::new())
+    }
+
+    /// The highlighted row of a list.
+    #[must_use]
+    pub fn cursor(self) -> Style {
+        Style::new().add_modifier(Modifier::REVERSED)
+    }
+
     /// Block borders.
     #[must_use]
     pub fn border(self) -> Style {

@@ -15,14 +15,7 @@ use usagetop::pricing::{PriceFile, PriceTable};
 use usagetop::protocol::WorkerEvent;
 
 fn app() -> App {
-    App::new(
-        View::Daily,
-        Context {
-            database: "sqlite:///x.db".to_owned(),
-            tz: chrono_tz::UTC,
-            pinned_clock: false,
-        },
-    )
+    App::new(View::Daily, Context::new("sqlite:///x.db", chrono_tz::UTC))
 }
 
 fn press(code: KeyCode) -> KeyEvent {
@@ -97,8 +90,11 @@ fn every_binding_is_reachable_and_hinted_from_the_table() {
             "d/w/m view",
             "b breakdown",
             "f filter",
+            "H hours",
             "e export",
             "r refresh",
+            "i tokens",
+            "p models",
             "? help",
             "q quit"
         ]
@@ -174,14 +170,25 @@ fn history_steps_back_and_returns() {
 }
 
 #[test]
-fn esc_closes_help_before_quitting() {
+fn esc_closes_and_steps_back_but_never_quits() {
     let mut app = app();
     app.update(Message::Action(Action::ToggleHelp));
-    assert!(app.show_help);
+    assert!(app.show_help());
     app.update(Message::Action(Action::Back));
-    assert!(!app.show_help);
+    assert!(!app.show_help());
     assert!(!app.should_quit);
+    // In history, Esc comes back to the present.
+    app.update(Message::Action(Action::Earlier));
+    assert_eq!(
+        app.update(Message::Action(Action::Back)),
+        Some(Effect::Refresh)
+    );
+    assert_eq!(app.history, 0);
+    // Nothing left to close: a hint, not an exit.
     app.update(Message::Action(Action::Back));
+    assert!(!app.should_quit);
+    assert_eq!(app.notice, Some(usagetop::app::Notice::NothingToClose));
+    app.update(Message::Action(Action::Quit));
     assert!(app.should_quit);
 }
 
@@ -196,10 +203,9 @@ fn errors_keep_the_last_report_until_a_success() {
         retry_in: std::time::Duration::from_secs(4),
     }));
     assert!(Arc::ptr_eq(app.report.as_ref().unwrap(), &first));
-    assert_eq!(
-        app.error.as_deref(),
-        Some("database is locked (retrying in 4 s)")
-    );
+    let error = app.error.as_ref().unwrap();
+    assert_eq!(error.message, "database is locked");
+    assert_eq!(error.retry_in, std::time::Duration::from_secs(4));
     assert!(!app.loading);
     app.update(Message::Worker(WorkerEvent::Report(report())));
     assert_eq!(app.error, None);

@@ -425,10 +425,7 @@ fn add_hostile_rows(url: &str) {
 
 fn assert_inert(bytes: &[u8], what: &str) {
     assert_no_controls(bytes, what);
-    assert!(
-        !bytes.windows(4).any(|window| window == b"AEND"),
-        "{what}: the 10 kB name was not cut"
-    );
+    // Names lose their middle (the end shows): never the whole 10 kB.
     assert!(
         !bytes
             .windows(200)

@@ -38,7 +38,7 @@ fn day(cost: Decimal, requests: i64, tokens: i64) -> Totals {
             ..Usage::default()
         },
         cost,
-        estimated_cost: Decimal::ZERO,
+        ..Totals::default()
     }
 }
 

@@ -124,6 +124,7 @@ fn sum_totals<'a>(totals: impl Iterator<Item = &'a Totals>) -> Totals {
         sum.usage.cache_write_tokens += t.usage.cache_write_tokens;
         sum.cost += t.cost;
         sum.estimated_cost += t.estimated_cost;
+        sum.cache_savings += t.cache_savings;
     }
     sum
 }
