@@ -280,6 +280,12 @@ pub async fn compute(
         None => None,
     };
     let prices = model_prices(&report, &context.prices);
+    // Sources that only know days have no hours.
+    let hourly = if request.hourly && !report.daily_utc {
+        Some(hours(store, context, &plan, filter).await?)
+    } else {
+        None
+    };
     Ok(Snapshot {
         report,
         budgets,
@@ -287,8 +293,41 @@ pub async fn compute(
         filter: filter.clone(),
         sequence,
         prices,
-        hourly: None,
+        hourly,
     })
+}
+
+/// The day of `plan` hour by hour: one per-model query per local hour up to
+/// now (each range whole quarter hours, so the cache answers it exactly).
+async fn hours(
+    store: &dyn UsageStore,
+    context: &ReportContext,
+    plan: &QueryPlan,
+    filter: &Filter,
+) -> Result<crate::analytics::hourly::Hourly, StoreError> {
+    let calendar = &context.calendar;
+    let start = calendar.start_of_day(plan.today);
+    let end = plan.window.end;
+    let mut rows = Vec::new();
+    let mut hour = start;
+    while hour < end {
+        let next = (hour + chrono::Duration::hours(1)).min(end);
+        let range = SecondsRange {
+            start: hour.timestamp(),
+            end: next.timestamp(),
+        };
+        for row in store.model_rows(range, calendar, filter).await? {
+            rows.push((hour, row));
+        }
+        hour = next;
+    }
+    Ok(crate::analytics::hourly::Hourly::build(
+        plan.today,
+        calendar,
+        plan.now,
+        &rows,
+        &context.prices,
+    ))
 }
 
 /// Usage per value of `dimension` for today, this week and this month, with

@@ -193,3 +193,88 @@ impl Hourly {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::period::WeekStart;
+    use crate::pricing::{PriceFile, PriceTable};
+
+    fn berlin() -> Calendar {
+        Calendar::new(chrono_tz::Europe::Berlin, WeekStart::Monday)
+    }
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap_or_default()
+            .with_timezone(&Utc)
+    }
+
+    /// `tokens` of input of gpt-4o ($2.50 per million) in the hour starting at `hour`.
+    fn row(hour: &str, tokens: i128) -> (DateTime<Utc>, ModelRow) {
+        (
+            at(hour),
+            ModelRow {
+                model: "gpt-4o".to_owned(),
+                usage: crate::usage::Usage {
+                    requests: 1,
+                    input_tokens: tokens,
+                    ..crate::usage::Usage::default()
+                },
+                stored_cost: None,
+                estimated: false,
+            },
+        )
+    }
+
+    fn prices() -> PriceTable {
+        PriceTable::with_overrides(&PriceFile::default(), "pricing")
+            .unwrap_or_else(|error| panic!("{error}"))
+    }
+
+    #[test]
+    fn a_dst_day_has_25_hours_and_keeps_every_row() {
+        let day = NaiveDate::from_ymd_opt(2026, 10, 25).unwrap_or_default();
+        let rows = [
+            row("2026-10-25T00:30:00Z", 400_000),
+            row("2026-10-25T01:00:00Z", 400_000),
+        ];
+        let hours = Hourly::build(day, &berlin(), at("2026-10-26T00:00:00Z"), &rows, &prices());
+        assert_eq!(hours.hours.len(), 25);
+        // 02:00 CEST and 02:00 CET are two hours, both counted.
+        assert_eq!(hours.total.usage.requests, 2);
+        assert_eq!(hours.total.cost, Decimal::new(2, 0));
+        assert!(!hours.is_current());
+        assert_eq!(
+            hours.burn_rate(),
+            None,
+            "a day that is over has no burn rate"
+        );
+    }
+
+    #[test]
+    fn burn_rate_and_when_a_daily_budget_runs_out() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 18).unwrap_or_default();
+        // $1 an hour from 09:00 to 12:00 local (08:00 to 11:00 UTC); now 11:00 UTC.
+        let rows = [
+            row("2026-11-18T08:00:00Z", 400_000),
+            row("2026-11-18T09:00:00Z", 400_000),
+            row("2026-11-18T10:00:00Z", 400_000),
+        ];
+        let hours = Hourly::build(day, &berlin(), at("2026-11-18T11:00:00Z"), &rows, &prices());
+        assert_eq!(hours.burn_rate(), Some(Decimal::ONE));
+        assert_eq!(hours.total.cost, Decimal::new(3, 0));
+        // $5 budget: $2 left at $1/h: 14:00 local.
+        assert_eq!(
+            hours.runs_out(Decimal::new(5, 0)),
+            Some(RunOut::At(at("2026-11-18T13:00:00Z")))
+        );
+        // $2.50: crossed halfway through the third hour.
+        assert_eq!(
+            hours.runs_out(Decimal::new(25, 1)),
+            Some(RunOut::Exceeded(at("2026-11-18T10:30:00Z")))
+        );
+        // $100: not before midnight.
+        assert_eq!(hours.runs_out(Decimal::new(100, 0)), Some(RunOut::NotToday));
+    }
+}
