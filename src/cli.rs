@@ -140,6 +140,8 @@ pub enum Command {
     /// Show or rebuild the rollup cache of the source
     #[command(subcommand)]
     Cache(CacheCommand),
+    /// List each model seen with the price entry it resolved to (why a figure is estimated)
+    Prices(PricesArgs),
     /// Replay the month-end estimate on past months of your usage and show its error
     Backtest(BacktestArgs),
 }
@@ -222,6 +224,14 @@ pub enum ReportFormat {
     Json,
     /// One short line for status bars: today, this month, month-end estimate
     Line,
+}
+
+/// `usagetop prices` options.
+#[derive(Debug, Clone, Args)]
+pub struct PricesArgs {
+    /// Output format (text or json)
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
 }
 
 /// `usagetop demo` options.

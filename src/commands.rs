@@ -7,6 +7,7 @@ pub mod cache;
 pub mod dashboard;
 pub mod demo;
 pub mod export;
+pub mod prices;
 pub mod report;
 
 use std::io::{IsTerminal, Write};
@@ -74,6 +75,17 @@ pub(crate) fn finish_progress() {
     if std::io::stderr().is_terminal() {
         eprint!("\r\x1b[2K");
     }
+}
+
+/// Columns for text output: the terminal's width, or 80 when standard output
+/// is not a terminal.
+pub(crate) fn output_width() -> usize {
+    if std::io::stdout().is_terminal() {
+        if let Ok((columns, _)) = crossterm::terminal::size() {
+            return usize::from(columns).max(40);
+        }
+    }
+    80
 }
 
 /// The request the command line asks for: its filter and custom range.

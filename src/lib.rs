@@ -71,6 +71,7 @@ async fn run_async(cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Report(args)) => commands::report::run(&settings, args, &context).await,
         Some(Command::Backtest(args)) => commands::backtest::run(&settings, args, &context).await,
+        Some(Command::Prices(args)) => commands::prices::run(&settings, args, &context).await,
         None => commands::dashboard::run(&settings, context).await,
     }
 }

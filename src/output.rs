@@ -7,4 +7,5 @@ pub mod cache;
 pub mod csv;
 pub mod json;
 pub mod line;
+pub mod prices;
 pub mod text;

@@ -50,9 +50,18 @@ pub async fn run(
                 )
             ));
         }
-        for status in &snapshot.budgets {
-            super::emit_line(&output::budget::line(status))?;
-        }
+        let text = match args.format {
+            ReportFormat::Json => output::budget::render_json(&snapshot.budgets)
+                .wrap_err("cannot write the budgets as JSON")?,
+            ReportFormat::Line => output::budget::brief(&snapshot.budgets).unwrap_or_default(),
+            ReportFormat::Text => snapshot
+                .budgets
+                .iter()
+                .map(output::budget::line)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        };
+        super::emit_line(text.trim_end())?;
         return Ok(ExitCode::from(output::budget::exit_status(
             &snapshot.budgets,
         )));
@@ -62,7 +71,12 @@ pub async fn run(
             output::json::render(&snapshot).wrap_err("cannot write the JSON report")?
         }
         ReportFormat::Line => output::line::render(&snapshot),
-        ReportFormat::Text => output::text::render(&snapshot, settings.view, &store.describe()),
+        ReportFormat::Text => output::text::render(
+            &snapshot,
+            settings.view,
+            &store.describe(),
+            super::output_width(),
+        ),
     };
     super::emit_line(text.trim_end())?;
     Ok(ExitCode::SUCCESS)

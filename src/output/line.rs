@@ -1,5 +1,6 @@
 //! The one-line status for tmux status bars and shell prompts:
-//! `today $12.34 · Nov $345.67 → ~$512`.
+//! `today $12.34 · Nov $345.67 → ~$512 · budget monthly 68% !` (the worst
+//! budget, when budgets are set).
 
 use crate::format::money;
 use crate::pipeline::Snapshot;
@@ -22,6 +23,10 @@ pub fn render(report: &Snapshot) -> String {
         money(report.summary.this_month.totals.cost),
         money_whole(report.prediction.cost.point)
     );
+    if let Some(budget) = crate::output::budget::brief(&report.budgets) {
+        line.push_str(" · ");
+        line.push_str(&budget);
+    }
     if !report.filter.is_empty() {
         line.push_str(&format!(
             " [{}]",

@@ -1,5 +1,8 @@
 //! The readable text report: summary table, month-end estimate, models this
-//! month and the trend of the chosen view.
+//! month and the trend of the chosen view, fitted to a width (the terminal's,
+//! or 80 columns when printing elsewhere): tables lose their token-kind
+//! columns and narrow their name column, sentences wrap between words. Every
+//! name and note is sanitized and measured in display columns.
 
 use std::fmt::Write as _;
 
@@ -8,9 +11,13 @@ use rust_decimal::prelude::ToPrimitive;
 use crate::analytics::report::ModelTotals;
 use crate::analytics::trend::View;
 use crate::analytics::Totals;
-use crate::format::{change, grouped, money};
+use crate::filter::Dimension;
+use crate::format::{change, grouped, money, percent_of, plural};
 use crate::pipeline::Snapshot;
-use crate::text::{pad_right, sanitize};
+use crate::text::{clean, pad_left, pad_right, sanitize_middle, width};
+
+/// Width of the full summary table (every token kind).
+const WIDE: usize = 120;
 
 fn cost_cell(totals: &Totals) -> String {
     let mut text = money(totals.cost);
@@ -20,114 +27,145 @@ fn cost_cell(totals: &Totals) -> String {
     text
 }
 
-/// The report as text; `database` is shown in the heading.
+/// `text` wrapped between words at `columns` (its own leading spaces kept),
+/// each continuation indented by `indent`.
+fn wrap(out: &mut String, text: &str, columns: usize, indent: &str) {
+    let body = text.trim_start_matches(' ');
+    let mut line = text[..text.len() - body.len()].to_owned();
+    let mut fresh = true;
+    for word in body.split(' ').filter(|word| !word.is_empty()) {
+        if !fresh && width(&line) + 1 + width(word) > columns {
+            let _ = writeln!(out, "{}", line.trim_end());
+            line = indent.to_owned();
+            fresh = true;
+        }
+        if !fresh {
+            line.push(' ');
+        }
+        line.push_str(word);
+        fresh = false;
+    }
+    let _ = writeln!(out, "{}", line.trim_end());
+}
+
+/// One table row: cells right-aligned to their widths, the first left-aligned.
+fn row(out: &mut String, cells: &[(&str, usize)]) {
+    let mut line = String::new();
+    for (index, (text, columns)) in cells.iter().enumerate() {
+        if index == 0 {
+            line.push_str(&pad_right(text, *columns));
+        } else {
+            line.push(' ');
+            line.push_str(&pad_left(text, *columns));
+        }
+    }
+    let _ = writeln!(out, "{}", line.trim_end());
+}
+
+/// The report as text for `columns` columns; `database` is shown in the heading.
 #[must_use]
-pub fn render(report: &Snapshot, view: View, database: &str) -> String {
+pub fn render(report: &Snapshot, view: View, database: &str, columns: usize) -> String {
+    let columns = columns.max(40);
     let mut out = String::new();
     let tz: chrono_tz::Tz = report.timezone.parse().unwrap_or(chrono_tz::Tz::UTC);
     let local = report.generated_at.with_timezone(&tz);
-    let _ = writeln!(
-        out,
-        "usagetop report · {} {} · {database}",
-        local.format("%Y-%m-%d %H:%M"),
-        report.timezone,
-        database = crate::text::clean(database)
+    wrap(
+        &mut out,
+        &format!(
+            "usagetop report · {} {} · {}",
+            local.format("%Y-%m-%d %H:%M"),
+            report.timezone,
+            clean(database)
+        ),
+        columns,
+        "  ",
     );
     if !report.filter.is_empty() {
-        let _ = writeln!(out, "filter: {}", sanitize(&report.filter.to_string(), 200));
+        wrap(
+            &mut out,
+            &format!("filter: {}", clean(&report.filter.to_string())),
+            columns,
+            "  ",
+        );
     }
     for note in &report.notes {
-        let _ = writeln!(out, "note: {}", crate::text::clean(note));
+        wrap(&mut out, &format!("note: {}", clean(note)), columns, "  ");
     }
     if report.is_empty() {
-        let _ = writeln!(out, "\nNo usage yet: the database holds no events. Add rows to usage_events, or try `usagetop --demo`.");
+        let _ = writeln!(out);
+        wrap(
+            &mut out,
+            "No usage yet: the database holds no events. Add rows to usage_events, or try `usagetop --demo`.",
+            columns,
+            "",
+        );
         return out;
     }
     let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "{:<14} {:>10} {:>15} {:>14} {:>13} {:>14} {:>13} {:>13}  {:>8}",
-        "Period",
-        "Requests",
-        "Tokens",
-        "Input",
-        "Output",
-        "Cache read",
-        "Cache write",
-        "Cost",
-        "Change"
-    );
-    let [today, week, month, all] = report.block_labels(true);
-    let blocks = [
-        (today, &report.summary.today),
-        (week, &report.summary.this_week),
-        (month, &report.summary.this_month),
-        (all, &report.summary.all_time),
-    ];
-    for (name, block) in blocks {
-        let totals = &block.totals;
-        let delta = block
-            .previous
-            .map_or_else(String::new, |previous| change(totals.cost, previous.cost));
-        let usage = &totals.usage;
-        let _ = writeln!(
-            out,
-            "{:<14} {:>10} {:>15} {:>14} {:>13} {:>14} {:>13} {:>13}  {:>8}",
-            name,
-            grouped(usage.requests),
-            grouped(usage.total_tokens()),
-            grouped(usage.input_tokens),
-            grouped(usage.output_tokens),
-            grouped(usage.cache_read_tokens),
-            grouped(usage.cache_write_tokens),
-            cost_cell(totals),
-            delta
-        );
-    }
-    let _ = writeln!(
-        out,
-        "Change: cost against the same span of the previous period."
-    );
+    write_summary(&mut out, report, columns);
 
     let prediction = &report.prediction;
+    let _ = writeln!(out);
     if report.month_over {
         let _ = writeln!(
             out,
-            "\nMonth-end estimate: none, {} is over",
+            "Month-end estimate: none, {} is over",
             prediction.month_end.format("%B %Y")
         );
     } else {
-        let _ = writeln!(
-            out,
-            "\nMonth-end estimate ({}): ~{} (80 % band {} – {}), ~{} requests, ~{} tokens",
-            prediction.month_end.format("%b %-d"),
-            money(prediction.cost.point),
-            money(prediction.cost.low),
-            money(prediction.cost.high),
-            grouped(prediction.requests.point.to_i64().unwrap_or(i64::MAX)),
-            grouped(prediction.tokens.point.to_i64().unwrap_or(i64::MAX)),
+        let range = if money(prediction.cost.low) == money(prediction.cost.high) {
+            String::new()
+        } else {
+            format!(
+                " (80 % band {} – {})",
+                money(prediction.cost.low),
+                money(prediction.cost.high)
+            )
+        };
+        let requests = prediction.requests.point.to_i64().unwrap_or(i64::MAX);
+        let tokens = prediction.tokens.point.to_i128().unwrap_or(i128::MAX);
+        wrap(
+            &mut out,
+            &format!(
+                "Month-end estimate ({}): {}{range}, ~{}, ~{}",
+                prediction.month_end.format("%b %-d"),
+                crate::format::approx_money(prediction.cost.point),
+                plural(requests, "request"),
+                plural(tokens, "token"),
+            ),
+            columns,
+            "  ",
         );
         let _ = writeln!(out, "  method: {}", prediction.method.describe());
         if let Some(accuracy) = prediction.accuracy {
-            let _ = writeln!(
-            out,
-            "  measured error: ±{:.1} % on your last {} months ({:.0} % inside the band; usagetop backtest)",
-            accuracy.mape, accuracy.months, accuracy.coverage
-        );
+            wrap(
+                &mut out,
+                &format!(
+                    "  measured error: ±{:.1} % on your last {} months ({:.0} % inside the band; usagetop backtest)",
+                    accuracy.mape, accuracy.months, accuracy.coverage
+                ),
+                columns,
+                "    ",
+            );
         }
     }
 
     if let Some(range) = &report.range {
-        let _ = writeln!(
-            out,
-            "\nRange {} – {}: {} requests, {} tokens, {}",
-            range.from.format("%Y-%m-%d"),
-            range.to.format("%Y-%m-%d"),
-            grouped(range.totals.usage.requests),
-            grouped(range.totals.usage.total_tokens()),
-            cost_cell(&range.totals)
+        let _ = writeln!(out);
+        wrap(
+            &mut out,
+            &format!(
+                "Range {} – {}: {}, {}, {}",
+                range.from.format("%Y-%m-%d"),
+                range.to.format("%Y-%m-%d"),
+                plural(range.totals.usage.requests, "request"),
+                plural(range.totals.usage.total_tokens(), "token"),
+                cost_cell(&range.totals)
+            ),
+            columns,
+            "  ",
         );
-        write_models(&mut out, &range.by_model);
+        write_models(&mut out, &range.by_model, columns);
     }
 
     if let Some(breakdowns) = &report.breakdown {
@@ -137,51 +175,182 @@ pub fn render(report: &Snapshot, view: View, database: &str) -> String {
             ("this month", &breakdowns.monthly),
         ] {
             let _ = writeln!(out, "\nBy {} · {title}", breakdowns.dimension.name());
-            write_breakdown(&mut out, breakdown);
+            write_breakdown(&mut out, breakdown, columns);
         }
     }
 
     if !report.budgets.is_empty() {
         let _ = writeln!(out, "\nBudgets");
         for status in &report.budgets {
-            let _ = writeln!(out, "  {}", crate::output::budget::line(status));
+            wrap(
+                &mut out,
+                &format!("  {}", crate::output::budget::line(status)),
+                columns,
+                "            ",
+            );
         }
     }
 
-    let _ = writeln!(out, "\nThis month by model");
-    write_models(&mut out, &report.by_model.this_month);
-
-    let _ = writeln!(out, "\n{} ({})", view.title(), report.span_label(view));
-    let _ = writeln!(
-        out,
-        "{:<11} {:>10} {:>15} {:>13}",
-        "Start", "Requests", "Tokens", "Cost"
-    );
-    for bucket in report.series(view) {
-        let _ = writeln!(
-            out,
-            "{:<11} {:>10} {:>15} {:>13}",
-            bucket.start.format("%Y-%m-%d"),
-            grouped(bucket.totals.usage.requests),
-            grouped(bucket.totals.usage.total_tokens()),
-            cost_cell(&bucket.totals)
-        );
+    // The breakdown by model already lists this month's models.
+    let by_model = report
+        .breakdown
+        .as_ref()
+        .is_some_and(|breakdowns| breakdowns.dimension == Dimension::Model);
+    if !by_model {
+        let _ = writeln!(out, "\nThis month by model");
+        write_models(&mut out, &report.by_model.this_month, columns);
     }
+
+    write_trend(&mut out, report, view);
     if report.summary.all_time.totals.has_estimate() {
-        let _ = writeln!(out, "\n* includes usage of models with no price entry, priced by the default price (an estimate).");
+        let _ = writeln!(out);
+        wrap(
+            &mut out,
+            "* includes usage of models with no price entry, priced by the default price (an estimate).",
+            columns,
+            "  ",
+        );
     }
     out
 }
 
-fn write_models(out: &mut String, models: &[ModelTotals]) {
+fn write_summary(out: &mut String, report: &Snapshot, columns: usize) {
+    // Every token kind when they fit; else requests, tokens, cost and change.
+    let wide = columns >= WIDE;
+    let mut header: Vec<(&str, usize)> = vec![("Period", 14), ("Requests", 10), ("Tokens", 15)];
+    if wide {
+        header.extend([
+            ("Input", 14),
+            ("Output", 13),
+            ("Cache read", 14),
+            ("Cache write", 13),
+        ]);
+    }
+    header.extend([("Cost", 14), ("Change", 9)]);
+    row(out, &header);
+    let [today, week, month, all] = report.block_labels(true);
+    let blocks = [
+        (today, &report.summary.today),
+        (week, &report.summary.this_week),
+        (month, &report.summary.this_month),
+        (all, &report.summary.all_time),
+    ];
+    for (name, block) in &blocks {
+        let totals = &block.totals;
+        let usage = &totals.usage;
+        let delta = block
+            .previous
+            .map_or_else(String::new, |previous| change(totals.cost, previous.cost));
+        let cells = [
+            grouped(usage.requests),
+            grouped(usage.total_tokens()),
+            grouped(usage.input_tokens),
+            grouped(usage.output_tokens),
+            grouped(usage.cache_read_tokens),
+            grouped(usage.cache_write_tokens),
+            cost_cell(totals),
+            delta,
+        ];
+        let mut line: Vec<(&str, usize)> = vec![(name, 14), (&cells[0], 10), (&cells[1], 15)];
+        if wide {
+            line.extend([
+                (cells[2].as_str(), 14),
+                (cells[3].as_str(), 13),
+                (cells[4].as_str(), 14),
+                (cells[5].as_str(), 13),
+            ]);
+        }
+        line.extend([(cells[6].as_str(), 14), (cells[7].as_str(), 9)]);
+        row(out, &line);
+    }
+    wrap(
+        out,
+        "Change: cost against the same span of the previous period.",
+        columns,
+        "  ",
+    );
+    if !wide {
+        // The token kinds of the periods, one line each.
+        let _ = writeln!(
+            out,
+            "Tokens by kind (input / output / cache read / cache write):"
+        );
+        for (name, block) in &blocks {
+            let usage = &block.totals.usage;
+            let _ = writeln!(
+                out,
+                "  {}{} / {} / {} / {}",
+                pad_right(&format!("{name}:"), 16),
+                grouped(usage.input_tokens),
+                grouped(usage.output_tokens),
+                grouped(usage.cache_read_tokens),
+                grouped(usage.cache_write_tokens)
+            );
+        }
+    }
+}
+
+/// The trend of the view, from the first period with usage on: periods
+/// before the first event are not listed as zeros.
+fn write_trend(out: &mut String, report: &Snapshot, view: View) {
+    let _ = writeln!(out, "\n{} ({})", view.title(), report.span_label(view));
+    row(
+        out,
+        &[
+            ("Start", 11),
+            ("Requests", 10),
+            ("Tokens", 15),
+            ("Cost", 14),
+        ],
+    );
+    let series = report.series(view);
+    let first_day = report.summary.all_time.start;
+    let skip = first_day.map_or(0, |first| {
+        series
+            .iter()
+            .take_while(|bucket| bucket.start <= first)
+            .count()
+            .saturating_sub(1)
+    });
+    if skip > 0 {
+        let _ = writeln!(
+            out,
+            "(no usage before {}: {} left out)",
+            first_day.map_or_else(String::new, |day| day.format("%Y-%m-%d").to_string()),
+            plural(i128::try_from(skip).unwrap_or(0), "empty period")
+        );
+    }
+    for bucket in series.iter().skip(skip) {
+        let start = bucket.start.format("%Y-%m-%d").to_string();
+        let requests = grouped(bucket.totals.usage.requests);
+        let tokens = grouped(bucket.totals.usage.total_tokens());
+        let cost = cost_cell(&bucket.totals);
+        row(
+            out,
+            &[(&start, 11), (&requests, 10), (&tokens, 15), (&cost, 14)],
+        );
+    }
+}
+
+/// The name column for a table whose other columns take `rest`: at most 36, at least 12.
+fn name_width(columns: usize, rest: usize) -> usize {
+    columns.saturating_sub(rest).clamp(12, 36)
+}
+
+fn write_models(out: &mut String, models: &[ModelTotals], columns: usize) {
     if models.is_empty() {
         let _ = writeln!(out, "  (no usage this month)");
         return;
     }
-    let _ = writeln!(
+    let names = name_width(columns, 10 + 15 + 14 + 3);
+    row(
         out,
-        "{:<36} {:>10} {:>15} {:>13}",
-        "Model", "Requests", "Tokens", "Cost"
+        &[
+            ("Model", names),
+            ("Requests", 10),
+            ("Tokens", 15),
+            ("Cost", 14),
+        ],
     );
     // The largest models by cost; the rest on one line (JSON lists them all).
     let shown = if models.len() > MODELS_SHOWN {
@@ -189,22 +358,22 @@ fn write_models(out: &mut String, models: &[ModelTotals]) {
     } else {
         models.len()
     };
-    let row = |out: &mut String, name: &str, totals: &Totals| {
-        let _ = writeln!(
+    let line = |out: &mut String, name: &str, totals: &Totals| {
+        let name = sanitize_middle(name, names);
+        let requests = grouped(totals.usage.requests);
+        let tokens = grouped(totals.usage.total_tokens());
+        let cost = cost_cell(totals);
+        row(
             out,
-            "{} {:>10} {:>15} {:>13}",
-            pad_right(&sanitize(name, 36), 36),
-            grouped(totals.usage.requests),
-            grouped(totals.usage.total_tokens()),
-            cost_cell(totals)
+            &[(&name, names), (&requests, 10), (&tokens, 15), (&cost, 14)],
         );
     };
     for model in &models[..shown] {
-        row(out, &model.model, &model.totals);
+        line(out, &model.model, &model.totals);
     }
     if shown < models.len() {
         let rest: Totals = models[shown..].iter().map(|model| model.totals).sum();
-        row(
+        line(
             out,
             &format!("({} other models)", models.len() - shown),
             &rest,
@@ -215,39 +384,54 @@ fn write_models(out: &mut String, models: &[ModelTotals]) {
 /// Models listed by name in the text report before the rest are summed.
 const MODELS_SHOWN: usize = 25;
 
-fn write_breakdown(out: &mut String, breakdown: &crate::analytics::breakdown::Breakdown) {
+fn write_breakdown(
+    out: &mut String,
+    breakdown: &crate::analytics::breakdown::Breakdown,
+    columns: usize,
+) {
     if breakdown.rows.is_empty() {
         let _ = writeln!(out, "  (no usage)");
         return;
     }
-    let _ = writeln!(
+    let names = name_width(columns, 10 + 15 + 14 + 6 + 9 + 6);
+    row(
         out,
-        "{:<36} {:>10} {:>15} {:>13} {:>6} {:>8}",
-        "Name", "Requests", "Tokens", "Cost", "Share", "Change"
+        &[
+            ("Name", names),
+            ("Requests", 10),
+            ("Tokens", 15),
+            ("Cost", 14),
+            ("Share", 6),
+            ("Change", 9),
+        ],
     );
-    let row = |out: &mut String, name: &str, totals: &Totals, previous: &Totals| {
+    let line = |out: &mut String, name: &str, totals: &Totals, previous: &Totals| {
         let share = if breakdown.total.cost.is_zero() {
             0
         } else {
-            (totals.cost / breakdown.total.cost * rust_decimal::Decimal::ONE_HUNDRED)
-                .round()
-                .to_i64()
-                .unwrap_or(0)
+            percent_of(totals.cost / breakdown.total.cost)
         };
-        let _ = writeln!(
+        let name = sanitize_middle(name, names);
+        let requests = grouped(totals.usage.requests);
+        let tokens = grouped(totals.usage.total_tokens());
+        let cost = cost_cell(totals);
+        let share = format!("{share}%");
+        let delta = change(totals.cost, previous.cost);
+        row(
             out,
-            "{} {:>10} {:>15} {:>13} {:>5}% {:>8}",
-            pad_right(&sanitize(name, 36), 36),
-            grouped(totals.usage.requests),
-            grouped(totals.usage.total_tokens()),
-            cost_cell(totals),
-            share,
-            change(totals.cost, previous.cost)
+            &[
+                (&name, names),
+                (&requests, 10),
+                (&tokens, 15),
+                (&cost, 14),
+                (&share, 6),
+                (&delta, 9),
+            ],
         );
     };
     let shown = breakdown.rows.len().min(MODELS_SHOWN);
     for item in &breakdown.rows[..shown] {
-        row(out, &item.key, &item.totals, &item.previous);
+        line(out, &item.key, &item.totals, &item.previous);
     }
     if shown < breakdown.rows.len() {
         let rest: Totals = breakdown.rows[shown..].iter().map(|item| item.totals).sum();
@@ -255,12 +439,12 @@ fn write_breakdown(out: &mut String, breakdown: &crate::analytics::breakdown::Br
             .iter()
             .map(|item| item.previous)
             .sum();
-        row(
+        line(
             out,
             &format!("({} others)", breakdown.rows.len() - shown),
             &rest,
             &before,
         );
     }
-    row(out, "total", &breakdown.total, &breakdown.previous_total);
+    line(out, "total", &breakdown.total, &breakdown.previous_total);
 }

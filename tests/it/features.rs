@@ -523,6 +523,7 @@ fn many_models_are_summarised_in_text_and_complete_in_json() {
         &report,
         usagetop::analytics::trend::View::Daily,
         "sqlite:///x.db",
+        120,
     );
     assert!(
         text.contains("(9976 other models)"),

@@ -1361,6 +1361,7 @@ async fn hostile_names_from_postgres_are_inert() {
         &report,
         usagetop::analytics::trend::View::Daily,
         "postgres://test",
+        120,
     );
     assert!(
         !text
