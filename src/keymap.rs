@@ -348,7 +348,7 @@ pub const BINDINGS: &[Binding] = &[
         &[Key::Char('$')],
         Action::ShowPrices,
         Group::General,
-        "prices: each model seen and the price entry it resolved to",
+        "prices and notes: each model seen, the price entry it resolved to; notes about the data",
         None,
     ),
     bind(

@@ -74,15 +74,14 @@ pub fn viewport(area: Rect, app: &App, keymap: &Keymap) -> Viewport {
     }
 }
 
-/// True when the last bucket of the view is the unfinished current period.
+/// True when the last bucket of the view is the unfinished current period:
+/// not in history, and not at the end of a range that is over (a report of
+/// a finished day is as of its last second).
 fn partial(app: &App, report: &Snapshot) -> bool {
-    if app.history > 0 {
-        return false;
-    }
-    match &report.range {
-        Some(range) => report.summary.today.start == Some(range.to),
-        None => true,
-    }
+    use chrono::Timelike;
+    let local = report.generated_at.with_timezone(&app.context.tz);
+    let day_over = local.hour() == 23 && local.minute() == 59 && local.second() == 59;
+    app.history == 0 && !(report.range.is_some() && day_over)
 }
 
 fn render_screen(frame: &mut Frame, app: &App, theme: &Theme, keymap: &Keymap) {

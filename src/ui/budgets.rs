@@ -35,6 +35,24 @@ fn mark(level: Level) -> &'static str {
     }
 }
 
+/// `monthly gpt-4o-2…-08-06`: the period whole, the model or user shortened
+/// in the middle to fit `columns`.
+fn budget_name(status: &BudgetStatus, columns: usize) -> String {
+    let budget = &status.budget;
+    let Some((dimension, value)) = &budget.scope else {
+        return sanitize(budget.period.name(), columns);
+    };
+    let prefix = match dimension {
+        crate::filter::Dimension::Model => format!("{} ", budget.period.name()),
+        other => format!("{} {} ", budget.period.name(), other.name()),
+    };
+    let room = columns.saturating_sub(width(&prefix));
+    if room < 4 {
+        return sanitize_middle(&budget.name(), columns);
+    }
+    format!("{prefix}{}", sanitize_middle(value, room))
+}
+
 /// The budgets, worst first.
 #[must_use]
 pub fn ordered(statuses: &[BudgetStatus]) -> Vec<&BudgetStatus> {
@@ -68,11 +86,15 @@ pub fn render(frame: &mut Frame, area: Rect, statuses: &[BudgetStatus], theme: &
             percent(status.share()),
             mark(status.level)
         );
-        let mut name = status.budget.name();
-        if index + 1 == room && hidden > 0 {
-            name = format!("{name} (+{hidden} more)");
-        }
-        let name = sanitize_middle(&name, inner_width.saturating_sub(width(&right) + 2));
+        let more = if index + 1 == room && hidden > 0 {
+            format!(" (+{hidden} more)")
+        } else {
+            String::new()
+        };
+        let name = budget_name(
+            status,
+            inner_width.saturating_sub(width(&right) + width(&more) + 2),
+        ) + &more;
         let gap = inner_width
             .saturating_sub(width(&name) + width(&right) + 1)
             .max(1);
@@ -121,7 +143,7 @@ fn render_line(frame: &mut Frame, area: Rect, statuses: &[&BudgetStatus], theme:
     for (index, status) in statuses.iter().enumerate() {
         let mut text = format!(
             "{} {} / {} {}%{}",
-            sanitize_middle(&status.budget.name(), 24),
+            budget_name(status, 24),
             money_brief(status.spent),
             money_brief(status.budget.limit),
             percent(status.share()),

@@ -146,12 +146,25 @@ fn prices<'a>(app: &App, theme: &Theme, columns: usize) -> Vec<Line<'a>> {
         lines.push(Line::styled(" loading…", theme.dim()));
         return lines;
     };
+    if !report.notes.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(" Notes about the data", theme.title()));
+        for note in &report.notes {
+            for (index, text) in wrap(&crate::text::clean(note), columns.saturating_sub(4))
+                .into_iter()
+                .enumerate()
+            {
+                let bullet = if index == 0 { " • " } else { "   " };
+                lines.push(Line::styled(format!("{bullet}{text}"), theme.warning()));
+            }
+        }
+    }
     if report.prices.is_empty() {
         lines.push(Line::styled(" no models seen yet", theme.dim()));
         return lines;
     }
     lines.push(Line::raw(""));
-    let name_width = (columns / 3).clamp(12, 36);
+    let name_width = (columns / 2).clamp(12, 40);
     for model in &report.prices {
         let entry = match (&model.entry, model.stored_cost) {
             (_, true) => "cost stored by the source".to_owned(),
@@ -187,7 +200,7 @@ fn prices<'a>(app: &App, theme: &Theme, columns: usize) -> Vec<Line<'a>> {
         ]));
         let detail = format!(
             "→ {} · {} / {} / {} / {}",
-            sanitize_middle(&entry, columns.saturating_sub(30)),
+            crate::text::clean(&entry),
             price.input.normalize(),
             price.output.normalize(),
             price.cache_read.normalize(),
@@ -239,7 +252,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, keymap: &Keymap, theme: 
     };
     let (this, other) = match help.page {
         HelpPage::Keys => ("Keys", "prices"),
-        HelpPage::Prices => ("Prices", "keys"),
+        HelpPage::Prices => ("Prices and notes", "keys"),
     };
     let block = Block::bordered()
         .border_style(theme.title())

@@ -1,7 +1,8 @@
 //! The scope line under the summary, shown only when it has something to
 //! say: which usage the numbers count (the filter, or the drill-down path
-//! with the key that goes back) and how old the newest usage is when it is
-//! not recent ("last event 3 days ago").
+//! with the key that goes back), how many notes the report has about the
+//! source (help shows them), and how old the newest usage is when it is not
+//! recent ("last event 3 days ago").
 
 use chrono::NaiveDate;
 use ratatui::layout::Rect;
@@ -86,10 +87,15 @@ pub fn describe(filter: &Filter) -> String {
     parts.join(" · ")
 }
 
+/// The report's notes about the source, when it has any.
+fn notes(app: &App) -> usize {
+    app.report.as_ref().map_or(0, |report| report.notes.len())
+}
+
 /// True when the scope line has something to say.
 #[must_use]
 pub fn shown(app: &App) -> bool {
-    !app.filter.is_empty() || staleness(app).is_some()
+    !app.filter.is_empty() || staleness(app).is_some() || notes(app) > 0
 }
 
 /// Draws the scope line.
@@ -128,6 +134,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, keymap: &
             theme.warning(),
         ));
         spans.push(Span::styled(clear, theme.dim()));
+    }
+    let count = notes(app);
+    if count > 0 {
+        let text = format!(
+            " ⓘ {} about the data ({}: read) ",
+            crate::format::plural(i128::try_from(count).unwrap_or(0), "note"),
+            keymap.key(Action::ShowPrices)
+        );
+        let used: usize = spans.iter().map(|span| span.width()).sum();
+        if used + crate::text::width(&text) + stale_width <= width {
+            spans.push(Span::styled(text, theme.warning()));
+        }
     }
     if let Some(stale) = stale {
         let used: usize = spans.iter().map(|span| span.width()).sum();

@@ -112,7 +112,7 @@ fn status_line<'a>(app: &App, theme: &Theme, keymap: &Keymap, columns: usize) ->
         (_, true) => "refreshing…".to_owned(),
         (Some(report), false) => {
             let local = report.generated_at.with_timezone(&app.context.tz);
-            if app.history > 0 {
+            if app.history > 0 || report.range.is_some() {
                 format!("as of {}", local.format("%Y-%m-%d %H:%M"))
             } else if app.context.pinned_clock {
                 format!("as of {} (pinned)", local.format("%Y-%m-%d %H:%M"))

@@ -143,10 +143,11 @@ fn figures(summary: &PeriodSummary, index: usize, tokens: bool, theme: &Theme) -
     rows
 }
 
-/// The four periods' titles: today's, or the dates shown in history.
+/// The four periods' titles: today's, or the dates shown in history or at
+/// the end of a `--from`/`--to` range.
 fn titles(app: &App) -> [String; 4] {
     match (&app.report, app.history) {
-        (Some(report), back) if back > 0 => {
+        (Some(report), back) if back > 0 || report.range.is_some() => {
             let date = |summary: &PeriodSummary, format: &str| {
                 summary
                     .start

@@ -330,3 +330,43 @@ fn compact_layout_keeps_labels() {
         assert!(screen.contains(label), "{label}: {screen}");
     }
 }
+
+/// The report's notes about the source: counted on the scope line, listed
+/// on the prices page of help.
+#[test]
+fn notes_about_the_data() {
+    let mut snapshot = (*fixtures::fresh()).clone();
+    snapshot.report.notes = vec![
+        "the source keeps one row per UTC day, so days here are UTC days, not Europe/Berlin days"
+            .to_owned(),
+        "3 rows with negative token counts left out".to_owned(),
+    ];
+    let mut app = with_report(Arc::new(snapshot));
+    let screen = draw(&app, 80, 24);
+    assert!(
+        screen.contains("ⓘ 2 notes about the data ($: read)"),
+        "{screen}"
+    );
+    press(&mut app, &[Action::ShowPrices]);
+    snapshot_all("notes", &app);
+    let screen = draw(&app, 120, 40);
+    assert!(
+        screen.contains("• 3 rows with negative token counts left out"),
+        "{screen}"
+    );
+}
+
+/// A `--from`/`--to` range: the blocks are labelled by the range's dates.
+#[test]
+fn a_custom_range_labels_its_blocks() {
+    let from = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+    let to = chrono::NaiveDate::from_ymd_opt(2026, 10, 10).unwrap();
+    let mut app = App::new(View::Daily, context());
+    app.range = Some((from, to));
+    answer(&mut app, Data::Fresh, &Budgets::default());
+    snapshot_all("range", &app);
+    let screen = draw(&app, 80, 24);
+    assert!(screen.contains("Sat 10 Oct"), "{screen}");
+    assert!(!screen.contains(" Today "), "{screen}");
+    assert!(screen.contains("1 Oct 2026 – 10 Oct 2026"), "{screen}");
+}
