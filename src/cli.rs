@@ -1,5 +1,8 @@
-//! The command line: clap definitions only. Every global flag can also be set
-//! in the config file; resolving the two is `config`'s job.
+//! The command line: clap definitions only. Flags every command takes (where
+//! the usage is) are global; filters and periods belong to the commands that
+//! count usage, and the drawing flags to the dashboard, so each `--help`
+//! lists only what applies. `Cli::global_args` flattens them for `config`,
+//! which resolves them against the config file.
 
 use std::path::PathBuf;
 
@@ -17,20 +20,136 @@ use crate::store::mapping::{Preset, TimestampFormat};
 #[derive(Debug, Parser)]
 #[command(name = "usagetop", version, about, long_about, after_help = KEYS_HELP)]
 pub struct Cli {
-    /// Settings shared by every command.
+    /// Where the usage is: flags every command takes.
     #[command(flatten)]
-    pub global: GlobalArgs,
+    pub shared: SharedArgs,
+    /// Which usage the dashboard counts.
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// The dashboard's periods.
+    #[command(flatten)]
+    pub period: PeriodArgs,
+    /// How the dashboard draws.
+    #[command(flatten)]
+    pub dashboard: DashboardArgs,
     /// What to do (default: open the dashboard).
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
-const KEYS_HELP: &str = "Dashboard keys: d/w/m daily/weekly/monthly, Tab next view, r refresh, ? help, q/Esc/Ctrl-C quit.\n\
+const KEYS_HELP: &str = "Dashboard keys (defaults; [keys] in the config rebinds them): d/w/m views, H hours, b breakdown, f filter, Enter drill down, Esc back, r refresh, ? or F1 help, q quit.\n\
 Quick start: usagetop --demo   (opens the dashboard on generated demo data)";
 
-/// Flags every command takes.
-#[derive(Debug, Clone, Default, Args)]
+impl Cli {
+    /// Every flag given, flattened for `config`: the shared ones, and the
+    /// selection and periods of the subcommand (or of the dashboard).
+    #[must_use]
+    pub fn global_args(&self) -> GlobalArgs {
+        let empty = (SelectionArgs::default(), PeriodArgs::default());
+        let (selection, period) = match &self.command {
+            Some(Command::Report(args)) => (&args.selection, &args.period),
+            Some(Command::Export(args)) => (&args.selection, &args.period),
+            Some(Command::Backtest(args)) => (&args.selection, &empty.1),
+            Some(Command::Prices(args)) => (&args.selection, &empty.1),
+            _ => (&empty.0, &empty.1),
+        };
+        let shared = self.shared.clone();
+        let dashboard = &self.dashboard;
+        let pick = |mine: &Vec<String>, top: &Vec<String>| {
+            let mut all = top.clone();
+            all.extend(mine.iter().cloned());
+            all
+        };
+        GlobalArgs {
+            database_url: shared.database_url,
+            config: shared.config,
+            tz: shared.tz,
+            now: shared.now,
+            demo: shared.demo,
+            preset: shared.preset,
+            table: shared.table,
+            timestamp_format: shared.timestamp_format,
+            filter: shared.filter,
+            connect_timeout_seconds: shared.connect_timeout_seconds,
+            statement_timeout_seconds: shared.statement_timeout_seconds,
+            no_cache: shared.no_cache,
+            cache_late_seconds: shared.cache_late_seconds,
+            models: pick(&selection.models, &self.selection.models),
+            endpoints: pick(&selection.endpoints, &self.selection.endpoints),
+            users: pick(&selection.users, &self.selection.users),
+            from: selection
+                .from
+                .clone()
+                .or_else(|| self.selection.from.clone()),
+            to: selection.to.clone().or_else(|| self.selection.to.clone()),
+            view: period.view.or(self.period.view),
+            week_start: period.week_start.or(self.period.week_start),
+            refresh_seconds: dashboard.refresh_seconds,
+            theme: dashboard.theme,
+            ascii: dashboard.ascii,
+            no_mouse: dashboard.no_mouse,
+        }
+    }
+}
+
+/// Every setting a flag can give, as `config` resolves them (flags of
+/// several groups and commands, flattened).
+#[derive(Debug, Clone, Default)]
 pub struct GlobalArgs {
+    /// `--database-url`.
+    pub database_url: Option<String>,
+    /// `--config`.
+    pub config: Option<PathBuf>,
+    /// `--tz`.
+    pub tz: Option<String>,
+    /// `--now`.
+    pub now: Option<String>,
+    /// `--view`.
+    pub view: Option<View>,
+    /// `--demo`.
+    pub demo: bool,
+    /// `--refresh-seconds`.
+    pub refresh_seconds: Option<u64>,
+    /// `--week-start`.
+    pub week_start: Option<WeekStart>,
+    /// `--preset`.
+    pub preset: Option<Preset>,
+    /// `--table`.
+    pub table: Option<String>,
+    /// `--timestamp-format`.
+    pub timestamp_format: Option<TimestampFormat>,
+    /// `--where`.
+    pub filter: Option<String>,
+    /// `--model`.
+    pub models: Vec<String>,
+    /// `--endpoint`.
+    pub endpoints: Vec<String>,
+    /// `--user`.
+    pub users: Vec<String>,
+    /// `--from`.
+    pub from: Option<String>,
+    /// `--to`.
+    pub to: Option<String>,
+    /// `--theme`.
+    pub theme: Option<crate::ui::theme::ThemeChoice>,
+    /// `--ascii`.
+    pub ascii: bool,
+    /// `--no-mouse`.
+    pub no_mouse: bool,
+    /// `--connect-timeout-seconds`.
+    pub connect_timeout_seconds: Option<u64>,
+    /// `--statement-timeout-seconds`.
+    pub statement_timeout_seconds: Option<u64>,
+    /// `--no-cache`.
+    pub no_cache: bool,
+    /// `--cache-late-seconds`.
+    pub cache_late_seconds: Option<u64>,
+}
+
+/// Where the usage is and how to read it: flags every command takes.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Source (every command)")]
+pub struct SharedArgs {
     /// Usage database: sqlite://PATH, a file path, or postgres://USER:PASSWORD@HOST:PORT/DB [default: usage.db in your data directory]
     #[arg(long, env = "USAGETOP_DATABASE_URL", global = true, value_name = "URL")]
     pub database_url: Option<String>,
@@ -47,21 +166,9 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "RFC3339")]
     pub now: Option<String>,
 
-    /// The view shown first
-    #[arg(long, global = true, value_enum)]
-    pub view: Option<View>,
-
     /// Use demo.db in your data directory, generating it when missing
     #[arg(long, global = true)]
     pub demo: bool,
-
-    /// Seconds between background refreshes [default: 30]
-    #[arg(long, global = true, value_name = "SECONDS")]
-    pub refresh_seconds: Option<u64>,
-
-    /// First day of the week [default: monday]
-    #[arg(long, global = true, value_enum)]
-    pub week_start: Option<WeekStart>,
 
     /// Table layout preset: native, litellm (LiteLLM_SpendLogs) or litellm-daily (LiteLLM_DailyUserSpend)
     #[arg(long, env = "USAGETOP_PRESET", global = true, value_enum)]
@@ -79,38 +186,6 @@ pub struct GlobalArgs {
     #[arg(long = "where", global = true, value_name = "CONDITION")]
     pub filter: Option<String>,
 
-    /// Count only these models: a glob pattern such as gpt-4* (repeatable)
-    #[arg(long = "model", global = true, value_name = "PATTERN")]
-    pub models: Vec<String>,
-
-    /// Count only these endpoints: a glob pattern (repeatable)
-    #[arg(long = "endpoint", global = true, value_name = "PATTERN")]
-    pub endpoints: Vec<String>,
-
-    /// Count only these users: a glob pattern (repeatable)
-    #[arg(long = "user", global = true, value_name = "PATTERN")]
-    pub users: Vec<String>,
-
-    /// First day of a custom range (YYYY-MM-DD, local): totals and series over --from..--to
-    #[arg(long, global = true, value_name = "DATE")]
-    pub from: Option<String>,
-
-    /// Last day of a custom range (YYYY-MM-DD, local) [default: today]
-    #[arg(long, global = true, value_name = "DATE")]
-    pub to: Option<String>,
-
-    /// Colours: dark (default), light, or auto (from the terminal's background)
-    #[arg(long, global = true, value_enum)]
-    pub theme: Option<crate::ui::theme::ThemeChoice>,
-
-    /// Draw with ASCII characters only (old terminals, serial consoles)
-    #[arg(long, global = true)]
-    pub ascii: bool,
-
-    /// Do not capture the mouse (clicks on view tabs, wheel scrolling)
-    #[arg(long, global = true)]
-    pub no_mouse: bool,
-
     /// Seconds to wait for a database server connection [default: 5]
     #[arg(long, global = true, value_name = "SECONDS")]
     pub connect_timeout_seconds: Option<u64>,
@@ -126,6 +201,66 @@ pub struct GlobalArgs {
     /// Rows up to this many seconds older than the newest are re-read on every refresh [default: 7200]
     #[arg(long, global = true, value_name = "SECONDS")]
     pub cache_late_seconds: Option<u64>,
+}
+
+/// Which usage counts: filters and a custom range (the dashboard, report,
+/// export, prices and backtest).
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Which usage")]
+pub struct SelectionArgs {
+    /// Count only these models: a glob pattern such as gpt-4*, or !PATTERN to leave them out (repeatable)
+    #[arg(long = "model", value_name = "PATTERN")]
+    pub models: Vec<String>,
+
+    /// Count only these endpoints: a glob pattern, or !PATTERN to leave them out (repeatable)
+    #[arg(long = "endpoint", value_name = "PATTERN")]
+    pub endpoints: Vec<String>,
+
+    /// Count only these users: a glob pattern, or !PATTERN to leave them out (repeatable)
+    #[arg(long = "user", value_name = "PATTERN")]
+    pub users: Vec<String>,
+
+    /// First day of a custom range (YYYY-MM-DD, local): totals and series over --from..--to
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+
+    /// Last day of a custom range (YYYY-MM-DD, local) [default: today]
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+}
+
+/// Periods: the view and the first day of the week (the dashboard, report and export).
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Periods")]
+pub struct PeriodArgs {
+    /// The view shown first (report: the trend printed; export: the series written)
+    #[arg(long, value_enum)]
+    pub view: Option<View>,
+
+    /// First day of the week [default: monday]
+    #[arg(long, value_enum)]
+    pub week_start: Option<WeekStart>,
+}
+
+/// How the dashboard draws and refreshes (the dashboard only).
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Dashboard")]
+pub struct DashboardArgs {
+    /// Seconds between background refreshes [default: 30]
+    #[arg(long, value_name = "SECONDS")]
+    pub refresh_seconds: Option<u64>,
+
+    /// Colours: dark (default), light, or auto (from the terminal's background)
+    #[arg(long, value_enum)]
+    pub theme: Option<crate::ui::theme::ThemeChoice>,
+
+    /// Draw with ASCII characters only (old terminals, serial consoles)
+    #[arg(long)]
+    pub ascii: bool,
+
+    /// Do not capture the mouse (clicks on view tabs, wheel scrolling)
+    #[arg(long)]
+    pub no_mouse: bool,
 }
 
 /// Subcommands.
@@ -155,6 +290,9 @@ pub struct BacktestArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = BacktestFormat::Text)]
     pub format: BacktestFormat,
+    /// Which usage counts.
+    #[command(flatten)]
+    pub selection: SelectionArgs,
 }
 
 /// Formats of `usagetop backtest`.
@@ -190,6 +328,12 @@ pub struct ExportArgs {
     /// Replace --output when it exists
     #[arg(long)]
     pub force: bool,
+    /// Which usage counts.
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// The view exported and the week's first day.
+    #[command(flatten)]
+    pub period: PeriodArgs,
 }
 
 /// Formats of `usagetop export`.
@@ -213,6 +357,12 @@ pub struct ReportArgs {
     /// Add a breakdown by this dimension (today, this week, this month, with the change against the previous span)
     #[arg(long, value_enum)]
     pub by: Option<Dimension>,
+    /// Which usage counts.
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// The trend printed and the week's first day.
+    #[command(flatten)]
+    pub period: PeriodArgs,
 }
 
 /// Formats of `usagetop report`.
@@ -232,6 +382,9 @@ pub struct PricesArgs {
     /// Output format (text or json)
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
+    /// Which usage counts.
+    #[command(flatten)]
+    pub selection: SelectionArgs,
 }
 
 /// `usagetop demo` options.

@@ -77,9 +77,16 @@ pub(crate) fn finish_progress() {
     }
 }
 
-/// Columns for text output: the terminal's width, or 80 when standard output
-/// is not a terminal.
+/// Columns for text output: `COLUMNS` when set, else the terminal's width,
+/// else 80 (standard output is not a terminal).
 pub(crate) fn output_width() -> usize {
+    if let Some(columns) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|text| text.trim().parse::<usize>().ok())
+        .filter(|columns| *columns > 0)
+    {
+        return columns.max(40);
+    }
     if std::io::stdout().is_terminal() {
         if let Ok((columns, _)) = crossterm::terminal::size() {
             return usize::from(columns).max(40);

@@ -54,7 +54,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 
 async fn run_async(cli: Cli) -> Result<ExitCode> {
     let dirs = Dirs::discover()?;
-    let settings = Settings::resolve(&cli.global, &dirs)?;
+    let settings = Settings::resolve(&cli.global_args(), &dirs)?;
     let clock = settings.clock();
     let context = ReportContext {
         calendar: settings.calendar,

@@ -49,8 +49,7 @@ pub async fn run(settings: &Settings, args: &DemoArgs, clock: &dyn Clock) -> Res
     // The count ungrouped: scripts read it.
     let plural = if written == 1 { "" } else { "s" };
     super::emit_line(&format!(
-        "wrote {written} demo event{plural} ({}, seed {}) to {shown}
-open it with: usagetop --database-url {shown}",
+        "wrote {written} demo event{plural} ({}, seed {}) to {shown}\nopen it with: usagetop --database-url {shown}",
         crate::format::plural(args.days, "day"),
         args.seed
     ))?;

@@ -566,7 +566,16 @@ async fn text_report_of_fixture_shows_the_summary_rows() {
     let sandbox = Sandbox::new();
     let path = fixture_db(&sandbox).await;
     let url = url_of(&path);
-    let output = sandbox.run(&[
+    // 120 columns: the summary table with every token kind.
+    let run = |args: &[&str]| {
+        sandbox
+            .command()
+            .env("COLUMNS", "120")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let output = run(&[
         "report",
         "--database-url",
         &url,

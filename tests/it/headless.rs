@@ -38,6 +38,7 @@ impl Home {
             .env_remove("USAGETOP_DATABASE_URL")
             .env_remove("USAGETOP_CONFIG")
             .env_remove("USAGETOP_TZ")
+            .env_remove("COLUMNS")
             .args(args);
         command
     }
@@ -174,4 +175,64 @@ fn prices_explain_each_model() {
     assert_eq!(llama["match"], "default");
     assert_eq!(llama["entry"], Value::Null);
     assert_eq!(llama["cost"], llama["estimated_cost"]);
+}
+
+/// Each subcommand's `--help` lists its own flags and the global ones; the
+/// dashboard's drawing flags belong to the dashboard alone.
+#[test]
+fn each_help_lists_what_applies() {
+    let home = Home::new();
+    let help = |args: &[&str]| {
+        let output = home.command(args).output().unwrap();
+        assert!(output.status.success(), "{args:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let dashboard_only = ["--theme", "--ascii", "--no-mouse", "--refresh-seconds"];
+    let top = help(&["--help"]);
+    for flag in dashboard_only
+        .iter()
+        .chain(&["--model", "--view", "--database-url"])
+    {
+        assert!(top.contains(flag), "usagetop --help lacks {flag}");
+    }
+    for (command, own, absent) in [
+        (
+            "report",
+            &["--check-budget", "--by", "--model", "--view"][..],
+            &[][..],
+        ),
+        (
+            "export",
+            &["--output", "--by", "--model", "--view"][..],
+            &[][..],
+        ),
+        ("prices", &["--format", "--model"][..], &["--view"][..]),
+        (
+            "demo",
+            &["--days", "--seed"][..],
+            &["--model", "--view", "--from"][..],
+        ),
+        ("cache", &["--no-cache"][..], &["--model", "--view"][..]),
+    ] {
+        let text = help(&[command, "--help"]);
+        assert!(
+            text.contains("--database-url") && text.contains("--tz"),
+            "{command}: {text}"
+        );
+        for flag in own {
+            assert!(text.contains(flag), "{command} --help lacks {flag}");
+        }
+        for flag in absent.iter().chain(&dashboard_only) {
+            assert!(!text.contains(flag), "{command} --help lists {flag}");
+        }
+    }
+    let output = home
+        .command(&["report", "--theme", "dark"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    // Filters go after the subcommand, or before it for the dashboard alike.
+    let (status, text, stderr) = home.run(&["report", "--model", "gpt-5", "--format", "line"]);
+    assert_eq!(status, 0, "{stderr}");
+    assert!(text.contains("[model gpt-5]"), "{text}");
 }
