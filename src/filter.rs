@@ -81,14 +81,23 @@ impl Filter {
     /// True when `value` of `dimension` passes the filter.
     #[must_use]
     pub fn admits(&self, dimension: Dimension, value: &str) -> bool {
+        // As the store reads them: model names match case-insensitively; a
+        // value passes when it matches a shown pattern (or none is given)
+        // and no `!` pattern that leaves values out.
+        let fold = |text: &str| {
+            if dimension == Dimension::Model {
+                text.to_lowercase()
+            } else {
+                text.to_owned()
+            }
+        };
+        let value = fold(value);
         let patterns = self.patterns(dimension);
-        let (excluding, including): (Vec<&String>, Vec<&String>) = patterns
-            .iter()
-            .partition(|pattern| pattern.starts_with('!'));
-        (including.is_empty() || including.iter().any(|pattern| glob_match(pattern, value)))
-            && !excluding
-                .iter()
-                .any(|pattern| glob_match(&pattern[1..], value))
+        let (left_out, shown): (Vec<&String>, Vec<&String>) =
+            patterns.iter().partition(|pattern| pattern.starts_with('!'));
+        let matches = |pattern: &str| glob_match(&fold(pattern), &value);
+        (shown.is_empty() || shown.iter().any(|pattern| matches(pattern)))
+            && !left_out.iter().any(|pattern| matches(&pattern[1..]))
     }
 }
 
@@ -160,4 +169,24 @@ pub fn to_like(pattern: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shown_and_left_out_patterns() {
+        let filter = Filter {
+            models: vec!["GPT-4*".to_owned(), "!gpt-4o-mini*".to_owned()],
+            users: vec!["!svc-*".to_owned()],
+            ..Filter::default()
+        };
+        assert!(filter.admits(Dimension::Model, "gpt-4o-2024-08-06"));
+        assert!(!filter.admits(Dimension::Model, "gpt-4o-mini"));
+        assert!(!filter.admits(Dimension::Model, "claude-haiku-4-5"));
+        assert!(filter.admits(Dimension::User, "alice"));
+        assert!(!filter.admits(Dimension::User, "svc-batch"));
+        assert!(filter.admits(Dimension::Endpoint, "/v1/anything"));
+    }
 }
