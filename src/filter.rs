@@ -93,8 +93,9 @@ impl Filter {
         };
         let value = fold(value);
         let patterns = self.patterns(dimension);
-        let (left_out, shown): (Vec<&String>, Vec<&String>) =
-            patterns.iter().partition(|pattern| pattern.starts_with('!'));
+        let (left_out, shown): (Vec<&String>, Vec<&String>) = patterns
+            .iter()
+            .partition(|pattern| pattern.starts_with('!'));
         let matches = |pattern: &str| glob_match(&fold(pattern), &value);
         (shown.is_empty() || shown.iter().any(|pattern| matches(pattern)))
             && !left_out.iter().any(|pattern| matches(&pattern[1..]))

@@ -369,3 +369,337 @@ fn failures_are_retried_with_backoff_not_in_a_storm() {
     }
     assert!(attempts <= 25, "{attempts} attempts in ten minutes");
 }
+
+// ---------------------------------------------------------------------------
+// Issue 15: keys that could not be bound, drill-down, the picker across
+// dimensions, help and export targets, scrolling that stops at the last row.
+// ---------------------------------------------------------------------------
+
+use usagetop::action::PickerInput;
+use usagetop::analytics::breakdown::{Breakdown, BreakdownRow, Breakdowns};
+use usagetop::analytics::Totals;
+use usagetop::app::{Choice, ExportTarget, HelpPage, Viewport};
+use usagetop::filter::Dimension;
+
+fn row(key: &str, cost: i64, before: i64) -> BreakdownRow {
+    let totals = |cost: i64| Totals {
+        cost: rust_decimal::Decimal::from(cost),
+        ..Totals::default()
+    };
+    BreakdownRow {
+        key: key.to_owned(),
+        totals: totals(cost),
+        previous: totals(before),
+    }
+}
+
+fn breakdown(rows: Vec<BreakdownRow>) -> Breakdown {
+    let total = rows.iter().map(|row| row.totals).sum();
+    let previous_total = rows.iter().map(|row| row.previous).sum();
+    Breakdown {
+        rows,
+        total,
+        previous_total,
+    }
+}
+
+/// A report whose breakdown (and the picker's range) by `dimension` holds `rows`.
+fn with_breakdown(
+    dimension: Dimension,
+    rows: Vec<BreakdownRow>,
+) -> Arc<usagetop::pipeline::Snapshot> {
+    let mut snapshot = (*report()).clone();
+    let each = breakdown(rows);
+    snapshot.breakdown = Some(Breakdowns {
+        dimension,
+        daily: each.clone(),
+        weekly: each.clone(),
+        monthly: each.clone(),
+        ranges: Some(Box::new([each.clone(), each.clone(), each])),
+    });
+    Arc::new(snapshot)
+}
+
+fn models() -> Vec<BreakdownRow> {
+    vec![
+        row("gpt-4o", 30, 10),
+        row("claude-sonnet-4-5", 50, 49),
+        row("gpt-4o*preview", 5, 0),
+        row("!odd", 1, 2),
+    ]
+}
+
+#[test]
+fn arrows_vim_keys_slash_enter_backspace_and_function_keys() {
+    use usagetop::keymap::{parse_key, Key};
+    let cases = [
+        (KeyCode::Left, Action::Earlier),
+        (KeyCode::Right, Action::Later),
+        (KeyCode::Char('h'), Action::Earlier),
+        (KeyCode::Char('l'), Action::Later),
+        (KeyCode::Char('H'), Action::ToggleHourly),
+        (KeyCode::Char('/'), Action::OpenPicker),
+        (KeyCode::F(1), Action::ToggleHelp),
+        (KeyCode::Enter, Action::Select),
+        (KeyCode::Backspace, Action::Back),
+        (KeyCode::Esc, Action::Back),
+        (KeyCode::Char('$'), Action::ShowPrices),
+        (KeyCode::Char('S'), Action::ReverseSort),
+    ];
+    for (code, action) in cases {
+        assert_eq!(action_for(&press(code)), Some(action), "{code:?}");
+    }
+    assert_eq!(parse_key("F1"), Ok(Key::F(1)));
+    assert_eq!(parse_key("f12"), Ok(Key::F(12)));
+    assert_eq!(parse_key("Enter"), Ok(Key::Enter));
+    assert_eq!(parse_key("Left"), Ok(Key::Left));
+    assert_eq!(parse_key("Space"), Ok(Key::Char(' ')));
+    assert_eq!(parse_key("Shift-Tab"), Ok(Key::BackTab));
+    assert!(parse_key("F25").is_err());
+    let keymap = usagetop::keymap::Keymap::with_overrides(&std::collections::BTreeMap::from([(
+        "help".to_owned(),
+        usagetop::keymap::KeySpec::One("F2".to_owned()),
+    )]))
+    .unwrap();
+    assert_eq!(
+        keymap.action_for(&press(KeyCode::F(2))),
+        Some(Action::ToggleHelp)
+    );
+    assert_eq!(keymap.action_for(&press(KeyCode::F(1))), None);
+    assert_eq!(keymap.key(Action::ToggleHelp), "F2");
+}
+
+#[test]
+fn drill_down_and_back() {
+    let mut app = app();
+    app.update(Message::Worker(WorkerEvent::Report(with_breakdown(
+        Dimension::Model,
+        models(),
+    ))));
+    assert_eq!(
+        app.update(Message::Action(Action::Select)),
+        None,
+        "nothing to drill into without the panel"
+    );
+    app.update(Message::Action(Action::ToggleBreakdown));
+    app.update(Message::Action(Action::ScrollDown));
+    // Sorted by cost: claude first, gpt-4o second.
+    assert_eq!(
+        app.update(Message::Action(Action::Select)),
+        Some(Effect::Refresh)
+    );
+    assert_eq!(app.filter.models, ["gpt-4o"]);
+    assert_eq!(app.drill.len(), 1);
+    assert_eq!(app.panel.as_ref().unwrap().dimension, Dimension::Endpoint);
+    assert_eq!(
+        app.query(1).report.breakdown,
+        Some((Dimension::Endpoint, false))
+    );
+    // Backspace goes back: the filter and the panel as they were.
+    assert_eq!(
+        app.update(Message::Action(Action::Back)),
+        Some(Effect::Refresh)
+    );
+    assert!(app.filter.is_empty());
+    let panel = app.panel.as_ref().unwrap();
+    assert_eq!((panel.dimension, panel.cursor), (Dimension::Model, 1));
+    // Names with glob characters are matched exactly.
+    app.update(Message::Action(Action::ScrollDown));
+    app.update(Message::Action(Action::Select));
+    assert_eq!(app.filter.models, ["gpt-4o?preview"]);
+    assert!(app.filter.admits(Dimension::Model, "gpt-4o*preview"));
+    // Clearing the filter forgets the steps.
+    app.update(Message::Action(Action::ClearFilter));
+    assert!(app.drill.is_empty());
+}
+
+#[test]
+fn sort_by_change_and_reverse() {
+    let snapshot = with_breakdown(Dimension::Model, models());
+    let rows = snapshot.breakdown.as_ref().unwrap().daily.clone();
+    let order = |sort, reverse| -> Vec<String> {
+        usagetop::app::sorted(&rows, sort, reverse)
+            .iter()
+            .map(|row| row.key.clone())
+            .collect()
+    };
+    use usagetop::app::SortKey;
+    // New values first, then the largest growth.
+    assert_eq!(
+        order(SortKey::Change, false),
+        ["gpt-4o*preview", "gpt-4o", "claude-sonnet-4-5", "!odd"]
+    );
+    assert_eq!(
+        order(SortKey::Cost, true),
+        ["!odd", "gpt-4o*preview", "gpt-4o", "claude-sonnet-4-5"]
+    );
+    let mut app = app();
+    app.update(Message::Action(Action::ToggleBreakdown));
+    for _ in 0..3 {
+        app.update(Message::Action(Action::NextSort));
+    }
+    app.update(Message::Action(Action::ReverseSort));
+    let panel = app.panel.as_ref().unwrap();
+    assert_eq!((panel.sort, panel.reverse), (SortKey::Change, true));
+}
+
+#[test]
+fn the_breakdown_scrolls_no_further_than_its_last_row() {
+    let mut app = app();
+    let many: Vec<BreakdownRow> = (0..25)
+        .map(|i| row(&format!("m{i:02}"), 100 - i, 1))
+        .collect();
+    app.update(Message::Worker(WorkerEvent::Report(with_breakdown(
+        Dimension::Model,
+        many,
+    ))));
+    app.update(Message::Action(Action::ToggleBreakdown));
+    app.update(Message::Viewport(Viewport {
+        panel_rows: 10,
+        ..Viewport::default()
+    }));
+    app.update(Message::Action(Action::PageDown));
+    assert_eq!(app.panel.as_ref().unwrap().cursor, 10);
+    assert_eq!(app.panel.as_ref().unwrap().scroll, 1);
+    for _ in 0..10 {
+        app.update(Message::Action(Action::PageDown));
+    }
+    let panel = app.panel.as_ref().unwrap();
+    assert_eq!(
+        (panel.cursor, panel.scroll),
+        (24, 15),
+        "the last page, not past it"
+    );
+    // A taller screen shows every row: nothing is scrolled.
+    app.update(Message::Viewport(Viewport {
+        panel_rows: 30,
+        ..Viewport::default()
+    }));
+    assert_eq!(app.panel.as_ref().unwrap().scroll, 0);
+}
+
+#[test]
+fn picker_choices_survive_tab_and_apply_together() {
+    let mut app = app();
+    app.filter.users = vec!["alice".to_owned()];
+    app.update(Message::Worker(WorkerEvent::Report(with_breakdown(
+        Dimension::Model,
+        models(),
+    ))));
+    app.update(Message::Action(Action::OpenPicker));
+    let pick = |app: &mut App, input| app.update(Message::Picker(input));
+    // Shares of the whole range, whatever the search shows.
+    for c in "gpt".chars() {
+        pick(&mut app, PickerInput::Char(c));
+    }
+    let items = app.picker_items();
+    assert_eq!(items.len(), 2);
+    assert_eq!(
+        items[0].share.round_dp(4),
+        rust_decimal::Decimal::new(3488, 4)
+    );
+    // Space: shown only, then left out, then not chosen.
+    pick(&mut app, PickerInput::Toggle);
+    assert_eq!(app.picker_items()[0].choice, Some(Choice::Include));
+    pick(&mut app, PickerInput::Down);
+    pick(&mut app, PickerInput::Toggle);
+    pick(&mut app, PickerInput::Toggle);
+    assert_eq!(app.picker_items()[1].choice, Some(Choice::Exclude));
+    // Tab to users and back: both dimensions keep their choices.
+    assert_eq!(
+        pick(&mut app, PickerInput::NextDimension),
+        Some(Effect::Refresh)
+    );
+    assert_eq!(
+        pick(&mut app, PickerInput::NextDimension),
+        Some(Effect::Refresh)
+    );
+    let picker = app.picker.as_ref().unwrap();
+    assert_eq!(picker.dimension, Dimension::User);
+    assert_eq!(picker.chosen(Dimension::Model), 2);
+    assert_eq!(picker.chosen(Dimension::User), 1, "the filter's user");
+    assert_eq!(app.query(2).report.breakdown, Some((Dimension::User, true)));
+    pick(&mut app, PickerInput::PreviousDimension);
+    pick(&mut app, PickerInput::PreviousDimension);
+    assert_eq!(app.picker.as_ref().unwrap().dimension, Dimension::Model);
+    assert_eq!(pick(&mut app, PickerInput::Apply), Some(Effect::Refresh));
+    assert_eq!(app.filter.models, ["gpt-4o", "!gpt-4o?preview"]);
+    assert_eq!(app.filter.users, ["alice"]);
+    // Esc drops what was chosen since it opened.
+    app.update(Message::Action(Action::OpenPicker));
+    pick(&mut app, PickerInput::Toggle);
+    pick(&mut app, PickerInput::Close);
+    assert_eq!(app.filter.models, ["gpt-4o", "!gpt-4o?preview"]);
+    // A value starting with "!" is a value, not an exclusion.
+    assert_eq!(usagetop::app::literal("!odd"), "?odd");
+}
+
+#[test]
+fn help_scrolls_turns_pages_and_quits() {
+    let mut app = app();
+    app.update(Message::Viewport(Viewport {
+        help_rows: 10,
+        help_lines: 25,
+        ..Viewport::default()
+    }));
+    app.update(Message::Action(Action::ToggleHelp));
+    for _ in 0..40 {
+        app.update(Message::Action(Action::ScrollDown));
+    }
+    assert_eq!(
+        app.help.unwrap().scroll,
+        15,
+        "no further than the last line"
+    );
+    app.update(Message::Action(Action::PageUp));
+    assert_eq!(app.help.unwrap().scroll, 5);
+    app.update(Message::Action(Action::NextView));
+    assert_eq!(app.help.unwrap().page, HelpPage::Prices);
+    assert_eq!(app.view, View::Daily, "Tab turns help's page, not the view");
+    app.update(Message::Action(Action::ShowPrices));
+    assert!(app.help.is_none());
+    app.update(Message::Action(Action::ShowPrices));
+    assert_eq!(app.help.unwrap().page, HelpPage::Prices);
+    app.update(Message::Action(Action::Quit));
+    assert!(app.should_quit);
+}
+
+#[test]
+fn views_toggles_and_what_e_exports() {
+    let mut app = app();
+    app.update(Message::Worker(WorkerEvent::Report(report())));
+    app.update(Message::Action(Action::ShowView(View::Weekly)));
+    assert_eq!(
+        app.update(Message::Action(Action::Export)),
+        Some(Effect::Export(ExportTarget::Series(View::Weekly)))
+    );
+    // The hours: the view becomes daily (history steps a day), the query asks for them.
+    assert_eq!(
+        app.update(Message::Action(Action::ToggleHourly)),
+        Some(Effect::Refresh)
+    );
+    assert!(app.hourly && app.view == View::Daily);
+    assert!(app.query(1).report.hourly);
+    assert_eq!(
+        app.update(Message::Action(Action::Export)),
+        Some(Effect::Export(ExportTarget::Hours))
+    );
+    app.update(Message::Action(Action::ToggleBreakdown));
+    assert!(matches!(
+        app.update(Message::Action(Action::Export)),
+        Some(Effect::Export(ExportTarget::Breakdown {
+            dimension: Dimension::Model,
+            ..
+        }))
+    ));
+    // Esc closes, innermost first: the panel, the hours, the chart toggles.
+    app.update(Message::Action(Action::ToggleTokens));
+    app.update(Message::Action(Action::ToggleSplit));
+    app.update(Message::Action(Action::Back));
+    assert!(app.panel.is_none() && app.hourly);
+    app.update(Message::Action(Action::Back));
+    assert!(!app.hourly && app.tokens && app.split);
+    app.update(Message::Action(Action::Back));
+    assert!(!app.tokens && !app.split);
+    assert!(!app.should_quit);
+}
