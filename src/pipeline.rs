@@ -387,8 +387,9 @@ async fn breakdown(
     })
 }
 
-/// Every budget against its scope: the overall ones against `report`, the
-/// per-model and per-user ones against a report of that scope (one per scope).
+/// Every budget against its scope, whatever `filter` the report has: the
+/// overall ones against all usage, the per-model and per-user ones against
+/// a report of that scope (one per scope; `report` itself when it is that scope).
 async fn budget_statuses(
     store: &dyn UsageStore,
     context: &ReportContext,
@@ -398,10 +399,12 @@ async fn budget_statuses(
     let mut scoped: Vec<(Filter, Report)> = Vec::new();
     let mut statuses = Vec::new();
     for budget in &context.budgets.list {
-        let status = if budget.scope.is_none() {
+        // A budget counts all usage of its scope, whatever the dashboard's
+        // filter: a limit is on what is spent, not on what is looked at.
+        let scope = budget.filter(&Filter::default());
+        let status = if scope == *filter {
             evaluate(budget, report, context.budgets.warn_at)
         } else {
-            let scope = budget.filter(filter);
             if !scoped.iter().any(|(known, _)| *known == scope) {
                 let plan = QueryPlan::new(report.generated_at, &context.calendar);
                 let rows = fetch_aggregates(

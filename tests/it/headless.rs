@@ -138,6 +138,18 @@ fn budgets_as_numbers_json_and_the_status_line() {
     assert_eq!(budgets[1]["limit"], "12.5");
     assert_eq!(json["exit_status"], 4);
     assert_eq!(status, 4);
+    // A filter narrows what is shown, not what budgets count.
+    let (_, filtered, _) = home.run(&[
+        "--config",
+        config,
+        "report",
+        "--check-budget",
+        "--format",
+        "json",
+        "--model",
+        "gpt-5",
+    ]);
+    assert_eq!(filtered, text, "budgets under --model gpt-5");
     let (_, line, _) = home.run(&["--config", config, "report", "--format", "line"]);
     assert!(line.contains("· budget daily "), "{line}");
     assert!(line.contains('✗'), "{line}");
