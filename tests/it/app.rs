@@ -703,3 +703,24 @@ fn views_toggles_and_what_e_exports() {
     assert!(!app.tokens && !app.split);
     assert!(!app.should_quit);
 }
+
+/// README and config/default.toml name every action `[keys]` accepts.
+#[test]
+fn every_action_is_documented() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let config =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/default.toml"))
+            .unwrap();
+    for binding in BINDINGS {
+        let name = usagetop::keymap::action_name(binding.action);
+        assert!(
+            readme.contains(&format!("`{name}`")),
+            "README lacks `{name}`"
+        );
+        assert!(
+            config.contains(&format!(" {name}")),
+            "config/default.toml lacks {name}"
+        );
+    }
+}
