@@ -141,16 +141,16 @@ fn render_line(frame: &mut Frame, area: Rect, statuses: &[&BudgetStatus], theme:
     let mut spans = vec![Span::styled(" Budgets ", theme.title())];
     let mut used = 9;
     for (index, status) in statuses.iter().enumerate() {
-        let mut text = format!(
-            "{} {} / {} {}%{}",
-            budget_name(status, 24),
+        let figures = format!(
+            " {} / {} {}%{}",
             money_brief(status.spent),
             money_brief(status.budget.limit),
             percent(status.share()),
             mark(status.level)
         );
+        let mut by = String::new();
         if let (Level::ForecastOver, Some(day)) = (status.level, status.crosses_on) {
-            text.push_str(&format!(" by {}", day.format("%-d %b")));
+            by = format!(" by {}", day.format("%-d %b"));
         }
         let separator = if index > 0 { " · " } else { "" };
         let left = statuses.len() - index - 1;
@@ -159,16 +159,21 @@ fn render_line(frame: &mut Frame, area: Rect, statuses: &[&BudgetStatus], theme:
         } else {
             String::new()
         };
-        // The worst always shows (shortened if need be); the rest while they fit.
-        if index > 0 && used + width(separator) + width(&text) + width(&more) > total {
+        let room = total.saturating_sub(used + width(separator) + width(&more));
+        // The worst always shows, its name shortened (never its figures);
+        // the rest whole, while they fit.
+        let name_room = if index == 0 {
+            room.saturating_sub(width(&figures) + width(&by)).max(4)
+        } else {
+            24
+        };
+        let text = format!("{}{figures}{by}", budget_name(status, name_room.min(24)));
+        if index > 0 && width(&text) > room {
             spans.push(Span::styled(
                 format!(" · +{} more", statuses.len() - index),
                 theme.dim(),
             ));
             break;
-        }
-        if index == 0 {
-            text = sanitize(&text, total.saturating_sub(used + width(&more)));
         }
         used += width(separator) + width(&text);
         spans.push(Span::styled(separator, theme.dim()));

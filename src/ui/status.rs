@@ -112,12 +112,21 @@ fn status_line<'a>(app: &App, theme: &Theme, keymap: &Keymap, columns: usize) ->
         (_, true) => "refreshing…".to_owned(),
         (Some(report), false) => {
             let local = report.generated_at.with_timezone(&app.context.tz);
-            if app.history > 0 || report.range.is_some() {
+            // The long form when it fits; on narrow screens the time alone.
+            let long = if app.history > 0 || report.range.is_some() {
                 format!("as of {}", local.format("%Y-%m-%d %H:%M"))
             } else if app.context.pinned_clock {
                 format!("as of {} (pinned)", local.format("%Y-%m-%d %H:%M"))
             } else {
                 format!("refreshed {}", local.format("%H:%M:%S"))
+            };
+            let room = columns.saturating_sub(used + 3 + history.as_deref().map_or(0, width));
+            if width(&long) <= room {
+                long
+            } else if app.history > 0 || report.range.is_some() || app.context.pinned_clock {
+                format!("as of {}", local.format("%-d %b %H:%M"))
+            } else {
+                local.format("%H:%M:%S").to_string()
             }
         }
         (None, false) => match &app.error {
