@@ -155,15 +155,15 @@ fn status_line<'a>(app: &App, theme: &Theme, keymap: &Keymap, columns: usize) ->
     };
     // Items after the tabs, most important first; each shows whole or not at all.
     let refreshed = sanitize(&refreshed, 200);
-    let must = width(&refreshed) + 3 + history.as_deref().map_or(0, width);
-    let refreshed = if used + must > columns {
-        // A long notice: its middle goes.
-        format!(
-            "· {} ",
-            elide_middle(&refreshed, columns.saturating_sub(used + 4))
-        )
-    } else {
+    let room = columns.saturating_sub(used + history.as_deref().map_or(0, width) + 3);
+    let refreshed = if width(&refreshed) <= room {
         format!("· {refreshed} ")
+    } else if app.notice.is_some() || app.progress.is_some() {
+        // A long notice: its middle goes (paths keep their ends).
+        format!("· {} ", elide_middle(&refreshed, room))
+    } else {
+        // The time of the numbers: the history label already says it.
+        String::new()
     };
     let database = sanitize(&app.context.database, 200);
     let file = database.rsplit('/').next().unwrap_or(&database).to_owned();
