@@ -26,23 +26,40 @@ fn count(value: Decimal, noun: &str) -> String {
 /// True when the month is over (a month in history): nothing is left to predict.
 fn finished(report: &Report) -> bool {
     let prediction = &report.prediction;
-    money(prediction.cost.low) == money(prediction.cost.high)
-        && report.summary.today.start == Some(prediction.month_end)
+    report.month_over
+        || (money(prediction.cost.low) == money(prediction.cost.high)
+            && report.summary.today.start == Some(prediction.month_end))
 }
 
 /// Draws the prediction: a bordered panel when the area is tall, one line otherwise.
 pub fn render_prediction(frame: &mut Frame, area: Rect, report: &Report, theme: &Theme) {
     let prediction = &report.prediction;
     let done = finished(report);
+    // A month that is over: its total, or (a range that ended before the
+    // month did) what it had up to the range's last day.
+    let whole = report.summary.today.start == Some(prediction.month_end);
+    let over_title = if whole {
+        format!("Month total · {}", prediction.month_end.format("%b %Y"))
+    } else {
+        format!(
+            "{} to {}",
+            prediction.month_end.format("%b %Y"),
+            report
+                .summary
+                .today
+                .start
+                .map_or_else(String::new, |day| day.format("%b %-d").to_string())
+        )
+    };
     // A range that rounds to one figure is no range.
     let single = money(prediction.cost.low) == money(prediction.cost.high);
     if area.height < 3 {
         let mut spans = vec![
             Span::styled(
                 if done {
-                    " Month total "
+                    format!(" {over_title} ")
                 } else {
-                    " Month-end estimate "
+                    " Month-end estimate ".to_owned()
                 },
                 theme.title(),
             ),
@@ -56,7 +73,7 @@ pub fn render_prediction(frame: &mut Frame, area: Rect, report: &Report, theme: 
             ),
         ];
         let mut rest = Vec::new();
-        if !single {
+        if !single && !done {
             rest.push(format!(
                 "80 %: {}–{}",
                 money(prediction.cost.low),
@@ -93,7 +110,7 @@ pub fn render_prediction(frame: &mut Frame, area: Rect, report: &Report, theme: 
         .border_style(theme.border())
         .title(Span::styled(
             if done {
-                format!(" Month total · {} ", prediction.month_end.format("%b %Y"))
+                format!(" {over_title} ")
             } else {
                 format!(
                     " Month-end estimate · {} ",
@@ -119,7 +136,14 @@ pub fn render_prediction(frame: &mut Frame, area: Rect, report: &Report, theme: 
             row("Cost", money(totals.cost), theme.strong()),
             row("Requests", compact(totals.usage.requests), theme.text()),
             row("Tokens", compact(totals.usage.total_tokens()), theme.text()),
-            Line::styled(" the month is over: actual figures", theme.dim()),
+            Line::styled(
+                if whole {
+                    " the month is over: actual figures"
+                } else {
+                    " the month is over: no estimate"
+                },
+                theme.dim(),
+            ),
         ]
     } else {
         let mut lines = vec![row(

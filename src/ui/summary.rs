@@ -143,24 +143,12 @@ fn figures(summary: &PeriodSummary, index: usize, tokens: bool, theme: &Theme) -
     rows
 }
 
-/// The four periods' titles: today's, or the dates shown in history or at
-/// the end of a `--from`/`--to` range.
+/// The four periods' titles: today's, or the day, week and month shown in
+/// history or at the end of a `--from`/`--to` range (as the text report says).
 fn titles(app: &App) -> [String; 4] {
-    match (&app.report, app.history) {
-        (Some(report), back) if back > 0 || report.range.is_some() => {
-            let date = |summary: &PeriodSummary, format: &str| {
-                summary
-                    .start
-                    .map_or_else(String::new, |day| day.format(format).to_string())
-            };
-            [
-                date(&report.summary.today, "%a %-d %b"),
-                format!("Week of {}", date(&report.summary.this_week, "%-d %b")),
-                date(&report.summary.this_month, "%b %Y"),
-                "All time".to_owned(),
-            ]
-        }
-        _ => ["Today", "This week", "This month", "All time"].map(str::to_owned),
+    match &app.report {
+        Some(report) => report.block_labels(app.history == 0),
+        None => ["Today", "This week", "This month", "All time"].map(str::to_owned),
     }
 }
 
@@ -265,7 +253,16 @@ fn render_table(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let short = title
             .replace("This week", "Week")
             .replace("This month", "Month")
-            .replace("Week of ", "Wk ");
+            .replace("Week of ", "Wk ")
+            .replace("January ", "Jan ")
+            .replace("February ", "Feb ")
+            .replace("March ", "Mar ")
+            .replace("April ", "Apr ")
+            .replace("August ", "Aug ")
+            .replace("September ", "Sep ")
+            .replace("October ", "Oct ")
+            .replace("November ", "Nov ")
+            .replace("December ", "Dec ");
         let text = if crate::text::width(&title) < column {
             title
         } else {

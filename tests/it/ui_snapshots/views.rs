@@ -148,6 +148,10 @@ fn hours_of_a_day_in_history() {
     );
     let screen = draw(&app, 80, 24);
     assert!(screen.contains("Hours · Mon 16 Nov 2026"), "{screen}");
+    assert!(
+        screen.contains("Nov 16"),
+        "the day in the first block: {screen}"
+    );
     assert!(screen.contains("in all"), "{screen}");
     assert!(
         !screen.contains("burn"),
@@ -366,7 +370,10 @@ fn a_custom_range_labels_its_blocks() {
     answer(&mut app, Data::Fresh, &Budgets::default());
     snapshot_all("range", &app);
     let screen = draw(&app, 80, 24);
-    assert!(screen.contains("Sat 10 Oct"), "{screen}");
+    assert!(
+        screen.contains("Oct 10") && screen.contains("October 2026"),
+        "{screen}"
+    );
     assert!(!screen.contains(" Today "), "{screen}");
     assert!(screen.contains("1 Oct 2026 – 10 Oct 2026"), "{screen}");
 }
