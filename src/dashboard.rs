@@ -18,6 +18,13 @@ use crate::tui::TerminalGuard;
 use crate::ui::{self, theme::Theme};
 use crate::worker;
 
+/// Ctrl-Z: in raw mode the terminal sends it as a key, not as SIGTSTP.
+fn is_suspend(key: &crossterm::event::KeyEvent) -> bool {
+    key.kind == crossterm::event::KeyEventKind::Press
+        && key.code == crossterm::event::KeyCode::Char('z')
+        && key.modifiers == crossterm::event::KeyModifiers::CONTROL
+}
+
 /// How the dashboard ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ending {
@@ -58,6 +65,9 @@ pub async fn run(
     let mut terminate = signal(SignalKind::terminate())?;
     let mut hangup = signal(SignalKind::hangup())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
+    // Job control: SIGTSTP (kill -TSTP, or Ctrl-Z where the terminal sends
+    // it) suspends with the terminal restored, like other full-screen programs.
+    let mut stop = signal(SignalKind::from_raw(rustix::process::Signal::TSTP.as_raw()))?;
 
     let mut guard = TerminalGuard::enter(settings.mouse)
         .map_err(|error| color_eyre::eyre::eyre!("cannot use this terminal ({error}); to print the numbers without one, run `usagetop report`"))?;
@@ -78,6 +88,10 @@ pub async fn run(
         }
         let message = tokio::select! {
             event = keys.next() => match event {
+                Some(Ok(Event::Key(key))) if is_suspend(&key) => {
+                    guard.suspend()?;
+                    None
+                }
                 Some(Ok(Event::Key(key))) if app.picker.is_some() => keymap::picker_input(&key),
                 Some(Ok(Event::Key(key))) => app.context.keymap.action_for(&key).map(Message::Action),
                 Some(Ok(Event::Mouse(mouse))) => {
@@ -92,6 +106,10 @@ pub async fn run(
             _ = terminate.recv() => break Ending::Signal(15),
             _ = hangup.recv() => break Ending::Signal(1),
             _ = interrupt.recv() => break Ending::Signal(2),
+            _ = stop.recv() => {
+                guard.suspend()?;
+                None
+            }
         };
         if let Some(message) = message {
             match app.update(message) {

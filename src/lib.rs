@@ -47,7 +47,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         .enable_all()
         .build()
         .wrap_err("cannot start the async runtime")?;
-    runtime.block_on(run_async(cli))
+    let result = runtime.block_on(run_async(cli));
+    // The process ends now, whatever a background task is doing: a task
+    // busy in a long computation is not waited for.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    result
 }
 
 async fn run_async(cli: Cli) -> Result<ExitCode> {

@@ -137,7 +137,8 @@ pub async fn fetch_aggregates(
                 });
             entry.usage += row.usage;
             if let Some(cost) = row.stored_cost {
-                entry.stored_cost = Some(entry.stored_cost.unwrap_or_default() + cost);
+                entry.stored_cost =
+                    Some(entry.stored_cost.unwrap_or_default().saturating_add(cost));
             }
         }
         per_model.into_values().collect()

@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod condition;
 pub mod demo;
+pub mod lossy;
 pub mod mapping;
 pub mod migrate;
 pub mod postgres;

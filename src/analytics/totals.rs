@@ -70,8 +70,9 @@ impl Totals {
     /// Adds another group.
     pub fn add(&mut self, other: &Totals) {
         self.usage += other.usage;
-        self.cost += other.cost;
-        self.estimated_cost += other.estimated_cost;
+        // Past Decimal's range (never a real bill) costs saturate.
+        self.cost = self.cost.saturating_add(other.cost);
+        self.estimated_cost = self.estimated_cost.saturating_add(other.estimated_cost);
     }
 
     /// True when some of the cost is an estimate.

@@ -683,7 +683,8 @@ impl UsageStore for CachedStore {
                 });
             entry.usage += row.usage;
             if let Some(cost) = row.stored_cost {
-                entry.stored_cost = Some(entry.stored_cost.unwrap_or_default() + cost);
+                entry.stored_cost =
+                    Some(entry.stored_cost.unwrap_or_default().saturating_add(cost));
             }
         };
         for day in days {

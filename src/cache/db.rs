@@ -104,6 +104,71 @@ fn restrict(path: &Path, mode: u32) {
     let _ = (path, mode);
 }
 
+/// Makes sure the cache file can be written safely: its folder exists (made
+/// 0700 when usagetop creates it) and no other user can write it (unless it
+/// is sticky and ours, like a private `/tmp`-style folder), and every file of
+/// the cache that exists is a regular file of ours, never a link: a file
+/// planted under the cache's predictable name is not written into. A missing
+/// cache file is created here, exclusively, readable by its owner alone.
+fn check_location(path: &Path) -> Result<(), CacheError> {
+    let error = |detail: String| CacheError {
+        path: path.display().to_string(),
+        detail,
+    };
+    let parent = path.parent().unwrap_or_else(|| Path::new("."));
+    if !parent.exists() {
+        std::fs::create_dir_all(parent).map_err(|e| {
+            error(format!(
+                "cannot create the folder {}: {e}",
+                parent.display()
+            ))
+        })?;
+        restrict(parent, 0o700);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+        let me = rustix::process::getuid().as_raw();
+        let folder = std::fs::metadata(parent)
+            .map_err(|e| error(format!("cannot read the folder {}: {e}", parent.display())))?;
+        if !folder.is_dir() {
+            return Err(error(format!("{} is not a folder", parent.display())));
+        }
+        let others_write = folder.mode() & 0o022 != 0;
+        let sticky_and_ours = folder.mode() & 0o1000 != 0 && folder.uid() == me;
+        if others_write && !sticky_and_ours {
+            return Err(error(format!(
+                "the cache folder {} can be written by other users, so usagetop keeps no cache in it; \
+                 set cache_dir to a folder of your own (or remove its group and other write permission)",
+                parent.display()
+            )));
+        }
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            let file = PathBuf::from(name);
+            if let Ok(found) = std::fs::symlink_metadata(&file) {
+                if found.file_type().is_symlink() || !found.is_file() || found.uid() != me {
+                    return Err(error(format!(
+                        "{} is not a cache file of yours (a link, or another user's file); \
+                         usagetop does not write into it: remove it, or set cache_dir to another folder",
+                        file.display()
+                    )));
+                }
+            }
+        }
+        if !path.exists() {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+                .map_err(|e| error(format!("cannot create the cache file: {e}")))?;
+        }
+    }
+    Ok(())
+}
+
 /// The aligned offset spans of `calendar` over `[start, end)`, or `None`
 /// when an offset or a transition does not fall on a slot boundary (zones'
 /// local mean times before standard time), where slots cannot be re-bucketed.
@@ -126,6 +191,7 @@ impl CacheDb {
     /// # Errors
     /// The folder or the file cannot be created or written.
     pub async fn open(path: &Path) -> Result<Self, CacheError> {
+        check_location(path)?;
         match Self::open_once(path).await {
             Ok(db) => Ok(db),
             Err(first) => {
@@ -135,6 +201,7 @@ impl CacheDb {
                     name.push(suffix);
                     let _ = std::fs::remove_file(PathBuf::from(name));
                 }
+                check_location(path)?;
                 Self::open_once(path).await.map_err(|_| first)
             }
         }
@@ -145,17 +212,6 @@ impl CacheDb {
             path: path.display().to_string(),
             detail,
         };
-        if let Some(parent) = path.parent() {
-            if !parent.exists() {
-                std::fs::create_dir_all(parent).map_err(|e| {
-                    error(format!(
-                        "cannot create the folder {}: {e}",
-                        parent.display()
-                    ))
-                })?;
-                restrict(parent, 0o700);
-            }
-        }
         let existed = path.exists();
         let options = SqliteConnectOptions::new()
             .filename(path)

@@ -74,16 +74,48 @@ pub async fn run(
         }
         None => super::emit(&text)?,
         Some(path) => {
-            if path.exists() && !args.force {
-                return Err(color_eyre::eyre::eyre!(
-                    "{} already exists; usagetop does not overwrite files unless you pass --force",
-                    path.display()
-                ));
-            }
-            std::fs::write(path, text)
-                .wrap_err_with(|| format!("cannot write {}", path.display()))?;
+            write_file(path, text.as_bytes(), args.force)?;
             eprintln!("wrote {} rows to {}", rows.len(), path.display());
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder,
+/// renamed into place: a failed write never leaves a half-written or
+/// truncated file, and a link at the destination is replaced, never
+/// followed. Without `force` an existing file (or link) is kept.
+///
+/// # Errors
+/// The folder cannot be written, or the file exists without `force`.
+pub(crate) fn write_file(path: &std::path::Path, bytes: &[u8], force: bool) -> Result<()> {
+    use std::io::Write as _;
+    let exists = std::fs::symlink_metadata(path).is_ok();
+    if exists && !force {
+        return Err(color_eyre::eyre::eyre!(
+            "{} already exists; usagetop does not overwrite files unless you pass --force",
+            path.display()
+        ));
+    }
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => std::path::Path::new("."),
+    };
+    let cannot = |error: &dyn std::fmt::Display| {
+        color_eyre::eyre::eyre!("cannot write {}: {error}", path.display())
+    };
+    let mut file = tempfile::Builder::new()
+        .prefix(".usagetop-export-")
+        .tempfile_in(folder)
+        .map_err(|error| cannot(&error))?;
+    file.write_all(bytes)
+        .and_then(|()| file.as_file().sync_all())
+        .map_err(|error| cannot(&error))?;
+    if force {
+        file.persist(path).map_err(|error| cannot(&error.error))?;
+    } else {
+        file.persist_noclobber(path)
+            .map_err(|error| cannot(&error.error))?;
+    }
+    Ok(())
 }

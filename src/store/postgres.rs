@@ -150,8 +150,15 @@ impl SqlBackend for PgBackend {
         self.url.clone()
     }
 
+    /// The server, port and database (not the user or the password): the
+    /// same data read by two users shares one cache of each user's own.
     fn identity(&self) -> String {
-        self.url.clone()
+        format!(
+            "postgres://{}:{}/{}",
+            self.options.get_host(),
+            self.options.get_port(),
+            self.options.get_database().unwrap_or("")
+        )
     }
 
     fn pool(&self) -> PgPool {

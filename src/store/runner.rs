@@ -237,6 +237,7 @@ where
     for<'q> i64: Encode<'q, B::Db> + Type<B::Db> + Decode<'q, B::Db>,
     for<'q> String: Encode<'q, B::Db> + Type<B::Db> + Decode<'q, B::Db>,
     for<'q> WideSum: Decode<'q, B::Db> + Type<B::Db>,
+    for<'q> super::lossy::LossyText: Decode<'q, B::Db> + Type<B::Db>,
     usize: ColumnIndex<<B::Db as Database>::Row>,
 {
     async fn fetch_all<O>(&self, statement: &Statement) -> Result<Vec<O>, sqlx::Error>
@@ -368,11 +369,11 @@ where
         json: bool,
     ) -> Result<Vec<RollupRow>, RollupFailure> {
         if json {
-            let (text,): (String,) = self
+            let (text,): (super::lossy::LossyText,) = self
                 .fetch_one(statement)
                 .await
                 .map_err(RollupFailure::Driver)?;
-            super::rows::from_json_rows(&text).map_err(RollupFailure::Decode)
+            super::rows::from_json_rows(&text.0).map_err(RollupFailure::Decode)
         } else {
             self.fetch_all(statement)
                 .await
@@ -433,6 +434,7 @@ where
     for<'q> i64: Encode<'q, B::Db> + Type<B::Db> + Decode<'q, B::Db>,
     for<'q> String: Encode<'q, B::Db> + Type<B::Db> + Decode<'q, B::Db>,
     for<'q> WideSum: Decode<'q, B::Db> + Type<B::Db>,
+    for<'q> super::lossy::LossyText: Decode<'q, B::Db> + Type<B::Db>,
     usize: ColumnIndex<<B::Db as Database>::Row>,
 {
     fn describe(&self) -> String {
@@ -552,6 +554,7 @@ where
     for<'q> i64: Encode<'q, B::Db> + Type<B::Db> + Decode<'q, B::Db>,
     for<'q> String: Encode<'q, B::Db> + Type<B::Db> + Decode<'q, B::Db>,
     for<'q> WideSum: Decode<'q, B::Db> + Type<B::Db>,
+    for<'q> super::lossy::LossyText: Decode<'q, B::Db> + Type<B::Db>,
     usize: ColumnIndex<<B::Db as Database>::Row>,
 {
     fn identity(&self) -> String {

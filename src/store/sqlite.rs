@@ -247,8 +247,16 @@ impl SqlBackend for SqliteBackend {
         format!("sqlite://{}", self.path.display())
     }
 
+    /// The file itself: its canonical path and, on Unix, its device and
+    /// inode, so that two files of the same name never share a cache.
     fn identity(&self) -> String {
-        self.describe()
+        let canonical = std::fs::canonicalize(&self.path).unwrap_or_else(|_| self.path.clone());
+        let file = self
+            .identity
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .map_or_else(String::new, |(device, inode)| format!(" {device}:{inode}"));
+        format!("sqlite://{}{file}", canonical.display())
     }
 
     fn pool(&self) -> SqlitePool {

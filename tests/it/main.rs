@@ -18,6 +18,7 @@ mod features;
 mod forecast;
 mod format;
 mod fuzz;
+mod hostile;
 mod period;
 mod plan;
 mod pricing;
