@@ -31,7 +31,7 @@ pub enum Action {
     Later,
     /// Back to the present.
     Present,
-    /// Show or hide the previous period on the cost chart.
+    /// Cycle the comparison: previous period, a year before, baseline, none.
     ToggleCompare,
     /// Show or hide the breakdown panel.
     ToggleBreakdown,
@@ -86,6 +86,8 @@ pub enum SortKey {
     Requests,
     /// By name.
     Name,
+    /// Largest rise in cost against the comparison first.
+    Change,
 }
 
 impl SortKey {
@@ -96,7 +98,8 @@ impl SortKey {
             SortKey::Cost => SortKey::Tokens,
             SortKey::Tokens => SortKey::Requests,
             SortKey::Requests => SortKey::Name,
-            SortKey::Name => SortKey::Cost,
+            SortKey::Name => SortKey::Change,
+            SortKey::Change => SortKey::Cost,
         }
     }
 
@@ -108,6 +111,7 @@ impl SortKey {
             SortKey::Tokens => "tokens",
             SortKey::Requests => "requests",
             SortKey::Name => "name",
+            SortKey::Change => "change",
         }
     }
 }
@@ -199,8 +203,12 @@ pub struct App {
     pub history: u32,
     /// The custom range of days (`--from`/`--to`), if any.
     pub range: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
-    /// True while the cost chart overlays the previous period.
-    pub compare: bool,
+    /// The comparison chosen with `c` (overlaid on the cost chart; the blocks
+    /// and the breakdown compare with it); `None`: no overlay, the blocks
+    /// compare with the previous period.
+    pub compare: Option<crate::analytics::compare::Compare>,
+    /// Periods in the baseline comparison (`baseline_periods`).
+    pub baseline_periods: u32,
     /// The breakdown panel, while open.
     pub panel: Option<BreakdownPanel>,
     /// The filter picker, while open.
@@ -226,12 +234,29 @@ impl App {
             notice: None,
             history: 0,
             range: None,
-            compare: false,
+            compare: None,
+            baseline_periods: crate::analytics::compare::DEFAULT_BASELINE_PERIODS,
             panel: None,
             picker: None,
             sequence: 0,
             progress: None,
         }
+    }
+
+    /// The comparison the blocks, overlay and breakdown show: the one chosen,
+    /// once the report holds it (else the previous period, which every report holds).
+    #[must_use]
+    pub fn comparison(
+        &self,
+    ) -> Option<std::borrow::Cow<'_, crate::analytics::compare::Comparison>> {
+        use crate::analytics::compare::Comparison;
+        let report = self.report.as_ref()?;
+        let wanted = self.compare.unwrap_or_default();
+        Some(if report.comparison.mode == wanted {
+            std::borrow::Cow::Borrowed(&report.comparison)
+        } else {
+            std::borrow::Cow::Owned(Comparison::previous(report))
+        })
     }
 
     /// Applies one message.
@@ -306,13 +331,36 @@ impl App {
                 return Some(Effect::Refresh);
             }
             Action::ToggleHelp => self.show_help = !self.show_help,
-            Action::ToggleCompare => self.compare = !self.compare,
+            Action::ToggleCompare => {
+                use crate::analytics::compare::Compare;
+                let asked = |mode: Option<Compare>| {
+                    matches!(mode, Some(Compare::Year | Compare::Baseline(_)))
+                };
+                let before = asked(self.compare);
+                self.compare = Compare::cycle(self.compare, self.baseline_periods);
+                if let Some(panel) = &mut self.panel {
+                    panel.sort = if self.compare.is_some() {
+                        SortKey::Change
+                    } else {
+                        SortKey::Cost
+                    };
+                    panel.scroll = 0;
+                }
+                // The previous period is in every report; the others are asked for.
+                if before || asked(self.compare) {
+                    return self.ask();
+                }
+            }
             Action::ToggleBreakdown => {
                 self.panel = match self.panel {
                     Some(_) => None,
                     None => Some(BreakdownPanel {
                         dimension: Dimension::Model,
-                        sort: SortKey::Cost,
+                        sort: if self.compare.is_some() {
+                            SortKey::Change
+                        } else {
+                            SortKey::Cost
+                        },
                         scroll: 0,
                     }),
                 };
@@ -383,6 +431,7 @@ impl App {
                     (None, Some(panel)) => Some((panel.dimension, false)),
                     (None, None) => None,
                 },
+                compare: self.compare.unwrap_or_default(),
             },
             sequence,
         }

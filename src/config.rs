@@ -94,6 +94,8 @@ pub struct FileConfig {
     pub cache_late_seconds: Option<u64>,
     /// Folder of the cache files.
     pub cache_dir: Option<PathBuf>,
+    /// Periods averaged by the baseline comparison.
+    pub baseline_periods: Option<u32>,
     /// Price overrides.
     #[serde(default)]
     pub pricing: PriceFile,
@@ -191,6 +193,8 @@ pub struct Settings {
     pub range: Option<(chrono::NaiveDate, Option<chrono::NaiveDate>)>,
     /// The rollup cache.
     pub cache: crate::cache::CacheOptions,
+    /// Periods averaged by the baseline comparison (1 to 12, default 3).
+    pub baseline_periods: u32,
 }
 
 impl Settings {
@@ -389,7 +393,20 @@ impl Settings {
             late_seconds: i64::try_from(late).unwrap_or(crate::cache::DEFAULT_LATE_SECONDS),
         };
 
+        let baseline_periods = file
+            .baseline_periods
+            .unwrap_or(crate::analytics::compare::DEFAULT_BASELINE_PERIODS);
+        if !(1..=crate::analytics::compare::MAX_BASELINE_PERIODS).contains(&baseline_periods) {
+            return Err(ConfigError::Value {
+                source_name: from_file("baseline_periods"),
+                detail: format!(
+                    "{baseline_periods} is out of range; give a number of periods from 1 to 12"
+                ),
+            });
+        }
+
         Ok(Self {
+            baseline_periods,
             cache,
             database,
             create_database,

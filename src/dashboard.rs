@@ -53,6 +53,7 @@ pub async fn run(
         },
     );
     app.filter = settings.filter.clone();
+    app.baseline_periods = settings.baseline_periods;
     if let Some((from, to)) = settings.range {
         app.range = Some((
             from,

@@ -106,6 +106,37 @@ impl Breakdowns {
     }
 }
 
+impl Breakdowns {
+    /// Divides the earlier spans' figures by the number of periods they add
+    /// up (today, this week, this month): the mean of a baseline.
+    pub fn average_previous(&mut self, counts: [u32; 3]) {
+        for (breakdown, count) in [&mut self.daily, &mut self.weekly, &mut self.monthly]
+            .into_iter()
+            .zip(counts)
+        {
+            if count <= 1 {
+                continue;
+            }
+            for row in &mut breakdown.rows {
+                row.previous = super::compare::mean(row.previous, count);
+            }
+            breakdown.previous_total = super::compare::mean(breakdown.previous_total, count);
+        }
+    }
+
+    /// Ranks every period's rows by the change in cost against the earlier
+    /// span, the largest rise first (then by name).
+    pub fn rank_by_change(&mut self) {
+        for breakdown in [&mut self.daily, &mut self.weekly, &mut self.monthly] {
+            breakdown.rows.sort_by(|a, b| {
+                (b.totals.cost - b.previous.cost)
+                    .cmp(&(a.totals.cost - a.previous.cost))
+                    .then_with(|| a.key.cmp(&b.key))
+            });
+        }
+    }
+}
+
 fn combine(now: BTreeMap<String, Totals>, mut before: BTreeMap<String, Totals>) -> Breakdown {
     let mut rows: Vec<BreakdownRow> = now
         .into_iter()

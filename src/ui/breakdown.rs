@@ -53,6 +53,11 @@ pub fn sorted(breakdown: &Breakdown, sort: SortKey) -> Vec<&BreakdownRow> {
                 .then_with(|| a.key.cmp(&b.key))
         }),
         SortKey::Name => rows.sort_by(|a, b| a.key.cmp(&b.key)),
+        SortKey::Change => rows.sort_by(|a, b| {
+            (b.totals.cost - b.previous.cost)
+                .cmp(&(a.totals.cost - a.previous.cost))
+                .then_with(|| a.key.cmp(&b.key))
+        }),
     }
     rows
 }

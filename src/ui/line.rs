@@ -10,29 +10,24 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
 use super::theme::Theme;
-use crate::analytics::trend::View;
+use crate::analytics::trend::{Bucket, View};
 use crate::analytics::Report;
 use crate::format::{money, money_short};
 
-/// Draws the line of cost per bucket.
+/// Draws the line of cost per bucket, and the comparison's series dimmer
+/// when one is chosen (`overlay`: its label and series; none for custom ranges).
 pub fn render(
     frame: &mut Frame,
     area: Rect,
     report: &Report,
     view: View,
-    compare: bool,
+    overlay: Option<(String, &[Bucket])>,
     theme: &Theme,
 ) {
     let series = report.series(view);
-    // The previous period, when asked for and known (not for custom ranges).
-    let previous = if compare && report.range.is_none() {
-        report
-            .trends
-            .previous
-            .as_ref()
-            .map(|trends| trends.series(view))
-    } else {
-        None
+    let (label, previous) = match overlay {
+        Some((label, series)) if report.range.is_none() => (label, Some(series)),
+        _ => (String::new(), None),
     };
     let total: Decimal = series.iter().map(|bucket| bucket.totals.cost).sum();
     let estimated = series.iter().any(|bucket| bucket.totals.has_estimate());
@@ -46,7 +41,7 @@ pub fn render(
         }
     ) + &previous.map_or_else(String::new, |series| {
         let total: Decimal = series.iter().map(|bucket| bucket.totals.cost).sum();
-        format!("· previous period {} (dim) ", money(total))
+        format!("· {label} {} (dim) ", money(total))
     });
     let block = Block::new()
         .borders(Borders::TOP)

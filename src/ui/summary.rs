@@ -32,11 +32,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
         _ => ["Today", "This week", "This month", "All time"].map(str::to_owned),
     };
-    let comparisons = [
-        ("vs yesterday", "vs yday"),
-        ("vs last week", "vs last wk"),
-        ("vs last month", "vs last mo"),
-    ];
+    // The comparison chosen with `c` once the report holds it, else the previous period.
+    let comparison = app.comparison();
     // The last refresh failed: these numbers are from an earlier one.
     let stale = app.error.is_some() && app.report.is_some();
     for (index, (block_area, title)) in areas.into_iter().zip(titles).enumerate() {
@@ -60,8 +57,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                     &report.summary.all_time,
                 ];
                 let summary = summaries[index];
-                let comparison = comparisons.get(index).copied();
-                block_lines(summary, comparison, usize::from(inner.width), theme)
+                let against = comparison.as_ref().and_then(|comparison| {
+                    let labels = comparison.mode.labels();
+                    Some((*labels.get(index)?, *comparison.blocks.get(index)?))
+                });
+                block_lines(summary, against, usize::from(inner.width), theme)
             }
         };
         frame.render_widget(Paragraph::new(lines), inner);
@@ -70,7 +70,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
 fn block_lines<'a>(
     summary: &PeriodSummary,
-    comparison: Option<(&str, &str)>,
+    comparison: Option<((&str, &str), Option<crate::analytics::Totals>)>,
     width: usize,
     theme: &Theme,
 ) -> Vec<Line<'a>> {
@@ -99,8 +99,18 @@ fn block_lines<'a>(
         ),
         row("Cost", cost, width, theme.dim(), theme.strong()),
     ];
-    match (comparison, summary.previous) {
-        (Some((long, short)), Some(previous)) => {
+    match comparison {
+        Some(((long, short), None)) => {
+            let label = if long.len() + 9 <= width { long } else { short };
+            lines.push(row(
+                label,
+                "no data".to_owned(),
+                width,
+                theme.dim(),
+                theme.dim(),
+            ));
+        }
+        Some(((long, short), Some(previous))) => {
             let delta = change(totals.cost, previous.cost);
             let label = if long.len() + delta.len() + 2 <= width {
                 long
@@ -116,7 +126,7 @@ fn block_lines<'a>(
             };
             lines.push(row(label, delta, width, theme.dim(), style));
         }
-        _ => {
+        None => {
             let since = summary.start.map_or_else(
                 || "no data".to_owned(),
                 |day| day.format("%Y-%m-%d").to_string(),

@@ -392,7 +392,7 @@ fn every_size_draws_without_panicking() {
         message: "x".repeat(500),
         retry_in: std::time::Duration::from_secs(60),
     }));
-    failed.compare = true;
+    failed.compare = Some(usagetop::analytics::compare::Compare::Previous);
     states.push(failed);
     for app in &states {
         for width in (1..=140).step_by(9) {
