@@ -208,10 +208,35 @@ pub struct ReportArgs {
     /// Print one line per budget and exit 0 when all are fine, 3 when a forecast crosses one, 4 when one is exceeded
     #[arg(long)]
     pub check_budget: bool,
-    /// Add a breakdown by this dimension (today, this week, this month, with the change against the previous span)
+    /// Add a breakdown by this dimension (today, this week, this month, with the change against the comparison)
     #[arg(long, value_enum)]
     pub by: Option<Dimension>,
+    /// Compare with the previous period, the same period a year before, or the baseline (mean of the last N periods)
+    #[arg(long, value_enum, default_value_t = CompareChoice::Previous)]
+    pub compare: CompareChoice,
+    /// Write to this file instead of standard output (required for pdf)
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Replace --output when it exists
+    #[arg(long)]
+    pub force: bool,
+    /// Paper size of the PDF and of the HTML when printed
+    #[arg(long, value_enum, default_value_t = Paper::A4)]
+    pub paper: Paper,
 }
+
+/// What `report --compare` compares with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompareChoice {
+    /// The same span of the previous day, week and month
+    Previous,
+    /// The same span a year before (52 weeks; 12 months)
+    Year,
+    /// The mean of the same span of the last N periods (baseline_periods)
+    Baseline,
+}
+
+pub use crate::output::document::Paper;
 
 /// Formats of `usagetop report`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -222,6 +247,10 @@ pub enum ReportFormat {
     Json,
     /// One short line for status bars: today, this month, month-end estimate
     Line,
+    /// A printable PDF document (with --output FILE)
+    Pdf,
+    /// One self-contained HTML page (inline CSS and SVG charts)
+    Html,
 }
 
 /// `usagetop demo` options.

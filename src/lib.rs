@@ -14,6 +14,7 @@ pub mod commands;
 pub mod config;
 pub mod dashboard;
 pub mod export;
+pub mod files;
 pub mod filter;
 pub mod format;
 pub mod keymap;

@@ -70,7 +70,13 @@ fn render_screen(frame: &mut Frame, app: &App, theme: &Theme) {
             } else {
                 sparkline::render(frame, regions.sparkline, report, app.view, theme);
                 bars::render(frame, regions.bars, report, app.view, theme);
-                line::render(frame, regions.line, report, app.view, app.compare, theme);
+                let comparison = app.comparison().filter(|_| app.compare.is_some());
+                let overlay = comparison.as_ref().and_then(|comparison| {
+                    comparison
+                        .series(app.view)
+                        .map(|series| (comparison.mode.overlay_label(), series))
+                });
+                line::render(frame, regions.line, report, app.view, overlay, theme);
             }
             side::render_prediction(frame, regions.prediction, report, theme);
             if let Some(budget_area) = regions.budgets {
