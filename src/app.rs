@@ -25,6 +25,8 @@ pub enum Action {
     Quit,
     /// Export the view shown to CSV.
     Export,
+    /// Write the report shown as a PDF and an HTML page.
+    ExportReport,
     /// Step back one period of the view.
     Earlier,
     /// Step forward one period of the view.
@@ -161,6 +163,10 @@ pub enum Effect {
     Refresh,
     /// Write the view shown (with its filter) to a CSV file.
     Export(View),
+    /// Write the report shown as a PDF and an HTML page.
+    ExportReport(View),
+    /// Ring the terminal bell (an alert arrived).
+    Bell,
 }
 
 /// Static facts shown in the footer.
@@ -199,6 +205,8 @@ pub struct App {
     pub filter: Filter,
     /// A one-off message for the footer (e.g. where an export went).
     pub notice: Option<String>,
+    /// The last alert, shown as a banner until a key is pressed.
+    pub alert: Option<String>,
     /// Periods of the view stepped back into history (0: the present).
     pub history: u32,
     /// The custom range of days (`--from`/`--to`), if any.
@@ -232,6 +240,7 @@ impl App {
             context,
             filter: Filter::default(),
             notice: None,
+            alert: None,
             history: 0,
             range: None,
             compare: None,
@@ -281,6 +290,10 @@ impl App {
                         self.error = None;
                     }
                     WorkerEvent::Notice(text) => self.notice = Some(text),
+                    WorkerEvent::Alert(text) => {
+                        self.alert = Some(text);
+                        return Some(Effect::Bell);
+                    }
                     WorkerEvent::Failed { message, retry_in } => {
                         self.loading = false;
                         self.progress = None;
@@ -297,10 +310,21 @@ impl App {
 
     fn apply(&mut self, action: Action) -> Option<Effect> {
         self.notice = None;
+        self.alert = None;
         match action {
             Action::Export => {
                 return if self.report.is_some() {
                     Some(Effect::Export(self.view))
+                } else {
+                    self.notice = Some(
+                        "nothing to export yet: the first refresh has not finished".to_owned(),
+                    );
+                    None
+                };
+            }
+            Action::ExportReport => {
+                return if self.report.is_some() {
+                    Some(Effect::ExportReport(self.view))
                 } else {
                     self.notice = Some(
                         "nothing to export yet: the first refresh has not finished".to_owned(),

@@ -142,6 +142,11 @@ pub enum Command {
     Cache(CacheCommand),
     /// Replay the month-end estimate on past months of your usage and show its error
     Backtest(BacktestArgs),
+    /// Evaluate the [alerts] rules at every refresh without a screen (for systemd or a container)
+    Watch(WatchArgs),
+    /// Alert targets: `alerts test` sends a sample alert to each
+    #[command(subcommand)]
+    Alerts(AlertsCommand),
 }
 
 /// `usagetop backtest` options.
@@ -162,6 +167,21 @@ pub enum BacktestFormat {
     Text,
     /// JSON for scripts
     Json,
+}
+
+/// `usagetop watch` options.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct WatchArgs {
+    /// Evaluate once and exit (for cron, and with --now for tests)
+    #[arg(long)]
+    pub once: bool,
+}
+
+/// `usagetop alerts` subcommands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+pub enum AlertsCommand {
+    /// Send a sample alert to every configured target and say how each went
+    Test,
 }
 
 /// `usagetop cache` subcommands.
@@ -220,9 +240,9 @@ pub struct ReportArgs {
     /// Replace --output when it exists
     #[arg(long)]
     pub force: bool,
-    /// Paper size of the PDF and of the HTML when printed
-    #[arg(long, value_enum, default_value_t = Paper::A4)]
-    pub paper: Paper,
+    /// Paper size of the PDF and of the HTML when printed [default: a4, or `paper` in the config]
+    #[arg(long, value_enum)]
+    pub paper: Option<Paper>,
 }
 
 /// What `report --compare` compares with.

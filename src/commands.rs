@@ -2,12 +2,14 @@
 //! configured store (through the rollup cache), bringing the cache up to
 //! date with progress on a terminal, and the request the command line asks for.
 
+pub mod alerts;
 pub mod backtest;
 pub mod cache;
 pub mod dashboard;
 pub mod demo;
 pub mod export;
 pub mod report;
+pub mod watch;
 
 use std::io::{IsTerminal, Write};
 

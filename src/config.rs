@@ -96,6 +96,8 @@ pub struct FileConfig {
     pub cache_dir: Option<PathBuf>,
     /// Periods averaged by the baseline comparison.
     pub baseline_periods: Option<u32>,
+    /// Paper of PDF and HTML reports: a4 or letter.
+    pub paper: Option<crate::output::document::Paper>,
     /// Price overrides.
     #[serde(default)]
     pub pricing: PriceFile,
@@ -108,6 +110,8 @@ pub struct FileConfig {
     /// Key overrides: action name = key or [keys].
     #[serde(default)]
     pub keys: std::collections::BTreeMap<String, crate::keymap::KeySpec>,
+    /// Alert rules and targets.
+    pub alerts: Option<crate::alerts::AlertsConfig>,
 }
 
 impl FileConfig {
@@ -195,6 +199,12 @@ pub struct Settings {
     pub cache: crate::cache::CacheOptions,
     /// Periods averaged by the baseline comparison (1 to 12, default 3).
     pub baseline_periods: u32,
+    /// The `[alerts]` table, when the config file has one.
+    pub alerts: Option<crate::alerts::Alerts>,
+    /// usagetop's alert state file (in the data directory).
+    pub alert_state: PathBuf,
+    /// Paper of PDF and HTML reports.
+    pub paper: crate::output::document::Paper,
 }
 
 impl Settings {
@@ -405,7 +415,20 @@ impl Settings {
             });
         }
 
+        let alerts = file
+            .alerts
+            .as_ref()
+            .map(crate::alerts::Alerts::from_config)
+            .transpose()
+            .map_err(|detail| ConfigError::Value {
+                source_name: in_file(&detail),
+                detail,
+            })?;
+
         Ok(Self {
+            paper: file.paper.unwrap_or_default(),
+            alerts,
+            alert_state: dirs.data.join(crate::alerts::state::FILE_NAME),
             baseline_periods,
             cache,
             database,

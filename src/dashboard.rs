@@ -72,12 +72,14 @@ pub async fn run(
 
     let mut guard = TerminalGuard::enter(settings.mouse)
         .map_err(|error| color_eyre::eyre::eyre!("cannot use this terminal ({error}); to print the numbers without one, run `usagetop report`"))?;
+    let alert_sink = start_alerts(settings, event_tx.clone());
     let worker = tokio::spawn(worker::run(
         store,
         context,
         settings.refresh,
         request_rx,
         event_tx.clone(),
+        alert_sink,
     ));
     let mut keys = EventStream::new();
     let ending = loop {
@@ -134,6 +136,30 @@ pub async fn run(
                         });
                     }
                 }
+                Some(Effect::ExportReport(view)) => {
+                    if let Some(report) = app.report.clone() {
+                        let folder = settings.export_dir.clone();
+                        let notices = event_tx.clone();
+                        let database = app.context.database.clone();
+                        let paper = settings.paper;
+                        tokio::task::spawn_blocking(move || {
+                            let text = match crate::export::write_report_files(
+                                &report, view, &folder, &database, paper,
+                            ) {
+                                Ok((pdf, html)) => {
+                                    format!("wrote {} and {}", pdf.display(), html.display())
+                                }
+                                Err(error) => format!("report export failed: {error}"),
+                            };
+                            let _ = notices.send(WorkerEvent::Notice(text));
+                        });
+                    }
+                }
+                Some(Effect::Bell) => {
+                    use std::io::Write as _;
+                    let mut out = std::io::stdout();
+                    let _ = out.write_all(b"\x07").and_then(|()| out.flush());
+                }
                 None => {}
             }
         }
@@ -141,4 +167,48 @@ pub async fn run(
     drop(guard);
     worker.abort();
     Ok(ending)
+}
+
+/// Starts the alert dispatcher when the config has an `[alerts]` table: it
+/// delivers what the worker finds, off the worker and the UI, and tells the
+/// app about alerts for the dashboard (banner and bell) and failed deliveries.
+fn start_alerts(
+    settings: &Settings,
+    events: mpsc::UnboundedSender<WorkerEvent>,
+) -> Option<worker::AlertSink> {
+    use crate::alerts::dispatch::{Dispatcher, Outcome};
+    let alerts = settings.alerts.as_ref()?;
+    let local = alerts.dashboard.then_some("dashboard");
+    let (mut dispatcher, note) = match Dispatcher::open(alerts, local, &settings.alert_state) {
+        Ok(opened) => opened,
+        Err(error) => {
+            let _ = events.send(WorkerEvent::Notice(format!("alerts are off: {error}")));
+            return None;
+        }
+    };
+    if let Some(note) = note {
+        let _ = events.send(WorkerEvent::Notice(note));
+    }
+    let (sink, mut findings) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Some(found) = findings.recv().await {
+            let (outcomes, unsaved) = dispatcher.handle(found).await;
+            for outcome in outcomes {
+                let event = match &outcome {
+                    Outcome::Shown(alert) => WorkerEvent::Alert(alert.title.clone()),
+                    Outcome::Sent { .. } => continue,
+                    Outcome::Failed { .. } | Outcome::GaveUp { .. } => {
+                        WorkerEvent::Notice(outcome.line())
+                    }
+                };
+                if events.send(event).is_err() {
+                    return;
+                }
+            }
+            if let Some(error) = unsaved {
+                let _ = events.send(WorkerEvent::Notice(error));
+            }
+        }
+    });
+    Some((alerts.rules.clone(), sink))
 }

@@ -136,3 +136,48 @@ pub fn write_view_csv(
         folder.display()
     )))
 }
+
+/// Writes the report of `snapshot` as `usagetop-report-<stamp>.pdf` and
+/// `.html` in `folder` (the dashboard's `E`), atomically and never over an
+/// existing file. Returns both paths.
+///
+/// # Errors
+/// The PDF cannot be made, or the folder cannot be written.
+pub fn write_report_files(
+    snapshot: &crate::pipeline::Snapshot,
+    view: View,
+    folder: &std::path::Path,
+    database: &str,
+    paper: crate::output::document::Paper,
+) -> std::io::Result<(std::path::PathBuf, std::path::PathBuf)> {
+    let document = crate::output::document::build(snapshot, view, database);
+    let pdf = crate::output::pdf::render(&document, paper).map_err(std::io::Error::other)?;
+    let html = crate::output::html::render(&document, paper);
+    let tz: chrono_tz::Tz = snapshot.timezone.parse().unwrap_or(chrono_tz::Tz::UTC);
+    let stamp = snapshot
+        .generated_at
+        .with_timezone(&tz)
+        .format("%Y%m%d-%H%M%S");
+    for attempt in 0..100 {
+        let base = if attempt == 0 {
+            format!("usagetop-report-{stamp}")
+        } else {
+            format!("usagetop-report-{stamp}-{attempt}")
+        };
+        let (pdf_path, html_path) = (
+            folder.join(format!("{base}.pdf")),
+            folder.join(format!("{base}.html")),
+        );
+        if std::fs::symlink_metadata(&pdf_path).is_ok()
+            || std::fs::symlink_metadata(&html_path).is_ok()
+        {
+            continue;
+        }
+        crate::files::write_atomic(&pdf_path, &pdf, false, false)?;
+        crate::files::write_atomic(&html_path, &html, false, false)?;
+        return Ok((pdf_path, html_path));
+    }
+    Err(std::io::Error::other(
+        "too many report files of the same second in that folder",
+    ))
+}

@@ -167,7 +167,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[Key::Char('c')],
         action: Action::ToggleCompare,
-        description: "overlay the previous period on the cost chart",
+        description: "compare: previous period, a year before, baseline, off",
         hint: None,
     },
     Binding {
@@ -193,6 +193,12 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::Export,
         description: "export the view shown to CSV",
         hint: Some("export"),
+    },
+    Binding {
+        keys: &[Key::Char('E')],
+        action: Action::ExportReport,
+        description: "write the report shown as PDF and HTML (export_dir)",
+        hint: None,
     },
     Binding {
         keys: &[Key::Tab],
@@ -278,6 +284,7 @@ pub fn action_name(action: Action) -> &'static str {
         Action::Back => "back",
         Action::Quit => "quit",
         Action::Export => "export",
+        Action::ExportReport => "export_report",
         Action::Earlier => "earlier",
         Action::Later => "later",
         Action::Present => "today",

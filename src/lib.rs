@@ -4,6 +4,7 @@
 //! the clock, and hands over to one of `commands`. See ARCHITECTURE.md for the map.
 
 pub mod accuracy;
+pub mod alerts;
 pub mod analytics;
 pub mod app;
 pub mod budget;
@@ -74,6 +75,10 @@ async fn run_async(cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Report(args)) => commands::report::run(&settings, args, &context).await,
         Some(Command::Backtest(args)) => commands::backtest::run(&settings, args, &context).await,
+        Some(Command::Watch(args)) => commands::watch::run(&settings, *args, &context).await,
+        Some(Command::Alerts(command)) => {
+            commands::alerts::run(&settings, *command, &context).await
+        }
         None => commands::dashboard::run(&settings, context).await,
     }
 }

@@ -18,15 +18,24 @@ pub fn backoff(failures: u32, every: Duration) -> Duration {
     Duration::from_secs(seconds.min(60)).min(every)
 }
 
+/// Where the worker sends what the alert rules find after each refresh of
+/// the present (the dispatcher delivers it, off this task).
+pub type AlertSink = (
+    crate::alerts::Rules,
+    mpsc::UnboundedSender<crate::alerts::Findings>,
+);
+
 /// Runs until the UI goes away: refreshes at start, on every change of
 /// `requests` (the latest request wins; bursts coalesce) and every `every`;
-/// after a failure it retries with backoff and says when.
+/// after a failure it retries with backoff and says when. With `alerts`,
+/// the rules are evaluated on every refresh of the present.
 pub async fn run(
     store: Box<dyn UsageStore>,
     context: ReportContext,
     every: Duration,
     mut requests: watch::Receiver<RefreshRequest>,
     events: mpsc::UnboundedSender<WorkerEvent>,
+    alerts: Option<AlertSink>,
 ) {
     let store: Arc<dyn UsageStore> = Arc::from(store);
     let accuracy = Arc::new(crate::accuracy::DailyCache::default());
@@ -88,6 +97,16 @@ pub async fn run(
                 measured(&mut report);
                 failures = 0;
                 wait = every;
+                let present = request.report.history.is_none() && request.report.range.is_none();
+                if let (Some((rules, sink)), true) = (&alerts, present) {
+                    // A failed look is tried again at the next refresh.
+                    if let Ok(findings) =
+                        crate::alerts::observe::check(store.as_ref(), &context, &report, rules)
+                            .await
+                    {
+                        let _ = sink.send(findings);
+                    }
+                }
                 WorkerEvent::Report(Arc::new(report))
             }
             Err(error) => {

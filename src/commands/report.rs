@@ -83,7 +83,7 @@ pub async fn run(
                 args.format,
                 settings,
                 &store.describe(),
-                args.paper,
+                args.paper.unwrap_or(settings.paper),
             )?;
             return write_printable(&bytes, args);
         }

@@ -16,7 +16,8 @@ use crate::pipeline::Snapshot;
 use crate::ui::text::sanitize;
 
 /// Paper sizes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Paper {
     /// ISO A4, 210 x 297 mm.
     #[default]

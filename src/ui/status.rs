@@ -38,6 +38,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         );
         return;
     }
+    if let Some(alert) = &app.alert {
+        // The banner: until a key is pressed.
+        let text = sanitize(&format!(" ⚠ ALERT: {alert}"), width);
+        frame.render_widget(Paragraph::new(text).style(theme.error()), status_area);
+        render_hints(frame, hints_area, app, theme);
+        return;
+    }
     let refreshed = match (&app.report, app.loading) {
         _ if app.notice.is_some() => sanitize(app.notice.as_deref().unwrap_or_default(), width),
         _ if app.progress.is_some() => app
@@ -135,13 +142,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     ]);
     spans.extend(line.spans);
     frame.render_widget(Paragraph::new(Line::from(spans)), status_area);
+    render_hints(frame, hints_area, app, theme);
+}
 
+/// The key hints line.
+fn render_hints(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut spans = vec![Span::raw(" ")];
     for (key, hint) in app.context.keymap.footer_hints() {
         spans.push(Span::styled(key, theme.key()));
         spans.push(Span::styled(format!(" {hint}  "), theme.dim()));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), hints_area);
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
 /// The view tabs as plain text (`" Daily Weekly Monthly"`).
