@@ -416,35 +416,36 @@ fn forecast(snapshot: &Snapshot, blocks: &mut Vec<Block>) {
 }
 
 fn budgets(snapshot: &Snapshot) -> Table {
-    use crate::output::budget::{crossing, level_word, percent};
+    use crate::output::budget::{level_word, percent};
     Table {
         columns: vec![
-            ("Budget".to_owned(), Align::Left, 5),
-            ("Spent".to_owned(), Align::Right, 2),
-            ("Limit".to_owned(), Align::Right, 2),
-            ("Share".to_owned(), Align::Right, 1),
-            ("Forecast".to_owned(), Align::Right, 2),
-            ("State".to_owned(), Align::Left, 5),
+            ("Budget".to_owned(), Align::Left, 19),
+            ("Spent".to_owned(), Align::Right, 6),
+            ("Limit".to_owned(), Align::Right, 6),
+            ("Share".to_owned(), Align::Right, 4),
+            ("Forecast".to_owned(), Align::Right, 6),
+            ("Ends".to_owned(), Align::Right, 5),
+            ("State".to_owned(), Align::Left, 6),
+            ("Crosses".to_owned(), Align::Left, 5),
         ],
         rows: snapshot
             .budgets
             .iter()
             .map(|status| {
-                let mut state = level_word(status.level).to_owned();
-                if let Some(crossing) = crossing(status) {
-                    state = format!("{state}: {crossing}");
-                }
+                let crossing = match (status.level, status.crosses_on) {
+                    (crate::budget::Level::Exceeded, _) => "already".to_owned(),
+                    (_, Some(day)) => day.format("%-d %b").to_string(),
+                    _ => String::new(),
+                };
                 vec![
                     sanitize(&status.budget.name(), 48),
                     money(status.spent),
                     money(status.budget.limit),
                     format!("{}%", percent(status.share())),
-                    format!(
-                        "{} by {}",
-                        money(status.forecast),
-                        status.period_end.format("%-d %b")
-                    ),
-                    state,
+                    money(status.forecast),
+                    status.period_end.format("%-d %b").to_string(),
+                    level_word(status.level).to_owned(),
+                    crossing,
                 ]
             })
             .collect(),
@@ -519,13 +520,13 @@ fn breakdown_table(breakdown: &Breakdown) -> Table {
     rows.push(row("total", &breakdown.total, &breakdown.previous_total));
     Table {
         columns: vec![
-            ("Name".to_owned(), Align::Left, 5),
-            ("Requests".to_owned(), Align::Right, 2),
-            ("Tokens".to_owned(), Align::Right, 3),
-            ("Cost".to_owned(), Align::Right, 2),
-            ("Share".to_owned(), Align::Right, 1),
-            ("Before".to_owned(), Align::Right, 2),
-            ("Change".to_owned(), Align::Right, 1),
+            ("Name".to_owned(), Align::Left, 17),
+            ("Requests".to_owned(), Align::Right, 5),
+            ("Tokens".to_owned(), Align::Right, 7),
+            ("Cost".to_owned(), Align::Right, 6),
+            ("Share".to_owned(), Align::Right, 4),
+            ("Before".to_owned(), Align::Right, 6),
+            ("Change".to_owned(), Align::Right, 5),
         ],
         rows,
         total_row: true,

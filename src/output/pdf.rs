@@ -187,9 +187,22 @@ impl Writer<'_> {
         }
     }
 
-    fn heading(&mut self, text: &str) {
-        // Keep a heading with what follows it.
-        self.room(60.0);
+    /// The height `block` takes (for keeping a heading with it).
+    fn height(&self, block: &Block) -> f32 {
+        let rows = match block {
+            Block::Table(table) => table.rows.len() + 1,
+            Block::Chart(_) => return 124.0,
+            Block::Band(_) => return 70.0,
+            Block::Figures(_) => return 80.0,
+            Block::Heading(_) | Block::Text(_) => 1,
+        };
+        BODY * 1.6 * rows as f32 + 8.0
+    }
+
+    fn heading(&mut self, text: &str, next: f32) {
+        // Keep a heading with what follows it (all of it, when it fits a page).
+        let page = self.height - 2.0 * MARGIN - 60.0;
+        self.room(28.0 + next.min(page));
         self.y += 8.0;
         self.text(MARGIN, self.y + 11.0, text, 11.0, true, 0);
         self.y += 15.0;
@@ -464,9 +477,15 @@ pub fn render(document: &Document, paper: Paper) -> Result<Vec<u8>, PdfError> {
     for line in &document.subtitle {
         writer.paragraph(line, BODY, false, 60);
     }
-    for block in &document.blocks {
+    for (index, block) in document.blocks.iter().enumerate() {
         match block {
-            Block::Heading(text) => writer.heading(text),
+            Block::Heading(text) => {
+                let next = document
+                    .blocks
+                    .get(index + 1)
+                    .map_or(0.0, |next| writer.height(next));
+                writer.heading(text, next);
+            }
             Block::Text(text) => writer.paragraph(text, BODY, false, 0),
             Block::Figures(figures) => writer.figures(figures),
             Block::Chart(chart) => writer.chart(chart),

@@ -25,6 +25,7 @@ mod pricing;
 mod properties;
 mod properties_store;
 mod real_tables;
+mod reports;
 mod security;
 mod sql_builder;
 mod store_postgres;
