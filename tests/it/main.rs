@@ -6,6 +6,7 @@
 
 mod support;
 
+mod alerts;
 mod app;
 mod as_of;
 mod backtest_cli;

@@ -215,7 +215,7 @@ fn check_figures(text: &str, json: &Value) {
         &line_words(text, &point, "range"),
         &[
             point.clone(),
-            format!("(range"),
+            "(range".to_owned(),
             money(dec(&prediction["month_end_cost_low"])),
             "–".to_owned(),
             format!("{}),", money(dec(&prediction["month_end_cost_high"]))),
