@@ -46,6 +46,19 @@ fn demo_report() -> Arc<Snapshot> {
 }
 
 fn demo_report_with(breakdown: Option<(usagetop::filter::Dimension, bool)>) -> Arc<Snapshot> {
+    demo_report_of(
+        90,
+        breakdown,
+        usagetop::analytics::compare::Compare::Previous,
+    )
+}
+
+/// A report over `days` of seeded demo data, with a breakdown and a comparison.
+fn demo_report_of(
+    days: u32,
+    breakdown: Option<(usagetop::filter::Dimension, bool)>,
+    compare: usagetop::analytics::compare::Compare,
+) -> Arc<Snapshot> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -53,7 +66,7 @@ fn demo_report_with(breakdown: Option<(usagetop::filter::Dimension, bool)>) -> A
     runtime.block_on(async {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("demo.db");
-        let events = demo::generate(42, 90, now(), &calendar());
+        let events = demo::generate(42, days, now(), &calendar());
         demo::write(&path, &events, false).await.unwrap();
         let store = SqliteStore::open(&path, false, Mapping::default())
             .await
@@ -71,6 +84,7 @@ fn demo_report_with(breakdown: Option<(usagetop::filter::Dimension, bool)>) -> A
                 &context,
                 &usagetop::pipeline::ReportRequest {
                     breakdown,
+                    compare,
                     ..Default::default()
                 },
                 0,
@@ -175,6 +189,67 @@ fn views() {
     snapshot_all("weekly", &app);
     app.update(Message::Action(Action::ShowView(View::Monthly)));
     snapshot_all("monthly", &app);
+}
+
+#[test]
+fn comparison_modes() {
+    use usagetop::analytics::compare::Compare;
+    // c cycles: the previous period, a year before (400 days of history),
+    // the baseline; each report answers the mode asked for.
+    let mut app = with_report(demo_report_of(400, None, Compare::Previous));
+    app.update(Message::Action(Action::ToggleCompare));
+    assert_eq!(app.compare, Some(Compare::Previous));
+    snapshot_all("compare_previous", &app);
+    for (mode, name) in [
+        (Compare::Year, "compare_year"),
+        (Compare::Baseline(3), "compare_baseline"),
+    ] {
+        app.update(Message::Action(Action::ToggleCompare));
+        assert_eq!(app.compare, Some(mode));
+        // Until the worker answers, the blocks keep comparing with the previous period.
+        assert!(draw(&app, 120, 40).contains("vs yesterday"));
+        app.sequence = 0;
+        app.update(Message::Worker(WorkerEvent::Report(demo_report_of(
+            400, None, mode,
+        ))));
+        snapshot_all(name, &app);
+    }
+    // The breakdown ranks by change against the baseline.
+    let mut panel = with_report(demo_report_of(
+        400,
+        Some((usagetop::filter::Dimension::Model, false)),
+        Compare::Baseline(3),
+    ));
+    panel.compare = Some(Compare::Baseline(3));
+    panel.update(Message::Action(Action::ToggleBreakdown));
+    assert_eq!(
+        panel.panel.as_ref().unwrap().sort,
+        usagetop::app::SortKey::Change
+    );
+    panel.update(Message::Worker(WorkerEvent::Report(demo_report_of(
+        400,
+        Some((usagetop::filter::Dimension::Model, false)),
+        Compare::Baseline(3),
+    ))));
+    snapshot_all("compare_baseline_breakdown", &panel);
+}
+
+#[test]
+fn alert_banner() {
+    let mut app = with_report(demo_report());
+    let effect = app.update(Message::Worker(WorkerEvent::Alert(
+        "monthly budget at 85%".to_owned(),
+    )));
+    assert_eq!(
+        effect,
+        Some(usagetop::app::Effect::Bell),
+        "the bell rings once"
+    );
+    let screen = draw(&app, 80, 24);
+    assert!(screen.contains("ALERT: monthly budget at 85%"), "{screen}");
+    // A key dismisses it.
+    app.update(Message::Action(Action::ShowView(View::Daily)));
+    assert!(!draw(&app, 80, 24).contains("ALERT"));
 }
 
 #[test]
