@@ -211,3 +211,37 @@ pub fn client() -> Result<reqwest::Client, DeliveryError> {
         .build()
         .map_err(|_| DeliveryError("cannot set up the HTTP client".to_owned()))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_never_show_paths_or_passwords() {
+        assert_eq!(
+            host_of("https://hooks.slack.com/services/T0/B0/secret"),
+            "hooks.slack.com"
+        );
+        assert_eq!(
+            host_of("http://user:pw@127.0.0.1:8080/x?token=1"),
+            "127.0.0.1:8080"
+        );
+        assert_eq!(host_of("${SLACK_URL}"), "${SLACK_URL}");
+    }
+
+    #[test]
+    fn variables_are_expanded_and_a_missing_one_is_named() {
+        let error = expand("Bearer ${USAGETOP_SURELY_UNSET_VARIABLE}", "header X").unwrap_err();
+        assert!(
+            error
+                .0
+                .contains("USAGETOP_SURELY_UNSET_VARIABLE is not set"),
+            "{error}"
+        );
+        assert!(expand("a ${unclosed", "x").is_err());
+        assert_eq!(expand("plain", "x").unwrap(), "plain");
+        let path = std::env::var("PATH").unwrap_or_default();
+        assert_eq!(expand("${PATH}!", "x").unwrap(), format!("{path}!"));
+    }
+}

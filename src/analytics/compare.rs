@@ -334,3 +334,49 @@ fn period_days(view: View, start: NaiveDate) -> Days {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::usage::Usage;
+
+    #[test]
+    fn mean_divides_money_exactly_and_counts_down() {
+        let totals = Totals {
+            usage: Usage {
+                requests: 10,
+                input_tokens: 7,
+                ..Usage::default()
+            },
+            cost: Decimal::new(100, 2),
+            estimated_cost: Decimal::new(10, 2),
+        };
+        let third = mean(totals, 3);
+        assert_eq!(third.usage.requests, 3);
+        assert_eq!(third.usage.input_tokens, 2);
+        assert_eq!(third.cost, Decimal::ONE / Decimal::from(3));
+        assert_eq!(mean(totals, 1), totals);
+        assert_eq!(mean(totals, 0), totals);
+    }
+
+    #[test]
+    fn c_cycles_through_the_modes_and_off() {
+        let mut mode = None;
+        let mut seen = Vec::new();
+        for _ in 0..4 {
+            mode = Compare::cycle(mode, 5);
+            seen.push(mode);
+        }
+        assert_eq!(
+            seen,
+            [
+                Some(Compare::Previous),
+                Some(Compare::Year),
+                Some(Compare::Baseline(5)),
+                None
+            ]
+        );
+        assert_eq!(Compare::Baseline(5).name(), "baseline");
+        assert!(Compare::Baseline(5).describe().contains("last 5 periods"));
+    }
+}

@@ -7,6 +7,7 @@
 //! the binary.
 
 use std::path::Path;
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -616,4 +617,52 @@ async fn watch_once_and_alerts_test_from_the_binary() {
     );
     assert_eq!(good.seen.lock().unwrap().len(), 5);
     assert!(good.seen.lock().unwrap()[4].contains("usagetop test alert"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_exits_cleanly_on_sigterm() {
+    use std::io::BufRead as _;
+    let sandbox = super::reports::Sandbox::new();
+    let db = sandbox.path("usage.db");
+    demo::write(&db, &history(), false).await.unwrap();
+    let url = format!("sqlite://{}", db.display());
+    let mut child = sandbox
+        .command()
+        .args([
+            "--database-url",
+            &url,
+            "--tz",
+            "UTC",
+            "--refresh-seconds",
+            "3600",
+            "watch",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert!(first.contains("watching sqlite://"), "{first}");
+    // Wait for the first evaluation to end (its lines), then stop it.
+    let state = sandbox.dir.path().join("data/usagetop/alerts-state.json");
+    for _ in 0..300 {
+        if state.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(state.exists(), "the first evaluation wrote the state");
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "a clean exit on SIGTERM");
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert!(
+        rest.last()
+            .is_some_and(|line| line.ends_with("stopping (SIGTERM)")),
+        "{rest:?}"
+    );
 }
