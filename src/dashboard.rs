@@ -210,5 +210,5 @@ fn start_alerts(
             }
         }
     });
-    Some((alerts.rules.clone(), sink))
+    Some((alerts.rules.clone(), settings.filter.clone(), sink))
 }

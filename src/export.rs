@@ -175,7 +175,8 @@ pub fn write_report_files(
         }
         crate::files::write_atomic(&pdf_path, &pdf, false, false)?;
         crate::files::write_atomic(&html_path, &html, false, false)?;
-        return Ok((pdf_path, html_path));
+        let shown = |path: std::path::PathBuf| std::fs::canonicalize(&path).unwrap_or(path);
+        return Ok((shown(pdf_path), shown(html_path)));
     }
     Err(std::io::Error::other(
         "too many report files of the same second in that folder",

@@ -19,9 +19,11 @@ pub fn backoff(failures: u32, every: Duration) -> Duration {
 }
 
 /// Where the worker sends what the alert rules find after each refresh of
-/// the present (the dispatcher delivers it, off this task).
+/// the present with the configured filter (the dispatcher delivers it, off
+/// this task): the rules, that filter, and the channel.
 pub type AlertSink = (
     crate::alerts::Rules,
+    crate::filter::Filter,
     mpsc::UnboundedSender<crate::alerts::Findings>,
 );
 
@@ -98,7 +100,10 @@ pub async fn run(
                 failures = 0;
                 wait = every;
                 let present = request.report.history.is_none() && request.report.range.is_none();
-                if let (Some((rules, sink)), true) = (&alerts, present) {
+                if let Some((rules, _, sink)) = alerts
+                    .as_ref()
+                    .filter(|(_, filter, _)| present && *filter == request.report.filter)
+                {
                     // A failed look is tried again at the next refresh.
                     if let Ok(findings) =
                         crate::alerts::observe::check(store.as_ref(), &context, &report, rules)

@@ -187,10 +187,13 @@ impl Comparison {
         }
     }
 
-    /// The series a view overlays, if any.
+    /// The series a view overlays, if any (none when no bucket has history).
     #[must_use]
     pub fn series(&self, view: View) -> Option<&[Bucket]> {
-        self.trends.as_ref().map(|trends| trends.series(view))
+        self.trends
+            .as_ref()
+            .map(|trends| trends.series(view))
+            .filter(|series| !series.is_empty())
     }
 }
 
@@ -279,8 +282,12 @@ fn overlay(
                 })
                 .collect();
             let end = shifted.last().map_or(plan.today, |last| {
-                back(*last, 0) + period_days(view, *last) - Days::new(1)
+                *last + period_days(view, *last) - Days::new(1)
             });
+            if !shifted.iter().any(|start| covered(*start)) {
+                // No history that far back: nothing to overlay.
+                return Vec::new();
+            }
             bucketize(&shifted, end, per_day)
                 .into_iter()
                 .map(|bucket| {

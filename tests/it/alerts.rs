@@ -666,3 +666,64 @@ async fn watch_exits_cleanly_on_sigterm() {
         "{rest:?}"
     );
 }
+
+#[test]
+fn bad_alert_settings_name_the_key_and_the_fix() {
+    let check = |config: AlertsConfig, needles: &[&str]| {
+        let error = Alerts::from_config(&config).unwrap_err();
+        for needle in needles {
+            assert!(error.contains(needle), "{error}");
+        }
+    };
+    let hook = |url: &str, format: Option<&str>| WebhookConfig {
+        url: url.to_owned(),
+        format: format.map(str::to_owned),
+        ..WebhookConfig::default()
+    };
+    check(
+        AlertsConfig {
+            webhook: vec![hook("ftp://example.com/x", None)],
+            ..AlertsConfig::default()
+        },
+        &["alerts.webhook.url", "http://"],
+    );
+    check(
+        AlertsConfig {
+            webhook: vec![hook("https://example.com", Some("teams"))],
+            ..AlertsConfig::default()
+        },
+        &["alerts.webhook.format", "\"slack\""],
+    );
+    check(
+        AlertsConfig {
+            hour_cost: Some("lots".to_owned()),
+            ..AlertsConfig::default()
+        },
+        &["alerts.hour_cost", "\"25.00\""],
+    );
+    check(
+        AlertsConfig {
+            spike_factor: Some(-1.0),
+            ..AlertsConfig::default()
+        },
+        &["alerts.spike_factor"],
+    );
+    check(
+        AlertsConfig {
+            budget_shares: Some(vec![0.0]),
+            ..AlertsConfig::default()
+        },
+        &["alerts.budget_shares"],
+    );
+    // Two hooks to one host get names of their own (they key the state).
+    let alerts = Alerts::from_config(&AlertsConfig {
+        webhook: vec![
+            hook("https://example.com/a", None),
+            hook("https://example.com/b", None),
+        ],
+        ..AlertsConfig::default()
+    })
+    .unwrap();
+    assert_eq!(alerts.targets[0].name, "webhook:example.com");
+    assert_eq!(alerts.targets[1].name, "webhook:example.com #2");
+}
