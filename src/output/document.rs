@@ -402,16 +402,25 @@ fn forecast(snapshot: &Snapshot, blocks: &mut Vec<Block>) {
         high: position(prediction.cost.high),
         scale: position(scale),
         limit: limit.map(|limit| (position(limit), format!("monthly budget {}", money(limit)))),
-        caption: format!(
-            "~{} (range {} – {}), ~{} requests, ~{} tokens; so far {}; {}",
-            money(prediction.cost.point),
-            money(prediction.cost.low),
-            money(prediction.cost.high),
-            grouped(prediction.requests.point.to_i64().unwrap_or(i64::MAX)),
-            grouped(prediction.tokens.point.to_i128().unwrap_or(i128::MAX)),
-            money(prediction.month_to_date.cost),
-            prediction.method.describe()
-        ),
+        caption: {
+            let mut caption = format!(
+                "~{} (80 % band {} – {}), ~{} requests, ~{} tokens; so far {}; {}",
+                money(prediction.cost.point),
+                money(prediction.cost.low),
+                money(prediction.cost.high),
+                grouped(prediction.requests.point.to_i64().unwrap_or(i64::MAX)),
+                grouped(prediction.tokens.point.to_i128().unwrap_or(i128::MAX)),
+                money(prediction.month_to_date.cost),
+                prediction.method.describe()
+            );
+            if let Some(accuracy) = prediction.accuracy {
+                caption.push_str(&format!(
+                    "; measured error ±{:.1} % on your last {} months ({:.0} % inside the band)",
+                    accuracy.mape, accuracy.months, accuracy.coverage
+                ));
+            }
+            caption
+        },
     }));
 }
 

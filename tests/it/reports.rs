@@ -212,10 +212,12 @@ fn check_figures(text: &str, json: &Value) {
     let prediction = &json["prediction"];
     let point = format!("~{}", money(dec(&prediction["month_end_cost"])));
     in_order(
-        &line_words(text, &point, "range"),
+        &line_words(text, &point, "band"),
         &[
             point.clone(),
-            "(range".to_owned(),
+            "(80".to_owned(),
+            "%".to_owned(),
+            "band".to_owned(),
             money(dec(&prediction["month_end_cost_low"])),
             "–".to_owned(),
             format!("{}),", money(dec(&prediction["month_end_cost_high"]))),
