@@ -348,22 +348,22 @@ fn comparison_spans_a_year_before_and_the_baseline() {
         [p.previous_day, p.previous_week, p.previous_month]
     );
     let [day, week, month] = Compare::Year.spans(&p, &calendar);
-    // 52 weeks before: Wednesday 2025-03-05, to the same time of day (end of its quarter hour).
+    // 52 weeks before: Wednesday 2025-03-05, to the same time of day (through its second).
     assert_eq!(day[0].first_day, date(2025, 3, 5));
     assert_eq!(
         day[0].range,
-        range("2025-03-04T23:00:00Z", "2025-03-05T09:15:00Z")
+        range("2025-03-04T23:00:00Z", "2025-03-05T09:07:01Z")
     );
     assert_eq!(week[0].first_day, date(2025, 3, 3));
     assert_eq!(
         week[0].range,
-        range("2025-03-02T23:00:00Z", "2025-03-05T09:15:00Z")
+        range("2025-03-02T23:00:00Z", "2025-03-05T09:07:01Z")
     );
     // 12 months before: March 2025 up to the 4th at the same time.
     assert_eq!(month[0].first_day, date(2025, 3, 1));
     assert_eq!(
         month[0].range,
-        range("2025-02-28T23:00:00Z", "2025-03-04T09:15:00Z")
+        range("2025-02-28T23:00:00Z", "2025-03-04T09:07:01Z")
     );
     let [days, weeks, months] = Compare::Baseline(3).spans(&p, &calendar);
     assert_eq!(
@@ -378,9 +378,9 @@ fn comparison_spans_a_year_before_and_the_baseline() {
     assert_eq!(
         months.iter().map(|span| span.range.end).collect::<Vec<_>>(),
         [
-            utc("2026-02-04T09:15:00Z"),
-            utc("2026-01-04T09:15:00Z"),
-            utc("2025-12-04T09:15:00Z")
+            utc("2026-02-04T09:07:01Z"),
+            utc("2026-01-04T09:07:01Z"),
+            utc("2025-12-04T09:07:01Z")
         ]
     );
     // On the 31st, a shorter earlier month counts whole.
@@ -391,7 +391,7 @@ fn comparison_spans_a_year_before_and_the_baseline() {
         range("2026-01-31T23:00:00Z", "2026-02-28T23:00:00Z")
     );
     // Summer time by then: 11:07 local is 10:07Z on Jan 31.
-    assert_eq!(months[1].range.end, utc("2026-01-31T10:15:00Z"));
+    assert_eq!(months[1].range.end, utc("2026-01-31T10:07:01Z"));
     // Covered only when the history reaches the period's start.
     assert!(months[0].covered(Some(date(2026, 2, 1))));
     assert!(!months[0].covered(Some(date(2026, 2, 2))));
