@@ -35,10 +35,12 @@ pub async fn run(
             let mut failed = false;
             for (target, result) in dispatcher.test(context.clock.now()).await {
                 match result {
-                    Ok(()) => println!("ok      {target}"),
+                    Ok(()) => super::emit_line(&format!("ok      {target}"))?,
                     Err(error) => {
                         failed = true;
-                        println!("FAILED  {target}: {error}");
+                        super::emit_line(&crate::ui::text::inert(&format!(
+                            "FAILED  {target}: {error}"
+                        )))?;
                     }
                 }
             }

@@ -13,13 +13,13 @@ use crate::cli::WatchArgs;
 use crate::config::Settings;
 use crate::pipeline::{self, ReportContext};
 
-/// One log line, with the instant.
-fn log(context: &ReportContext, line: &str) {
-    println!(
+/// One log line, with the instant (a reader gone away stops `watch` quietly).
+fn log(context: &ReportContext, line: &str) -> Result<()> {
+    super::emit_line(&format!(
         "{} {}",
         context.clock.now().format("%Y-%m-%dT%H:%M:%SZ"),
         crate::ui::text::inert(line)
-    );
+    ))
 }
 
 /// Watches until a signal (or once, with `--once`).
@@ -41,7 +41,7 @@ pub async fn run(
     let (mut dispatcher, note) = Dispatcher::open(&alerts, Some("log"), &settings.alert_state)
         .map_err(|error| eyre!(error))?;
     if let Some(note) = note {
-        log(context, &note);
+        log(context, &note)?;
     }
     let targets: Vec<&str> = dispatcher
         .targets()
@@ -56,7 +56,7 @@ pub async fn run(
             settings.refresh.as_secs(),
             targets.join(", ")
         ),
-    );
+    )?;
     let request = super::request_for(settings, context);
     let mut failures = 0_u32;
     loop {
@@ -79,10 +79,10 @@ pub async fn run(
                 failures = 0;
                 let (outcomes, unsaved) = dispatcher.handle(findings).await;
                 for outcome in &outcomes {
-                    log(context, &outcome.line());
+                    log(context, &outcome.line())?;
                 }
                 if let Some(error) = unsaved {
-                    log(context, &error);
+                    log(context, &error)?;
                 }
                 settings.refresh
             }
@@ -95,17 +95,22 @@ pub async fn run(
                         "refresh failed: {error}; retrying in {} s",
                         wait.as_secs().max(1)
                     ),
-                );
+                )?;
                 wait
             }
         };
         if args.once {
-            break;
+            // For cron: a refresh that failed is exit status 1.
+            return Ok(if failures > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            });
         }
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
-            _ = terminate.recv() => { log(context, "stopping (SIGTERM)"); break; }
-            _ = interrupt.recv() => { log(context, "stopping (SIGINT)"); break; }
+            _ = terminate.recv() => { log(context, "stopping (SIGTERM)")?; break; }
+            _ = interrupt.recv() => { log(context, "stopping (SIGINT)")?; break; }
         }
     }
     Ok(ExitCode::SUCCESS)

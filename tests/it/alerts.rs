@@ -536,7 +536,7 @@ fn write(path: &Path, text: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watch_once_and_alerts_test_from_the_binary() {
-    let sandbox = super::reports::Sandbox::new();
+    let sandbox = crate::support::sandbox::Sandbox::new();
     let db = sandbox.path("usage.db");
     demo::write(&db, &history(), false).await.unwrap();
     let url = format!("sqlite://{}", db.display());
@@ -622,7 +622,7 @@ async fn watch_once_and_alerts_test_from_the_binary() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watch_exits_cleanly_on_sigterm() {
     use std::io::BufRead as _;
-    let sandbox = super::reports::Sandbox::new();
+    let sandbox = crate::support::sandbox::Sandbox::new();
     let db = sandbox.path("usage.db");
     demo::write(&db, &history(), false).await.unwrap();
     let url = format!("sqlite://{}", db.display());

@@ -4,82 +4,34 @@
 //! the HTML page is self-contained and holds the same figures; paper sizes;
 //! writing never follows a symlink and never replaces a file without --force.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
 use serde_json::Value;
-use tempfile::TempDir;
 use usagetop::format::{change, grouped, money};
+
+use crate::support::sandbox::Sandbox;
 
 const NOW: &str = "2026-11-28T12:00:00Z";
 
-pub struct Sandbox {
-    pub dir: TempDir,
-}
-
-impl Sandbox {
-    pub fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        for sub in ["home", "data", "config", "work"] {
-            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
-        }
-        Self { dir }
-    }
-
-    pub fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join("work").join(name)
-    }
-
-    pub fn command(&self) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_usagetop"));
-        command
-            .env("HOME", self.dir.path().join("home"))
-            .env("XDG_DATA_HOME", self.dir.path().join("data"))
-            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
-            .env_remove("USAGETOP_DATABASE_URL")
-            .env_remove("USAGETOP_CONFIG")
-            .env_remove("USAGETOP_TZ")
-            .env_remove("RUST_BACKTRACE")
-            .env_remove("RUST_LIB_BACKTRACE")
-            .current_dir(self.dir.path().join("work"));
-        command
-    }
-
-    pub fn run(&self, args: &[&str]) -> Output {
-        self.command().args(args).output().unwrap()
-    }
-
-    pub fn ok(&self, args: &[&str]) -> String {
-        let output = self.run(args);
-        assert!(
-            output.status.success(),
-            "usagetop {args:?} failed with {:?}\nstdout: {}\nstderr: {}",
-            output.status,
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).unwrap()
-    }
-
-    /// A demo database of `days` days ending at `NOW`, and its URL.
-    pub fn demo(&self, days: u32) -> String {
-        let url = format!("sqlite://{}", self.path("usage.db").display());
-        let days = days.to_string();
-        self.ok(&[
-            "demo",
-            "--database-url",
-            &url,
-            "--days",
-            &days,
-            "--now",
-            NOW,
-            "--tz",
-            "Europe/Berlin",
-        ]);
-        url
-    }
+/// A demo database of `days` days ending at `NOW` (Berlin days), and its URL.
+fn demo(sandbox: &Sandbox, days: u32) -> String {
+    let url = sandbox.db();
+    let days = days.to_string();
+    sandbox.ok(&[
+        "demo",
+        "--database-url",
+        &url,
+        "--days",
+        &days,
+        "--now",
+        NOW,
+        "--tz",
+        "Europe/Berlin",
+    ]);
+    url
 }
 
 /// poppler's pdftotext, which `.ci/run` installs; missing in CI is a failure.
@@ -305,7 +257,7 @@ monthly = "4.00"
 #[test]
 fn pdf_and_html_hold_every_figure_of_the_json_report() {
     let sandbox = Sandbox::new();
-    let url = sandbox.demo(400);
+    let url = demo(&sandbox, 400);
     let config = sandbox.path("config.toml");
     std::fs::write(&config, CONFIG).unwrap();
     let config = config.display().to_string();
@@ -369,7 +321,7 @@ fn pdf_and_html_hold_every_figure_of_the_json_report() {
 #[test]
 fn paper_sizes_and_safe_writing() {
     let sandbox = Sandbox::new();
-    let url = sandbox.demo(40);
+    let url = demo(&sandbox, 40);
     let run = |extra: &[&str]| {
         sandbox.run(
             &[
