@@ -295,8 +295,8 @@ fn overlay(
                         bucket
                     } else {
                         Bucket {
-                            start: bucket.start,
                             totals: Totals::default(),
+                            ..bucket
                         }
                     }
                 })
@@ -323,6 +323,8 @@ fn overlay(
                     let sum: Totals = earlier.iter().map(|bucket| bucket.totals).sum();
                     Bucket {
                         start: *start,
+                        // The bucket it is the baseline of.
+                        end: buckets[index + periods].end,
                         totals: mean(sum, u32::try_from(earlier.len()).unwrap_or(1)),
                     }
                 })

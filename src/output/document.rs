@@ -380,6 +380,15 @@ fn charts(snapshot: &Snapshot, view: View, blocks: &mut Vec<Block>) {
 
 fn forecast(snapshot: &Snapshot, blocks: &mut Vec<Block>) {
     let prediction = &snapshot.prediction;
+    if snapshot.month_over {
+        // A past range: its month is over, there is nothing to estimate.
+        blocks.push(Block::Heading("Month-end estimate".to_owned()));
+        blocks.push(Block::Text(format!(
+            "none, {} is over",
+            prediction.month_end.format("%B %Y")
+        )));
+        return;
+    }
     blocks.push(Block::Heading(format!(
         "Month-end estimate · {}",
         prediction.month_end.format("%b %-d")

@@ -63,11 +63,14 @@ pub fn render(report: &Snapshot, view: View, database: &str) -> String {
         (month, &report.summary.this_month),
         (all, &report.summary.all_time),
     ];
-    for (name, block) in blocks {
+    for (index, (name, block)) in blocks.into_iter().enumerate() {
         let totals = &block.totals;
-        let delta = block
-            .previous
-            .map_or_else(String::new, |previous| change(totals.cost, previous.cost));
+        // Against the comparison asked for (`--compare`; the previous period by default).
+        let delta = match report.comparison.blocks.get(index) {
+            Some(Some(before)) => change(totals.cost, before.cost),
+            Some(None) => "no data".to_owned(),
+            None => String::new(),
+        };
         let usage = &totals.usage;
         let _ = writeln!(
             out,
@@ -85,7 +88,8 @@ pub fn render(report: &Snapshot, view: View, database: &str) -> String {
     }
     let _ = writeln!(
         out,
-        "Change: cost against the same span of the previous period."
+        "Change: cost against {}.",
+        report.comparison.mode.describe()
     );
 
     let prediction = &report.prediction;
