@@ -379,6 +379,7 @@ async fn measure<E, EF, I, IF>(
         enabled: true,
         dir: cache_dir.path().to_path_buf(),
         late_seconds: 7_200,
+        verify: false,
     };
     let cached = CachedStore::open(source, &options).await;
     cached.prepare().await.unwrap();

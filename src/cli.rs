@@ -123,6 +123,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub no_cache: bool,
 
+    /// Compare all of the cache's history with the source before answering (exact after any change)
+    #[arg(long, global = true)]
+    pub verify: bool,
+
     /// Rows up to this many seconds older than the newest are re-read on every refresh [default: 7200]
     #[arg(long, global = true, value_name = "SECONDS")]
     pub cache_late_seconds: Option<u64>,

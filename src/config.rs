@@ -401,6 +401,7 @@ impl Settings {
             enabled: !args.no_cache && file.cache.unwrap_or(true),
             dir: file.cache_dir.clone().unwrap_or_else(|| dirs.cache.clone()),
             late_seconds: i64::try_from(late).unwrap_or(crate::cache::DEFAULT_LATE_SECONDS),
+            verify: args.verify,
         };
 
         let baseline_periods = file

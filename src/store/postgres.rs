@@ -211,6 +211,28 @@ impl SqlBackend for PgBackend {
         .unwrap_or_default()
     }
 
+    /// The server's own counts of rows updated and deleted (flushed to the
+    /// statistics within about a second of a change).
+    async fn history_marker(&self, table: &TableName) -> Option<(i64, i64)> {
+        let name = match &table.schema {
+            Some(schema) => format!(
+                "{}.{}",
+                super::sql::quote_ident(schema),
+                super::sql::quote_ident(&table.name)
+            ),
+            None => super::sql::quote_ident(&table.name),
+        };
+        sqlx::query_as(
+            "SELECT (n_tup_upd)::bigint, (n_tup_del)::bigint FROM pg_stat_user_tables \
+             WHERE relid = to_regclass($1)",
+        )
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await
+        .ok()
+        .flatten()
+    }
+
     /// Page ranges, read by TID range scans.
     fn scans_by_position(&self) -> bool {
         true

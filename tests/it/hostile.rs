@@ -87,6 +87,7 @@ async fn both_ways<S: RollupSource + 'static>(open: impl Fn() -> S, dir: &Path) 
             enabled: true,
             dir: dir.to_path_buf(),
             late_seconds: 7_200,
+            verify: false,
         },
     )
     .await;
