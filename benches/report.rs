@@ -6,9 +6,13 @@
 //! report) against the plain uncached refresh, as a ratio; (c) the time to
 //! draw one frame at 120x40 and 200x60; (d) the peak memory of the
 //! `usagetop report` process (cold cache, warm cache, no cache).
-//! Figures are medians of `--repeat` runs.
+//! Figures are medians of `--repeat` runs. Two shapes of data: `uniform`
+//! (evenly spaced rows, round-robin models) and `realistic` (growth,
+//! weekday and hour rhythm, burst days, Zipf users, a drifting model mix;
+//! see `shapes/realistic.rs`), in a table usagetop did not create, indexed
+//! on the timestamp only.
 //!
-//! `cargo bench --bench report -- --rows 1000000 [--pg postgres://postgres@127.0.0.1/postgres]`
+//! `cargo bench --bench report -- --rows 1000000 [--shape uniform|realistic|both] [--pg postgres://postgres@127.0.0.1/postgres]`
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 use std::sync::Arc;
@@ -32,6 +36,9 @@ use usagetop::store::postgres::PgStore;
 use usagetop::store::sqlite::SqliteStore;
 use usagetop::store::{RollupSource, Timeouts, UsageStore};
 
+#[path = "shapes/realistic.rs"]
+mod realistic;
+
 /// The end of the generated data, and the pinned clock.
 const END: i64 = 1_795_867_200; // 2026-11-28T12:00:00Z
 /// Days the events spread over.
@@ -51,6 +58,14 @@ struct Options {
     rows: i64,
     repeat: usize,
     pg: Option<String>,
+    shapes: Vec<Shape>,
+}
+
+/// How the generated rows are spread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Uniform,
+    Realistic,
 }
 
 fn options() -> Options {
@@ -58,6 +73,7 @@ fn options() -> Options {
         rows: 1_000_000,
         repeat: 3,
         pg: None,
+        shapes: vec![Shape::Uniform, Shape::Realistic],
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -70,6 +86,13 @@ fn options() -> Options {
                     .expect("--repeat N")
             }
             "--pg" => options.pg = args.next(),
+            "--shape" => {
+                options.shapes = match args.next().as_deref() {
+                    Some("uniform") => vec![Shape::Uniform],
+                    Some("realistic") => vec![Shape::Realistic],
+                    _ => vec![Shape::Uniform, Shape::Realistic],
+                }
+            }
             _ => {} // cargo bench passes --bench
         }
     }
@@ -142,7 +165,117 @@ async fn sqlite_fixture(rows: i64) -> (tempfile::TempDir, std::path::PathBuf) {
     (dir, path)
 }
 
-async fn pg_fixture(admin: &str, rows: i64) -> String {
+/// A SQLite table of realistically shaped rows, created as an application
+/// would (not by usagetop), indexed on the timestamp only.
+async fn sqlite_realistic(rows: i64) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bench.db");
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true);
+    let mut conn = sqlx::SqliteConnection::connect_with(&options)
+        .await
+        .unwrap();
+    sqlx::raw_sql(
+        "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
+         CREATE TABLE usage_events (id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, user_id TEXT, model TEXT NOT NULL,
+           endpoint TEXT, input_tokens INTEGER NOT NULL DEFAULT 0, output_tokens INTEGER NOT NULL DEFAULT 0,
+           cache_read_tokens INTEGER NOT NULL DEFAULT 0, cache_write_tokens INTEGER NOT NULL DEFAULT 0)",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let mut batch: Vec<String> = Vec::with_capacity(1_000);
+    let mut statements: Vec<String> = Vec::new();
+    realistic::generate(rows, DAYS, END, 7, |event| {
+        batch.push(format!(
+            "({},'u{}','{}','/v1/messages',{},{},{},{})",
+            event.ts,
+            event.user,
+            MODELS[event.model],
+            event.input,
+            event.output,
+            event.cache_read,
+            event.cache_write
+        ));
+        if batch.len() == 1_000 {
+            statements.push(batch.join(","));
+            batch.clear();
+        }
+    });
+    if !batch.is_empty() {
+        statements.push(batch.join(","));
+    }
+    sqlx::raw_sql("BEGIN").execute(&mut conn).await.unwrap();
+    for values in statements {
+        sqlx::raw_sql(AssertSqlSafe(format!(
+            "INSERT INTO usage_events (ts, user_id, model, endpoint, input_tokens, output_tokens, \
+             cache_read_tokens, cache_write_tokens) VALUES {values}"
+        )))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    sqlx::raw_sql("COMMIT; CREATE INDEX usage_events_ts ON usage_events (ts)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    (dir, path)
+}
+
+/// Realistically shaped rows in a PostgreSQL table of the application's
+/// own (timestamptz, B-tree on the timestamp only), loaded with COPY.
+async fn pg_realistic(url: &str, rows: i64) {
+    let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+    sqlx::raw_sql(
+        "CREATE TABLE usage_events (id BIGSERIAL PRIMARY KEY, ts TIMESTAMPTZ NOT NULL, user_id TEXT, \
+         model TEXT NOT NULL, endpoint TEXT, input_tokens BIGINT NOT NULL DEFAULT 0, \
+         output_tokens BIGINT NOT NULL DEFAULT 0, cache_read_tokens BIGINT NOT NULL DEFAULT 0, \
+         cache_write_tokens BIGINT NOT NULL DEFAULT 0)",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let mut text = String::new();
+    let mut chunks: Vec<String> = Vec::new();
+    realistic::generate(rows, DAYS, END, 7, |event| {
+        use std::fmt::Write as _;
+        let _ = writeln!(
+            text,
+            "{}\tu{}\t{}\t/v1/messages\t{}\t{}\t{}\t{}",
+            DateTime::from_timestamp(event.ts, 0).unwrap().to_rfc3339(),
+            event.user,
+            MODELS[event.model],
+            event.input,
+            event.output,
+            event.cache_read,
+            event.cache_write
+        );
+        if text.len() > 8_000_000 {
+            chunks.push(std::mem::take(&mut text));
+        }
+    });
+    chunks.push(text);
+    for chunk in chunks {
+        let mut copy = conn
+            .copy_in_raw(
+                "COPY usage_events (ts, user_id, model, endpoint, input_tokens, output_tokens, \
+                 cache_read_tokens, cache_write_tokens) FROM STDIN",
+            )
+            .await
+            .unwrap();
+        copy.send(chunk.as_bytes()).await.unwrap();
+        copy.finish().await.unwrap();
+    }
+    sqlx::raw_sql("CREATE INDEX usage_events_ts ON usage_events (ts); VACUUM ANALYZE usage_events")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+}
+
+async fn pg_fixture(admin: &str, rows: i64, shape: Shape) -> String {
     let mut conn = sqlx::PgConnection::connect(admin).await.unwrap();
     sqlx::raw_sql("DROP DATABASE IF EXISTS usagetop_bench WITH (FORCE)")
         .execute(&mut conn)
@@ -160,6 +293,10 @@ async fn pg_fixture(admin: &str, rows: i64) -> String {
         options.get_host(),
         options.get_port()
     );
+    if shape == Shape::Realistic {
+        pg_realistic(&url, rows).await;
+        return url;
+    }
     let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
     sqlx::raw_sql(include_str!("../migrations/postgres/0001_usage_events.sql"))
         .execute(&mut conn)
@@ -242,6 +379,7 @@ async fn measure<E, EF, I, IF>(
         enabled: true,
         dir: cache_dir.path().to_path_buf(),
         late_seconds: 7_200,
+        verify: false,
     };
     let cached = CachedStore::open(source, &options).await;
     cached.prepare().await.unwrap();
@@ -378,15 +516,24 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    runtime.block_on(async {
+    for shape in options.shapes.clone() {
+        runtime.block_on(run_shape(&options, shape));
+    }
+}
+
+async fn run_shape(options: &Options, shape: Shape) {
+    {
         println!(
-            "rows: {} over {DAYS} days, {} models; medians of {} runs",
+            "\n{shape:?} shape: {} rows over {DAYS} days, {} models; medians of {} runs",
             options.rows,
             MODELS.len(),
             options.repeat
         );
         let start = Instant::now();
-        let (_dir, path) = sqlite_fixture(options.rows).await;
+        let (_dir, path) = match shape {
+            Shape::Uniform => sqlite_fixture(options.rows).await,
+            Shape::Realistic => sqlite_realistic(options.rows).await,
+        };
         println!(
             "sqlite fixture generated in {:.1} s",
             start.elapsed().as_secs_f64()
@@ -446,7 +593,7 @@ fn main() {
         }
         if let Some(admin) = &options.pg {
             let start = Instant::now();
-            let url = pg_fixture(admin, options.rows).await;
+            let url = pg_fixture(admin, options.rows, shape).await;
             println!(
                 "postgres fixture generated in {:.1} s",
                 start.elapsed().as_secs_f64()
@@ -488,5 +635,5 @@ fn main() {
                 .execute(&mut conn)
                 .await;
         }
-    });
+    }
 }

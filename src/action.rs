@@ -27,13 +27,16 @@ pub enum Action {
     /// Export what is on screen (the view's series, the breakdown table or
     /// the hours) to CSV.
     Export,
+    /// Write the report shown as PDF and HTML into the export folder.
+    ExportReport,
     /// Step back one period of the view.
     Earlier,
     /// Step forward one period of the view.
     Later,
     /// Back to the present.
     Present,
-    /// Show or hide the previous period on the cost chart.
+    /// Cycle what the blocks, the cost chart and the breakdown compare
+    /// with: the previous period, a year before, the baseline, nothing.
     ToggleCompare,
     /// Split the cost chart by the top models (one line each, with a legend).
     ToggleSplit,

@@ -4,6 +4,7 @@
 //! passed in.
 
 pub mod breakdown;
+pub mod compare;
 pub mod forecast;
 pub mod history;
 pub mod hourly;

@@ -13,13 +13,16 @@ pub use panel::{sorted, BreakdownPanel, Drill, SortKey};
 pub use picker::{literal, Choice, Picker, PickerItem};
 
 use crate::action::{Action, PickerInput};
-use crate::analytics::breakdown::Breakdown;
+use crate::analytics::compare::{Compare, Comparison};
 use crate::analytics::trend::View;
 use crate::filter::{Dimension, Filter};
 use crate::protocol::{RefreshRequest, ReportRequest, Snapshot, WorkerEvent};
 
 /// Rows scrolled by PgUp and PgDn when the screen has not said how many show.
 pub const PAGE: usize = 10;
+
+/// What an export before the first report says.
+const NOTHING_YET: &str = "nothing to export yet: the first refresh has not finished";
 
 /// Everything that can change the app.
 #[derive(Debug, Clone)]
@@ -95,6 +98,10 @@ pub enum Effect {
     Refresh,
     /// Write what is on screen to a CSV file.
     Export(ExportTarget),
+    /// Write the report shown as a PDF and an HTML page.
+    ExportReport(View),
+    /// Ring the terminal bell (an alert arrived).
+    Bell,
 }
 
 /// Static facts about the session.
@@ -187,12 +194,18 @@ pub struct App {
     pub drill: Vec<Drill>,
     /// A one-off message for the footer.
     pub notice: Option<Notice>,
+    /// The last alert, shown as a banner until a key is pressed.
+    pub alert: Option<String>,
     /// Periods of the view stepped back into history (0: the present).
     pub history: u32,
     /// The custom range of days (`--from`/`--to`), if any.
     pub range: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
-    /// True while the cost chart overlays the previous period.
-    pub compare: bool,
+    /// The comparison chosen with `c` (overlaid on the cost chart; the blocks
+    /// and the breakdown compare with it); `None`: no overlay, the blocks
+    /// compare with the previous period.
+    pub compare: Option<Compare>,
+    /// Periods in the baseline comparison (`baseline_periods`).
+    pub baseline_periods: u32,
     /// True while the cost chart is split by model.
     pub split: bool,
     /// True while tokens are shown in detail.
@@ -226,9 +239,11 @@ impl App {
             filter: Filter::default(),
             drill: Vec::new(),
             notice: None,
+            alert: None,
             history: 0,
             range: None,
-            compare: false,
+            compare: None,
+            baseline_periods: crate::analytics::compare::DEFAULT_BASELINE_PERIODS,
             split: false,
             tokens: false,
             hourly: false,
@@ -245,8 +260,25 @@ impl App {
         self.help.is_some()
     }
 
+    /// The comparison the blocks, overlay and breakdown show: the one chosen,
+    /// once the report holds it (else the previous period, which every report holds).
+    #[must_use]
+    pub fn comparison(&self) -> Option<std::borrow::Cow<'_, Comparison>> {
+        let report = self.report.as_ref()?;
+        let wanted = self.compare.unwrap_or_default();
+        Some(if report.comparison.mode == wanted {
+            std::borrow::Cow::Borrowed(&report.comparison)
+        } else {
+            std::borrow::Cow::Owned(Comparison::previous(report))
+        })
+    }
+
     /// Applies one message.
     pub fn update(&mut self, message: Message) -> Option<Effect> {
+        if matches!(message, Message::Action(_) | Message::Picker(_)) {
+            // The alert banner shows until a key is pressed.
+            self.alert = None;
+        }
         match message {
             Message::Action(action) if self.help.is_some() => self.in_help(action),
             Message::Action(action) => self.apply(action),
@@ -256,14 +288,11 @@ impl App {
                 self.clamp_panel();
                 None
             }
-            Message::Worker(event) => {
-                self.receive(event);
-                None
-            }
+            Message::Worker(event) => self.receive(event),
         }
     }
 
-    fn receive(&mut self, event: WorkerEvent) {
+    fn receive(&mut self, event: WorkerEvent) -> Option<Effect> {
         match event {
             WorkerEvent::Loading => self.loading = true,
             WorkerEvent::Report(report) if report.sequence < self.sequence => {
@@ -281,12 +310,17 @@ impl App {
                 self.clamp_panel();
             }
             WorkerEvent::Notice(text) => self.notice = Some(Notice::Text(text)),
+            WorkerEvent::Alert(text) => {
+                self.alert = Some(text);
+                return Some(Effect::Bell);
+            }
             WorkerEvent::Failed { message, retry_in } => {
                 self.loading = false;
                 self.progress = None;
                 self.error = Some(Failure { message, retry_in });
             }
         }
+        None
     }
 
     /// Keys while help is open: moving scrolls it, the view keys turn its
@@ -330,6 +364,13 @@ impl App {
         self.notice = None;
         match action {
             Action::Export => return self.export(),
+            Action::ExportReport => {
+                if self.report.is_none() {
+                    self.notice = Some(Notice::Text(NOTHING_YET.to_owned()));
+                    return None;
+                }
+                return Some(Effect::ExportReport(self.view));
+            }
             Action::ShowView(view) => {
                 self.hourly = false;
                 return self.switch_view(view);
@@ -365,23 +406,20 @@ impl App {
                     scroll: 0,
                 });
             }
-            Action::ToggleCompare => self.compare = !self.compare,
+            Action::ToggleCompare => return self.cycle_compare(),
             Action::ToggleSplit => self.split = !self.split,
             Action::ToggleTokens => self.tokens = !self.tokens,
             Action::ToggleBreakdown => {
                 self.panel = match self.panel {
                     Some(_) => None,
-                    None => Some(BreakdownPanel::new(self.first_open_dimension())),
+                    None => Some(self.new_panel(self.first_open_dimension())),
                 };
                 return self.ask();
             }
             Action::NextDimension => {
                 let dimension = self.next_dimension(self.panel.as_ref()?.dimension, 1);
-                let panel = self.panel.as_mut()?;
-                *panel = BreakdownPanel {
-                    dimension,
-                    ..BreakdownPanel::new(dimension)
-                };
+                let next = self.new_panel(dimension);
+                *self.panel.as_mut()? = next;
                 return self.ask();
             }
             Action::NextSort => {
@@ -444,11 +482,19 @@ impl App {
         if self.hourly {
             return self.toggle_hourly();
         }
-        if self.tokens || self.split || self.compare {
+        if self.tokens || self.split || self.compare.is_some() {
             self.tokens = false;
             self.split = false;
-            self.compare = false;
-            return None;
+            // A year before or a baseline was asked for; the previous period
+            // is in every report.
+            let asked = matches!(self.compare, Some(Compare::Year | Compare::Baseline(_)));
+            self.compare = None;
+            if let Some(panel) = &mut self.panel {
+                panel.sort = SortKey::Cost;
+                panel.cursor = 0;
+                panel.scroll = 0;
+            }
+            return if asked { self.ask() } else { None };
         }
         if self.history > 0 {
             self.history = 0;
@@ -468,11 +514,33 @@ impl App {
         self.ask()
     }
 
+    /// `c`: the next comparison (previous, a year before, baseline, none).
+    /// The breakdown ranks by change while one is chosen.
+    fn cycle_compare(&mut self) -> Option<Effect> {
+        let asked =
+            |mode: Option<Compare>| matches!(mode, Some(Compare::Year | Compare::Baseline(_)));
+        let before = asked(self.compare);
+        self.compare = Compare::cycle(self.compare, self.baseline_periods);
+        if let Some(panel) = &mut self.panel {
+            panel.sort = if self.compare.is_some() {
+                SortKey::Change
+            } else {
+                SortKey::Cost
+            };
+            panel.reverse = false;
+            panel.cursor = 0;
+            panel.scroll = 0;
+        }
+        // The previous period is in every report; the others are asked for.
+        if before || asked(self.compare) {
+            return self.ask();
+        }
+        None
+    }
+
     fn export(&mut self) -> Option<Effect> {
         if self.report.is_none() {
-            self.notice = Some(Notice::Text(
-                "nothing to export yet: the first refresh has not finished".to_owned(),
-            ));
+            self.notice = Some(Notice::Text(NOTHING_YET.to_owned()));
             return None;
         }
         let target = match (&self.panel, self.hourly) {
@@ -517,6 +585,7 @@ impl App {
                     (None, None) => None,
                 },
                 hourly: self.hourly,
+                compare: self.compare.unwrap_or_default(),
             },
             sequence,
         }
@@ -556,132 +625,5 @@ impl App {
             .find(|dimension| !self.pinned(*dimension))
             .or_else(|| all.first().copied())
             .unwrap_or(Dimension::Model)
-    }
-
-    /// The breakdown the panel shows (today, this week or this month), once loaded.
-    #[must_use]
-    pub fn panel_breakdown(&self) -> Option<&Breakdown> {
-        let panel = self.panel.as_ref()?;
-        let breakdowns = self.report.as_ref()?.breakdown.as_ref()?;
-        (breakdowns.dimension == panel.dimension).then(|| breakdowns.for_view(self.view))
-    }
-
-    fn page(&self) -> isize {
-        isize::try_from(self.viewport.panel_rows.max(1)).unwrap_or(10)
-    }
-
-    fn move_cursor(&mut self, rows: isize) {
-        let count = self.panel_breakdown().map_or(0, |b| b.rows.len());
-        let visible = self.viewport.panel_rows;
-        if let Some(panel) = &mut self.panel {
-            panel.move_cursor(rows, count, visible);
-        }
-    }
-
-    fn clamp_panel(&mut self) {
-        let count = self.panel_breakdown().map_or(0, |b| b.rows.len());
-        let visible = self.viewport.panel_rows;
-        if let Some(panel) = &mut self.panel {
-            panel.clamp(count, visible);
-        }
-    }
-
-    /// Enter on a breakdown row: the whole dashboard is filtered to its value,
-    /// and the panel moves on to the next dimension not yet pinned.
-    fn drill_down(&mut self) -> Option<Effect> {
-        let panel = self.panel.clone()?;
-        let breakdown = self.panel_breakdown()?;
-        let rows = sorted(breakdown, panel.sort, panel.reverse);
-        let value = rows.get(panel.cursor)?.key.clone();
-        self.drill.push(Drill {
-            filter: self.filter.clone(),
-            panel: panel.clone(),
-            value: value.clone(),
-        });
-        *self.filter.patterns_mut(panel.dimension) = vec![literal(&value)];
-        // On to the next dimension not pinned yet; none left: the panel closes.
-        self.panel = self
-            .context
-            .dimensions
-            .iter()
-            .copied()
-            .find(|dimension| !self.pinned(*dimension))
-            .map(BreakdownPanel::new);
-        self.ask()
-    }
-
-    /// The items the picker lists (values of the range on screen matching the
-    /// search, with their share of the whole), once loaded.
-    #[must_use]
-    pub fn picker_items(&self) -> Vec<PickerItem> {
-        let Some(picker) = &self.picker else {
-            return Vec::new();
-        };
-        picker.items(self.picker_range())
-    }
-
-    /// The values of the picker's dimension over the range the charts show.
-    #[must_use]
-    pub fn picker_range(&self) -> Option<&Breakdown> {
-        let picker = self.picker.as_ref()?;
-        let breakdowns = self.report.as_ref()?.breakdown.as_ref()?;
-        if breakdowns.dimension != picker.dimension {
-            return None;
-        }
-        breakdowns.range_for(self.view)
-    }
-
-    fn pick(&mut self, input: PickerInput) -> Option<Effect> {
-        let items = self.picker_items();
-        let page = isize::try_from(self.viewport.picker_rows.max(1)).unwrap_or(10);
-        let next_up = self.next_dimension(self.picker.as_ref()?.dimension, -1);
-        let next_down = self.next_dimension(self.picker.as_ref()?.dimension, 1);
-        let picker = self.picker.as_mut()?;
-        let step = |picker: &mut Picker, by: isize| {
-            picker.cursor = picker
-                .cursor
-                .saturating_add_signed(by)
-                .min(items.len().saturating_sub(1));
-        };
-        match input {
-            PickerInput::Char(c) => {
-                picker.search.push(c);
-                picker.cursor = 0;
-            }
-            PickerInput::Backspace => {
-                picker.search.pop();
-                picker.cursor = 0;
-            }
-            PickerInput::Up => step(picker, -1),
-            PickerInput::Down => step(picker, 1),
-            PickerInput::PageUp => step(picker, -page),
-            PickerInput::PageDown => step(picker, page),
-            PickerInput::Toggle => {
-                if let Some(item) = items.get(picker.cursor) {
-                    picker.toggle(item);
-                }
-            }
-            PickerInput::Close => self.picker = None,
-            PickerInput::NextDimension | PickerInput::PreviousDimension => {
-                picker.dimension = if input == PickerInput::NextDimension {
-                    next_down
-                } else {
-                    next_up
-                };
-                picker.search.clear();
-                picker.cursor = 0;
-                return self.ask();
-            }
-            PickerInput::Apply => {
-                let filter = picker.filter(&self.filter);
-                self.picker = None;
-                if filter != self.filter {
-                    self.filter = filter;
-                    self.drill.clear();
-                }
-                return self.ask();
-            }
-        }
-        None
     }
 }

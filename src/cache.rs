@@ -4,8 +4,10 @@
 //! refresh costs what the new rows cost, not what the table costs.
 //! `db` owns the file, `cached` the store that answers from it.
 
+mod build;
 pub mod cached;
 pub mod db;
+mod refresh;
 
 use std::path::{Path, PathBuf};
 
@@ -25,6 +27,8 @@ pub struct CacheOptions {
     pub dir: PathBuf,
     /// Seconds before the watermark re-read on every refresh.
     pub late_seconds: i64,
+    /// Compare all of history with the source before the first answer (`--verify`).
+    pub verify: bool,
 }
 
 /// The cache file of a source: one per source identity (URL without

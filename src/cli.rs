@@ -51,6 +51,7 @@ impl Cli {
             Some(Command::Export(args)) => (&args.selection, &args.period),
             Some(Command::Backtest(args)) => (&args.selection, &empty.1),
             Some(Command::Prices(args)) => (&args.selection, &empty.1),
+            Some(Command::Watch(args)) => (&args.selection, &empty.1),
             _ => (&empty.0, &empty.1),
         };
         let shared = self.shared.clone();
@@ -73,6 +74,7 @@ impl Cli {
             connect_timeout_seconds: shared.connect_timeout_seconds,
             statement_timeout_seconds: shared.statement_timeout_seconds,
             no_cache: shared.no_cache,
+            verify: shared.verify,
             cache_late_seconds: shared.cache_late_seconds,
             models: pick(&selection.models, &self.selection.models),
             endpoints: pick(&selection.endpoints, &self.selection.endpoints),
@@ -142,6 +144,8 @@ pub struct GlobalArgs {
     pub statement_timeout_seconds: Option<u64>,
     /// `--no-cache`.
     pub no_cache: bool,
+    /// `--verify`.
+    pub verify: bool,
     /// `--cache-late-seconds`.
     pub cache_late_seconds: Option<u64>,
 }
@@ -197,6 +201,10 @@ pub struct SharedArgs {
     /// Read the source directly instead of through the rollup cache
     #[arg(long, global = true)]
     pub no_cache: bool,
+
+    /// Compare all of the cache's history with the source before answering (exact after any change)
+    #[arg(long, global = true)]
+    pub verify: bool,
 
     /// Rows up to this many seconds older than the newest are re-read on every refresh [default: 7200]
     #[arg(long, global = true, value_name = "SECONDS")]
@@ -279,6 +287,11 @@ pub enum Command {
     Prices(PricesArgs),
     /// Replay the month-end estimate on past months of your usage and show its error
     Backtest(BacktestArgs),
+    /// Evaluate the [alerts] rules at every refresh without a screen (for systemd or a container)
+    Watch(WatchArgs),
+    /// Alert targets: `alerts test` sends a sample alert to each
+    #[command(subcommand)]
+    Alerts(AlertsCommand),
 }
 
 /// `usagetop backtest` options.
@@ -302,6 +315,24 @@ pub enum BacktestFormat {
     Text,
     /// JSON for scripts
     Json,
+}
+
+/// `usagetop watch` options.
+#[derive(Debug, Clone, Args)]
+pub struct WatchArgs {
+    /// Evaluate once and exit (for cron, and with --now for tests)
+    #[arg(long)]
+    pub once: bool,
+    /// Which usage counts.
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+}
+
+/// `usagetop alerts` subcommands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+pub enum AlertsCommand {
+    /// Send a sample alert to every configured target and say how each went
+    Test,
 }
 
 /// `usagetop cache` subcommands.
@@ -354,9 +385,21 @@ pub struct ReportArgs {
     /// Print one line per budget and exit 0 when all are fine, 3 when a forecast crosses one, 4 when one is exceeded
     #[arg(long)]
     pub check_budget: bool,
-    /// Add a breakdown by this dimension (today, this week, this month, with the change against the previous span)
+    /// Add a breakdown by this dimension (today, this week, this month, with the change against the comparison)
     #[arg(long, value_enum)]
     pub by: Option<Dimension>,
+    /// Compare with the previous period, the same period a year before, or the baseline (mean of the last N periods)
+    #[arg(long, value_enum, default_value_t = CompareChoice::Previous)]
+    pub compare: CompareChoice,
+    /// Write to this file instead of standard output (required for pdf)
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Replace --output when it exists
+    #[arg(long)]
+    pub force: bool,
+    /// Paper size of the PDF and of the HTML when printed [default: a4, or `paper` in the config]
+    #[arg(long, value_enum)]
+    pub paper: Option<Paper>,
     /// Which usage counts.
     #[command(flatten)]
     pub selection: SelectionArgs,
@@ -364,6 +407,19 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub period: PeriodArgs,
 }
+
+/// What `report --compare` compares with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompareChoice {
+    /// The same span of the previous day, week and month
+    Previous,
+    /// The same span a year before (52 weeks; 12 months)
+    Year,
+    /// The mean of the same span of the last N periods (baseline_periods)
+    Baseline,
+}
+
+pub use crate::output::document::Paper;
 
 /// Formats of `usagetop report`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -374,6 +430,10 @@ pub enum ReportFormat {
     Json,
     /// One short line for status bars: today, this month, month-end estimate
     Line,
+    /// A printable PDF document (with --output FILE)
+    Pdf,
+    /// One self-contained HTML page (inline CSS and SVG charts)
+    Html,
 }
 
 /// `usagetop prices` options.

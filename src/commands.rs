@@ -2,6 +2,7 @@
 //! configured store (through the rollup cache), bringing the cache up to
 //! date with progress on a terminal, and the request the command line asks for.
 
+pub mod alerts;
 pub mod backtest;
 pub mod cache;
 pub mod dashboard;
@@ -9,6 +10,7 @@ pub mod demo;
 pub mod export;
 pub mod prices;
 pub mod report;
+pub mod watch;
 
 use std::io::{IsTerminal, Write};
 

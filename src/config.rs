@@ -94,6 +94,10 @@ pub struct FileConfig {
     pub cache_late_seconds: Option<u64>,
     /// Folder of the cache files.
     pub cache_dir: Option<PathBuf>,
+    /// Periods averaged by the baseline comparison.
+    pub baseline_periods: Option<u32>,
+    /// Paper of PDF and HTML reports: a4 or letter.
+    pub paper: Option<crate::output::document::Paper>,
     /// Price overrides.
     #[serde(default)]
     pub pricing: PriceFile,
@@ -106,6 +110,8 @@ pub struct FileConfig {
     /// Key overrides: action name = key or [keys].
     #[serde(default)]
     pub keys: std::collections::BTreeMap<String, crate::keymap::KeySpec>,
+    /// Alert rules and targets.
+    pub alerts: Option<crate::alerts::AlertsConfig>,
 }
 
 impl FileConfig {
@@ -191,6 +197,14 @@ pub struct Settings {
     pub range: Option<(chrono::NaiveDate, Option<chrono::NaiveDate>)>,
     /// The rollup cache.
     pub cache: crate::cache::CacheOptions,
+    /// Periods averaged by the baseline comparison (1 to 12, default 3).
+    pub baseline_periods: u32,
+    /// The `[alerts]` table, when the config file has one.
+    pub alerts: Option<crate::alerts::Alerts>,
+    /// usagetop's alert state file (in the data directory).
+    pub alert_state: PathBuf,
+    /// Paper of PDF and HTML reports.
+    pub paper: crate::output::document::Paper,
 }
 
 impl Settings {
@@ -387,9 +401,36 @@ impl Settings {
             enabled: !args.no_cache && file.cache.unwrap_or(true),
             dir: file.cache_dir.clone().unwrap_or_else(|| dirs.cache.clone()),
             late_seconds: i64::try_from(late).unwrap_or(crate::cache::DEFAULT_LATE_SECONDS),
+            verify: args.verify,
         };
 
+        let baseline_periods = file
+            .baseline_periods
+            .unwrap_or(crate::analytics::compare::DEFAULT_BASELINE_PERIODS);
+        if !(1..=crate::analytics::compare::MAX_BASELINE_PERIODS).contains(&baseline_periods) {
+            return Err(ConfigError::Value {
+                source_name: from_file("baseline_periods"),
+                detail: format!(
+                    "{baseline_periods} is out of range; give a number of periods from 1 to 12"
+                ),
+            });
+        }
+
+        let alerts = file
+            .alerts
+            .as_ref()
+            .map(crate::alerts::Alerts::from_config)
+            .transpose()
+            .map_err(|detail| ConfigError::Value {
+                source_name: in_file(&detail),
+                detail,
+            })?;
+
         Ok(Self {
+            paper: file.paper.unwrap_or_default(),
+            alerts,
+            alert_state: dirs.data.join(crate::alerts::state::FILE_NAME),
+            baseline_periods,
             cache,
             database,
             create_database,

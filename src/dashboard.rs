@@ -20,10 +20,17 @@ use crate::tui::TerminalGuard;
 use crate::ui::{self, theme::Theme};
 use crate::worker;
 
+/// Ctrl-Z: in raw mode the terminal sends it as a key, not as SIGTSTP.
+fn is_suspend(key: &crossterm::event::KeyEvent) -> bool {
+    key.kind == crossterm::event::KeyEventKind::Press
+        && key.code == crossterm::event::KeyCode::Char('z')
+        && key.modifiers == crossterm::event::KeyModifiers::CONTROL
+}
+
 /// How the dashboard ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ending {
-    /// The user quit (q, Esc, Ctrl-C).
+    /// The user quit (q or Ctrl-C by default).
     Quit,
     /// A signal ended it (its number).
     Signal(i32),
@@ -49,6 +56,7 @@ pub async fn run(
         },
     );
     app.filter = settings.filter.clone();
+    app.baseline_periods = settings.baseline_periods;
     if let Some((from, to)) = settings.range {
         app.range = Some((
             from,
@@ -61,15 +69,20 @@ pub async fn run(
     let mut terminate = signal(SignalKind::terminate())?;
     let mut hangup = signal(SignalKind::hangup())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
+    // Job control: SIGTSTP (kill -TSTP, or Ctrl-Z where the terminal sends
+    // it) suspends with the terminal restored, like other full-screen programs.
+    let mut stop = signal(SignalKind::from_raw(rustix::process::Signal::TSTP.as_raw()))?;
 
     let mut guard = TerminalGuard::enter(settings.mouse)
         .map_err(|error| color_eyre::eyre::eyre!("cannot use this terminal ({error}); to print the numbers without one, run `usagetop report`"))?;
+    let alert_sink = start_alerts(settings, event_tx.clone());
     let worker = tokio::spawn(worker::run(
         store,
         context,
         settings.refresh,
         request_rx,
         event_tx.clone(),
+        alert_sink,
     ));
     let mut keys = EventStream::new();
     let ending = loop {
@@ -86,6 +99,10 @@ pub async fn run(
         }
         let message = tokio::select! {
             event = keys.next() => match event {
+                Some(Ok(Event::Key(key))) if is_suspend(&key) => {
+                    guard.suspend()?;
+                    None
+                }
                 Some(Ok(Event::Key(key))) if app.picker.is_some() => keymap::picker_input(&key).map(Message::from),
                 Some(Ok(Event::Key(key))) => settings.keymap.action_for(&key).map(Message::Action),
                 Some(Ok(Event::Mouse(mouse))) => {
@@ -100,6 +117,10 @@ pub async fn run(
             _ = terminate.recv() => break Ending::Signal(15),
             _ = hangup.recv() => break Ending::Signal(1),
             _ = interrupt.recv() => break Ending::Signal(2),
+            _ = stop.recv() => {
+                guard.suspend()?;
+                None
+            }
         };
         if let Some(message) = message {
             match app.update(message) {
@@ -124,6 +145,30 @@ pub async fn run(
                             let _ = notices.send(WorkerEvent::Notice(text));
                         });
                     }
+                }
+                Some(Effect::ExportReport(view)) => {
+                    if let Some(report) = app.report.clone() {
+                        let folder = settings.export_dir.clone();
+                        let notices = event_tx.clone();
+                        let database = app.context.database.clone();
+                        let paper = settings.paper;
+                        tokio::task::spawn_blocking(move || {
+                            let text = match crate::output::printable::write_report_files(
+                                &report, view, &folder, &database, paper,
+                            ) {
+                                Ok((pdf, html)) => {
+                                    format!("wrote {} and {}", pdf.display(), html.display())
+                                }
+                                Err(error) => format!("report export failed: {error}"),
+                            };
+                            let _ = notices.send(WorkerEvent::Notice(text));
+                        });
+                    }
+                }
+                Some(Effect::Bell) => {
+                    use std::io::Write as _;
+                    let mut out = std::io::stdout();
+                    let _ = out.write_all(b"\x07").and_then(|()| out.flush());
                 }
                 None => {}
             }
@@ -178,4 +223,48 @@ fn export(
             crate::output::csv::write_hours_csv(report, hourly, folder)
         }
     }
+}
+
+/// Starts the alert dispatcher when the config has an `[alerts]` table: it
+/// delivers what the worker finds, off the worker and the UI, and tells the
+/// app about alerts for the dashboard (banner and bell) and failed deliveries.
+fn start_alerts(
+    settings: &Settings,
+    events: mpsc::UnboundedSender<WorkerEvent>,
+) -> Option<worker::AlertSink> {
+    use crate::alerts::dispatch::{Dispatcher, Outcome};
+    let alerts = settings.alerts.as_ref()?;
+    let local = alerts.dashboard.then_some("dashboard");
+    let (mut dispatcher, note) = match Dispatcher::open(alerts, local, &settings.alert_state) {
+        Ok(opened) => opened,
+        Err(error) => {
+            let _ = events.send(WorkerEvent::Notice(format!("alerts are off: {error}")));
+            return None;
+        }
+    };
+    if let Some(note) = note {
+        let _ = events.send(WorkerEvent::Notice(note));
+    }
+    let (sink, mut findings) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Some(found) = findings.recv().await {
+            let (outcomes, unsaved) = dispatcher.handle(found).await;
+            for outcome in outcomes {
+                let event = match &outcome {
+                    Outcome::Shown(alert) => WorkerEvent::Alert(alert.title.clone()),
+                    Outcome::Sent { .. } => continue,
+                    Outcome::Failed { .. } | Outcome::GaveUp { .. } => {
+                        WorkerEvent::Notice(outcome.line())
+                    }
+                };
+                if events.send(event).is_err() {
+                    return;
+                }
+            }
+            if let Some(error) = unsaved {
+                let _ = events.send(WorkerEvent::Notice(error));
+            }
+        }
+    });
+    Some((alerts.rules.clone(), settings.filter.clone(), sink))
 }

@@ -98,8 +98,8 @@ pub fn money_short(amount: Decimal, scale: Decimal) -> String {
     let amount = amount.abs();
     let whole = amount
         .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
-        .to_i64()
-        .unwrap_or(0);
+        .to_i128()
+        .unwrap_or(i128::MAX);
     if scale.abs() < Decimal::from(10) {
         format!(
             "{sign}${:.2}",
@@ -136,7 +136,8 @@ pub fn approx_money(amount: Decimal) -> String {
 /// A share (0 to 1) as a whole percentage: `0.374` is `37`.
 #[must_use]
 pub fn percent_of(share: Decimal) -> i64 {
-    (share * Decimal::ONE_HUNDRED)
+    share
+        .saturating_mul(Decimal::ONE_HUNDRED)
         .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
         .to_i64()
         .unwrap_or(i64::MAX)
@@ -164,10 +165,24 @@ pub fn change(current: Decimal, previous: Decimal) -> String {
             "new".to_owned()
         };
     }
-    let percent = ((current - previous) / previous * Decimal::from(100))
+    // Past Decimal's range (never a real bill) the change saturates.
+    let rise = current.saturating_sub(previous);
+    let ratio = rise
+        .checked_div(previous)
+        .unwrap_or(if rise.is_sign_negative() {
+            Decimal::MIN
+        } else {
+            Decimal::MAX
+        });
+    let percent = ratio
+        .saturating_mul(Decimal::ONE_HUNDRED)
         .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
         .to_i64()
-        .unwrap_or(0);
+        .unwrap_or(if ratio.is_sign_negative() {
+            i64::MIN
+        } else {
+            i64::MAX
+        });
     match percent {
         0 => "±0%".to_owned(),
         p if p > 0 => format!("+{p}%"),

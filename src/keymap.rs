@@ -229,8 +229,8 @@ pub const BINDINGS: &[Binding] = &[
         &[Key::Char('c')],
         Action::ToggleCompare,
         Group::Views,
-        "overlay the previous period on the cost chart",
-        None,
+        "compare: previous period, a year before, baseline, off",
+        Some("compare"),
     ),
     bind(
         &[Key::Char('b')],
@@ -338,6 +338,13 @@ pub const BINDINGS: &[Binding] = &[
         Some("export"),
     ),
     bind(
+        &[Key::Char('E')],
+        Action::ExportReport,
+        Group::General,
+        "write the report shown as PDF and HTML (export_dir)",
+        None,
+    ),
+    bind(
         &[Key::Char('r')],
         Action::Refresh,
         Group::General,
@@ -384,6 +391,7 @@ pub const FOOTER_ORDER: &[Action] = &[
     Action::Refresh,
     Action::ToggleTokens,
     Action::ToggleSplit,
+    Action::ToggleCompare,
     Action::ToggleHelp,
     Action::Quit,
 ];
@@ -464,6 +472,7 @@ pub fn action_name(action: Action) -> &'static str {
         Action::Back => "back",
         Action::Quit => "quit",
         Action::Export => "export",
+        Action::ExportReport => "export_report",
         Action::Earlier => "earlier",
         Action::Later => "later",
         Action::Present => "today",

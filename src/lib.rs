@@ -5,6 +5,7 @@
 
 pub mod accuracy;
 pub mod action;
+pub mod alerts;
 pub mod analytics;
 pub mod app;
 pub mod budget;
@@ -15,6 +16,7 @@ pub mod commands;
 pub mod config;
 pub mod dashboard;
 pub mod export;
+pub mod files;
 pub mod filter;
 pub mod format;
 pub mod keymap;
@@ -49,7 +51,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         .enable_all()
         .build()
         .wrap_err("cannot start the async runtime")?;
-    runtime.block_on(run_async(cli))
+    let result = runtime.block_on(run_async(cli));
+    // The process ends now, whatever a background task is doing: a task
+    // busy in a long computation is not waited for.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    result
 }
 
 async fn run_async(cli: Cli) -> Result<ExitCode> {
@@ -72,6 +78,10 @@ async fn run_async(cli: Cli) -> Result<ExitCode> {
         Some(Command::Report(args)) => commands::report::run(&settings, args, &context).await,
         Some(Command::Backtest(args)) => commands::backtest::run(&settings, args, &context).await,
         Some(Command::Prices(args)) => commands::prices::run(&settings, args, &context).await,
+        Some(Command::Watch(args)) => commands::watch::run(&settings, args, &context).await,
+        Some(Command::Alerts(command)) => {
+            commands::alerts::run(&settings, *command, &context).await
+        }
         None => commands::dashboard::run(&settings, context).await,
     }
 }

@@ -6,6 +6,8 @@
 use std::sync::Arc;
 
 use crate::analytics::breakdown::Breakdowns;
+use crate::analytics::compare::{self, Compare, Comparison, Span};
+use crate::analytics::summary::total_of;
 use crate::analytics::trend::{bucket_starts, View};
 use crate::analytics::{build_report, history, Aggregates, ModelRow, QueryPlan, Report};
 use crate::budget::{evaluate, BudgetStatus, Budgets};
@@ -49,6 +51,8 @@ pub struct ReportRequest {
     pub breakdown: Option<(Dimension, bool)>,
     /// The day of the report (today, or the day in history) hour by hour.
     pub hourly: bool,
+    /// What the blocks, the chart overlay and the breakdown compare with.
+    pub compare: Compare,
 }
 
 /// A finished report and what is computed beside it. Immutable once built;
@@ -61,6 +65,8 @@ pub struct Snapshot {
     pub budgets: Vec<BudgetStatus>,
     /// Usage per value of a dimension, when asked for.
     pub breakdown: Option<Breakdowns>,
+    /// What the present is compared with.
+    pub comparison: Comparison,
     /// The filter the numbers were counted with.
     pub filter: Filter,
     /// The sequence number of the request it answers (0 for headless commands).
@@ -113,6 +119,7 @@ impl From<Report> for Snapshot {
     /// A snapshot of a report alone: no budgets, no breakdown, no filter.
     fn from(report: Report) -> Self {
         Self {
+            comparison: Comparison::previous(&report),
             report,
             budgets: Vec::new(),
             breakdown: None,
@@ -186,7 +193,8 @@ pub async fn fetch_aggregates(
                 });
             entry.usage += row.usage;
             if let Some(cost) = row.stored_cost {
-                entry.stored_cost = Some(entry.stored_cost.unwrap_or_default() + cost);
+                entry.stored_cost =
+                    Some(entry.stored_cost.unwrap_or_default().saturating_add(cost));
             }
         }
         per_model.into_values().collect()
@@ -273,10 +281,46 @@ pub async fn compute(
     .await?;
     let report = build_report(&plan, &context.calendar, &rows, &context.prices);
     let budgets = budget_statuses(store, context, &report, filter).await?;
-    let breakdown = match request.breakdown {
-        Some((dimension, unfiltered)) => {
-            Some(breakdown(store, context, &plan, filter, dimension, unfiltered).await?)
+    let first_day = report
+        .first_event
+        .map(|instant| context.calendar.local_date(instant));
+    let spans = request
+        .compare
+        .spans(&plan, &context.calendar)
+        .map(|spans| {
+            spans
+                .into_iter()
+                .filter(|span| request.compare == Compare::Previous || span.covered(first_day))
+                .collect::<Vec<Span>>()
+        });
+    let comparison = match request.compare {
+        Compare::Previous => Comparison::previous(&report),
+        mode => {
+            let mut blocks = [(crate::analytics::Totals::default(), 0_u32); 3];
+            for (block, spans) in blocks.iter_mut().zip(&spans) {
+                for span in spans {
+                    let rows = store
+                        .model_rows(span.range.into(), &context.calendar, filter)
+                        .await?;
+                    block.0.add(&total_of(&rows, &context.prices));
+                    block.1 += 1;
+                }
+            }
+            compare::build(mode, &plan, blocks, &rows.days, first_day, &context.prices)
         }
+    };
+    let breakdown = match request.breakdown {
+        Some((dimension, unfiltered)) => Some(
+            breakdown(
+                store,
+                context,
+                &plan,
+                filter,
+                (dimension, unfiltered),
+                &spans,
+            )
+            .await?,
+        ),
         None => None,
     };
     let prices = model_prices(&report, &context.prices);
@@ -290,6 +334,7 @@ pub async fn compute(
         report,
         budgets,
         breakdown,
+        comparison,
         filter: filter.clone(),
         sequence,
         prices,
@@ -331,14 +376,14 @@ async fn hours(
 }
 
 /// Usage per value of `dimension` for today, this week and this month, with
-/// the same spans of the previous periods.
+/// the earlier spans compared with (`spans`: per period, averaged).
 async fn breakdown(
     store: &dyn UsageStore,
     context: &ReportContext,
     plan: &QueryPlan,
     filter: &Filter,
-    dimension: Dimension,
-    unfiltered: bool,
+    (dimension, unfiltered): (Dimension, bool),
+    spans: &[Vec<Span>; 3],
 ) -> Result<Breakdowns, StoreError> {
     let mut selection = filter.clone();
     if unfiltered {
@@ -365,19 +410,28 @@ async fn breakdown(
         .day_dimension_rows(current, calendar, &selection, dimension)
         .await?;
     let mut previous = Vec::new();
-    for range in [plan.previous_day, plan.previous_week, plan.previous_month] {
-        previous.push(
-            store
-                .day_dimension_rows(range.into(), calendar, &selection, dimension)
-                .await?,
-        );
+    for spans in spans {
+        let mut rows = Vec::new();
+        for span in spans {
+            rows.extend(
+                store
+                    .day_dimension_rows(span.range.into(), calendar, &selection, dimension)
+                    .await?,
+            );
+        }
+        previous.push(rows);
     }
-    let breakdowns = Breakdowns::build(
+    let mut breakdowns = Breakdowns::build(
         dimension,
         plan,
         &current,
         [&previous[0], &previous[1], &previous[2]],
         &context.prices,
+    );
+    breakdowns.average_previous(
+        spans
+            .each_ref()
+            .map(|spans| u32::try_from(spans.len()).unwrap_or(1)),
     );
     Ok(if unfiltered {
         let last_day = plan.range.map_or(plan.today, |(_, to)| to);

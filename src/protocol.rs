@@ -28,6 +28,8 @@ pub enum WorkerEvent {
     Notice(String),
     /// A refresh finished.
     Report(Arc<Snapshot>),
+    /// An alert for the dashboard: a banner and the bell, once.
+    Alert(String),
     /// A cold build of the cache is under way.
     Progress(BuildProgress),
     /// A refresh failed; the next try is in `retry_in`.

@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod condition;
 pub mod demo;
+pub mod lossy;
 pub mod mapping;
 pub mod migrate;
 pub mod postgres;
@@ -251,8 +252,19 @@ pub trait RollupSource: UsageStore {
     /// First and last timestamps (unix seconds), if any row has one.
     async fn bounds(&self) -> Result<(Option<i64>, Option<i64>), StoreError>;
 
-    /// Rows with a timestamp before `end`.
-    async fn count_before(&self, end: i64) -> Result<i64, StoreError>;
+    /// Usage per (UTC day, model, estimated) of the rows usable in `range`:
+    /// what the cache compares its own slots with to verify history.
+    async fn fingerprints(&self, range: SecondsRange) -> Result<Vec<rows::DayRow>, StoreError>;
+
+    /// Counts of rows updated and deleted that only grow, when the engine
+    /// keeps them: a change means history changed somewhere.
+    async fn history_marker(&self) -> Option<(i64, i64)>;
+
+    /// True when the source keeps its own rollup (usagetop's database): all
+    /// of history can be compared on every refresh.
+    fn history_is_cheap(&self) -> bool {
+        false
+    }
 
     /// Physical positions to scan in chunks (SQLite rowids, PostgreSQL
     /// pages), or `None` when the table cannot be read by position.

@@ -1,6 +1,8 @@
 //! The terminal guard: enters raw mode and the alternate screen, and restores
 //! the terminal when dropped, on error and on panic (ratatui's init chains a
-//! restoring panic hook in front of color-eyre's).
+//! restoring panic hook in front of color-eyre's); suspends like other
+//! full-screen programs (Ctrl-Z, SIGTSTP) and takes the terminal back on
+//! SIGCONT.
 
 use std::io::IsTerminal;
 
@@ -39,6 +41,39 @@ impl TerminalGuard {
                 Err(error)
             }
         }
+    }
+}
+
+impl TerminalGuard {
+    /// Gives the terminal back to the shell and stops the process (as a
+    /// shell's job control expects); returns once it is continued, with the
+    /// terminal taken over again and the screen to be drawn anew.
+    ///
+    /// # Errors
+    /// Raw mode or the alternate screen cannot be entered again.
+    #[cfg(unix)]
+    pub fn suspend(&mut self) -> std::io::Result<()> {
+        if self.mouse {
+            let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+        }
+        ratatui::restore();
+        // SIGSTOP cannot be caught: the process stops here until SIGCONT.
+        let _ =
+            rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::STOP);
+        crossterm::terminal::enable_raw_mode()?;
+        crossterm::execute!(
+            std::io::stdout(),
+            crossterm::terminal::EnterAlternateScreen,
+            crossterm::terminal::Clear(crossterm::terminal::ClearType::All),
+            crossterm::cursor::Hide
+        )?;
+        if self.mouse {
+            let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
+        }
+        // Both buffers blank, as the screen is now: the next frame is drawn whole.
+        self.terminal.swap_buffers();
+        self.terminal.swap_buffers();
+        Ok(())
     }
 }
 

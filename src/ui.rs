@@ -121,9 +121,11 @@ fn render_screen(frame: &mut Frame, app: &App, theme: &Theme, keymap: &Keymap) {
             {
                 render_empty_range(frame, regions.main, app, report, theme, keymap);
             } else {
+                // The comparison chosen with `c`, once the report holds it.
+                let comparison = app.comparison().filter(|_| app.compare.is_some());
                 let options = charts::ChartOptions {
                     view: app.view,
-                    compare: app.compare,
+                    comparison: comparison.as_deref(),
                     split: app.split,
                     tokens: app.tokens,
                     partial: partial(app, report),

@@ -18,15 +18,26 @@ pub fn backoff(failures: u32, every: Duration) -> Duration {
     Duration::from_secs(seconds.min(60)).min(every)
 }
 
+/// Where the worker sends what the alert rules find after each refresh of
+/// the present with the configured filter (the dispatcher delivers it, off
+/// this task): the rules, that filter, and the channel.
+pub type AlertSink = (
+    crate::alerts::Rules,
+    crate::filter::Filter,
+    mpsc::UnboundedSender<crate::alerts::Findings>,
+);
+
 /// Runs until the UI goes away: refreshes at start, on every change of
 /// `requests` (the latest request wins; bursts coalesce) and every `every`;
-/// after a failure it retries with backoff and says when.
+/// after a failure it retries with backoff and says when. With `alerts`,
+/// the rules are evaluated on every refresh of the present.
 pub async fn run(
     store: Box<dyn UsageStore>,
     context: ReportContext,
     every: Duration,
     mut requests: watch::Receiver<RefreshRequest>,
     events: mpsc::UnboundedSender<WorkerEvent>,
+    alerts: Option<AlertSink>,
 ) {
     let store: Arc<dyn UsageStore> = Arc::from(store);
     let accuracy = Arc::new(crate::accuracy::DailyCache::default());
@@ -88,6 +99,19 @@ pub async fn run(
                 measured(&mut report);
                 failures = 0;
                 wait = every;
+                let present = request.report.history.is_none() && request.report.range.is_none();
+                if let Some((rules, _, sink)) = alerts
+                    .as_ref()
+                    .filter(|(_, filter, _)| present && *filter == request.report.filter)
+                {
+                    // A failed look is tried again at the next refresh.
+                    if let Ok(findings) =
+                        crate::alerts::observe::check(store.as_ref(), &context, &report, rules)
+                            .await
+                    {
+                        let _ = sink.send(findings);
+                    }
+                }
                 WorkerEvent::Report(Arc::new(report))
             }
             Err(error) => {

@@ -27,6 +27,28 @@ impl BreakdownRow {
     pub fn estimated(&self) -> bool {
         self.totals.has_estimate()
     }
+
+    /// The order of "by change", as the change column reads: values new
+    /// since the earlier span (cost now, none then) first, by cost; then the
+    /// largest relative rise of cost; unchanged and vanished values last.
+    /// A key for sorting, largest first.
+    #[must_use]
+    pub fn change_rank(&self) -> (u8, rust_decimal::Decimal) {
+        let (now, before) = (self.totals.cost, self.previous.cost);
+        if before.is_zero() {
+            return if now.is_zero() {
+                (1, rust_decimal::Decimal::ZERO)
+            } else {
+                (2, now)
+            };
+        }
+        (
+            1,
+            now.saturating_sub(before)
+                .checked_div(before)
+                .unwrap_or_default(),
+        )
+    }
 }
 
 /// The rows of one period, largest cost first.
@@ -149,6 +171,38 @@ impl Breakdowns {
             weekly: period(plan.week_start, previous_week),
             monthly: period(plan.month_start, previous_month),
             ranges: None,
+        }
+    }
+}
+
+impl Breakdowns {
+    /// Divides the earlier spans' figures by the number of periods they add
+    /// up (today, this week, this month): the mean of a baseline.
+    pub fn average_previous(&mut self, counts: [u32; 3]) {
+        for (breakdown, count) in [&mut self.daily, &mut self.weekly, &mut self.monthly]
+            .into_iter()
+            .zip(counts)
+        {
+            if count <= 1 {
+                continue;
+            }
+            for row in &mut breakdown.rows {
+                row.previous = super::compare::mean(row.previous, count);
+            }
+            breakdown.previous_total = super::compare::mean(breakdown.previous_total, count);
+        }
+    }
+
+    /// Ranks every period's rows by the change in cost against the earlier
+    /// span ([`BreakdownRow::change_rank`]: new values, then the largest
+    /// rise first; then by name).
+    pub fn rank_by_change(&mut self) {
+        for breakdown in [&mut self.daily, &mut self.weekly, &mut self.monthly] {
+            breakdown.rows.sort_by(|a, b| {
+                b.change_rank()
+                    .cmp(&a.change_rank())
+                    .then_with(|| a.key.cmp(&b.key))
+            });
         }
     }
 }

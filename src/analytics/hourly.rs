@@ -54,7 +54,8 @@ fn hours_between(from: DateTime<Utc>, to: DateTime<Utc>) -> Decimal {
 }
 
 fn after(start: DateTime<Utc>, hours: Decimal) -> DateTime<Utc> {
-    let seconds = (hours * Decimal::from(3600))
+    let seconds = hours
+        .saturating_mul(Decimal::from(3600))
         .round()
         .to_i64()
         .unwrap_or(i64::MAX);
@@ -142,12 +143,12 @@ impl Hourly {
             .hours
             .iter()
             .find(|hour| hour.start + Duration::hours(1) > since)?;
-        let cost: Decimal = self
-            .hours
-            .iter()
-            .filter(|hour| hour.start >= first.start && hour.start <= self.now)
-            .map(|hour| hour.totals.cost)
-            .sum();
+        let cost = super::totals::sum_costs(
+            self.hours
+                .iter()
+                .filter(|hour| hour.start >= first.start && hour.start <= self.now)
+                .map(|hour| hour.totals.cost),
+        );
         let elapsed = hours_between(first.start, self.now);
         (!elapsed.is_zero()).then(|| cost / elapsed)
     }
@@ -172,14 +173,14 @@ impl Hourly {
         let mut running = Decimal::ZERO;
         for hour in &self.hours {
             let cost = hour.totals.cost;
-            if running + cost >= limit && !cost.is_zero() {
+            if running.saturating_add(cost) >= limit && !cost.is_zero() {
                 // Within the hour, in proportion to its cost (an estimate).
                 let hour_end = (hour.start + Duration::hours(1)).min(self.until());
                 let share = (limit - running) / cost;
                 let at = after(hour.start, hours_between(hour.start, hour_end) * share);
                 return Some(RunOut::Exceeded(at));
             }
-            running += cost;
+            running = running.saturating_add(cost);
         }
         let rate = self.burn_rate()?;
         if rate <= Decimal::ZERO {

@@ -95,48 +95,14 @@ impl QueryPlan {
                 -i32::try_from(MONTHLY_BUCKETS).unwrap_or(12),
             ))
             .min(forecast_start);
-        // Up to and including the second `now` is in (never past the day):
-        // no event after it counts. The cache answers the whole quarter
-        // hours, the source the part of the last one.
-        let slot_end = |instant: DateTime<Utc>, day: NaiveDate| {
-            (instant + chrono::Duration::seconds(1)).min(calendar.start_of_day(day + Days::new(1)))
-        };
-        let end = slot_end(now, today);
+        let end = slot_end(now, calendar, today);
         let window = UtcRange {
             start: calendar.start_of_day(window_start_day),
             end,
         };
 
-        let local_now = now.with_timezone(&calendar.tz());
-        let time_of_day = local_now.time();
-        let same_point = |day: NaiveDate| slot_end(calendar.start_of_local(day, time_of_day), day);
-
-        let yesterday = today - Days::new(1);
-        let previous_day = UtcRange {
-            start: calendar.start_of_day(yesterday),
-            end: same_point(yesterday),
-        };
-
-        let last_week = week_start - Days::new(7);
-        let same_weekday =
-            last_week + Days::new(u64::try_from((today - week_start).num_days()).unwrap_or(0));
-        let previous_week = UtcRange {
-            start: calendar.start_of_day(last_week),
-            end: same_point(same_weekday),
-        };
-
-        let last_month = shift_month(month_start, -1);
-        let last_month_len = crate::period::days_in_month(last_month);
-        let previous_month_end = if today.day() > last_month_len {
-            // Today is past last month's length: all of last month is the same span.
-            calendar.start_of_day(month_start)
-        } else {
-            same_point(last_month.with_day(today.day()).unwrap_or(last_month))
-        };
-        let previous_month = UtcRange {
-            start: calendar.start_of_day(last_month),
-            end: previous_month_end,
-        };
+        let previous = spans_back(now, calendar, (today, week_start, month_start), 1, 1, 1);
+        let [previous_day, previous_week, previous_month] = previous;
 
         Self {
             now,
@@ -152,4 +118,77 @@ impl QueryPlan {
             month_over: false,
         }
     }
+
+    /// The spans of earlier periods that match today, this week and this
+    /// month so far: the day `days` back, the week `weeks` back and the month
+    /// `months` back, each from its start to the same point (the same time of
+    /// day, weekday or day of month; all of an earlier month shorter than
+    /// today's day). `(1, 1, 1)` gives the previous-period ranges exactly.
+    #[must_use]
+    pub fn spans_back(
+        &self,
+        calendar: &Calendar,
+        days: u64,
+        weeks: u64,
+        months: u32,
+    ) -> [UtcRange; 3] {
+        spans_back(
+            self.now,
+            calendar,
+            (self.today, self.week_start, self.month_start),
+            days,
+            weeks,
+            months,
+        )
+    }
+}
+
+/// Up to and including the second `instant` is in (never past `day`): no
+/// event after it counts. The cache answers the whole quarter hours, the
+/// source the part of the last one.
+fn slot_end(instant: DateTime<Utc>, calendar: &Calendar, day: NaiveDate) -> DateTime<Utc> {
+    (instant + chrono::Duration::seconds(1)).min(calendar.start_of_day(day + Days::new(1)))
+}
+
+/// See [`QueryPlan::spans_back`].
+fn spans_back(
+    now: DateTime<Utc>,
+    calendar: &Calendar,
+    (today, week_start, month_start): (NaiveDate, NaiveDate, NaiveDate),
+    days: u64,
+    weeks: u64,
+    months: u32,
+) -> [UtcRange; 3] {
+    let time_of_day = now.with_timezone(&calendar.tz()).time();
+    // From `start` to the same point `elapsed` days into it, or to `next`
+    // (the period's end) when the period is shorter than that.
+    let span = |start: NaiveDate, next: NaiveDate, elapsed: u64| {
+        let point = start + Days::new(elapsed);
+        let end = if point >= next {
+            calendar.start_of_day(next)
+        } else {
+            slot_end(calendar.start_of_local(point, time_of_day), calendar, point)
+        };
+        UtcRange {
+            start: calendar.start_of_day(start),
+            end,
+        }
+    };
+    let day = today - Days::new(days);
+    let week = week_start - Days::new(7 * weeks);
+    let months = i32::try_from(months).unwrap_or(i32::MAX);
+    let month = shift_month(month_start, -months);
+    [
+        span(day, day + Days::new(1), 0),
+        span(
+            week,
+            week + Days::new(7),
+            u64::try_from((today - week_start).num_days()).unwrap_or(0),
+        ),
+        span(
+            month,
+            shift_month(month_start, 1 - months),
+            u64::from(today.day() - 1),
+        ),
+    ]
 }

@@ -95,13 +95,14 @@ fn split(
             prices,
         )
         .cost;
-        per_model
+        let slot = &mut per_model
             .entry(row.model.as_str())
-            .or_insert_with(|| vec![Decimal::ZERO; starts.len()])[index] += cost;
+            .or_insert_with(|| vec![Decimal::ZERO; starts.len()])[index];
+        *slot = slot.saturating_add(cost);
     }
     let mut ranked: Vec<(&str, Vec<Decimal>)> = per_model.into_iter().collect();
     ranked.sort_by(|a, b| {
-        let total = |costs: &[Decimal]| costs.iter().copied().sum::<Decimal>();
+        let total = |costs: &[Decimal]| super::totals::sum_costs(costs.iter().copied());
         total(&b.1).cmp(&total(&a.1)).then_with(|| a.0.cmp(b.0))
     });
     let others = ranked.len().saturating_sub(TOP_MODELS);
@@ -114,7 +115,7 @@ fn split(
             costs.push(series);
         } else {
             for (sum, cost) in other.iter_mut().zip(series) {
-                *sum += cost;
+                *sum = sum.saturating_add(cost);
             }
         }
     }

@@ -76,9 +76,10 @@ impl Totals {
     /// Adds another group.
     pub fn add(&mut self, other: &Totals) {
         self.usage += other.usage;
-        self.cost += other.cost;
-        self.estimated_cost += other.estimated_cost;
-        self.cache_savings += other.cache_savings;
+        // Past Decimal's range (never a real bill) costs saturate.
+        self.cost = self.cost.saturating_add(other.cost);
+        self.estimated_cost = self.estimated_cost.saturating_add(other.estimated_cost);
+        self.cache_savings = self.cache_savings.saturating_add(other.cache_savings);
     }
 
     /// The share of prompt tokens (input, cache reads and writes) read from
@@ -118,6 +119,15 @@ fn savings(usage: &Usage, price: &crate::pricing::Price) -> Decimal {
         ..*usage
     };
     price.cost(&uncached) - price.cost(usage)
+}
+
+/// The sum of `costs`, saturating past Decimal's range (never a real bill)
+/// instead of failing.
+#[must_use]
+pub fn sum_costs<I: IntoIterator<Item = Decimal>>(costs: I) -> Decimal {
+    costs
+        .into_iter()
+        .fold(Decimal::ZERO, Decimal::saturating_add)
 }
 
 impl std::iter::Sum for Totals {

@@ -150,7 +150,7 @@ pub fn bucket_index(starts: &[NaiveDate], last_day: NaiveDate, day: NaiveDate) -
 
 /// Sums the days of each bucket: bucket `i` holds days from `starts[i]` up to
 /// the next start, the last one up to and including `last_day`.
-fn bucketize(
+pub(crate) fn bucketize(
     starts: &[NaiveDate],
     last_day: NaiveDate,
     per_day: &BTreeMap<NaiveDate, Totals>,

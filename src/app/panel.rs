@@ -1,9 +1,11 @@
-//! The breakdown panel's state and order: which dimension, how sorted, the
-//! row under the cursor, and the drill-down stack that Enter pushes and Esc
-//! pops. Pure state changes; the rows come from the snapshot.
+//! The breakdown panel's state and order: which dimension, how sorted (by
+//! change while a comparison is chosen), the row under the cursor, and the
+//! drill-down stack that Enter pushes and Esc pops; the app's panel moves.
+//! Pure state changes; the rows come from the snapshot.
 
 use std::cmp::Ordering;
 
+use super::{literal, Effect};
 use crate::analytics::breakdown::{Breakdown, BreakdownRow};
 use crate::filter::{Dimension, Filter};
 
@@ -17,7 +19,8 @@ pub enum SortKey {
     Tokens,
     /// Most requests first.
     Requests,
-    /// Largest growth of cost against the same span of the previous period first.
+    /// By the change of cost against the comparison, as its column reads:
+    /// new values first, then the largest rise.
     Change,
     /// By name.
     Name,
@@ -112,20 +115,6 @@ pub struct Drill {
     pub value: String,
 }
 
-/// The relative change of cost against the previous span, for sorting: new
-/// values (nothing before) rank above every growth.
-fn growth(row: &BreakdownRow) -> (u8, rust_decimal::Decimal) {
-    let (now, before) = (row.totals.cost, row.previous.cost);
-    if before.is_zero() {
-        return if now.is_zero() {
-            (1, rust_decimal::Decimal::ZERO)
-        } else {
-            (2, now)
-        };
-    }
-    (1, (now - before) / before)
-}
-
 /// The rows of `breakdown` in the panel's order.
 #[must_use]
 pub fn sorted(breakdown: &Breakdown, sort: SortKey, reverse: bool) -> Vec<&BreakdownRow> {
@@ -139,7 +128,7 @@ pub fn sorted(breakdown: &Breakdown, sort: SortKey, reverse: bool) -> Vec<&Break
                 .total_tokens()
                 .cmp(&a.totals.usage.total_tokens()),
             SortKey::Requests => b.totals.usage.requests.cmp(&a.totals.usage.requests),
-            SortKey::Change => growth(b).cmp(&growth(a)),
+            SortKey::Change => b.change_rank().cmp(&a.change_rank()),
             SortKey::Name => Ordering::Equal,
         };
         primary.then_with(|| a.key.cmp(&b.key))
@@ -149,4 +138,70 @@ pub fn sorted(breakdown: &Breakdown, sort: SortKey, reverse: bool) -> Vec<&Break
         rows.reverse();
     }
     rows
+}
+
+impl super::App {
+    /// A panel of `dimension`: by change while a comparison is chosen, else by cost.
+    pub(super) fn new_panel(&self, dimension: Dimension) -> BreakdownPanel {
+        BreakdownPanel {
+            sort: if self.compare.is_some() {
+                SortKey::Change
+            } else {
+                SortKey::Cost
+            },
+            ..BreakdownPanel::new(dimension)
+        }
+    }
+
+    /// The breakdown the panel shows (today, this week or this month), once loaded.
+    #[must_use]
+    pub fn panel_breakdown(&self) -> Option<&Breakdown> {
+        let panel = self.panel.as_ref()?;
+        let breakdowns = self.report.as_ref()?.breakdown.as_ref()?;
+        (breakdowns.dimension == panel.dimension).then(|| breakdowns.for_view(self.view))
+    }
+
+    pub(super) fn page(&self) -> isize {
+        isize::try_from(self.viewport.panel_rows.max(1)).unwrap_or(10)
+    }
+
+    pub(super) fn move_cursor(&mut self, rows: isize) {
+        let count = self.panel_breakdown().map_or(0, |b| b.rows.len());
+        let visible = self.viewport.panel_rows;
+        if let Some(panel) = &mut self.panel {
+            panel.move_cursor(rows, count, visible);
+        }
+    }
+
+    pub(super) fn clamp_panel(&mut self) {
+        let count = self.panel_breakdown().map_or(0, |b| b.rows.len());
+        let visible = self.viewport.panel_rows;
+        if let Some(panel) = &mut self.panel {
+            panel.clamp(count, visible);
+        }
+    }
+
+    /// Enter on a breakdown row: the whole dashboard is filtered to its value,
+    /// and the panel moves on to the next dimension not yet pinned.
+    pub(super) fn drill_down(&mut self) -> Option<Effect> {
+        let panel = self.panel.clone()?;
+        let breakdown = self.panel_breakdown()?;
+        let rows = sorted(breakdown, panel.sort, panel.reverse);
+        let value = rows.get(panel.cursor)?.key.clone();
+        self.drill.push(Drill {
+            filter: self.filter.clone(),
+            panel: panel.clone(),
+            value: value.clone(),
+        });
+        *self.filter.patterns_mut(panel.dimension) = vec![literal(&value)];
+        // On to the next dimension not pinned yet; none left: the panel closes.
+        self.panel = self
+            .context
+            .dimensions
+            .iter()
+            .copied()
+            .find(|dimension| !self.pinned(*dimension))
+            .map(|dimension| self.new_panel(dimension));
+        self.ask()
+    }
 }

@@ -2,9 +2,12 @@
 //! choices of every dimension (shown only, or left out), kept across Tab
 //! until Enter applies them all or Esc drops them. The values listed are
 //! every value of the range the charts show, with its share of the whole.
+//! Also the app's handling of the picker's keys.
 
 use std::collections::BTreeMap;
 
+use super::Effect;
+use crate::action::PickerInput;
 use crate::analytics::breakdown::Breakdown;
 use crate::analytics::Totals;
 use crate::filter::{Dimension, Filter};
@@ -173,5 +176,82 @@ impl Picker {
             *filter.patterns_mut(*dimension) = patterns;
         }
         filter
+    }
+}
+
+impl super::App {
+    /// The items the picker lists (values of the range on screen matching the
+    /// search, with their share of the whole), once loaded.
+    #[must_use]
+    pub fn picker_items(&self) -> Vec<PickerItem> {
+        let Some(picker) = &self.picker else {
+            return Vec::new();
+        };
+        picker.items(self.picker_range())
+    }
+
+    /// The values of the picker's dimension over the range the charts show.
+    #[must_use]
+    pub fn picker_range(&self) -> Option<&Breakdown> {
+        let picker = self.picker.as_ref()?;
+        let breakdowns = self.report.as_ref()?.breakdown.as_ref()?;
+        if breakdowns.dimension != picker.dimension {
+            return None;
+        }
+        breakdowns.range_for(self.view)
+    }
+
+    pub(super) fn pick(&mut self, input: PickerInput) -> Option<Effect> {
+        let items = self.picker_items();
+        let page = isize::try_from(self.viewport.picker_rows.max(1)).unwrap_or(10);
+        let next_up = self.next_dimension(self.picker.as_ref()?.dimension, -1);
+        let next_down = self.next_dimension(self.picker.as_ref()?.dimension, 1);
+        let picker = self.picker.as_mut()?;
+        let step = |picker: &mut Picker, by: isize| {
+            picker.cursor = picker
+                .cursor
+                .saturating_add_signed(by)
+                .min(items.len().saturating_sub(1));
+        };
+        match input {
+            PickerInput::Char(c) => {
+                picker.search.push(c);
+                picker.cursor = 0;
+            }
+            PickerInput::Backspace => {
+                picker.search.pop();
+                picker.cursor = 0;
+            }
+            PickerInput::Up => step(picker, -1),
+            PickerInput::Down => step(picker, 1),
+            PickerInput::PageUp => step(picker, -page),
+            PickerInput::PageDown => step(picker, page),
+            PickerInput::Toggle => {
+                if let Some(item) = items.get(picker.cursor) {
+                    picker.toggle(item);
+                }
+            }
+            PickerInput::Close => self.picker = None,
+            PickerInput::NextDimension | PickerInput::PreviousDimension => {
+                picker.dimension = if input == PickerInput::NextDimension {
+                    next_down
+                } else {
+                    next_up
+                };
+                picker.search.clear();
+                picker.cursor = 0;
+                return self.ask();
+            }
+            PickerInput::Apply => {
+                let filter = picker.filter(&self.filter);
+                self.picker = None;
+                if filter != self.filter {
+                    self.filter = filter;
+                    self.drill.clear();
+                }
+                return self.ask();
+            }
+        }
+        None
     }
 }

@@ -9,34 +9,21 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
-use std::time::Instant;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use futures_util::StreamExt;
 
 use super::db::{CacheDb, CacheError, ModelGlobs};
+use super::refresh::{RefreshError, Update};
 use super::CacheOptions;
 use crate::analytics::{DayModelRow, ModelRow};
 use crate::filter::{Dimension, Filter};
 use crate::period::{day_number, Calendar, SLOT_SECONDS};
 use crate::store::rows::{DayRow, ModelSum};
-use crate::store::sql::Scan;
 use crate::store::{
     BuildProgress, Quality, RollupSource, SecondsRange, SourceInfo, StoreError, UsageStore,
-    EARLIEST_SECONDS, LATEST_SECONDS,
+    EARLIEST_SECONDS,
 };
-
-/// SQLite rowids per chunk.
-const ROWIDS_PER_CHUNK: i64 = 50_000;
-/// PostgreSQL pages per chunk: small enough for a chunk's groups to hash in
-/// the processor's cache (about 70,000 rows), large enough to make the round
-/// trip negligible.
-const PAGES_PER_CHUNK: i64 = 1_024;
-/// Chunk queries in flight at once (the source pools hold two connections).
-const CONCURRENT_CHUNKS: usize = 2;
-/// How often the cache is checked against a full row count of the source.
-const VERIFY_EVERY_SECONDS: i64 = 3_600;
 
 /// The start of the slot holding `seconds`.
 #[must_use]
@@ -46,27 +33,21 @@ pub fn slot_floor(seconds: i64) -> i64 {
 
 /// A store answering from the rollup cache of `source`.
 pub struct CachedStore {
-    source: Box<dyn RollupSource>,
-    db: Option<CacheDb>,
-    late_seconds: i64,
+    pub(super) source: Box<dyn RollupSource>,
+    pub(super) db: Option<CacheDb>,
+    pub(super) late_seconds: i64,
     /// Why the cache is not used this session, if it is not.
-    off: Mutex<Option<String>>,
+    pub(super) off: Mutex<Option<String>>,
     /// The cache holds a finished build of this source.
-    ready: AtomicBool,
+    pub(super) ready: AtomicBool,
     /// The source is daily: the cache has nothing to add.
-    passthrough: AtomicBool,
-    quality: Mutex<Option<Quality>>,
+    pub(super) passthrough: AtomicBool,
+    pub(super) quality: Mutex<Option<Quality>>,
     /// The rows left out (in slots, and unreadable) when the source last
     /// counted them: when the cache's counts change, it counts again.
-    source_counted: Mutex<Option<(i64, i64)>>,
-}
-
-/// What an incremental refresh found.
-enum Update {
-    /// The slots after the watermark were replaced.
-    Done,
-    /// The source changed under the cache: rebuild.
-    Rebuild(&'static str),
+    pub(super) source_counted: Mutex<Option<(i64, i64)>>,
+    /// Compare all of history with the source at the next refresh (`--verify`).
+    pub(super) verify_all: AtomicBool,
 }
 
 fn cache_off(error: &CacheError) -> String {
@@ -108,6 +89,7 @@ impl CachedStore {
             passthrough: AtomicBool::new(false),
             quality: Mutex::new(None),
             source_counted: Mutex::new(None),
+            verify_all: AtomicBool::new(options.verify),
         };
         if let Some(db) = &store.db {
             let built = db.meta("built_at").await.ok().flatten().is_some()
@@ -130,7 +112,7 @@ impl CachedStore {
         self.source.as_ref()
     }
 
-    fn turn_off(&self, error: &CacheError) {
+    pub(super) fn turn_off(&self, error: &CacheError) {
         if let Ok(mut off) = self.off.lock() {
             *off = Some(cache_off(error));
         }
@@ -171,173 +153,6 @@ impl CachedStore {
         };
         self.build(db, now, progress, "asked for (usagetop cache rebuild)")
             .await
-    }
-
-    /// Scans the whole source in chunks into a fresh cache, in one transaction.
-    async fn build(
-        &self,
-        db: &CacheDb,
-        now: i64,
-        progress: &(dyn Fn(BuildProgress) + Send + Sync),
-        reason: &str,
-    ) -> Result<(), StoreError> {
-        let started = Instant::now();
-        let cache_error = |error: CacheError| StoreError::Write {
-            what: "building the cache",
-            url: error.path.clone(),
-            detail: error.detail,
-        };
-        let scans = match self.source.extent().await {
-            Some(positions) => chunks(positions, self.source.is_server()),
-            None => vec![Scan::All],
-        };
-        let total = scans.len();
-        let mut writer = db.writer().await.map_err(cache_error)?;
-        writer.clear().await.map_err(cache_error)?;
-        let mut results = futures_util::stream::iter(scans)
-            .map(|scan| self.source.rollup(scan))
-            .buffered(CONCURRENT_CHUNKS);
-        let (mut rows_read, mut unreadable, mut rejected, mut latest, mut done) =
-            (0_i64, 0_i64, 0_i64, None, 0_usize);
-        let mut next = results.next().await;
-        while let Some(rows) = next {
-            let rows = rows?;
-            for row in &rows {
-                rows_read += row.kept + row.rejected;
-                if row.slot.is_none() {
-                    unreadable += row.kept + row.rejected;
-                } else {
-                    rejected += row.rejected;
-                }
-                latest = latest.max(row.last);
-            }
-            // The next chunks are read while this one is written.
-            let (merged, following) = tokio::join!(writer.merge(&rows), results.next());
-            merged.map_err(cache_error)?;
-            next = following;
-            done += 1;
-            let fraction = done as f64 / total as f64;
-            let elapsed = started.elapsed();
-            progress(BuildProgress {
-                rows: rows_read,
-                fraction,
-                remaining: (fraction > 0.0 && fraction < 1.0)
-                    .then(|| elapsed.mul_f64((1.0 - fraction) / fraction)),
-            });
-        }
-        drop(results);
-        let watermark = latest.map_or(now, |latest| latest.min(now));
-        let mut facts = vec![
-            ("source", self.source.identity()),
-            ("built_at", now.to_string()),
-            ("build_reason", reason.to_owned()),
-            ("verified_at", now.to_string()),
-            ("watermark", watermark.to_string()),
-            ("rows_at_build", rows_read.to_string()),
-            ("unreadable_rows", unreadable.to_string()),
-            ("rejected_rows", rejected.to_string()),
-            (
-                "build_milliseconds",
-                started.elapsed().as_millis().to_string(),
-            ),
-        ];
-        if let Some(latest) = latest {
-            facts.push(("last_seen", latest.to_string()));
-        }
-        writer.set_meta(&facts).await.map_err(cache_error)?;
-        writer.refresh_zones(None).await.map_err(cache_error)?;
-        writer.commit().await.map_err(cache_error)?;
-        self.ready.store(true, Ordering::SeqCst);
-        if let Ok(mut quality) = self.quality.lock() {
-            *quality = None;
-        }
-        Ok(())
-    }
-
-    /// Re-reads the rows after the watermark minus the late window, or says the source changed.
-    async fn update(
-        &self,
-        db: &CacheDb,
-        now: i64,
-    ) -> Result<Result<Update, CacheError>, StoreError> {
-        let mut writer = match db.writer().await {
-            Ok(writer) => writer,
-            Err(error) => return Ok(Err(error)),
-        };
-        let facts = async {
-            Ok::<_, CacheError>((
-                writer.meta_i64("watermark").await?,
-                writer.meta_i64("last_seen").await?,
-                writer.meta_i64("verified_at").await?,
-            ))
-        }
-        .await;
-        let (watermark, last_seen, verified_at) = match facts {
-            Ok(facts) => facts,
-            Err(error) => return Ok(Err(error)),
-        };
-        let watermark = watermark.unwrap_or(now);
-        let from = slot_floor(watermark.saturating_sub(self.late_seconds));
-        // At most once an hour (shared by every process using the cache) the
-        // settled part is checked against a row count of the source: rows
-        // added, changed or deleted before the re-read window trigger a rebuild.
-        let due = verified_at.is_none_or(|at| now - at >= VERIFY_EVERY_SECONDS || at > now);
-        // Every refresh: the first row (one index step where the timestamp
-        // is indexed), so that rows deleted at the start (retention) or
-        // added before it are noticed at once.
-        let (first, _) = self.source.bounds().await?;
-        let first_slot = match writer.first_slot().await {
-            Ok(first_slot) => first_slot,
-            Err(error) => return Ok(Err(error)),
-        };
-        if first.map(slot_floor) != first_slot {
-            return Ok(Ok(Update::Rebuild(
-                "rows were added or deleted before the first row cached",
-            )));
-        }
-        if due {
-            let counted = self.source.count_before(from).await?;
-            let cached = match writer.rows_before(from).await {
-                Ok(cached) => cached,
-                Err(error) => return Ok(Err(error)),
-            };
-            if counted != cached {
-                return Ok(Ok(Update::Rebuild(
-                    "rows before the watermark were added, changed or deleted",
-                )));
-            }
-        }
-        let rows = self.source.rollup(Scan::Since(from)).await?;
-        let newest = rows.iter().filter_map(|row| row.last).max();
-        if let Some(seen) = last_seen {
-            // The newest row cached lies in the window just re-read.
-            if newest.is_none_or(|newest| newest < seen) {
-                return Ok(Ok(Update::Rebuild(
-                    "the newest rows cached are gone from the source (watermark ahead of the data)",
-                )));
-            }
-        }
-        let last_seen = last_seen.max(newest);
-        let write = async {
-            writer.delete_slots(from, LATEST_SECONDS).await?;
-            writer.merge(&rows).await?;
-            writer.refresh_zones(Some(from)).await?;
-            let mut facts = vec![(
-                "watermark",
-                last_seen.map_or(now, |seen| seen.min(now)).to_string(),
-            )];
-            if let Some(seen) = last_seen {
-                facts.push(("last_seen", seen.to_string()));
-            }
-            if due {
-                facts.push(("verified_at", now.to_string()));
-            }
-            facts.push(("updated_at", now.to_string()));
-            writer.set_meta(&facts).await?;
-            writer.commit().await
-        }
-        .await;
-        Ok(write.map(|()| Update::Done))
     }
 
     /// What the cache answers of `range`: local days, the whole quarter
@@ -462,28 +277,6 @@ struct Pieces {
     partial: Option<(NaiveDate, Vec<ModelSum>)>,
     /// Where the cached part ends (a slot boundary); the source answers from here.
     cached_end: i64,
-}
-
-/// Physical chunks covering `positions` (rowids or pages), the last one open-ended.
-fn chunks(positions: i64, pages: bool) -> Vec<Scan> {
-    // SQLite sorts each chunk's groups; a chunk whose sort fits in the page
-    // cache never spills to a temporary file.
-    let size = if pages {
-        PAGES_PER_CHUNK
-    } else {
-        ROWIDS_PER_CHUNK
-    };
-    let count = (positions + size - 1) / size;
-    (0..count.max(1))
-        .map(|index| Scan::Physical {
-            start: if index == 0 { i64::MIN } else { index * size },
-            end: if index + 1 >= count {
-                i64::MAX
-            } else {
-                (index + 1) * size
-            },
-        })
-        .collect()
 }
 
 #[async_trait]
@@ -626,7 +419,7 @@ impl UsageStore for CachedStore {
             self.ready.store(built, Ordering::SeqCst);
         }
         let outcome = if self.ready.load(Ordering::SeqCst) {
-            self.update(db, now).await?
+            self.update(db, now).await
         } else {
             Ok(Update::Rebuild("no cache yet"))
         };
@@ -637,6 +430,7 @@ impl UsageStore for CachedStore {
                 }
                 Ok(())
             }
+            Err(RefreshError::Source(error)) => Err(error),
             Ok(Update::Rebuild(reason)) => match self.build(db, now, progress, reason).await {
                 Ok(()) => Ok(()),
                 Err(StoreError::Write { url, detail, .. }) => {
@@ -645,7 +439,7 @@ impl UsageStore for CachedStore {
                 }
                 Err(error) => Err(error),
             },
-            Err(error) => {
+            Err(RefreshError::Cache(error)) => {
                 self.turn_off(&error);
                 Ok(())
             }
@@ -683,7 +477,8 @@ impl UsageStore for CachedStore {
                 });
             entry.usage += row.usage;
             if let Some(cost) = row.stored_cost {
-                entry.stored_cost = Some(entry.stored_cost.unwrap_or_default() + cost);
+                entry.stored_cost =
+                    Some(entry.stored_cost.unwrap_or_default().saturating_add(cost));
             }
         };
         for day in days {

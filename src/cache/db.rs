@@ -16,6 +16,7 @@ use sqlx::{AssertSqlSafe, Row};
 use crate::period::{Calendar, SLOT_SECONDS};
 use crate::store::rows::{from_json_rows, DayRow, ModelSum};
 use crate::store::RollupRow;
+use crate::store::SecondsRange;
 
 /// Bumped when the tables change: an older file is emptied and rebuilt.
 const SCHEMA_VERSION: &str = "2";
@@ -35,6 +36,7 @@ CREATE TABLE IF NOT EXISTS slots (
     first_ts INTEGER, last_ts INTEGER,
     PRIMARY KEY (slot, model, estimated)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS zones (zone TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS checks (day INTEGER PRIMARY KEY, verified_at INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS days (
     zone TEXT NOT NULL, day INTEGER NOT NULL, model TEXT NOT NULL, estimated INTEGER NOT NULL,
     requests INTEGER NOT NULL, input INTEGER NOT NULL, output INTEGER NOT NULL,
@@ -44,7 +46,7 @@ CREATE TABLE IF NOT EXISTS days (
 
 /// Drops the tables of an older layout.
 const DROP_OLD: &str = "DROP TABLE IF EXISTS slots; DROP TABLE IF EXISTS days; \
-                        DROP TABLE IF EXISTS zones; DELETE FROM meta;";
+                        DROP TABLE IF EXISTS zones; DROP TABLE IF EXISTS checks; DELETE FROM meta;";
 
 /// A failure of the cache file.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +71,9 @@ pub struct CacheSummary {
     pub zones: Vec<String>,
     /// Every `meta` entry.
     pub meta: BTreeMap<String, String>,
+    /// UTC days of history compared with the source, and when the least
+    /// and most recently compared one was.
+    pub checked: (i64, Option<i64>, Option<i64>),
 }
 
 /// What the slots say about a source's rows.
@@ -104,6 +109,71 @@ fn restrict(path: &Path, mode: u32) {
     let _ = (path, mode);
 }
 
+/// Makes sure the cache file can be written safely: its folder exists (made
+/// 0700 when usagetop creates it) and no other user can write it (unless it
+/// is sticky and ours, like a private `/tmp`-style folder), and every file of
+/// the cache that exists is a regular file of ours, never a link: a file
+/// planted under the cache's predictable name is not written into. A missing
+/// cache file is created here, exclusively, readable by its owner alone.
+fn check_location(path: &Path) -> Result<(), CacheError> {
+    let error = |detail: String| CacheError {
+        path: path.display().to_string(),
+        detail,
+    };
+    let parent = path.parent().unwrap_or_else(|| Path::new("."));
+    if !parent.exists() {
+        std::fs::create_dir_all(parent).map_err(|e| {
+            error(format!(
+                "cannot create the folder {}: {e}",
+                parent.display()
+            ))
+        })?;
+        restrict(parent, 0o700);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+        let me = rustix::process::getuid().as_raw();
+        let folder = std::fs::metadata(parent)
+            .map_err(|e| error(format!("cannot read the folder {}: {e}", parent.display())))?;
+        if !folder.is_dir() {
+            return Err(error(format!("{} is not a folder", parent.display())));
+        }
+        let others_write = folder.mode() & 0o022 != 0;
+        let sticky_and_ours = folder.mode() & 0o1000 != 0 && folder.uid() == me;
+        if others_write && !sticky_and_ours {
+            return Err(error(format!(
+                "the cache folder {} can be written by other users, so usagetop keeps no cache in it; \
+                 set cache_dir to a folder of your own (or remove its group and other write permission)",
+                parent.display()
+            )));
+        }
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            let file = PathBuf::from(name);
+            if let Ok(found) = std::fs::symlink_metadata(&file) {
+                if found.file_type().is_symlink() || !found.is_file() || found.uid() != me {
+                    return Err(error(format!(
+                        "{} is not a cache file of yours (a link, or another user's file); \
+                         usagetop does not write into it: remove it, or set cache_dir to another folder",
+                        file.display()
+                    )));
+                }
+            }
+        }
+        if !path.exists() {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+                .map_err(|e| error(format!("cannot create the cache file: {e}")))?;
+        }
+    }
+    Ok(())
+}
+
 /// The aligned offset spans of `calendar` over `[start, end)`, or `None`
 /// when an offset or a transition does not fall on a slot boundary (zones'
 /// local mean times before standard time), where slots cannot be re-bucketed.
@@ -126,6 +196,7 @@ impl CacheDb {
     /// # Errors
     /// The folder or the file cannot be created or written.
     pub async fn open(path: &Path) -> Result<Self, CacheError> {
+        check_location(path)?;
         match Self::open_once(path).await {
             Ok(db) => Ok(db),
             Err(first) => {
@@ -135,6 +206,7 @@ impl CacheDb {
                     name.push(suffix);
                     let _ = std::fs::remove_file(PathBuf::from(name));
                 }
+                check_location(path)?;
                 Self::open_once(path).await.map_err(|_| first)
             }
         }
@@ -145,17 +217,6 @@ impl CacheDb {
             path: path.display().to_string(),
             detail,
         };
-        if let Some(parent) = path.parent() {
-            if !parent.exists() {
-                std::fs::create_dir_all(parent).map_err(|e| {
-                    error(format!(
-                        "cannot create the folder {}: {e}",
-                        parent.display()
-                    ))
-                })?;
-                restrict(parent, 0o700);
-            }
-        }
         let existed = path.exists();
         let options = SqliteConnectOptions::new()
             .filename(path)
@@ -401,18 +462,6 @@ impl CacheDb {
         })
     }
 
-    /// Source rows summarised in slots before `end`.
-    ///
-    /// # Errors
-    /// The file cannot be read.
-    pub async fn rows_before(&self, end: i64) -> Result<i64, CacheError> {
-        sqlx::query_scalar("SELECT COALESCE(SUM(kept + rejected), 0) FROM slots WHERE slot < ?")
-            .bind(end)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(|e| self.error(&e))
-    }
-
     /// What the cache holds.
     ///
     /// # Errors
@@ -437,6 +486,12 @@ impl CacheDb {
             ),
             zones: self.zones().await?,
             meta: meta.into_iter().collect(),
+            checked: sqlx::query_as(
+                "SELECT COUNT(*), MIN(verified_at), MAX(verified_at) FROM checks",
+            )
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| self.error(&e))?,
         })
     }
 }
@@ -492,13 +547,87 @@ impl Writer {
         Ok(())
     }
 
+    /// One `meta` value.
+    ///
+    /// # Errors
+    /// The file cannot be read.
+    pub async fn meta(&mut self, key: &str) -> Result<Option<String>, CacheError> {
+        meta(&mut self.tx, key).await.map_err(|e| self.error(&e))
+    }
+
+    /// Source rows kept per UTC day in `[start, end)`, days as their first second.
+    ///
+    /// # Errors
+    /// The file cannot be read.
+    pub async fn rows_per_day(
+        &mut self,
+        start: i64,
+        end: i64,
+    ) -> Result<Vec<(i64, i64)>, CacheError> {
+        sqlx::query_as(
+            "SELECT ((slot + 86400000000) / 86400 - 1000000) * 86400, SUM(kept + rejected) \
+             FROM slots WHERE slot >= ? AND slot < ? GROUP BY 1 ORDER BY 1",
+        )
+        .bind(start)
+        .bind(end)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(|e| self.error(&e))
+    }
+
+    /// Usage per (UTC day, model, estimated) in the slots of `range`: what
+    /// is compared with the source's own.
+    ///
+    /// # Errors
+    /// The file cannot be read.
+    pub async fn fingerprints(&mut self, range: SecondsRange) -> Result<Vec<DayRow>, CacheError> {
+        let text: String = sqlx::query_scalar(
+            "SELECT COALESCE(json_group_array(json_array(day, model, estimated, requests, input, \
+             output, cache_read, cache_write, cost)), '[]') FROM (SELECT \
+             (slot + 86400000000) / 86400 - 1000000 AS day, model, estimated, SUM(requests) AS requests, \
+             SUM(input) AS input, SUM(output) AS output, SUM(cache_read) AS cache_read, \
+             SUM(cache_write) AS cache_write, SUM(cost) AS cost \
+             FROM slots WHERE slot >= ? AND slot < ? AND kept > 0 GROUP BY 1, 2, 3)",
+        )
+        .bind(range.start)
+        .bind(range.end)
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(|e| self.error(&e))?;
+        from_json_rows(&text).map_err(|e| CacheError {
+            path: self.path.display().to_string(),
+            detail: format!("unreadable fingerprints: {e}"),
+        })
+    }
+
+    /// Records that the UTC days of `range` were compared with the source at `now`.
+    ///
+    /// # Errors
+    /// The file cannot be written.
+    pub async fn mark_checked(&mut self, range: SecondsRange, now: i64) -> Result<(), CacheError> {
+        let first = range.start.div_euclid(86_400);
+        let last = (range.end - 1).div_euclid(86_400);
+        sqlx::query(
+            "WITH RECURSIVE d(day) AS (SELECT ? UNION ALL SELECT day + 1 FROM d WHERE day < ?) \
+             INSERT INTO checks (day, verified_at) SELECT day, ? FROM d WHERE 1 \
+             ON CONFLICT (day) DO UPDATE SET verified_at = excluded.verified_at",
+        )
+        .bind(first)
+        .bind(last)
+        .bind(now)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(|e| self.error(&e))?;
+        Ok(())
+    }
+
     /// Empties the slots, the days and the build facts (the zone list stays).
     ///
     /// # Errors
     /// The file cannot be written.
     pub async fn clear(&mut self) -> Result<(), CacheError> {
         sqlx::raw_sql(
-            "DELETE FROM slots; DELETE FROM days; DELETE FROM meta WHERE key <> 'schema';",
+            "DELETE FROM slots; DELETE FROM days; DELETE FROM checks; DELETE FROM meta WHERE key <> 'schema';",
         )
         .execute(&mut *self.tx)
         .await
@@ -548,36 +677,12 @@ impl Writer {
         Ok(())
     }
 
-    /// Source rows summarised in slots before `end`.
-    ///
-    /// # Errors
-    /// The file cannot be read.
-    pub async fn rows_before(&mut self, end: i64) -> Result<i64, CacheError> {
-        sqlx::query_scalar("SELECT COALESCE(SUM(kept + rejected), 0) FROM slots WHERE slot < ?")
-            .bind(end)
-            .fetch_one(&mut *self.tx)
-            .await
-            .map_err(|e| self.error(&e))
-    }
-
     /// The first slot kept.
     ///
     /// # Errors
     /// The file cannot be read.
     pub async fn first_slot(&mut self) -> Result<Option<i64>, CacheError> {
         sqlx::query_scalar("SELECT MIN(slot) FROM slots")
-            .fetch_one(&mut *self.tx)
-            .await
-            .map_err(|e| self.error(&e))
-    }
-
-    /// Rows rejected for negative counts in the slots from `from` on.
-    ///
-    /// # Errors
-    /// The file cannot be read.
-    pub async fn rejected_from(&mut self, from: i64) -> Result<i64, CacheError> {
-        sqlx::query_scalar("SELECT COALESCE(SUM(rejected), 0) FROM slots WHERE slot >= ?")
-            .bind(from)
             .fetch_one(&mut *self.tx)
             .await
             .map_err(|e| self.error(&e))

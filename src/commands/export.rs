@@ -74,13 +74,7 @@ pub async fn run(
         }
         None => super::emit(&text)?,
         Some(path) => {
-            if path.exists() && !args.force {
-                return Err(color_eyre::eyre::eyre!(
-                    "{} already exists; usagetop does not overwrite files unless you pass --force",
-                    path.display()
-                ));
-            }
-            std::fs::write(path, text)
+            crate::files::write_atomic(path, text.as_bytes(), args.force, false)
                 .wrap_err_with(|| format!("cannot write {}", path.display()))?;
             eprintln!("wrote {} rows to {}", rows.len(), path.display());
         }

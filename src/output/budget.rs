@@ -22,7 +22,8 @@ pub fn level_word(level: Level) -> &'static str {
 /// Share as a whole percentage.
 #[must_use]
 pub fn percent(share: Decimal) -> i64 {
-    (share * Decimal::ONE_HUNDRED)
+    share
+        .saturating_mul(Decimal::ONE_HUNDRED)
         .round()
         .to_i64()
         .unwrap_or(i64::MAX)

@@ -87,7 +87,29 @@ pub fn status(source: &str, file: &Path, summary: &CacheSummary) -> String {
         "updated       {}",
         instant(meta("updated_at").or(meta("built_at")))
     );
-    let _ = writeln!(text, "verified      {}", instant(meta("verified_at")));
+    let (days, oldest, newest) = summary.checked;
+    if days == 0 {
+        let _ = writeln!(
+            text,
+            "history       exact as built; compared again with the source from the next refresh on"
+        );
+    } else {
+        let _ = writeln!(
+            text,
+            "history       {} UTC days compared with the source, the oldest check {}, the newest {}",
+            grouped(days),
+            instant(oldest),
+            instant(newest)
+        );
+    }
+    if let Some(changed) = meta("history_changed_at") {
+        let _ = writeln!(
+            text,
+            "changes       last found {} ({} days rolled up again)",
+            instant(Some(changed)),
+            meta("history_changed_days").unwrap_or(0)
+        );
+    }
     if let Some(unreadable) = meta("unreadable_rows").filter(|count| *count > 0) {
         let _ = writeln!(
             text,

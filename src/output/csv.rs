@@ -72,31 +72,10 @@ fn write_new(
     base: &str,
     text: &str,
 ) -> std::io::Result<std::path::PathBuf> {
-    use std::io::Write as _;
-    for attempt in 0..100 {
-        let name = if attempt == 0 {
-            format!("{base}.csv")
-        } else {
-            format!("{base}-{attempt}.csv")
-        };
-        let path = folder.join(name);
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
-            Ok(mut file) => {
-                file.write_all(text.as_bytes())?;
-                return Ok(std::fs::canonicalize(&path).unwrap_or(path));
-            }
-            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(error) => return Err(error),
-        }
-    }
-    Err(std::io::Error::other(format!(
-        "too many exports named {base} in {}",
-        folder.display()
-    )))
+    let mut paths = crate::files::write_new(folder, base, &[("csv", text.as_bytes())])?;
+    paths
+        .pop()
+        .ok_or_else(|| std::io::Error::other("no file was written"))
 }
 
 /// Writes the series of `view` as CSV into `folder`, under a new file name

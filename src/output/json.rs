@@ -28,6 +28,25 @@ struct JsonReport<'a> {
     range: Option<JsonRange<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     breakdown: Option<JsonBreakdowns<'a>>,
+    comparison: JsonComparison<'a>,
+}
+
+/// What the changes compare with: the earlier span's figures per block
+/// (`null` when the history does not reach back that far).
+#[derive(Serialize)]
+struct JsonComparison<'a> {
+    mode: &'static str,
+    periods: JsonPeriods,
+    today: Option<&'a Totals>,
+    this_week: Option<&'a Totals>,
+    this_month: Option<&'a Totals>,
+}
+
+#[derive(Serialize)]
+struct JsonPeriods {
+    today: u32,
+    this_week: u32,
+    this_month: u32,
 }
 
 #[derive(Serialize)]
@@ -165,6 +184,17 @@ pub fn render(report: &Snapshot) -> Result<String, serde_json::Error> {
             all_time: models(&report.by_model.all_time),
         },
         notes: &report.notes,
+        comparison: JsonComparison {
+            mode: report.comparison.mode.name(),
+            periods: JsonPeriods {
+                today: report.comparison.periods[0],
+                this_week: report.comparison.periods[1],
+                this_month: report.comparison.periods[2],
+            },
+            today: report.comparison.blocks[0].as_ref(),
+            this_week: report.comparison.blocks[1].as_ref(),
+            this_month: report.comparison.blocks[2].as_ref(),
+        },
         breakdown: report.breakdown.as_ref().map(|breakdowns| JsonBreakdowns {
             dimension: breakdowns.dimension.name(),
             today: breakdown_rows(&breakdowns.daily),

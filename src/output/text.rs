@@ -235,12 +235,15 @@ fn write_summary(out: &mut String, report: &Snapshot, columns: usize) {
         (month, &report.summary.this_month),
         (all, &report.summary.all_time),
     ];
-    for (name, block) in &blocks {
+    for (index, (name, block)) in blocks.iter().enumerate() {
         let totals = &block.totals;
         let usage = &totals.usage;
-        let delta = block
-            .previous
-            .map_or_else(String::new, |previous| change(totals.cost, previous.cost));
+        // Against the comparison asked for (`--compare`; the previous period by default).
+        let delta = match report.comparison.blocks.get(index) {
+            Some(Some(before)) => change(totals.cost, before.cost),
+            Some(None) => "no data".to_owned(),
+            None => String::new(),
+        };
         let cells = [
             grouped(usage.requests),
             grouped(usage.total_tokens()),
@@ -265,7 +268,10 @@ fn write_summary(out: &mut String, report: &Snapshot, columns: usize) {
     }
     wrap(
         out,
-        "Change: cost against the same span of the previous period.",
+        &format!(
+            "Change: cost against {}.",
+            report.comparison.mode.describe()
+        ),
         columns,
         "  ",
     );

@@ -150,8 +150,15 @@ impl SqlBackend for PgBackend {
         self.url.clone()
     }
 
+    /// The server, port and database (not the user or the password): the
+    /// same data read by two users shares one cache of each user's own.
     fn identity(&self) -> String {
-        self.url.clone()
+        format!(
+            "postgres://{}:{}/{}",
+            self.options.get_host(),
+            self.options.get_port(),
+            self.options.get_database().unwrap_or("")
+        )
     }
 
     fn pool(&self) -> PgPool {
@@ -202,6 +209,28 @@ impl SqlBackend for PgBackend {
                 .collect()
         })
         .unwrap_or_default()
+    }
+
+    /// The server's own counts of rows updated and deleted (flushed to the
+    /// statistics within about a second of a change).
+    async fn history_marker(&self, table: &TableName) -> Option<(i64, i64)> {
+        let name = match &table.schema {
+            Some(schema) => format!(
+                "{}.{}",
+                super::sql::quote_ident(schema),
+                super::sql::quote_ident(&table.name)
+            ),
+            None => super::sql::quote_ident(&table.name),
+        };
+        sqlx::query_as(
+            "SELECT (n_tup_upd)::bigint, (n_tup_del)::bigint FROM pg_stat_user_tables \
+             WHERE relid = to_regclass($1)",
+        )
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await
+        .ok()
+        .flatten()
     }
 
     /// Page ranges, read by TID range scans.

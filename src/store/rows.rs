@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use sqlx::{ColumnIndex, Decode, FromRow, Row, Type};
 
+use super::lossy::LossyText;
 use super::wide::WideSum;
 use crate::analytics::{DayModelRow, ModelRow};
 use crate::period::date_from_day_number;
@@ -99,13 +100,13 @@ impl<'r, R: Row> FromRow<'r, R> for DayRow
 where
     usize: ColumnIndex<R>,
     i64: Decode<'r, R::Database> + Type<R::Database>,
-    String: Decode<'r, R::Database> + Type<R::Database>,
+    LossyText: Decode<'r, R::Database> + Type<R::Database>,
     WideSum: Decode<'r, R::Database> + Type<R::Database>,
 {
     fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
         Ok(Self {
             day: row.try_get(0)?,
-            model: row.try_get(1)?,
+            model: row.try_get::<LossyText, _>(1)?.0,
             estimated: row.try_get::<i64, _>(2)? != 0,
             measures: Measures::read(row, 3)?,
         })
@@ -145,14 +146,14 @@ impl<'r, R: Row> FromRow<'r, R> for KeyedDayRow
 where
     usize: ColumnIndex<R>,
     i64: Decode<'r, R::Database> + Type<R::Database>,
-    String: Decode<'r, R::Database> + Type<R::Database>,
+    LossyText: Decode<'r, R::Database> + Type<R::Database>,
     WideSum: Decode<'r, R::Database> + Type<R::Database>,
 {
     fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
         Ok(Self {
             day: row.try_get(0)?,
-            key: row.try_get(1)?,
-            model: row.try_get(2)?,
+            key: row.try_get::<LossyText, _>(1)?.0,
+            model: row.try_get::<LossyText, _>(2)?.0,
             estimated: row.try_get::<i64, _>(3)? != 0,
             measures: Measures::read(row, 4)?,
         })
@@ -189,12 +190,12 @@ impl<'r, R: Row> FromRow<'r, R> for ModelSum
 where
     usize: ColumnIndex<R>,
     i64: Decode<'r, R::Database> + Type<R::Database>,
-    String: Decode<'r, R::Database> + Type<R::Database>,
+    LossyText: Decode<'r, R::Database> + Type<R::Database>,
     WideSum: Decode<'r, R::Database> + Type<R::Database>,
 {
     fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
         Ok(Self {
-            model: row.try_get(0)?,
+            model: row.try_get::<LossyText, _>(0)?.0,
             estimated: row.try_get::<i64, _>(1)? != 0,
             measures: Measures::read(row, 2)?,
         })
@@ -237,13 +238,13 @@ impl<'r, R: Row> FromRow<'r, R> for RollupRow
 where
     usize: ColumnIndex<R>,
     i64: Decode<'r, R::Database> + Type<R::Database>,
-    String: Decode<'r, R::Database> + Type<R::Database>,
+    LossyText: Decode<'r, R::Database> + Type<R::Database>,
     WideSum: Decode<'r, R::Database> + Type<R::Database>,
 {
     fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
         Ok(Self {
             slot: row.try_get(0)?,
-            model: row.try_get(1)?,
+            model: row.try_get::<LossyText, _>(1)?.0,
             estimated: row.try_get::<i64, _>(2)? != 0,
             measures: Measures::read(row, 3)?,
             kept: row.try_get(9)?,

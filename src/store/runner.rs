@@ -65,6 +65,18 @@ pub trait SqlBackend: Send + Sync + 'static {
         None
     }
 
+    /// Usage per (UTC day, model) of `range` from a rollup the source keeps
+    /// itself, when it keeps one (see [`RollupSource::fingerprints`]).
+    fn own_fingerprints(&self, _range: SecondsRange) -> Option<Statement> {
+        None
+    }
+
+    /// The engine's counts of rows updated and deleted in `table` so far,
+    /// when it keeps them (PostgreSQL's `pg_stat_user_tables`).
+    async fn history_marker(&self, _table: &TableName) -> Option<(i64, i64)> {
+        None
+    }
+
     /// True when the table can be read in chunks of physical positions.
     fn scans_by_position(&self) -> bool;
 
@@ -237,6 +249,7 @@ where
     for<'q> i64: Encode<'q, B::Db> + Type<B::Db> + Decode<'q, B::Db>,
     for<'q> String: Encode<'q, B::Db> + Type<B::Db> + Decode<'q, B::Db>,
     for<'q> WideSum: Decode<'q, B::Db> + Type<B::Db>,
+    for<'q> super::lossy::LossyText: Decode<'q, B::Db> + Type<B::Db>,
     usize: ColumnIndex<<B::Db as Database>::Row>,
 {
     async fn fetch_all<O>(&self, statement: &Statement) -> Result<Vec<O>, sqlx::Error>
@@ -368,11 +381,11 @@ where
         json: bool,
     ) -> Result<Vec<RollupRow>, RollupFailure> {
         if json {
-            let (text,): (String,) = self
+            let (text,): (super::lossy::LossyText,) = self
                 .fetch_one(statement)
                 .await
                 .map_err(RollupFailure::Driver)?;
-            super::rows::from_json_rows(&text).map_err(RollupFailure::Decode)
+            super::rows::from_json_rows(&text.0).map_err(RollupFailure::Decode)
         } else {
             self.fetch_all(statement)
                 .await
@@ -433,6 +446,7 @@ where
     for<'q> i64: Encode<'q, B::Db> + Type<B::Db> + Decode<'q, B::Db>,
     for<'q> String: Encode<'q, B::Db> + Type<B::Db> + Decode<'q, B::Db>,
     for<'q> WideSum: Decode<'q, B::Db> + Type<B::Db>,
+    for<'q> super::lossy::LossyText: Decode<'q, B::Db> + Type<B::Db>,
     usize: ColumnIndex<<B::Db as Database>::Row>,
 {
     fn describe(&self) -> String {
@@ -552,6 +566,7 @@ where
     for<'q> i64: Encode<'q, B::Db> + Type<B::Db> + Decode<'q, B::Db>,
     for<'q> String: Encode<'q, B::Db> + Type<B::Db> + Decode<'q, B::Db>,
     for<'q> WideSum: Decode<'q, B::Db> + Type<B::Db>,
+    for<'q> super::lossy::LossyText: Decode<'q, B::Db> + Type<B::Db>,
     usize: ColumnIndex<<B::Db as Database>::Row>,
 {
     fn identity(&self) -> String {
@@ -582,21 +597,34 @@ where
         })
     }
 
+    async fn fingerprints(&self, range: SecondsRange) -> Result<Vec<DayRow>, StoreError> {
+        let builder = &self.prepared().await?.builder;
+        let statement = self.backend.own_fingerprints(range).unwrap_or_else(|| {
+            let utc = Calendar::new(chrono_tz::UTC, crate::period::WeekStart::Monday);
+            builder.day_model(range, &utc, &Filter::default())
+        });
+        self.fetch_all(&statement).await.map_err(|error| {
+            self.backend
+                .query_error("usage per UTC day to verify the cache", &error)
+        })
+    }
+
+    async fn history_marker(&self) -> Option<(i64, i64)> {
+        self.backend.history_marker(&self.mapping.table).await
+    }
+
+    fn history_is_cheap(&self) -> bool {
+        self.backend
+            .own_fingerprints(SecondsRange { start: 0, end: 0 })
+            .is_some()
+    }
+
     async fn bounds(&self) -> Result<(Option<i64>, Option<i64>), StoreError> {
         let statement = self.prepared().await?.builder.bounds();
         self.fetch_one(&statement).await.map_err(|error| {
             self.backend
                 .query_error("the first and last timestamps", &error)
         })
-    }
-
-    async fn count_before(&self, end: i64) -> Result<i64, StoreError> {
-        let statement = self.prepared().await?.builder.count_before(end);
-        let (count,): (i64,) = self
-            .fetch_one(&statement)
-            .await
-            .map_err(|error| self.backend.query_error("a count of rows", &error))?;
-        Ok(count)
     }
 
     async fn extent(&self) -> Option<i64> {

@@ -247,8 +247,16 @@ impl SqlBackend for SqliteBackend {
         format!("sqlite://{}", self.path.display())
     }
 
+    /// The file itself: its canonical path and, on Unix, its device and
+    /// inode, so that two files of the same name never share a cache.
     fn identity(&self) -> String {
-        self.describe()
+        let canonical = std::fs::canonicalize(&self.path).unwrap_or_else(|_| self.path.clone());
+        let file = self
+            .identity
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .map_or_else(String::new, |(device, inode)| format!(" {device}:{inode}"));
+        format!("sqlite://{}{file}", canonical.display())
     }
 
     fn pool(&self) -> SqlitePool {
@@ -348,6 +356,10 @@ impl SqlBackend for SqliteBackend {
                 sql: format!("{select} WHERE slot >= ? AND slot < ?"),
                 binds: vec![Bind::Int(from), Bind::Int(super::LATEST_SECONDS)],
             },
+            Scan::Between(from, until) => Statement {
+                sql: format!("{select} WHERE slot >= ? AND slot < ?"),
+                binds: vec![Bind::Int(from), Bind::Int(until)],
+            },
             Scan::All | Scan::Physical { .. } => Statement {
                 sql: select.to_owned(),
                 binds: Vec::new(),
@@ -372,6 +384,17 @@ impl SqlBackend for SqliteBackend {
                 statement.sql
             ),
             binds: statement.binds.clone(),
+        })
+    }
+
+    /// Usage per UTC day and model from the trigger-kept `usage_slots`.
+    fn own_fingerprints(&self, range: super::SecondsRange) -> Option<Statement> {
+        self.own_rollup.then(|| Statement {
+            sql: "SELECT (slot + 86400000000) / 86400 - 1000000, model, 0, SUM(requests), SUM(input), \
+                  SUM(output), SUM(cache_read), SUM(cache_write), NULL FROM usage_slots \
+                  WHERE slot >= ? AND slot < ? AND kept > 0 GROUP BY 1, 2"
+                .to_owned(),
+            binds: vec![Bind::Int(range.start), Bind::Int(range.end)],
         })
     }
 

@@ -32,6 +32,16 @@ impl DatabaseUrl {
         if text.starts_with("postgres://") || text.starts_with("postgresql://") {
             return Ok(Self::Postgres(text.to_owned()));
         }
+        if looks_like_key_values(text) {
+            // Never echoed: it may hold a password.
+            return Err(StoreError::BadUrl(
+                "the database setting looks like a libpq key=value connection string \
+                 (host=... dbname=...); usagetop needs a URL: postgres://USER:PASSWORD@HOST:PORT/DATABASE \
+                 (put it in USAGETOP_DATABASE_URL rather than on the command line, where other users \
+                 can see it in ps)"
+                    .to_owned(),
+            ));
+        }
         if let Some(rest) = text
             .strip_prefix("sqlite://")
             .or_else(|| text.strip_prefix("sqlite:"))
@@ -136,4 +146,24 @@ pub fn without_line_numbers(text: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// True for a libpq connection string (`host=db user=me password=...`),
+/// which is not a file path.
+fn looks_like_key_values(text: &str) -> bool {
+    const KEYS: [&str; 8] = [
+        "host",
+        "hostaddr",
+        "port",
+        "dbname",
+        "user",
+        "password",
+        "sslmode",
+        "application_name",
+    ];
+    !text.contains("://")
+        && text.split_whitespace().any(|part| {
+            part.split_once('=')
+                .is_some_and(|(key, _)| KEYS.contains(&key.trim()))
+        })
 }

@@ -55,14 +55,14 @@ pub fn render(
     report: &Snapshot,
     axis: &Axis,
     scale: &[String],
-    options: ChartOptions,
+    options: ChartOptions<'_>,
     theme: &Theme,
 ) {
     let series = report.series(options.view);
-    let total: i128 = series
+    let total = series
         .iter()
         .map(|bucket| bucket.totals.usage.total_tokens())
-        .sum();
+        .fold(0_i128, i128::saturating_add);
     let heading = if options.tokens {
         format!(" Tokens · {} ·", compact(total))
     } else {

@@ -1,7 +1,8 @@
 //! The breakdown panel: one row per value of a dimension for the period the
 //! view shows, with requests, tokens, cost, share of cost as a bar and the
-//! change against the same span of the previous period; sortable (change
-//! included) and reversible, with a cursor for drilling down, scrolling only
+//! change against the comparison (the same span of the previous period, a
+//! year before or the baseline: ranked by change while one is chosen with
+//! `c`); sortable (change included) and reversible, with a cursor for drilling down, scrolling only
 //! as far as the last row, and a total line. Values priced by the default
 //! price are marked.
 
@@ -13,6 +14,7 @@ use rust_decimal::Decimal;
 
 use super::theme::Theme;
 use crate::action::Action;
+use crate::analytics::compare::Compare;
 use crate::analytics::trend::View;
 use crate::app::{sorted, App, BreakdownPanel};
 use crate::format::{change, compact, money, percent_of};
@@ -95,6 +97,12 @@ pub fn render(
         12 + 5 + 8
     };
     let name_width = width.saturating_sub(numbers + 1).max(8);
+    // What the change is against: the comparison the breakdown was counted with.
+    let against = match app.report.as_ref().map(|report| report.comparison.mode) {
+        Some(Compare::Year) => "vs year",
+        Some(Compare::Baseline(_)) => "vs base",
+        _ => "change",
+    };
     let header = if full {
         format!(
             " {} {:>8} {:>7} {:>11} {} {:>5} {:>7}",
@@ -104,7 +112,7 @@ pub fn render(
             "cost",
             pad_right("share", bar_width),
             "",
-            "change"
+            against
         )
     } else {
         format!(
@@ -112,7 +120,7 @@ pub fn render(
             pad_right("name", name_width),
             "cost",
             "%",
-            "change"
+            against
         )
     };
     let mut lines = vec![Line::styled(header, theme.dim())];

@@ -13,16 +13,17 @@ use ratatui::Frame;
 use super::axis::{label_for, labels_line, Axis};
 use super::theme::Theme;
 use super::{bars, line, sparkline};
+use crate::analytics::compare::Comparison;
 use crate::analytics::trend::View;
 use crate::pipeline::Snapshot;
 
 /// What the charts show besides the series.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ChartOptions {
+pub struct ChartOptions<'a> {
     /// The view.
     pub view: View,
-    /// Overlay the previous period on the cost chart.
-    pub compare: bool,
+    /// The comparison overlaid on the cost chart, when one is chosen.
+    pub comparison: Option<&'a Comparison>,
     /// Split the cost chart by model.
     pub split: bool,
     /// Stack the token bars by kind.
@@ -37,7 +38,7 @@ pub fn render(
     frame: &mut Frame,
     area: Rect,
     report: &Snapshot,
-    options: ChartOptions,
+    options: ChartOptions<'_>,
     theme: &Theme,
 ) {
     let series = report.series(options.view);

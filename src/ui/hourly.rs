@@ -19,8 +19,10 @@ use crate::app::App;
 use crate::budget::Period;
 use crate::format::{compact, grouped, money, money_short};
 
+/// Whole cents, for bar heights (past Decimal's range: its largest).
 fn cents(amount: Decimal) -> u128 {
-    (amount * Decimal::ONE_HUNDRED)
+    amount
+        .saturating_mul(Decimal::ONE_HUNDRED)
         .round()
         .to_u128()
         .unwrap_or(0)

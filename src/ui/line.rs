@@ -1,7 +1,8 @@
 //! The cost chart of the current view, on the shared x axis: a line through
 //! the finished periods; the unfinished current one drawn as partial (its
 //! cost so far as a point, the forecast to its end dotted and dim); the
-//! previous period overlaid on request (`•`, `o` in ASCII); or one line per
+//! comparison chosen with `c` overlaid (the previous period, a year before
+//! or the baseline: `•`, `o` in ASCII); or one line per
 //! top model, each lettered at its end, with a legend.
 
 use chrono::Days;
@@ -17,6 +18,8 @@ use rust_decimal::Decimal;
 use super::axis::Axis;
 use super::charts::{frame_chart, title, ChartOptions};
 use super::theme::Theme;
+use crate::analytics::compare::Compare;
+use crate::analytics::totals::sum_costs;
 use crate::analytics::trend::View;
 use crate::analytics::Report;
 use crate::format::{money, money_short};
@@ -32,24 +35,39 @@ pub fn forecast(report: &Report, view: View) -> Option<Decimal> {
     let prediction = &report.prediction;
     let today = report.summary.today.start?;
     let projected = |until| -> Decimal {
-        prediction
-            .projection
-            .iter()
-            .filter(|(day, _)| *day >= today && *day <= until)
-            .map(|(_, cost)| *cost)
-            .sum()
+        sum_costs(
+            prediction
+                .projection
+                .iter()
+                .filter(|(day, _)| *day >= today && *day <= until)
+                .map(|(_, cost)| *cost),
+        )
     };
     match view {
-        View::Daily => Some(report.summary.today.totals.cost + projected(today)),
+        View::Daily => Some(
+            report
+                .summary
+                .today
+                .totals
+                .cost
+                .saturating_add(projected(today)),
+        ),
         View::Weekly => {
             let start = report.summary.this_week.start?;
-            Some(report.summary.this_week.totals.cost + projected(start + Days::new(6)))
+            Some(
+                report
+                    .summary
+                    .this_week
+                    .totals
+                    .cost
+                    .saturating_add(projected(start + Days::new(6))),
+            )
         }
         View::Monthly => Some(prediction.cost.point),
     }
 }
 
-fn top(report: &Snapshot, options: ChartOptions) -> Decimal {
+fn top(report: &Snapshot, options: ChartOptions<'_>) -> Decimal {
     let series = report.series(options.view);
     let mut peak = series
         .iter()
@@ -85,23 +103,21 @@ fn top(report: &Snapshot, options: ChartOptions) -> Decimal {
     }
 }
 
-fn previous(
+/// The series overlaid: the comparison's, when one is chosen (none for
+/// custom ranges, and none while the chart is split by model).
+fn previous<'a>(
     report: &Snapshot,
-    options: ChartOptions,
-) -> Option<&[crate::analytics::trend::Bucket]> {
-    if !options.compare || options.split || report.range.is_some() {
+    options: ChartOptions<'a>,
+) -> Option<&'a [crate::analytics::trend::Bucket]> {
+    if options.split || report.range.is_some() {
         return None;
     }
-    report
-        .trends
-        .previous
-        .as_ref()
-        .map(|trends| trends.series(options.view))
+    options.comparison?.series(options.view)
 }
 
 /// The scale labels: the top, the middle and zero.
 #[must_use]
-pub fn scale(report: &Snapshot, options: ChartOptions) -> Vec<String> {
+pub fn scale(report: &Snapshot, options: ChartOptions<'_>) -> Vec<String> {
     let top = top(report, options);
     vec![
         money_short(top, top),
@@ -126,11 +142,11 @@ pub fn render(
     report: &Snapshot,
     axis: &Axis,
     scale: &[String],
-    options: ChartOptions,
+    options: ChartOptions<'_>,
     theme: &Theme,
 ) {
     let series = report.series(options.view);
-    let total: Decimal = series.iter().map(|bucket| bucket.totals.cost).sum();
+    let total = sum_costs(series.iter().map(|bucket| bucket.totals.cost));
     let estimated = series.iter().any(|bucket| bucket.totals.has_estimate());
     let previous = previous(report, options);
     let forecast = forecast(report, options.view).filter(|_| options.partial);
@@ -180,12 +196,17 @@ pub fn render(
             ]);
         }
     } else {
-        if let Some(previous) = previous {
-            let total: Decimal = previous.iter().map(|bucket| bucket.totals.cost).sum();
+        if let (Some(previous), Some(comparison)) = (previous, options.comparison) {
+            let total = sum_costs(previous.iter().map(|bucket| bucket.totals.cost));
             extra.push(vec![Span::styled(
                 format!(
-                    "· {} previous {} ",
+                    "· {} {} {} ",
                     if theme.ascii() { "o" } else { "•" },
+                    match comparison.mode {
+                        Compare::Previous => "previous".to_owned(),
+                        Compare::Year => "year before".to_owned(),
+                        Compare::Baseline(periods) => format!("baseline of {periods}"),
+                    },
                     money(total)
                 ),
                 theme.dim(),

@@ -32,14 +32,14 @@ pub fn render(
     report: &Snapshot,
     axis: &Axis,
     scale: &[String],
-    options: ChartOptions,
+    options: ChartOptions<'_>,
     theme: &Theme,
 ) {
     let series = report.series(options.view);
-    let total: i64 = series
+    let total = series
         .iter()
         .map(|bucket| bucket.totals.usage.requests)
-        .sum();
+        .fold(0_i64, i64::saturating_add);
     let heading = format!(
         " Requests · {} · {} total ",
         report.span_label(options.view),

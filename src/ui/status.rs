@@ -1,6 +1,7 @@
 //! The footer: the view tabs, the period shown in history, the zone, the
 //! database and the last refresh (or the error, with the last good numbers
-//! kept on screen), then the key hints of what is open, from the keymap.
+//! kept on screen; or an alert's banner until a key is pressed), then the
+//! key hints of what is open, from the keymap.
 //! Both lines are shortened by whole items, never in the middle of a word.
 
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -47,10 +48,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, keymap: &
         );
         return;
     }
-    frame.render_widget(
-        Paragraph::new(status_line(app, theme, keymap, columns)),
-        status_area,
-    );
+    if let Some(alert) = &app.alert {
+        // The alert banner, in place of the status line until a key is pressed.
+        let text = sanitize(&format!(" ⚠ ALERT: {alert}"), columns);
+        frame.render_widget(Paragraph::new(text).style(theme.error()), status_area);
+    } else {
+        frame.render_widget(
+            Paragraph::new(status_line(app, theme, keymap, columns)),
+            status_area,
+        );
+    }
     frame.render_widget(
         Paragraph::new(hint_line(&hints(app, keymap), theme, columns)),
         hints_area,

@@ -1,6 +1,7 @@
 //! The summary: today, this week, this month and all time, with requests,
-//! tokens, cost and the change in cost against the same span of the previous
-//! period; in the tokens detail the four token kinds, the cache hit ratio and
+//! tokens, cost and the change in cost against the comparison chosen with
+//! `c` (the same span of the previous period by default, a year before, or
+//! the baseline); in the tokens detail the four token kinds, the cache hit ratio and
 //! what caching saved. Four blocks from 80x24, a table with every label below.
 
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -10,6 +11,7 @@ use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
 use super::theme::Theme;
+use crate::analytics::compare::{Compare, Comparison};
 use crate::analytics::summary::PeriodSummary;
 use crate::analytics::Totals;
 use crate::app::App;
@@ -49,8 +51,25 @@ fn cost_text(totals: &Totals) -> (String, String) {
     )
 }
 
+/// What a block compares with: the comparison's labels (long, short) and
+/// its figures (`None`: no history that far back).
+type Against = Option<((&'static str, &'static str), Option<Totals>)>;
+
+/// What block `index` compares with: the comparison chosen (or the previous
+/// period). Without figures of the previous period (a custom range, the
+/// first day of history) the block says since when it counts instead.
+fn against(comparison: Option<&Comparison>, index: usize) -> Against {
+    let comparison = comparison?;
+    let labels = *comparison.mode.labels().get(index)?;
+    let block = *comparison.blocks.get(index)?;
+    if block.is_none() && comparison.mode == Compare::Previous {
+        return None;
+    }
+    Some((labels, block))
+}
+
 /// The figures of one period.
-fn figures(summary: &PeriodSummary, index: usize, tokens: bool, theme: &Theme) -> Vec<Figure> {
+fn figures(summary: &PeriodSummary, against: Against, tokens: bool, theme: &Theme) -> Vec<Figure> {
     let totals = &summary.totals;
     let usage = &totals.usage;
     if tokens {
@@ -112,13 +131,18 @@ fn figures(summary: &PeriodSummary, index: usize, tokens: bool, theme: &Theme) -
         ),
         figure("Cost", "Cost", cost, cost_short, theme.strong()),
     ];
-    let comparisons = [
-        ("vs yesterday", "vs yday"),
-        ("vs last week", "vs last wk"),
-        ("vs last month", "vs last mo"),
-    ];
-    match (comparisons.get(index), summary.previous) {
-        (Some((long, short)), Some(previous)) => {
+    match against {
+        Some(((long, short), None)) => {
+            // A year before or a baseline without history that far back.
+            rows.push(figure(
+                long,
+                short,
+                "no data".to_owned(),
+                "-".to_owned(),
+                theme.dim(),
+            ));
+        }
+        Some(((long, short), Some(previous))) => {
             let delta = change(totals.cost, previous.cost);
             let style = if totals.cost > previous.cost && !previous.cost.is_zero() {
                 theme.up()
@@ -129,7 +153,7 @@ fn figures(summary: &PeriodSummary, index: usize, tokens: bool, theme: &Theme) -
             };
             rows.push(figure(long, short, delta.clone(), delta, style));
         }
-        _ => {
+        None => {
             let since = summary.start.map_or_else(
                 || "no data".to_owned(),
                 |day| day.format("%Y-%m-%d").to_string(),
@@ -176,6 +200,8 @@ fn render_blocks(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     // The last refresh failed: these numbers are from an earlier one.
     let stale = app.error.is_some() && app.report.is_some();
     let periods = summaries(app);
+    // The comparison chosen with `c` once the report holds it, else the previous period.
+    let comparison = app.comparison();
     for (index, (block_area, title)) in areas.into_iter().zip(titles(app)).enumerate() {
         let block = Block::bordered()
             .border_style(theme.border())
@@ -189,10 +215,15 @@ fn render_blocks(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         frame.render_widget(block, block_area);
         let lines = match periods {
             None => vec![Line::styled("…", theme.dim())],
-            Some(periods) => figures(periods[index], index, app.tokens, theme)
-                .iter()
-                .map(|figure| row(figure, usize::from(inner.width), theme))
-                .collect(),
+            Some(periods) => figures(
+                periods[index],
+                against(comparison.as_deref(), index),
+                app.tokens,
+                theme,
+            )
+            .iter()
+            .map(|figure| row(figure, usize::from(inner.width), theme))
+            .collect(),
         };
         frame.render_widget(Paragraph::new(lines), inner);
     }
@@ -226,9 +257,15 @@ fn row<'a>(figure: &Figure, columns: usize, theme: &Theme) -> Line<'a> {
 fn render_table(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let width = usize::from(area.width);
     let periods = summaries(app);
+    let comparison = app.comparison();
     let sample = match periods {
-        Some(periods) => figures(periods[0], 0, app.tokens, theme),
-        None => figures(&PeriodSummary::default(), 0, app.tokens, theme),
+        Some(periods) => figures(
+            periods[0],
+            against(comparison.as_deref(), 0),
+            app.tokens,
+            theme,
+        ),
+        None => figures(&PeriodSummary::default(), None, app.tokens, theme),
     };
     let label_width = sample
         .iter()
@@ -290,11 +327,22 @@ fn render_table(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let per_period: Vec<Vec<Figure>> = periods
         .iter()
         .enumerate()
-        .map(|(index, summary)| figures(summary, index, app.tokens, theme))
+        .map(|(index, summary)| {
+            figures(
+                summary,
+                against(comparison.as_deref(), index),
+                app.tokens,
+                theme,
+            )
+        })
         .collect();
     for (row_index, figure) in sample.iter().enumerate() {
         let (long, short) = if row_index == 3 && !app.tokens {
-            ("Change", "Chg")
+            match comparison.as_ref().map(|comparison| comparison.mode) {
+                Some(Compare::Year) => ("vs year", "vs yr"),
+                Some(Compare::Baseline(_)) => ("vs base", "vs bl"),
+                _ => ("Change", "Chg"),
+            }
         } else {
             (figure.label, figure.short_label)
         };

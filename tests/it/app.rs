@@ -95,6 +95,7 @@ fn every_binding_is_reachable_and_hinted_from_the_table() {
             "r refresh",
             "i tokens",
             "p models",
+            "c compare",
             "? help",
             "q quit"
         ]
@@ -164,9 +165,30 @@ fn history_steps_back_and_returns() {
         app.update(Message::Action(Action::ShowView(View::Daily))),
         None
     );
-    assert!(!app.compare);
-    app.update(Message::Action(Action::ToggleCompare));
-    assert!(app.compare);
+    use usagetop::analytics::compare::Compare;
+    assert_eq!(app.compare, None);
+    // c cycles: previous (in every report), a year before and the baseline
+    // (asked of the worker), then off again (asked again, without them).
+    assert_eq!(app.update(Message::Action(Action::ToggleCompare)), None);
+    assert_eq!(app.compare, Some(Compare::Previous));
+    assert_eq!(app.query(10).report.compare, Compare::Previous);
+    assert_eq!(
+        app.update(Message::Action(Action::ToggleCompare)),
+        Some(Effect::Refresh)
+    );
+    assert_eq!(app.compare, Some(Compare::Year));
+    assert_eq!(app.query(11).report.compare, Compare::Year);
+    assert_eq!(
+        app.update(Message::Action(Action::ToggleCompare)),
+        Some(Effect::Refresh)
+    );
+    assert_eq!(app.compare, Some(Compare::Baseline(3)));
+    assert_eq!(
+        app.update(Message::Action(Action::ToggleCompare)),
+        Some(Effect::Refresh)
+    );
+    assert_eq!(app.compare, None);
+    assert_eq!(app.query(12).report.compare, Compare::Previous);
 }
 
 #[test]

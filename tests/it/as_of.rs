@@ -244,6 +244,7 @@ where
                 enabled: true,
                 dir: cache_dir.path().to_path_buf(),
                 late_seconds: 7_200,
+                verify: false,
             },
         )
         .await;

@@ -605,3 +605,106 @@ fn a_query_past_the_statement_timeout_is_shown_and_keys_still_work() {
     assert!(status.success(), "usagetop exited with {status:?}");
     runtime.block_on(db.drop_it());
 }
+
+/// The process state letter of `pid` (`T` when stopped), from /proc.
+fn process_state(pid: u32) -> char {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    stat.rsplit_once(") ")
+        .and_then(|(_, rest)| rest.chars().next())
+        .unwrap_or('?')
+}
+
+fn wait_for_state(pid: u32, wanted: impl Fn(char) -> bool, what: &str) {
+    let deadline = Instant::now() + SCREEN_TIMEOUT;
+    while !wanted(process_state(pid)) {
+        assert!(
+            Instant::now() < deadline,
+            "{what}: state {}",
+            process_state(pid)
+        );
+        thread::sleep(POLL);
+    }
+}
+
+/// Ctrl-Z and `kill -TSTP` suspend like other full-screen programs: the
+/// terminal is restored (cooked mode, main screen) and the process stops;
+/// SIGCONT takes the terminal back and draws the screen anew; keys work.
+#[test]
+fn suspend_and_resume_restore_and_retake_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["home", "data", "config"] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+    }
+    let url = make_demo_db(dir.path());
+    let (mut child, terminal, mut writer, _master) = spawn_dashboard(dir.path(), &url, &[]);
+    terminal.wait_for("the dashboard", |screen| {
+        screen.contains("Today") && screen.contains("last 30 days")
+    });
+    let pid = child.process_id().expect("a process id");
+    for (how, suspend) in [
+        (
+            "Ctrl-Z",
+            Box::new(|writer: &mut Box<dyn Write + Send>| {
+                writer.write_all(b"\x1a").unwrap();
+                writer.flush().unwrap();
+            }) as Box<dyn Fn(&mut Box<dyn Write + Send>)>,
+        ),
+        (
+            "kill -TSTP",
+            Box::new(move |_: &mut Box<dyn Write + Send>| {
+                assert!(std::process::Command::new("kill")
+                    .args(["-TSTP", &pid.to_string()])
+                    .status()
+                    .unwrap()
+                    .success());
+            }),
+        ),
+    ] {
+        terminal.raw.lock().unwrap().clear();
+        suspend(&mut writer);
+        wait_for_state(
+            pid,
+            |state| state == 'T',
+            &format!("{how} stops the process"),
+        );
+        let deadline = Instant::now() + EXIT_TIMEOUT;
+        while !terminal.raw_contains(b"\x1b[?1049l") && Instant::now() < deadline {
+            thread::sleep(POLL);
+        }
+        assert!(
+            terminal.raw_contains(b"\x1b[?1049l"),
+            "{how}: the alternate screen was left before stopping"
+        );
+        assert!(
+            !terminal.parser.lock().unwrap().screen().alternate_screen(),
+            "{how}: the terminal is back on the main screen"
+        );
+        assert!(std::process::Command::new("kill")
+            .args(["-CONT", &pid.to_string()])
+            .status()
+            .unwrap()
+            .success());
+        wait_for_state(
+            pid,
+            |state| state != 'T',
+            &format!("{how}: SIGCONT continues it"),
+        );
+        let deadline = Instant::now() + SCREEN_TIMEOUT;
+        while !terminal.parser.lock().unwrap().screen().alternate_screen() {
+            assert!(
+                Instant::now() < deadline,
+                "{how}: the alternate screen is taken back"
+            );
+            thread::sleep(POLL);
+        }
+        terminal.wait_for(&format!("{how}: the screen drawn anew"), |screen| {
+            screen.contains("Today") && screen.contains("last 30 days")
+        });
+    }
+    writer.write_all(b"w").unwrap();
+    writer.flush().unwrap();
+    terminal.wait_for("keys still work", |screen| screen.contains("last 12 weeks"));
+    writer.write_all(b"q").unwrap();
+    writer.flush().unwrap();
+    assert!(wait_for_exit(&mut child).success());
+}

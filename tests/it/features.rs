@@ -461,6 +461,11 @@ fn the_default_config_documents_every_key_and_parses() {
     assert!(parsed.budget.monthly.is_some() && parsed.budget.models.contains_key("gpt-4o"));
     assert!(parsed.pricing.models.contains_key("my-model") && parsed.pricing.default.is_some());
     assert!(parsed.keys.contains_key("quit"));
+    assert!(parsed.baseline_periods.is_some() && parsed.paper.is_some());
+    let alerts = parsed.alerts.expect("[alerts]");
+    assert!(alerts.hour_cost.is_some() && alerts.stale_minutes.is_some());
+    assert_eq!((alerts.webhook.len(), alerts.command.len()), (1, 1));
+    assert!(alerts.webhook[0].headers.contains_key("Authorization"));
 }
 
 #[test]

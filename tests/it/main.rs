@@ -6,6 +6,7 @@
 
 mod support;
 
+mod alerts;
 mod app;
 mod as_of;
 mod backtest_cli;
@@ -19,12 +20,14 @@ mod forecast;
 mod format;
 mod fuzz;
 mod headless;
+mod hostile;
 mod period;
 mod plan;
 mod pricing;
 mod properties;
 mod properties_store;
 mod real_tables;
+mod reports;
 mod security;
 mod sql_builder;
 mod store_postgres;

@@ -335,3 +335,65 @@ fn ends_are_the_second_after_now_and_never_pass_midnight() {
     assert_eq!(p.window.end, utc("2026-11-28T04:22:14Z"));
     assert_eq!(p.previous_day.end, utc("2026-11-27T04:22:14Z"));
 }
+
+#[test]
+fn comparison_spans_a_year_before_and_the_baseline() {
+    use usagetop::analytics::compare::Compare;
+    // Wednesday 2026-03-04 10:07 in Berlin (UTC+1).
+    let calendar = Calendar::new(chrono_tz::Europe::Berlin, WeekStart::Monday);
+    let p = QueryPlan::new(utc("2026-03-04T09:07:00Z"), &calendar);
+    // (1, 1, 1) is exactly the previous-period ranges.
+    assert_eq!(
+        p.spans_back(&calendar, 1, 1, 1),
+        [p.previous_day, p.previous_week, p.previous_month]
+    );
+    let [day, week, month] = Compare::Year.spans(&p, &calendar);
+    // 52 weeks before: Wednesday 2025-03-05, to the same time of day (through its second).
+    assert_eq!(day[0].first_day, date(2025, 3, 5));
+    assert_eq!(
+        day[0].range,
+        range("2025-03-04T23:00:00Z", "2025-03-05T09:07:01Z")
+    );
+    assert_eq!(week[0].first_day, date(2025, 3, 3));
+    assert_eq!(
+        week[0].range,
+        range("2025-03-02T23:00:00Z", "2025-03-05T09:07:01Z")
+    );
+    // 12 months before: March 2025 up to the 4th at the same time.
+    assert_eq!(month[0].first_day, date(2025, 3, 1));
+    assert_eq!(
+        month[0].range,
+        range("2025-02-28T23:00:00Z", "2025-03-04T09:07:01Z")
+    );
+    let [days, weeks, months] = Compare::Baseline(3).spans(&p, &calendar);
+    assert_eq!(
+        days.iter().map(|span| span.first_day).collect::<Vec<_>>(),
+        [date(2026, 3, 3), date(2026, 3, 2), date(2026, 3, 1)]
+    );
+    assert_eq!(
+        weeks.iter().map(|span| span.first_day).collect::<Vec<_>>(),
+        [date(2026, 2, 23), date(2026, 2, 16), date(2026, 2, 9)]
+    );
+    // Each month up to its 4th at the same time.
+    assert_eq!(
+        months.iter().map(|span| span.range.end).collect::<Vec<_>>(),
+        [
+            utc("2026-02-04T09:07:01Z"),
+            utc("2026-01-04T09:07:01Z"),
+            utc("2025-12-04T09:07:01Z")
+        ]
+    );
+    // On the 31st, a shorter earlier month counts whole.
+    let late = QueryPlan::new(utc("2026-03-31T09:07:00Z"), &calendar);
+    let [_, _, months] = Compare::Baseline(2).spans(&late, &calendar);
+    assert_eq!(
+        months[0].range,
+        range("2026-01-31T23:00:00Z", "2026-02-28T23:00:00Z")
+    );
+    // Summer time by then: 11:07 local is 10:07Z on Jan 31.
+    assert_eq!(months[1].range.end, utc("2026-01-31T10:07:01Z"));
+    // Covered only when the history reaches the period's start.
+    assert!(months[0].covered(Some(date(2026, 2, 1))));
+    assert!(!months[0].covered(Some(date(2026, 2, 2))));
+    assert!(!months[0].covered(None));
+}

@@ -92,6 +92,7 @@ async fn same_everywhere(layout: &Layout<'_>) -> Value {
         enabled: true,
         dir: dir.path().join("cache"),
         late_seconds: 7_200,
+        verify: false,
     };
     let pg = || PgStore::connect_lazy(&db.url, mapping.clone(), Timeouts::default()).unwrap();
     let lite = || async {

@@ -1170,6 +1170,7 @@ async fn token_sums_past_2_63_are_exact_on_both_engines() {
         enabled: true,
         dir: cache_dir.path().to_path_buf(),
         late_seconds: 7_200,
+        verify: false,
     };
     let pg_cached = CachedStore::open(
         Box::new(

@@ -665,6 +665,7 @@ async fn a_replaced_file_is_followed_and_a_deleted_one_explained() {
             enabled: true,
             dir: cache_dir.path().to_path_buf(),
             late_seconds: 7_200,
+            verify: false,
         },
     )
     .await;

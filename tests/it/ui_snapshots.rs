@@ -34,6 +34,15 @@ fn demo_report() -> Arc<Snapshot> {
     fixtures::fresh()
 }
 
+/// A report over 400 days of demo data (a year of history), with a
+/// breakdown and a comparison.
+fn demo_report_of(
+    breakdown: Option<(usagetop::filter::Dimension, bool)>,
+    compare: usagetop::analytics::compare::Compare,
+) -> Arc<Snapshot> {
+    fixtures::compared(breakdown, compare)
+}
+
 fn demo_report_with(breakdown: Option<(usagetop::filter::Dimension, bool)>) -> Arc<Snapshot> {
     match breakdown {
         Some((dimension, unfiltered)) => fixtures::with_breakdown(dimension, unfiltered),
@@ -134,6 +143,65 @@ fn views() {
     snapshot_all("weekly", &app);
     app.update(Message::Action(Action::ShowView(View::Monthly)));
     snapshot_all("monthly", &app);
+}
+
+#[test]
+fn comparison_modes() {
+    use usagetop::analytics::compare::Compare;
+    // c cycles: the previous period, a year before (400 days of history),
+    // the baseline; each report answers the mode asked for.
+    let mut app = with_report(demo_report_of(None, Compare::Previous));
+    app.update(Message::Action(Action::ToggleCompare));
+    assert_eq!(app.compare, Some(Compare::Previous));
+    snapshot_all("compare_previous", &app);
+    for (mode, name) in [
+        (Compare::Year, "compare_year"),
+        (Compare::Baseline(3), "compare_baseline"),
+    ] {
+        app.update(Message::Action(Action::ToggleCompare));
+        assert_eq!(app.compare, Some(mode));
+        // Until the worker answers, the blocks keep comparing with the previous period.
+        assert!(draw(&app, 120, 40).contains("vs yesterday"));
+        app.sequence = 0;
+        app.update(Message::Worker(WorkerEvent::Report(demo_report_of(
+            None, mode,
+        ))));
+        snapshot_all(name, &app);
+    }
+    // The breakdown ranks by change against the baseline.
+    let mut panel = with_report(demo_report_of(
+        Some((usagetop::filter::Dimension::Model, false)),
+        Compare::Baseline(3),
+    ));
+    panel.compare = Some(Compare::Baseline(3));
+    panel.update(Message::Action(Action::ToggleBreakdown));
+    assert_eq!(
+        panel.panel.as_ref().unwrap().sort,
+        usagetop::app::SortKey::Change
+    );
+    panel.update(Message::Worker(WorkerEvent::Report(demo_report_of(
+        Some((usagetop::filter::Dimension::Model, false)),
+        Compare::Baseline(3),
+    ))));
+    snapshot_all("compare_baseline_breakdown", &panel);
+}
+
+#[test]
+fn alert_banner() {
+    let mut app = with_report(demo_report());
+    let effect = app.update(Message::Worker(WorkerEvent::Alert(
+        "monthly budget at 85%".to_owned(),
+    )));
+    assert_eq!(
+        effect,
+        Some(usagetop::app::Effect::Bell),
+        "the bell rings once"
+    );
+    let screen = draw(&app, 80, 24);
+    assert!(screen.contains("ALERT: monthly budget at 85%"), "{screen}");
+    // A key dismisses it.
+    app.update(Message::Action(Action::ShowView(View::Daily)));
+    assert!(!draw(&app, 80, 24).contains("ALERT"));
 }
 
 #[test]
@@ -360,7 +428,7 @@ fn every_size_draws_without_panicking() {
         message: "x".repeat(500),
         retry_in: std::time::Duration::from_secs(60),
     }));
-    failed.compare = true;
+    failed.compare = Some(usagetop::analytics::compare::Compare::Previous);
     states.push(failed);
     for app in &states {
         for width in (1..=140).step_by(9) {

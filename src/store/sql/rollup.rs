@@ -35,6 +35,8 @@ pub enum Scan {
     },
     /// Rows whose timestamp lies at or after `start` (unix seconds).
     Since(i64),
+    /// Rows whose timestamp lies in `[start, end)` (unix seconds).
+    Between(i64, i64),
 }
 
 impl SqlBuilder {
@@ -217,17 +219,14 @@ impl SqlBuilder {
         match scan {
             Scan::All => ("1 = 1".to_owned(), Vec::new()),
             Scan::Physical { start, end } => self.rules().physical_range(start, end),
-            Scan::Since(start) => {
+            Scan::Since(start) | Scan::Between(start, _) => {
+                let end = match scan {
+                    Scan::Between(_, end) => end,
+                    _ => LATEST_SECONDS,
+                };
                 let calendar =
                     crate::period::Calendar::new(chrono_tz::UTC, crate::period::WeekStart::Monday);
-                self.range(
-                    SecondsRange {
-                        start,
-                        end: LATEST_SECONDS,
-                    },
-                    &calendar,
-                    1,
-                )
+                self.range(SecondsRange { start, end }, &calendar, 1)
             }
         }
     }
@@ -286,30 +285,6 @@ impl SqlBuilder {
         };
         Statement {
             sql: format!("SELECT {}, {}", rules.integer(&first), rules.integer(&last)),
-            binds,
-        }
-    }
-
-    /// How many rows have a usable timestamp before `end` (unix seconds).
-    #[must_use]
-    pub fn count_before(&self, end: i64) -> Statement {
-        let calendar =
-            crate::period::Calendar::new(chrono_tz::UTC, crate::period::WeekStart::Monday);
-        let (predicate, binds) = self.range(
-            SecondsRange {
-                start: EARLIEST_SECONDS,
-                end,
-            },
-            &calendar,
-            1,
-        );
-        let filter = self.user_where("AND");
-        Statement {
-            sql: format!(
-                "SELECT {} FROM {table} WHERE {predicate}{filter}",
-                self.rules().integer("COUNT(*)"),
-                table = self.table()
-            ),
             binds,
         }
     }

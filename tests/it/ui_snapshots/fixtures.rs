@@ -50,6 +50,8 @@ pub enum Data {
     Stale,
     /// 30 days ending 45 days ago: nothing in the last 30 days.
     Old,
+    /// 400 days up to now: a year of history to compare with.
+    Year,
 }
 
 fn build(days: u32, end: DateTime<Utc>) -> Demo {
@@ -74,10 +76,12 @@ fn demo(data: Data) -> &'static Demo {
     static FRESH: OnceLock<Demo> = OnceLock::new();
     static STALE: OnceLock<Demo> = OnceLock::new();
     static OLD: OnceLock<Demo> = OnceLock::new();
+    static YEAR: OnceLock<Demo> = OnceLock::new();
     match data {
         Data::Fresh => FRESH.get_or_init(|| build(90, now())),
         Data::Stale => STALE.get_or_init(|| build(30, now() - Duration::days(3))),
         Data::Old => OLD.get_or_init(|| build(30, now() - Duration::days(45))),
+        Data::Year => YEAR.get_or_init(|| build(400, now())),
     }
 }
 
@@ -172,6 +176,22 @@ pub fn with_breakdown(dimension: Dimension, unfiltered: bool) -> Arc<Snapshot> {
         Data::Fresh,
         &ReportRequest {
             breakdown: Some((dimension, unfiltered)),
+            ..ReportRequest::default()
+        },
+        Budgets::default(),
+    )
+}
+
+/// A year of history with a breakdown (when asked) and `compare`.
+pub fn compared(
+    breakdown: Option<(Dimension, bool)>,
+    compare: usagetop::analytics::compare::Compare,
+) -> Arc<Snapshot> {
+    snapshot(
+        Data::Year,
+        &ReportRequest {
+            breakdown,
+            compare,
             ..ReportRequest::default()
         },
         Budgets::default(),
