@@ -156,9 +156,16 @@ pub async fn run(
                             let text = match crate::output::printable::write_report_files(
                                 &report, view, &folder, &database, paper,
                             ) {
-                                Ok((pdf, html)) => {
-                                    format!("wrote {} and {}", pdf.display(), html.display())
-                                }
+                                // Both files share a folder and a name: the PDF's
+                                // full path, and the HTML's extension.
+                                Ok((pdf, html)) => format!(
+                                    "wrote {} and .{}",
+                                    pdf.display(),
+                                    html.extension().map_or_else(
+                                        || "html".into(),
+                                        |extension| extension.to_string_lossy()
+                                    )
+                                ),
                                 Err(error) => format!("report export failed: {error}"),
                             };
                             let _ = notices.send(WorkerEvent::Notice(text));

@@ -746,3 +746,76 @@ fn every_action_is_documented() {
         );
     }
 }
+
+/// `E` asks for the report's files (after the first report), beside `e`;
+/// an alert shows until the next key, whatever is open, and rings once.
+#[test]
+fn e_and_capital_e_export_and_alerts_show_until_a_key() {
+    let mut app = app();
+    assert_eq!(app.update(Message::Action(Action::ExportReport)), None);
+    assert!(app.notice.is_some(), "nothing to export yet");
+    app.update(Message::Worker(WorkerEvent::Report(report())));
+    app.update(Message::Action(Action::ShowView(View::Monthly)));
+    assert_eq!(
+        app.update(Message::Action(Action::ExportReport)),
+        Some(Effect::ExportReport(View::Monthly))
+    );
+    assert_eq!(
+        app.update(Message::Action(Action::Export)),
+        Some(Effect::Export(ExportTarget::Series(View::Monthly)))
+    );
+    assert_eq!(
+        app.update(Message::Worker(WorkerEvent::Alert("spike".to_owned()))),
+        Some(Effect::Bell)
+    );
+    // A key while help is open dismisses it too.
+    app.update(Message::Action(Action::ToggleHelp));
+    assert!(app.alert.is_none());
+    app.update(Message::Action(Action::ToggleHelp));
+    app.update(Message::Worker(WorkerEvent::Alert("spike".to_owned())));
+    app.update(Message::Action(Action::OpenPicker));
+    app.update(Message::Picker(PickerInput::Char('g')));
+    assert!(app.alert.is_none());
+}
+
+/// The comparison and the breakdown compose: while one is chosen the panel
+/// (opened, drilled into, or on the next dimension) ranks by change; Esc
+/// turns it off (asking again when the worker had to fetch it) and the
+/// panel goes back to cost.
+#[test]
+fn the_comparison_ranks_the_breakdown_and_esc_turns_it_off() {
+    use usagetop::analytics::compare::Compare;
+    use usagetop::app::SortKey;
+    let mut app = app();
+    app.update(Message::Worker(WorkerEvent::Report(with_breakdown(
+        Dimension::Model,
+        models(),
+    ))));
+    app.update(Message::Action(Action::ToggleCompare));
+    app.update(Message::Action(Action::ToggleCompare));
+    assert_eq!(app.compare, Some(Compare::Year));
+    app.update(Message::Action(Action::ToggleBreakdown));
+    assert_eq!(app.panel.as_ref().unwrap().sort, SortKey::Change);
+    assert_eq!(app.query(1).report.compare, Compare::Year);
+    app.update(Message::Action(Action::NextDimension));
+    assert_eq!(app.panel.as_ref().unwrap().sort, SortKey::Change);
+    app.update(Message::Action(Action::NextDimension));
+    app.update(Message::Action(Action::NextDimension));
+    // New values first, then the largest rise: the column's order.
+    app.update(Message::Action(Action::Select));
+    assert_eq!(app.filter.models, ["gpt-4o?preview"]);
+    assert_eq!(app.panel.as_ref().unwrap().sort, SortKey::Change);
+    // Esc: back out of the drill-down, close the panel, then the comparison.
+    app.update(Message::Action(Action::Back));
+    app.update(Message::Action(Action::Back));
+    assert!(app.panel.is_none() && app.compare.is_some());
+    assert_eq!(
+        app.update(Message::Action(Action::Back)),
+        Some(Effect::Refresh),
+        "a year before was fetched: ask again without it"
+    );
+    assert_eq!(app.compare, None);
+    assert_eq!(app.query(2).report.compare, Compare::Previous);
+    app.update(Message::Action(Action::ToggleBreakdown));
+    assert_eq!(app.panel.as_ref().unwrap().sort, SortKey::Cost);
+}

@@ -419,3 +419,59 @@ fn paper_sizes_and_safe_writing() {
         .collect();
     assert!(leftovers.is_empty());
 }
+
+/// The dashboard's `E`: the PDF and the HTML side by side under one new
+/// name; a name taken by either (a link included) moves both on, and
+/// nothing there is replaced or followed.
+#[test]
+fn e_writes_the_pair_under_a_new_name_and_replaces_nothing() {
+    use usagetop::analytics::trend::View;
+    use usagetop::analytics::{build_report, Aggregates, QueryPlan};
+    use usagetop::output::document::Paper;
+    use usagetop::output::printable::write_report_files;
+    use usagetop::period::{Calendar, WeekStart};
+    use usagetop::pricing::{PriceFile, PriceTable};
+
+    let sandbox = Sandbox::new();
+    let folder = sandbox.path("exports");
+    std::fs::create_dir(&folder).unwrap();
+    let calendar = Calendar::new(chrono_tz::Europe::Berlin, WeekStart::Monday);
+    let now = chrono::DateTime::parse_from_rfc3339(NOW).unwrap().to_utc();
+    let plan = QueryPlan::new(now, &calendar);
+    let prices = PriceTable::with_overrides(&PriceFile::default(), "pricing").unwrap();
+    let snapshot: usagetop::pipeline::Snapshot =
+        build_report(&plan, &calendar, &Aggregates::default(), &prices).into();
+    let write = || write_report_files(&snapshot, View::Daily, &folder, "demo.db", Paper::A4);
+
+    let (pdf, html) = write().unwrap();
+    assert!(
+        pdf.ends_with("usagetop-report-20261128-130000.pdf"),
+        "{pdf:?}"
+    );
+    assert!(
+        html.ends_with("usagetop-report-20261128-130000.html"),
+        "{html:?}"
+    );
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
+    assert!(std::fs::read_to_string(&html).unwrap().contains("<html"));
+    // The next name's HTML is a link to a file of the user's: both move on.
+    let mine = sandbox.path("mine.txt");
+    std::fs::write(&mine, "mine").unwrap();
+    std::os::unix::fs::symlink(&mine, folder.join("usagetop-report-20261128-130000-1.html"))
+        .unwrap();
+    let (pdf, html) = write().unwrap();
+    assert!(
+        pdf.ends_with("usagetop-report-20261128-130000-2.pdf"),
+        "{pdf:?}"
+    );
+    assert!(
+        html.ends_with("usagetop-report-20261128-130000-2.html"),
+        "{html:?}"
+    );
+    assert_eq!(std::fs::read_to_string(&mine).unwrap(), "mine");
+    assert!(!folder
+        .join("usagetop-report-20261128-130000-1.pdf")
+        .exists());
+    let names = std::fs::read_dir(&folder).unwrap().count();
+    assert_eq!(names, 5, "two pairs and the link, no temporary file left");
+}
