@@ -82,7 +82,7 @@ impl Default for Params {
             trend_shrink: 1.0,
             season_shrink: 0.0,
             mean_correction: true,
-            band_scale: 1.0,
+            band_scale: 1.3,
             band_floor: 0.0,
             band_bursts: 1.0,
             band_persistence: true,
