@@ -172,7 +172,9 @@ fn detail(histories: &[History], params: &Params, which: &str) {
     println!("\n| seed | origin | days since jump | method | usagetop | oracle | low | high |");
     for (seed, history) in histories
         .iter()
-        .filter(|h| h.kind.name().starts_with(which) || format!("{:?}", h.kind).eq_ignore_ascii_case(which))
+        .filter(|h| {
+            h.kind.name().starts_with(which) || format!("{:?}", h.kind).eq_ignore_ascii_case(which)
+        })
         .enumerate()
     {
         let jump_day = history
@@ -257,7 +259,11 @@ fn main() {
     print_table(&rows);
 
     if let Some(i) = args.iter().position(|a| a == "--detail") {
-        detail(&histories, &params, args.get(i + 1).map_or("jump", String::as_str));
+        detail(
+            &histories,
+            &params,
+            args.get(i + 1).map_or("jump", String::as_str),
+        );
     }
     if let Some(i) = args.iter().position(|a| a == "--export") {
         candidates::export(&histories, &args[i + 1]);

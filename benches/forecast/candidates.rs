@@ -144,7 +144,8 @@ fn hw_month_end(book: &Ledger, today: NaiveDate, hours_gone: f64) -> f64 {
 /// then the complete days), for measuring models outside this crate.
 pub fn export(histories: &[History], path: &str) {
     use std::fmt::Write as _;
-    let mut out = String::from("kind,seed,date,month_to_date,rest_of_today,later,actual,oracle,days...\n");
+    let mut out =
+        String::from("kind,seed,date,month_to_date,rest_of_today,later,actual,oracle,days...\n");
     let mut seeds = std::collections::HashMap::new();
     for history in histories {
         let seed = seeds.entry(format!("{:?}", history.kind)).or_insert(0);
@@ -207,30 +208,181 @@ fn variants(params: &Params) -> Vec<(&'static str, Params)> {
     vec![
         ("chosen", *params),
         ("medians only (the model before this change)", previous),
-        ("medians only, mean-corrected", Params { mean_correction: true, ..previous }),
-        ("no trend shrinkage", Params { trend_shrink: 0.0, ..*params }),
-        ("trend shrinkage k = 2", Params { trend_shrink: 2.0, ..*params }),
-        ("trend shrinkage k = 4", Params { trend_shrink: 4.0, ..*params }),
-        ("no trend", Params { max_slope: 0.0, ..*params }),
-        ("no mean correction", Params { mean_correction: false, ..*params }),
-        ("recent days weigh more (half-life 28 days)", Params { half_life: 28.0, ..*params }),
-        ("recent days weigh more (half-life 56 days)", Params { half_life: 56.0, ..*params }),
-        ("weekday levels pulled together (2 days)", Params { season_shrink: 2.0, ..*params }),
-        ("weekday levels pulled together (5 days)", Params { season_shrink: 5.0, ..*params }),
-        ("no recent departure", Params { departure_half_life: 0.0, ..*params }),
-        ("recent departure, half-life 7 days", Params { departure_half_life: 7.0, ..*params }),
-        ("recent departure, half-life 14 days", Params { departure_half_life: 14.0, ..*params }),
-        ("recent departure kept 0.9 a day", Params { departure_keep: 0.9, ..*params }),
-        ("recent departure kept whole", Params { departure_keep: 1.0, ..*params }),
-        ("window 42 days", Params { trend_days: 42, ..*params }),
-        ("window 63 days", Params { trend_days: 63, ..*params }),
-        ("window 91 days", Params { trend_days: 91, ..*params }),
-        ("window 126 days", Params { trend_days: 126, ..*params }),
-        ("trend damping 0.97", Params { damping: 0.97, ..*params }),
-        ("no change-of-level detection", Params { shift_days: 0, ..*params }),
-        ("change of level within 21 days only", Params { shift_max_days: 21, ..*params }),
-        ("change of level at 2.5 standard errors", Params { shift_score: 2.5, ..*params }),
-        ("change of level at 5 standard errors", Params { shift_score: 5.0, ..*params }),
+        (
+            "medians only, mean-corrected",
+            Params {
+                mean_correction: true,
+                ..previous
+            },
+        ),
+        (
+            "no trend shrinkage",
+            Params {
+                trend_shrink: 0.0,
+                ..*params
+            },
+        ),
+        (
+            "trend shrinkage k = 2",
+            Params {
+                trend_shrink: 2.0,
+                ..*params
+            },
+        ),
+        (
+            "trend shrinkage k = 4",
+            Params {
+                trend_shrink: 4.0,
+                ..*params
+            },
+        ),
+        (
+            "no trend",
+            Params {
+                max_slope: 0.0,
+                ..*params
+            },
+        ),
+        (
+            "no mean correction",
+            Params {
+                mean_correction: false,
+                ..*params
+            },
+        ),
+        (
+            "recent days weigh more (half-life 28 days)",
+            Params {
+                half_life: 28.0,
+                ..*params
+            },
+        ),
+        (
+            "recent days weigh more (half-life 56 days)",
+            Params {
+                half_life: 56.0,
+                ..*params
+            },
+        ),
+        (
+            "weekday levels pulled together (2 days)",
+            Params {
+                season_shrink: 2.0,
+                ..*params
+            },
+        ),
+        (
+            "weekday levels pulled together (5 days)",
+            Params {
+                season_shrink: 5.0,
+                ..*params
+            },
+        ),
+        (
+            "no recent departure",
+            Params {
+                departure_half_life: 0.0,
+                ..*params
+            },
+        ),
+        (
+            "recent departure, half-life 7 days",
+            Params {
+                departure_half_life: 7.0,
+                ..*params
+            },
+        ),
+        (
+            "recent departure, half-life 14 days",
+            Params {
+                departure_half_life: 14.0,
+                ..*params
+            },
+        ),
+        (
+            "recent departure kept 0.9 a day",
+            Params {
+                departure_keep: 0.9,
+                ..*params
+            },
+        ),
+        (
+            "recent departure kept whole",
+            Params {
+                departure_keep: 1.0,
+                ..*params
+            },
+        ),
+        (
+            "window 42 days",
+            Params {
+                trend_days: 42,
+                ..*params
+            },
+        ),
+        (
+            "window 63 days",
+            Params {
+                trend_days: 63,
+                ..*params
+            },
+        ),
+        (
+            "window 91 days",
+            Params {
+                trend_days: 91,
+                ..*params
+            },
+        ),
+        (
+            "window 126 days",
+            Params {
+                trend_days: 126,
+                ..*params
+            },
+        ),
+        (
+            "trend damping 0.97",
+            Params {
+                damping: 0.97,
+                ..*params
+            },
+        ),
+        (
+            "no change-of-level detection",
+            Params {
+                shift_days: 0,
+                ..*params
+            },
+        ),
+        (
+            "change of level after 2 days (not 3)",
+            Params {
+                shift_days: 2,
+                ..*params
+            },
+        ),
+        (
+            "change of level within 21 days only",
+            Params {
+                shift_max_days: 21,
+                ..*params
+            },
+        ),
+        (
+            "change of level at 2.5 standard errors",
+            Params {
+                shift_score: 2.5,
+                ..*params
+            },
+        ),
+        (
+            "change of level at 5 standard errors",
+            Params {
+                shift_score: 5.0,
+                ..*params
+            },
+        ),
     ]
 }
 
@@ -281,7 +433,10 @@ pub fn compare(histories: &[History], params: &Params) {
         print!(" {} |", kind.name());
     }
     println!();
-    println!("| --- | ---: | ---: | ---: |{}", " ---: |".repeat(Kind::ALL.len()));
+    println!(
+        "| --- | ---: | ---: | ---: |{}",
+        " ---: |".repeat(Kind::ALL.len())
+    );
     let mut settings = Vec::new();
     for scale in [1.2, 1.4, 1.6] {
         for floor in [0.0, 0.03] {

@@ -253,7 +253,9 @@ pub fn level_shift(
         let spread = 1.25 * sigma * (1.0 / count(after) + 1.0 / count(split)).sqrt();
         let same_side = residuals[split..]
             .iter()
-            .filter(|r| (**r - pre_median) * step > 0.0 && (**r - pre_median).abs() > step.abs() / 2.0)
+            .filter(|r| {
+                (**r - pre_median) * step > 0.0 && (**r - pre_median).abs() > step.abs() / 2.0
+            })
             .count();
         let score = step.abs() / spread;
         if score > min_score
@@ -281,7 +283,8 @@ mod tests {
         assert!(theil_sen(&points) > 0.0);
         assert!(weekly_slope(&points).abs() < 1e-12);
         let values: Vec<f64> = points.iter().map(|p| 100.0 * p.1.exp()).collect();
-        let start = start(&values, 56, 60, 28, 0.03, 2, 60, 3.5).unwrap_or_else(|| panic!("no start"));
+        let start =
+            start(&values, 56, 60, 28, 0.03, 2, 60, 3.5).unwrap_or_else(|| panic!("no start"));
         assert_eq!(start.shift, Some(30));
         assert!((start.level - 200.0_f64.ln()).abs() < 1e-9);
     }

@@ -72,7 +72,7 @@ impl Default for Params {
             level_days: 28,
             damping: 1.0,
             max_slope: 0.03,
-            shift_days: 2,
+            shift_days: 3,
             shift_max_days: 182,
             shift_score: 3.5,
             refine: true,
@@ -311,9 +311,13 @@ fn weekday_trend(values: &[f64], params: &Params) -> Fit {
     let mut fit = Fit {
         kind: Kind::WeekdayTrend,
         days: n,
-        log_day: start
-            .season
-            .map(|factor| if factor > 0.0 { factor.ln() + start.level } else { f64::NEG_INFINITY }),
+        log_day: start.season.map(|factor| {
+            if factor > 0.0 {
+                factor.ln() + start.level
+            } else {
+                f64::NEG_INFINITY
+            }
+        }),
         slope: start.slope,
         sigma: start.sigma,
         bias: 1.0,
@@ -333,7 +337,13 @@ fn weekday_trend(values: &[f64], params: &Params) -> Fit {
         for (day, flag) in on.iter_mut().enumerate() {
             let (used, unused) = (from..n)
                 .filter(|i| i % 7 == day)
-                .fold((0, 0), |(u, z), i| if values[i] > 0.0 { (u + 1, z) } else { (u, z + 1) });
+                .fold((0, 0), |(u, z), i| {
+                    if values[i] > 0.0 {
+                        (u + 1, z)
+                    } else {
+                        (u, z + 1)
+                    }
+                });
             *flag = used > 0 && used >= unused;
         }
         let points: Vec<(usize, f64)> = (from..n)

@@ -161,7 +161,8 @@ impl Outlook {
                     let fit = &self.fits[k];
                     let full: Vec<f64> = (0..=days).map(|ahead| fit.expected(ahead + 1)).collect();
                     let (scale, floor, burst_weight) = self.band;
-                    let sd = (scale * fit.sum_sd(&full, self.today_left[k])).hypot(floor * point[k]);
+                    let sd =
+                        (scale * fit.sum_sd(&full, self.today_left[k])).hypot(floor * point[k]);
                     // Bursts: a compound Poisson count of excess amounts.
                     let (rate, size) = fit.bursts;
                     let squares: f64 = expected.iter().map(|day| day[k] * day[k]).sum();

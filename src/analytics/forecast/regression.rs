@@ -133,7 +133,10 @@ impl Regression {
         if weights <= 0.0 {
             return (0.0, 0.0);
         }
-        (sum / weights, self.sigma * self.sigma * squares / (weights * weights))
+        (
+            sum / weights,
+            self.sigma * self.sigma * squares / (weights * weights),
+        )
     }
 
     /// How much more the residuals of a week add up to than those of seven
@@ -173,7 +176,13 @@ impl Regression {
 /// Fits the regression to `points` (`(day, log amount)` of days with usage
 /// on weekdays that have it, among `n` days), starting from `start`.
 #[must_use]
-pub fn fit(points: &[(usize, f64)], n: usize, start: &Start, design: Design, settings: &Settings) -> Option<Regression> {
+pub fn fit(
+    points: &[(usize, f64)],
+    n: usize,
+    start: &Start,
+    design: Design,
+    settings: &Settings,
+) -> Option<Regression> {
     if points.len() < 8 {
         return None;
     }
@@ -404,7 +413,10 @@ fn solve(
     let mut cov = vec![0.0; m * m];
     for a in 0..m {
         for b in 0..m {
-            cov[a * m + b] = sigma2 * (0..m).map(|c| inverse[a * m + c] * middle[c * m + b]).sum::<f64>();
+            cov[a * m + b] = sigma2
+                * (0..m)
+                    .map(|c| inverse[a * m + c] * middle[c * m + b])
+                    .sum::<f64>();
         }
     }
     if slope.is_some() {
@@ -425,7 +437,8 @@ fn invert(a: &[f64], m: usize) -> Option<Vec<f64>> {
         inverse[i * m + i] = 1.0;
     }
     for col in 0..m {
-        let pivot = (col..m).max_by(|x, y| work[x * m + col].abs().total_cmp(&work[y * m + col].abs()))?;
+        let pivot =
+            (col..m).max_by(|x, y| work[x * m + col].abs().total_cmp(&work[y * m + col].abs()))?;
         if work[pivot * m + col].abs() < 1e-300 {
             return None;
         }
@@ -517,7 +530,12 @@ mod tests {
         // Alternating +-0.2 around a flat level: a fitted slope is noise.
         let n = 63;
         let points: Vec<(usize, f64)> = (0..n)
-            .map(|i| (i, 2.0 + if (i / 3) % 2 == 0 { 0.2 } else { -0.2 } + 0.0001 * count(i)))
+            .map(|i| {
+                (
+                    i,
+                    2.0 + if (i / 3) % 2 == 0 { 0.2 } else { -0.2 } + 0.0001 * count(i),
+                )
+            })
             .collect();
         let start = start_of(&points, n);
         let design = Design {
@@ -530,7 +548,8 @@ mod tests {
         };
         let fit = fit(&points, n, &start, design, &shrunk).unwrap_or_else(|| panic!("no fit"));
         assert!(fit.coef[7].abs() < 1e-12, "{}", fit.coef[7]);
-        let unshrunk = super::fit(&points, n, &start, design, &settings()).unwrap_or_else(|| panic!("no fit"));
+        let unshrunk =
+            super::fit(&points, n, &start, design, &settings()).unwrap_or_else(|| panic!("no fit"));
         assert!(unshrunk.coef[7].abs() > 1e-6);
     }
 
@@ -540,7 +559,12 @@ mod tests {
         // Independent-looking noise, then the last ten days 10 % above.
         let noise = [0.05, -0.05, 0.03, -0.03, 0.04, -0.04, 0.0];
         let points: Vec<(usize, f64)> = (0..n)
-            .map(|i| (i, 1.0 + noise[(i * 3) % 7] + if i >= n - 10 { 0.1 } else { 0.0 }))
+            .map(|i| {
+                (
+                    i,
+                    1.0 + noise[(i * 3) % 7] + if i >= n - 10 { 0.1 } else { 0.0 },
+                )
+            })
             .collect();
         let start = start_of(&points, n);
         let design = Design {

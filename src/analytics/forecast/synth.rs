@@ -206,7 +206,13 @@ pub fn generate(kind: Kind, seed: u64, last: NaiveDate, days: u32) -> History {
 /// The lasting jump falls in the last 200 to 30 days (the months a
 /// backtest replays), so forecasts are made before, across and after it.
 #[must_use]
-pub fn generate_with(kind: Kind, recipe: &Recipe, seed: u64, last: NaiveDate, days: u32) -> History {
+pub fn generate_with(
+    kind: Kind,
+    recipe: &Recipe,
+    seed: u64,
+    last: NaiveDate,
+    days: u32,
+) -> History {
     let mut rng = Rng(seed ^ (kind as u64).wrapping_mul(0x5851_F42D_4C95_7F2D));
     let hour = (rng.between(8.0, 22.0) * 4.0).floor() / 4.0;
     // Weekday pattern: weekdays near 1, weekends lower; perturbed per history.
