@@ -221,9 +221,9 @@ fn residual(point: (usize, f64), level: f64, slope: f64, n: usize) -> f64 {
 
 /// The first day of a lasting change of level in `points`, if any: the
 /// split (at least `min_after` and at most `max_after` days back, with a
-/// week before it) whose days after differ most from those before, in
-/// medians of the residuals, when that difference is `min_score` standard
-/// errors or more and most days after share its sign. A drop must last a week:
+/// week before it) whose days after differ from those before, in medians of
+/// the residuals, by `min_score` standard errors or more, with most days
+/// after on its side; of those, the one closest to both medians. A drop must last a week:
 /// holidays are dips, not changes of level.
 #[must_use]
 pub fn level_shift(
@@ -258,13 +258,21 @@ pub fn level_shift(
             })
             .count();
         let score = step.abs() / spread;
+        // Of the splits that pass, the one that leaves the least absolute
+        // deviation from the two medians (a balanced split need not be it).
+        let post_median = pre_median + step;
+        let cost: f64 = residuals[..split]
+            .iter()
+            .map(|r| (r - pre_median).abs())
+            .chain(residuals[split..].iter().map(|r| (r - post_median).abs()))
+            .sum();
         if score > min_score
             && step.abs() > 0.12
             && (step > 0.0 || after >= 7)
             && same_side * 5 >= after * 4
-            && best.is_none_or(|(best_score, _)| score > best_score)
+            && best.is_none_or(|(best_cost, _)| cost < best_cost)
         {
-            best = Some((score, split));
+            best = Some((cost, split));
         }
     }
     best.map(|(_, split)| points[split].0)

@@ -117,26 +117,35 @@ impl Regression {
 
 impl Regression {
     /// How far the recent days sit above (+) or below the fit, in logs: the
-    /// mean residual with weights halving every `half_life` days back
-    /// (bursts and dips without weight), and the variance of that mean.
+    /// weighted median of the residuals with weights halving every
+    /// `half_life` days back (a burst day does not move it, a run of days
+    /// does), and the variance of that estimate.
     #[must_use]
     pub fn departure(&self, n: usize, half_life: f64) -> (f64, f64) {
-        let mut sum = 0.0;
-        let mut weights = 0.0;
-        let mut squares = 0.0;
-        for &(i, r, w) in &self.residuals {
-            let w = w * 0.5_f64.powf(count(n - 1 - i) / half_life);
-            sum += w * r;
-            weights += w;
-            squares += w * w;
-        }
-        if weights <= 0.0 {
+        let mut weighted: Vec<(f64, f64)> = self
+            .residuals
+            .iter()
+            .map(|&(i, r, _)| (r, 0.5_f64.powf(count(n - 1 - i) / half_life)))
+            .collect();
+        let total: f64 = weighted.iter().map(|(_, w)| w).sum();
+        if total <= 0.0 {
             return (0.0, 0.0);
         }
-        (
-            sum / weights,
-            self.sigma * self.sigma * squares / (weights * weights),
-        )
+        let squares: f64 = weighted.iter().map(|(_, w)| w * w).sum();
+        weighted.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut below = 0.0;
+        let mut middle = 0.0;
+        for (r, w) in &weighted {
+            below += w;
+            if below >= total / 2.0 {
+                middle = *r;
+                break;
+            }
+        }
+        // A median's variance is pi/2 times a mean's under normal noise.
+        let variance =
+            std::f64::consts::FRAC_PI_2 * self.sigma * self.sigma * squares / (total * total);
+        (middle, variance)
     }
 
     /// How much more the residuals of a week add up to than those of seven
@@ -221,11 +230,14 @@ pub fn fit(
     }
     let mut sigma = mad_sigma(&residuals);
     let mut solved = None;
-    for _ in 0..8 {
+    for round in 0..8 {
+        // The first round trusts the first estimate only so far: no
+        // narrower than 5 % in logs, so that a weekday it got wrong is kept.
+        let scale = if round == 0 { sigma.max(0.05) } else { sigma };
         let weights: Vec<f64> = residuals
             .iter()
             .zip(&time)
-            .map(|(r, t)| t * biweight(*r, sigma))
+            .map(|(r, t)| t * biweight(*r, scale))
             .collect();
         let Some(next) = solve(points, n, &design, &weights, settings, None) else {
             break;
@@ -482,6 +494,11 @@ mod tests {
         }
     }
 
+    /// Deterministic noise without a weekly pattern, within +-width/2.
+    fn noise(i: usize, width: f64) -> f64 {
+        width * (count((i * 7919 + 13) % 101) / 100.0 - 0.5)
+    }
+
     /// Logs of a known shape: weekday levels, 1 % a day, a step of +0.5 on day 40.
     fn shaped(n: usize) -> Vec<(usize, f64)> {
         let week = [0.1, 0.2, 0.0, 0.15, 0.05, -0.6, -0.8];
@@ -518,7 +535,11 @@ mod tests {
         assert!((fit.coef[7] - 0.01).abs() < 1e-9, "{:?}", fit.coef);
         assert!((fit.coef[8] - 0.5).abs() < 1e-9);
         // The last day (69, weekday 6): 3 - 0.8 + 0.69, with the step in coef[8].
-        assert!((fit.log_level(n, 0, 0.0) - (3.0 - 0.8 + 0.69 + 0.5)).abs() < 1e-9);
+        assert!(
+            (fit.log_level(n, 0, 0.0) - (3.0 - 0.8 + 0.69 + 0.5)).abs() < 1e-9,
+            "{}",
+            fit.log_level(n, 0, 0.0)
+        );
         // Tomorrow (70, weekday 0) one day of trend later.
         assert!((fit.log_level(n, 1, 1.0) - (3.0 + 0.1 + 0.70 + 0.5)).abs() < 1e-9);
         assert!(fit.sigma.abs() < 1e-12);
@@ -530,12 +551,7 @@ mod tests {
         // Alternating +-0.2 around a flat level: a fitted slope is noise.
         let n = 63;
         let points: Vec<(usize, f64)> = (0..n)
-            .map(|i| {
-                (
-                    i,
-                    2.0 + if (i / 3) % 2 == 0 { 0.2 } else { -0.2 } + 0.0001 * count(i),
-                )
-            })
+            .map(|i| (i, 2.0 + noise(i, 0.4) + 0.0001 * count(i)))
             .collect();
         let start = start_of(&points, n);
         let design = Design {

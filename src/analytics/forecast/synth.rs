@@ -363,4 +363,25 @@ mod tests {
         // Office hours: by noon less than half the day has gone, though half the hours have.
         assert!(share_before(12.0, Weekday::Wed) < 0.45);
     }
+
+    #[test]
+    fn one_lasting_jump_known_to_the_oracle_from_the_next_day() {
+        let last = NaiveDate::from_ymd_opt(2026, 11, 14).unwrap_or_default();
+        let history = generate(Kind::Jump, 3, last, 400);
+        let changes: Vec<usize> = (1..history.days.len())
+            .filter(|&i| history.days[i].jump[1] != history.days[i - 1].jump[1])
+            .collect();
+        assert_eq!(changes.len(), 1);
+        let j = changes[0];
+        assert!((200..=370).contains(&j), "{j}");
+        let size = history.days[j].jump[1] / history.days[j - 1].jump[1];
+        assert!((1.5..=2.5).contains(&size), "{size}");
+        // What the oracle adds for tomorrow, on the jump's day and the day after.
+        let tomorrow = |i: usize| {
+            let day = history.days[i].date;
+            oracle(&history, day, day + Days::new(1), 1) - oracle(&history, day, day, 1)
+        };
+        assert!((tomorrow(j) - history.days[j + 1].shape[1] / size).abs() < 1e-6);
+        assert!((tomorrow(j + 1) - history.days[j + 2].shape[1]).abs() < 1e-6);
+    }
 }
