@@ -90,6 +90,7 @@ pub fn weekday_factors(values: &[f64], days: usize) -> [f64; 7] {
 /// at least `shift_days` (0: none looked for) and at most `shift_max_days`,
 /// `shift_score` standard errors apart.
 #[must_use]
+#[allow(clippy::too_many_arguments)] // the settings of `model::Params` it uses, by name
 pub fn start(
     values: &[f64],
     season_days: usize,

@@ -117,14 +117,15 @@ impl Regression {
 
 impl Regression {
     /// How far the recent days sit above (+) or below the fit, in logs: the
-    /// weighted median of the residuals with weights halving every
-    /// `half_life` days back (a burst day does not move it, a run of days
-    /// does), and the variance of that estimate.
+    /// weighted median of the residuals of the days the fit kept (not
+    /// bursts or dips), with weights halving every `half_life` days back,
+    /// and the variance of that estimate.
     #[must_use]
     pub fn departure(&self, n: usize, half_life: f64) -> (f64, f64) {
         let mut weighted: Vec<(f64, f64)> = self
             .residuals
             .iter()
+            .filter(|(_, _, w)| *w > 0.0)
             .map(|&(i, r, _)| (r, 0.5_f64.powf(count(n - 1 - i) / half_life)))
             .collect();
         let total: f64 = weighted.iter().map(|(_, w)| w).sum();
@@ -572,13 +573,12 @@ mod tests {
     #[test]
     fn recent_departure_and_persistence() {
         let n = 63;
-        // Independent-looking noise, then the last ten days 10 % above.
-        let noise = [0.05, -0.05, 0.03, -0.03, 0.04, -0.04, 0.0];
+        // Independent-looking noise, then the last ten days 4 % above.
         let points: Vec<(usize, f64)> = (0..n)
             .map(|i| {
                 (
                     i,
-                    1.0 + noise[(i * 3) % 7] + if i >= n - 10 { 0.1 } else { 0.0 },
+                    1.0 + noise(i, 0.06) + if i >= n - 10 { 0.04 } else { 0.0 },
                 )
             })
             .collect();
@@ -589,7 +589,8 @@ mod tests {
         };
         let fit = fit(&points, n, &start, design, &settings()).unwrap_or_else(|| panic!("no fit"));
         let (departure, variance) = fit.departure(n, 3.5);
-        assert!(departure > 0.05 && departure < 0.12, "{departure}");
+        // Part of the rise tilts the trend; the rest is the departure.
+        assert!(departure > 0.005 && departure < 0.04, "{departure}");
         assert!(variance > 0.0);
         // Weeks whose residuals keep one sign add up to more than chance allows.
         assert!(fit.persistence() > 1.0);
