@@ -83,7 +83,7 @@ impl Default for Params {
             season_shrink: 0.0,
             mean_correction: true,
             band_scale: 1.3,
-            band_floor: 0.0,
+            band_floor: 0.01,
             band_bursts: 1.0,
             band_persistence: true,
         }
