@@ -18,7 +18,7 @@ mod candidates;
 use chrono::{Datelike, Days, NaiveDate};
 use usagetop::analytics::forecast::backtest::{origins, replay, Ledger, Replayed, Scores};
 use usagetop::analytics::forecast::model::Params;
-use usagetop::analytics::forecast::synth::{self, History, Kind};
+use usagetop::analytics::forecast::synth::{self, History, Kind, Recipe};
 use usagetop::period::{month_of, shift_month};
 
 /// "Now" of every history: mid-month, so six complete months lie behind it.
@@ -27,7 +27,7 @@ fn now() -> NaiveDate {
 }
 
 /// Days generated: the six months plus the lookback before them.
-const DAYS: u32 = 300;
+const DAYS: u32 = 400;
 
 fn ledger(history: &History, first: Option<NaiveDate>) -> Ledger {
     let keep = |date: NaiveDate| first.is_none_or(|first| date >= first);
@@ -129,6 +129,77 @@ fn print_table(rows: &[Row]) {
     }
 }
 
+/// The recipe of `kind`, with the changes asked for by `--tune KIND.FIELD=VALUE`
+/// (KIND: steady, noisy, jump, bursts, holiday or all; for calibrating the generator).
+fn tuned(kind: Kind, args: &[String]) -> Recipe {
+    let mut recipe = kind.recipe();
+    let short = match kind {
+        Kind::Steady => "steady",
+        Kind::Noisy => "noisy",
+        Kind::Jump => "jump",
+        Kind::Bursts => "bursts",
+        Kind::Holiday => "holiday",
+    };
+    for pair in args.windows(2).filter(|pair| pair[0] == "--tune") {
+        let Some((target, value)) = pair[1].split_once('=') else {
+            continue;
+        };
+        let Some((who, field)) = target.split_once('.') else {
+            continue;
+        };
+        if who != "all" && who != short {
+            continue;
+        }
+        let value: f64 = value.parse().unwrap();
+        match field {
+            "noise" => recipe.noise = value,
+            "wander" => recipe.wander = value,
+            "keep" => recipe.wander_keep = value,
+            "bursts" => recipe.burst_rate = value,
+            "growth_low" => recipe.growth.0 = value,
+            "growth_high" => recipe.growth.1 = value,
+            "jump_low" => recipe.jump = recipe.jump.map(|(_, high)| (value, high)),
+            "jump_high" => recipe.jump = recipe.jump.map(|(low, _)| (low, value)),
+            other => panic!("unknown recipe field {other}"),
+        }
+    }
+    recipe
+}
+
+/// Prints every forecast of one kind (`--detail steady|noisy|jump|bursts|holiday`):
+/// the error, the oracle's, and the days since the jump (if any).
+fn detail(histories: &[History], params: &Params, which: &str) {
+    println!("\n| seed | origin | days since jump | method | usagetop | oracle | low | high |");
+    for (seed, history) in histories
+        .iter()
+        .filter(|h| {
+            h.kind.name().starts_with(which) || format!("{:?}", h.kind).eq_ignore_ascii_case(which)
+        })
+        .enumerate()
+    {
+        let jump_day = history
+            .days
+            .windows(2)
+            .find(|pair| pair[1].jump[1] != pair[0].jump[1])
+            .map(|pair| pair[1].date);
+        for scored in run(history, params, None) {
+            let r = scored.replayed;
+            let since = jump_day.map_or(String::new(), |day| (r.day - day).num_days().to_string());
+            println!(
+                "| {} | {} | {} | {:?} | {:+.1} | {:+.1} | {:+.1} | {:+.1} |",
+                seed + 1,
+                r.day,
+                since,
+                r.method,
+                r.error(),
+                100.0 * (scored.oracle - r.actual) / r.actual,
+                100.0 * (r.low - r.actual) / r.actual,
+                100.0 * (r.high - r.actual) / r.actual,
+            );
+        }
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let seeds: u64 = args
@@ -139,9 +210,15 @@ fn main() {
         .unwrap_or(20);
     let with_candidates = args.iter().any(|a| a == "--candidates");
     let params = Params::default();
-    let histories: Vec<History> = Kind::ALL
+    let recipes: Vec<(Kind, Recipe)> = Kind::ALL
         .iter()
-        .flat_map(|kind| (1..=seeds).map(move |seed| synth::generate(*kind, seed, now(), DAYS)))
+        .map(|kind| (*kind, tuned(*kind, &args)))
+        .collect();
+    let histories: Vec<History> = recipes
+        .iter()
+        .flat_map(|(kind, recipe)| {
+            (1..=seeds).map(move |seed| synth::generate_with(*kind, recipe, seed, now(), DAYS))
+        })
         .collect();
 
     println!(
@@ -181,6 +258,16 @@ fn main() {
     rows.push(row("overall: all five kinds", &everything));
     print_table(&rows);
 
+    if let Some(i) = args.iter().position(|a| a == "--detail") {
+        detail(
+            &histories,
+            &params,
+            args.get(i + 1).map_or("jump", String::as_str),
+        );
+    }
+    if let Some(i) = args.iter().position(|a| a == "--export") {
+        candidates::export(&histories, &args[i + 1]);
+    }
     if with_candidates {
         candidates::compare(&histories, &params);
     }

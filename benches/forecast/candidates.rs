@@ -6,7 +6,7 @@
 //! weekly season and a damped trend; parameters by grid search on one-step
 //! errors). Prints the mean absolute percentage error per kind.
 
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::{Days, NaiveDate};
 use usagetop::analytics::forecast::backtest::{origins, profile_days, replay, Ledger, Scores};
 use usagetop::analytics::forecast::model::Params;
 use usagetop::analytics::forecast::outlook::usage_share;
@@ -81,31 +81,104 @@ fn run_hw(
     (sse, out)
 }
 
+/// What a daily model needs at `today` (cost only): the complete days of
+/// the lookback, the month to date, the share of today still to come (by the
+/// hour-of-day profile), and the days after today in the month.
+pub struct Origin {
+    /// Complete days, oldest first, ending yesterday.
+    pub history: Vec<f64>,
+    /// Month to date, today so far included.
+    pub month_to_date: f64,
+    /// Share of today still to come.
+    pub rest_of_today: f64,
+    /// Days after today through the month's end.
+    pub later: usize,
+}
+
+impl Origin {
+    /// The inputs at `today` with `hours_gone` of it gone.
+    pub fn new(book: &Ledger, today: NaiveDate, hours_gone: f64) -> Self {
+        let month_start = month_of(today);
+        let month_end = shift_month(month_start, 1) - Days::new(1);
+        let later = usize::try_from((month_end - today).num_days()).unwrap();
+        let history: Vec<f64> = book.history(today).iter().map(|d| d[0]).collect();
+        let day = |date: NaiveDate| book.days.get(&date).map_or(0.0, |d| d[0]);
+        let so_far = book.before.get(&today).map_or(0.0, |d| d[0]);
+        let month_to_date: f64 = month_start
+            .iter_days()
+            .take_while(|d| *d < today)
+            .map(day)
+            .sum::<f64>()
+            + so_far;
+        let samples: Vec<_> = profile_days(today)
+            .into_iter()
+            .filter_map(|d| {
+                book.before
+                    .get(&d)
+                    .map(|p| (*p, book.days.get(&d).copied().unwrap_or_default()))
+            })
+            .collect();
+        let share = usage_share(&samples).map_or(hours_gone, |s| s[0]);
+        Self {
+            history,
+            month_to_date,
+            rest_of_today: 1.0 - share,
+            later,
+        }
+    }
+
+    /// The month end from daily forecasts of today and the days after it.
+    pub fn month_end(&self, daily: &[f64]) -> f64 {
+        self.month_to_date + daily[0] * self.rest_of_today + daily[1..].iter().sum::<f64>()
+    }
+}
+
 /// Holt-Winters' month end at `today`, cost only.
 fn hw_month_end(book: &Ledger, today: NaiveDate, hours_gone: f64) -> f64 {
-    let month_start = month_of(today);
-    let month_end = shift_month(month_start, 1) - Days::new(1);
-    let later = usize::try_from((month_end - today).num_days()).unwrap();
-    let history: Vec<f64> = book.history(today).iter().map(|d| d[0]).collect();
-    let day = |date: NaiveDate| book.days.get(&date).map_or(0.0, |d| d[0]);
-    let so_far = book.before.get(&today).map_or(0.0, |d| d[0]);
-    let mtd: f64 = month_start
-        .iter_days()
-        .take_while(|d| *d < today)
-        .map(day)
-        .sum::<f64>()
-        + so_far;
-    let samples: Vec<_> = profile_days(today)
-        .into_iter()
-        .filter_map(|d| {
-            book.before
-                .get(&d)
-                .map(|p| (*p, book.days.get(&d).copied().unwrap_or_default()))
-        })
-        .collect();
-    let share = usage_share(&samples).map_or(hours_gone, |s| s[0]);
-    let forecast = holt_winters(&history, later + 1);
-    mtd + forecast[0] * (1.0 - share) + forecast[1..].iter().sum::<f64>()
+    let origin = Origin::new(book, today, hours_gone);
+    origin.month_end(&holt_winters(&origin.history, origin.later + 1))
+}
+
+/// Writes every origin of every history as a CSV line (kind, seed, date,
+/// month to date, share of today to come, days after today, actual, oracle,
+/// then the complete days), for measuring models outside this crate.
+pub fn export(histories: &[History], path: &str) {
+    use std::fmt::Write as _;
+    let mut out =
+        String::from("kind,seed,date,month_to_date,rest_of_today,later,actual,oracle,days...\n");
+    let mut seeds = std::collections::HashMap::new();
+    for history in histories {
+        let seed = seeds.entry(format!("{:?}", history.kind)).or_insert(0);
+        *seed += 1;
+        let book = ledger(history, None);
+        for today in origins(now(), 6) {
+            let hours = history.hour / 24.0;
+            let Some(replayed) = replay(&book, today, hours, &Params::default(), 0) else {
+                continue;
+            };
+            let origin = Origin::new(&book, today, hours);
+            let month_end = shift_month(month_of(today), 1) - Days::new(1);
+            let oracle = usagetop::analytics::forecast::synth::oracle(history, today, month_end, 0);
+            write!(
+                out,
+                "{:?},{},{},{},{},{},{},{}",
+                history.kind,
+                seed,
+                today,
+                origin.month_to_date,
+                origin.rest_of_today,
+                origin.later,
+                replayed.actual,
+                oracle
+            )
+            .unwrap();
+            for value in &origin.history {
+                write!(out, ",{value}").unwrap();
+            }
+            out.push('\n');
+        }
+    }
+    std::fs::write(path, out).unwrap();
 }
 
 /// MAPE of one candidate over the histories of `kind`.
@@ -122,63 +195,44 @@ fn mape(histories: &[History], kind: Kind, candidate: Candidate<'_>) -> f64 {
     errors.iter().sum::<f64>() / errors.len().max(1) as f64
 }
 
-/// Prints each candidate's MAPE per kind.
-pub fn compare(histories: &[History], params: &Params) {
-    let variants: Vec<(&str, Params)> = vec![
+/// The variants of the model measured beside the chosen settings.
+fn variants(params: &Params) -> Vec<(&'static str, Params)> {
+    let previous = Params {
+        refine: false,
+        trend_days: 56,
+        shift_max_days: 21,
+        trend_shrink: 0.0,
+        mean_correction: false,
+        ..*params
+    };
+    vec![
         ("chosen", *params),
+        ("medians only (the model before this change)", previous),
         (
-            "trend over 14 days",
+            "medians only, mean-corrected",
             Params {
-                trend_days: 14,
+                mean_correction: true,
+                ..previous
+            },
+        ),
+        (
+            "no trend shrinkage",
+            Params {
+                trend_shrink: 0.0,
                 ..*params
             },
         ),
         (
-            "trend over 42 days",
+            "trend shrinkage k = 2",
             Params {
-                trend_days: 42,
+                trend_shrink: 2.0,
                 ..*params
             },
         ),
         (
-            "level from 7 days",
+            "trend shrinkage k = 4",
             Params {
-                level_days: 7,
-                ..*params
-            },
-        ),
-        (
-            "level from 14 days",
-            Params {
-                level_days: 14,
-                ..*params
-            },
-        ),
-        (
-            "weekday factors from 28 days",
-            Params {
-                season_days: 28,
-                ..*params
-            },
-        ),
-        (
-            "trend damping 0.97",
-            Params {
-                damping: 0.97,
-                ..*params
-            },
-        ),
-        (
-            "trend damping 0.9",
-            Params {
-                damping: 0.9,
-                ..*params
-            },
-        ),
-        (
-            "no change-of-level detection",
-            Params {
-                shift_days: 0,
+                trend_shrink: 4.0,
                 ..*params
             },
         ),
@@ -190,47 +244,170 @@ pub fn compare(histories: &[History], params: &Params) {
             },
         ),
         (
-            "trend shrunk by its uncertainty",
+            "no mean correction",
             Params {
-                shrink: true,
+                mean_correction: false,
                 ..*params
             },
         ),
         (
-            "damping 0.97 and shrinking",
+            "recent days weigh more (half-life 28 days)",
             Params {
-                shrink: true,
+                half_life: 28.0,
+                ..*params
+            },
+        ),
+        (
+            "recent days weigh more (half-life 56 days)",
+            Params {
+                half_life: 56.0,
+                ..*params
+            },
+        ),
+        (
+            "weekday levels pulled together (2 days)",
+            Params {
+                season_shrink: 2.0,
+                ..*params
+            },
+        ),
+        (
+            "weekday levels pulled together (5 days)",
+            Params {
+                season_shrink: 5.0,
+                ..*params
+            },
+        ),
+        (
+            "no recent departure",
+            Params {
+                departure_half_life: 0.0,
+                ..*params
+            },
+        ),
+        (
+            "recent departure, half-life 7 days",
+            Params {
+                departure_half_life: 7.0,
+                ..*params
+            },
+        ),
+        (
+            "recent departure, half-life 14 days",
+            Params {
+                departure_half_life: 14.0,
+                ..*params
+            },
+        ),
+        (
+            "recent departure kept 0.9 a day",
+            Params {
+                departure_keep: 0.9,
+                ..*params
+            },
+        ),
+        (
+            "recent departure kept whole",
+            Params {
+                departure_keep: 1.0,
+                ..*params
+            },
+        ),
+        (
+            "window 42 days",
+            Params {
+                trend_days: 42,
+                ..*params
+            },
+        ),
+        (
+            "window 63 days",
+            Params {
+                trend_days: 63,
+                ..*params
+            },
+        ),
+        (
+            "window 91 days",
+            Params {
+                trend_days: 91,
+                ..*params
+            },
+        ),
+        (
+            "window 126 days",
+            Params {
+                trend_days: 126,
+                ..*params
+            },
+        ),
+        (
+            "trend damping 0.97",
+            Params {
                 damping: 0.97,
                 ..*params
             },
         ),
         (
-            "level 14, trend 42",
+            "no change-of-level detection",
             Params {
-                level_days: 14,
-                trend_days: 42,
+                shift_days: 0,
                 ..*params
             },
         ),
-    ];
+        (
+            "change of level after 2 days (not 3)",
+            Params {
+                shift_days: 2,
+                ..*params
+            },
+        ),
+        (
+            "change of level within 21 days only",
+            Params {
+                shift_max_days: 21,
+                ..*params
+            },
+        ),
+        (
+            "change of level at 2.5 standard errors",
+            Params {
+                shift_score: 2.5,
+                ..*params
+            },
+        ),
+        (
+            "change of level at 5 standard errors",
+            Params {
+                shift_score: 5.0,
+                ..*params
+            },
+        ),
+    ]
+}
+
+/// Prints each candidate's MAPE per kind.
+pub fn compare(histories: &[History], params: &Params) {
     println!("\nCandidates: MAPE of the month-end cost per kind of history\n");
     print!("| candidate |");
     for kind in Kind::ALL {
         print!(" {} |", kind.name());
     }
-    println!(" mean |");
+    println!(" mean of the first three |");
     println!("| --- |{}", " ---: |".repeat(Kind::ALL.len() + 1));
     let print_row = |name: &str, candidate: Candidate<'_>| {
         print!("| {name} |");
         let mut sum = 0.0;
         for kind in Kind::ALL {
             let value = mape(histories, kind, candidate);
-            sum += value;
+            if matches!(kind, Kind::Steady | Kind::Noisy | Kind::Jump) {
+                sum += value;
+            }
             print!(" {value:.2} % |");
         }
-        println!(" {:.2} % |", sum / Kind::ALL.len() as f64);
+        println!(" {:.2} % |", sum / 3.0);
     };
-    for (name, variant) in &variants {
+    for (name, variant) in &variants(params) {
         print_row(name, &|h, book, today| {
             replay(book, today, h.hour / 24.0, variant, 0).map(|r| (r.forecast, r.actual))
         });
@@ -250,18 +427,38 @@ pub fn compare(histories: &[History], params: &Params) {
     print_row("same-weekday mean, 28 days", &|h, book, today| {
         replay(book, today, h.hour / 24.0, params, 0).map(|r| (r.weekday_mean, r.actual))
     });
-    println!("\nThe band: coverage and mean width over all five kinds, per setting\n");
-    println!("| band_scale | band_floor | coverage | mean width |");
-    println!("| ---: | ---: | ---: | ---: |");
-    for scale in [0.5, 1.0, 1.5, 2.0] {
-        for floor in [0.0, 0.05, 0.1, 0.15, 0.2] {
-            let variant = Params {
-                band_scale: scale,
-                band_floor: floor,
-                ..*params
-            };
+    println!("\nThe band: coverage / mean width per kind, per setting\n");
+    print!("| persistence | band_scale | band_floor | band_bursts |");
+    for kind in Kind::ALL {
+        print!(" {} |", kind.name());
+    }
+    println!();
+    println!(
+        "| --- | ---: | ---: | ---: |{}",
+        " ---: |".repeat(Kind::ALL.len())
+    );
+    let mut settings = Vec::new();
+    for scale in [1.2, 1.4, 1.6] {
+        for floor in [0.0, 0.03] {
+            settings.push((true, scale, floor, 1.0));
+        }
+    }
+    settings.push((false, 1.4, 0.03, 1.0));
+    settings.push((true, 1.4, 0.03, 0.0));
+    settings.push((true, 1.4, 0.03, 0.5));
+    for (persistence, scale, floor, bursts) in settings {
+        let variant = Params {
+            band_persistence: persistence,
+            band_scale: scale,
+            band_floor: floor,
+            band_bursts: bursts,
+            ..*params
+        };
+        print!("| {persistence} | {scale} | {floor} | {bursts} |");
+        for kind in Kind::ALL {
             let replayed: Vec<_> = histories
                 .iter()
+                .filter(|h| h.kind == kind)
                 .flat_map(|h| {
                     let book = ledger(h, None);
                     origins(now(), 6)
@@ -270,11 +467,8 @@ pub fn compare(histories: &[History], params: &Params) {
                 })
                 .collect();
             let scores = Scores::of(&replayed);
-            println!(
-                "| {scale} | {floor} | {:.1} % | {:.1} % |",
-                scores.coverage, scores.band_width
-            );
+            print!(" {:.0} % / {:.1} % |", scores.coverage, scores.band_width);
         }
+        println!();
     }
-    let _ = |d: NaiveDate| d.day();
 }

@@ -10,8 +10,10 @@
 
 pub mod backtest;
 pub mod baseline;
+pub mod medians;
 pub mod model;
 pub mod outlook;
+pub mod regression;
 pub mod synth;
 
 use std::collections::BTreeMap;
@@ -170,7 +172,7 @@ pub fn predict(
     let outlook = ledger.outlook(today, hours_gone(plan, calendar), &model::Params::default());
 
     let later = usize::try_from((month_end - today).num_days()).unwrap_or(0);
-    let (point, half) = outlook.sum(later);
+    let sum = outlook.sum(later);
     let to_date = [
         month_to_date.cost,
         Decimal::from(month_to_date.usage.requests),
@@ -180,14 +182,15 @@ pub fn predict(
     let estimate = |k: usize, places: u32| {
         let start = to_date[k];
         // Three more places than shown, so that rounding happens once.
-        let expected = decimal(point[k], places + 3);
-        let spread = decimal(half[k], places + 3);
+        let expected = decimal(sum.point[k], places + 3);
+        let below = decimal(sum.below[k], places + 3);
+        let above = decimal(sum.above[k], places + 3);
         Estimate {
             point: (start + expected).round_dp(places).normalize(),
-            low: (start + (expected - spread).max(Decimal::ZERO))
+            low: (start + (expected - below).max(Decimal::ZERO))
                 .round_dp(places)
                 .normalize(),
-            high: (start + expected + spread).round_dp(places).normalize(),
+            high: (start + expected + above).round_dp(places).normalize(),
         }
     };
 

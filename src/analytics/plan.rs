@@ -13,7 +13,7 @@ pub const WEEKLY_BUCKETS: u32 = 12;
 /// Months in the monthly trend.
 pub const MONTHLY_BUCKETS: u32 = 12;
 /// Complete days the forecast looks back over.
-pub const FORECAST_LOOKBACK_DAYS: u32 = 63;
+pub const FORECAST_LOOKBACK_DAYS: u32 = 182;
 
 /// A half-open range of UTC instants `[start, end)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

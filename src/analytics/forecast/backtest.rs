@@ -17,7 +17,7 @@ use crate::period::{days_in_month, month_of, shift_month};
 /// Days of the month forecasts are replayed on.
 pub const ORIGIN_DAYS: [u32; 5] = [5, 10, 15, 20, 25];
 /// Complete days before today a forecast looks at.
-pub const LOOKBACK_DAYS: u64 = 63;
+pub const LOOKBACK_DAYS: u64 = 182;
 
 /// The days whose usage before the time of day gives the hour-of-day
 /// profile of `today`: yesterday, a week ago and a month ago.
@@ -161,8 +161,8 @@ pub fn replay(
     }
     let later = usize::try_from((month_end - today).num_days()).unwrap_or(0);
     let outlook = ledger.outlook(today, hours_gone, params);
-    let (point, half) = outlook.sum(later);
-    let forecast = month_to_date + point[which];
+    let sum = outlook.sum(later);
+    let forecast = month_to_date + sum.point[which];
     let history: Vec<f64> = ledger.history(today).iter().map(|d| d[which]).collect();
     let [mean, low, high] = baseline::weekday_mean(&history, so_far, hours_gone, later);
     let elapsed = f64::from(today.day() - 1) + hours_gone;
@@ -170,8 +170,8 @@ pub fn replay(
         day: today,
         method: outlook.method,
         forecast,
-        low: (forecast - half[which]).max(month_to_date),
-        high: forecast + half[which],
+        low: (forecast - sum.below[which]).max(month_to_date),
+        high: forecast + sum.above[which],
         actual,
         run_rate: baseline::run_rate(month_to_date, elapsed, f64::from(days_in_month(today))),
         weekday_mean: month_to_date + mean,

@@ -1,52 +1,91 @@
-//! The daily model behind every forecast: robust weekday factors on a
-//! log-linear trend fitted to recent weeks, with honest fallbacks for short
-//! histories, the expected amount of any day ahead, and the spread of its
-//! errors. Pure and numeric: amounts come in as `f64` (converted from
-//! `Decimal` at the boundary by the caller, which converts back) because the
-//! fit takes logarithms and medians; no money is ever summed here.
+//! The daily model behind every forecast: one level per weekday on a
+//! log-linear trend of recent weeks, with a step at a lasting change of
+//! level, fitted robustly (a median-based start, `medians`, refined by a
+//! biweight-weighted regression, `regression`); honest fallbacks for short
+//! histories; the expected amount of any day ahead, and the spread of the
+//! error of any sum of days. Pure and numeric: amounts come in as `f64`
+//! (converted from `Decimal` at the boundary by the caller, which converts
+//! back) because the fit takes logarithms; no money is ever summed here.
 //!
 //! Days are numbered from the first complete day given (index 0); the
 //! weekday of a day is its index modulo 7, so the caller need not know it.
 
-/// Complete days needed before weekday factors are estimated (two weeks).
+use super::medians::{self, count, mad_sigma, median};
+use super::regression::{self, Design, Regression, Settings};
+
+/// Complete days needed before weekday levels are estimated (two weeks).
 pub const MIN_WEEKDAY_DAYS: usize = 14;
 
-/// Settings of the fit, chosen by backtest (`cargo bench --bench forecast`).
+/// Settings of the fit, chosen by backtest (`cargo bench --bench forecast -- --candidates`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Params {
-    /// Days the weekday factors are taken from (whole weeks, ending yesterday).
+    /// Days the first estimate's weekday factors are taken from.
     pub season_days: usize,
-    /// Days the trend is fitted to.
+    /// Days the trend and the weekday levels are fitted to.
     pub trend_days: usize,
-    /// Days whose median sets the level at the end.
+    /// Days whose median sets the first estimate's level at the end.
     pub level_days: usize,
     /// Damping of the trend per day ahead (1 = none).
     pub damping: f64,
     /// Largest trend allowed, as growth per day in log units (about +/-3 % a day).
     pub max_slope: f64,
-    /// Days of residuals above or below the trend that make a lasting change of level.
+    /// Days a lasting change of level must have lasted to be adopted (0: never).
     pub shift_days: usize,
-    /// Shrink the trend towards flat by its uncertainty (positive-part James-Stein).
-    pub shrink: bool,
+    /// How far back a lasting change of level is looked for, in days.
+    pub shift_max_days: usize,
+    /// How many standard errors apart the levels before and after a change
+    /// of level must be.
+    pub shift_score: f64,
+    /// Refine the median-based first estimate by the weighted regression.
+    pub refine: bool,
+    /// Half-life of a day's weight in the regression, in days (0: all alike).
+    pub half_life: f64,
+    /// Half-life in days of the weights of the recent departure from the
+    /// fit that is carried into the days ahead (0: none).
+    pub departure_half_life: f64,
+    /// Share of that departure each day ahead keeps from the day before.
+    pub departure_keep: f64,
+    /// Shrinkage of the trend towards flat by its uncertainty (0: none).
+    pub trend_shrink: f64,
+    /// Pull of the weekday levels towards their mean, in days of weight.
+    pub season_shrink: f64,
+    /// Correct the fit of the logs to the mean amount (lognormal day noise).
+    pub mean_correction: bool,
     /// Widening of the model's standard deviation in the 80 % band.
     pub band_scale: f64,
     /// Relative spread of the expected remaining amount added to the band
-    /// (what the model cannot see: bursts, wander of the level).
+    /// (what the model cannot see: the level's wander).
     pub band_floor: f64,
+    /// Widen the band by how much the history's residuals persist from day
+    /// to day (`Regression::persistence`).
+    pub band_persistence: bool,
+    /// Weight of the history's own burst days (their rate and size) in the
+    /// band's upper end.
+    pub band_bursts: f64,
 }
 
 impl Default for Params {
     fn default() -> Self {
         Self {
             season_days: 56,
-            trend_days: 56,
+            trend_days: 182,
             level_days: 28,
             damping: 1.0,
             max_slope: 0.03,
-            shift_days: 2,
-            shrink: false,
-            band_scale: 1.0,
-            band_floor: 0.2,
+            shift_days: 3,
+            shift_max_days: 182,
+            shift_score: 3.5,
+            refine: true,
+            half_life: 0.0,
+            departure_half_life: 3.5,
+            departure_keep: 0.95,
+            trend_shrink: 1.0,
+            season_shrink: 0.0,
+            mean_correction: true,
+            band_scale: 1.3,
+            band_floor: 0.01,
+            band_bursts: 1.0,
+            band_persistence: true,
         }
     }
 }
@@ -54,7 +93,7 @@ impl Default for Params {
 /// Which model a fit is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    /// Weekday factors on a robust log-linear trend.
+    /// Weekday levels on a robust log-linear trend.
     WeekdayTrend,
     /// Fewer than two weeks: the median of the complete days, no weekday pattern.
     ShortMedian,
@@ -69,17 +108,30 @@ pub struct Fit {
     pub kind: Kind,
     /// Complete days the fit saw.
     pub days: usize,
-    /// Log of the deseasonalised level on the last complete day.
-    level: f64,
+    /// Log level of each weekday (by day index modulo 7) on the last
+    /// complete day; minus infinity for a weekday without usage.
+    log_day: [f64; 7],
     /// Trend in log units per day.
     slope: f64,
-    /// Weekday factors by day index modulo 7 (mean 1).
-    season: [f64; 7],
     /// Robust spread of one day's log residual.
     pub sigma: f64,
-    /// Days the level rests on.
+    /// Factor from the fit of the logs to the mean amount.
+    bias: f64,
+    /// The recent departure from the fit (logs), its variance, and the
+    /// share of it each day ahead keeps.
+    departure: (f64, f64, f64),
+    /// Share of days far above the fit, and their mean excess as a share of it.
+    pub bursts: (f64, f64),
+    /// Share of days far below the fit (dips: holidays, outages), and their
+    /// mean shortfall as a share of it.
+    pub dips: (f64, f64),
+    /// Factor of the variance of sums of days for residuals that persist.
+    persistence: f64,
+    /// The weighted regression, when it was fitted (its covariance).
+    regression: Option<Regression>,
+    /// Days the level rests on (without a regression).
     level_support: usize,
-    /// Days the trend rests on.
+    /// Days the trend rests on (without a regression).
     trend_support: usize,
     damping: f64,
 }
@@ -112,10 +164,15 @@ impl Fit {
         Self {
             kind: Kind::Empty,
             days,
-            level: f64::NEG_INFINITY,
+            log_day: [f64::NEG_INFINITY; 7],
             slope: 0.0,
-            season: [1.0; 7],
             sigma: 0.0,
+            bias: 1.0,
+            departure: (0.0, 0.0, 1.0),
+            bursts: (0.0, 0.0),
+            dips: (0.0, 0.0),
+            persistence: 1.0,
+            regression: None,
             level_support: 0,
             trend_support: 0,
             damping: 1.0,
@@ -130,8 +187,11 @@ impl Fit {
             return 0.0;
         }
         let index = self.days + ahead - 1;
-        let season = self.season[index % 7];
-        let value = season * (self.level + self.slope * self.trend_steps(ahead)).exp();
+        let (departure, _, keep) = self.departure;
+        let log = self.log_day[index % 7]
+            + self.slope * self.trend_steps(ahead)
+            + departure * keep.powi(i32::try_from(ahead).unwrap_or(i32::MAX));
+        let value = self.bias * log.exp();
         if value.is_finite() {
             value
         } else {
@@ -155,8 +215,8 @@ impl Fit {
 
     /// Standard deviation of the error of a sum of days ahead, given their
     /// expected amounts (index 0 is today, with `today_share` of it still to
-    /// come): independent day noise plus the uncertainty of the level and
-    /// of the trend, which is shared by every day.
+    /// come), without bursts: independent day noise plus the uncertainty of
+    /// the fit (levels, trend, step), which every day shares.
     #[must_use]
     pub fn sum_sd(&self, expected: &[f64], today_share: f64) -> f64 {
         if self.kind == Kind::Empty || expected.is_empty() {
@@ -166,66 +226,42 @@ impl Fit {
         let mut noise = 0.0;
         let mut level = 0.0;
         let mut trend = 0.0;
+        let mut days = Vec::with_capacity(expected.len());
+        let (_, departure_var, keep) = self.departure;
+        let mut kept = 0.0;
         for (i, amount) in expected.iter().enumerate() {
             let weight = if i == 0 { today_share } else { 1.0 };
             let amount = amount * weight;
             noise += (amount * sigma).powi(2) * weight.max(0.0);
             level += amount;
             trend += amount * self.trend_steps(i + 1);
+            days.push((self.days + i, self.trend_steps(i + 1), amount));
+            kept += amount * keep.powi(i32::try_from(i + 1).unwrap_or(i32::MAX));
         }
-        let level_var = sigma.powi(2) / count(self.level_support.max(1));
-        let support = count(self.trend_support.max(2));
-        let trend_var = 12.0 * sigma.powi(2) / (support.powi(3) - support);
-        (noise + level.powi(2) * level_var + trend.powi(2) * trend_var).sqrt()
+        let shared = if let Some(regression) = &self.regression {
+            regression.variance(&days)
+        } else {
+            let level_var = sigma.powi(2) / count(self.level_support.max(1));
+            let support = count(self.trend_support.max(2));
+            let trend_var = 12.0 * sigma.powi(2) / (support.powi(3) - support);
+            level.powi(2) * level_var + trend.powi(2) * trend_var
+        };
+        (self.persistence * (noise + shared) + kept * kept * departure_var).sqrt()
     }
-}
-
-#[allow(clippy::cast_precision_loss)]
-fn count(value: usize) -> f64 {
-    value as f64
-}
-
-/// The median of `values` (NaN-free); 0 when empty.
-#[must_use]
-pub fn median(values: &mut [f64]) -> f64 {
-    if values.is_empty() {
-        return 0.0;
-    }
-    values.sort_by(f64::total_cmp);
-    let mid = values.len() / 2;
-    if values.len() % 2 == 1 {
-        values[mid]
-    } else {
-        (values[mid - 1] + values[mid]) / 2.0
-    }
-}
-
-/// Robust spread: 1.4826 x the median absolute deviation from the median.
-fn mad_sigma(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    let center = median(&mut sorted);
-    let mut deviations: Vec<f64> = values.iter().map(|v| (v - center).abs()).collect();
-    1.4826 * median(&mut deviations)
 }
 
 fn short_median(values: &[f64]) -> Fit {
     let n = values.len();
     let mut sorted = values.to_vec();
     let center = median(&mut sorted);
+    let mean = values.iter().sum::<f64>() / count(n);
+    let center = if center > 0.0 { center } else { mean };
     if center <= 0.0 {
-        let mean = values.iter().sum::<f64>() / count(n);
-        if mean <= 0.0 {
-            return Fit {
-                kind: Kind::ShortMedian,
-                ..Fit::empty(n)
-            };
-        }
+        return Fit {
+            kind: Kind::ShortMedian,
+            ..Fit::empty(n)
+        };
     }
-    let center = if center > 0.0 {
-        center
-    } else {
-        values.iter().sum::<f64>() / count(n)
-    };
     let logs: Vec<f64> = values
         .iter()
         .filter(|v| **v > 0.0)
@@ -240,198 +276,121 @@ fn short_median(values: &[f64]) -> Fit {
     Fit {
         kind: Kind::ShortMedian,
         days: n,
-        level: center.ln(),
+        log_day: [center.ln(); 7],
         slope: 0.0,
-        season: [1.0; 7],
         sigma,
+        bias: 1.0,
+        departure: (0.0, 0.0, 1.0),
+        bursts: (0.0, 0.0),
+        dips: (0.0, 0.0),
+        persistence: 1.0,
+        regression: None,
         level_support: n,
         trend_support: n.max(2),
         damping: 1.0,
     }
 }
 
-/// Weekday factors: per weekday, the median over the last `days` days of
-/// each day's share of the centred 7-day mean around it (which a trend does
-/// not tilt), normalised to mean 1.
-fn weekday_factors(values: &[f64], days: usize) -> [f64; 7] {
-    let n = values.len();
-    let mut ratios: [Vec<f64>; 7] = Default::default();
-    for index in n.saturating_sub(days).max(3)..n.saturating_sub(3) {
-        let mean = values[index - 3..=index + 3].iter().sum::<f64>() / 7.0;
-        if mean > 0.0 {
-            ratios[index % 7].push(values[index] / mean);
-        }
-    }
-    let mut season = [1.0; 7];
-    for (factor, samples) in season.iter_mut().zip(ratios.iter_mut()) {
-        if !samples.is_empty() {
-            *factor = median(samples);
-        }
-    }
-    let total: f64 = season.iter().sum();
-    if total > 0.0 {
-        for factor in &mut season {
-            *factor *= 7.0 / total;
-        }
-    } else {
-        season = [1.0; 7];
-    }
-    season
-}
-
 fn weekday_trend(values: &[f64], params: &Params) -> Fit {
     let n = values.len();
-    let season = weekday_factors(values, params.season_days);
-    // Deseasonalised logs of the days that have usage on a weekday that does.
-    let logs: Vec<(usize, f64)> = (0..n)
-        .filter(|&i| values[i] > 0.0 && season[i % 7] > 0.0)
-        .map(|i| (i, (values[i] / season[i % 7]).ln()))
-        .collect();
-    if logs.is_empty() {
+    let Some(start) = medians::start(
+        values,
+        params.season_days,
+        params.trend_days,
+        params.level_days,
+        params.max_slope,
+        params.shift_days,
+        params.shift_max_days,
+        params.shift_score,
+    ) else {
         return Fit {
             kind: Kind::WeekdayTrend,
-            season,
             ..Fit::empty(n)
         };
-    }
-    let mut from = n.saturating_sub(params.trend_days);
-    let mut window: Vec<(usize, f64)> = logs.iter().copied().filter(|(i, _)| *i >= from).collect();
-    let mut slope = theil_sen(&window).clamp(-params.max_slope, params.max_slope);
-    let mut level = end_level(&window, slope, n, params.level_days);
-
-    // A lasting change of level: the days since it sit apart from those
-    // before by more than chance allows. The trend is then taken from the
-    // days before (when enough) and the level from the days since.
-    if let Some(start) = level_shift(&window, level, slope, n, params.shift_days) {
-        let before: Vec<(usize, f64)> =
-            window.iter().copied().filter(|(i, _)| *i < start).collect();
-        slope = if before.len() >= MIN_WEEKDAY_DAYS {
-            theil_sen(&before).clamp(-params.max_slope, params.max_slope)
-        } else {
-            0.0
-        };
-        window.retain(|(i, _)| *i >= start);
-        from = start;
-        level = end_level(&window, slope, n, params.level_days);
-    }
-    let mut sigma = residual_sigma(&window, level, slope, n);
-    if params.shrink && slope != 0.0 {
-        let support = count(window.len().max(3));
-        let se = 1.1 * sigma * (12.0 / (support.powi(3) - support)).sqrt();
-        let factor = (1.0 - (se / slope).powi(2)).max(0.0);
-        if factor < 1.0 {
-            slope *= factor;
-            level = end_level(&window, slope, n, params.level_days);
-            sigma = residual_sigma(&window, level, slope, n);
-        }
-    }
-    Fit {
+    };
+    let mut fit = Fit {
         kind: Kind::WeekdayTrend,
         days: n,
-        level,
-        slope,
-        season,
-        sigma,
-        level_support: window.len().min(params.level_days),
-        trend_support: n - from,
-        damping: params.damping,
-    }
-}
-
-/// The median of pairwise slopes (Theil-Sen): robust to a few burst days.
-fn theil_sen(points: &[(usize, f64)]) -> f64 {
-    let mut slopes = Vec::with_capacity(points.len() * points.len() / 2);
-    for (a, &(i, y)) in points.iter().enumerate() {
-        for &(j, z) in &points[a + 1..] {
-            if j > i {
-                slopes.push((z - y) / count(j - i));
+        log_day: start.season.map(|factor| {
+            if factor > 0.0 {
+                factor.ln() + start.level
+            } else {
+                f64::NEG_INFINITY
             }
+        }),
+        slope: start.slope,
+        sigma: start.sigma,
+        bias: 1.0,
+        departure: (0.0, 0.0, 1.0),
+        bursts: (0.0, 0.0),
+        dips: (0.0, 0.0),
+        persistence: 1.0,
+        regression: None,
+        level_support: start.level_support,
+        trend_support: n - start.from,
+        damping: params.damping,
+    };
+    if params.refine {
+        let from = n.saturating_sub(params.trend_days);
+        // A weekday has usage when most of its days in the window do.
+        let mut on = [false; 7];
+        for (day, flag) in on.iter_mut().enumerate() {
+            let (used, unused) = (from..n)
+                .filter(|i| i % 7 == day)
+                .fold((0, 0), |(u, z), i| {
+                    if values[i] > 0.0 {
+                        (u + 1, z)
+                    } else {
+                        (u, z + 1)
+                    }
+                });
+            *flag = used > 0 && used >= unused;
         }
-    }
-    median(&mut slopes)
-}
-
-/// The level on the last complete day: the median over the last `days`
-/// points of each point carried forward along the trend.
-fn end_level(points: &[(usize, f64)], slope: f64, n: usize, days: usize) -> f64 {
-    let last = n - 1;
-    let mut carried: Vec<f64> = points
-        .iter()
-        .filter(|(i, _)| *i + days > last)
-        .map(|&(i, y)| y + slope * count(last - i))
-        .collect();
-    if carried.is_empty() {
-        carried = points
-            .iter()
-            .rev()
-            .take(days)
-            .map(|&(i, y)| y + slope * count(last - i))
+        let points: Vec<(usize, f64)> = (from..n)
+            .filter(|&i| values[i] > 0.0 && on[i % 7])
+            .map(|i| (i, values[i].ln()))
             .collect();
-    }
-    median(&mut carried)
-}
-
-fn residual(point: (usize, f64), level: f64, slope: f64, n: usize) -> f64 {
-    point.1 - (level - slope * count(n - 1 - point.0))
-}
-
-fn residual_sigma(points: &[(usize, f64)], level: f64, slope: f64, n: usize) -> f64 {
-    let residuals: Vec<f64> = points
-        .iter()
-        .map(|p| residual(*p, level, slope, n))
-        .collect();
-    if residuals.len() < 2 {
-        return 0.0;
-    }
-    mad_sigma(&residuals)
-}
-
-/// The first day of a lasting change of level near the end of `points`,
-/// if any: the split (at least 2 and at most 21 days back) whose days after
-/// differ most from those before, in medians of the residuals, when that
-/// difference is well beyond their spread and most days after share its sign.
-fn level_shift(
-    points: &[(usize, f64)],
-    level: f64,
-    slope: f64,
-    n: usize,
-    min_after: usize,
-) -> Option<usize> {
-    if min_after == 0 || points.len() < 14 {
-        return None;
-    }
-    let residuals: Vec<f64> = points
-        .iter()
-        .map(|p| residual(*p, level, slope, n))
-        .collect();
-    let sigma = mad_sigma(&residuals).max(0.02);
-    let mut best: Option<(f64, usize)> = None;
-    let len = points.len();
-    for after in min_after.min(len - 7)..=21.min(len - 7) {
-        let split = len - after;
-        let mut pre = residuals[..split].to_vec();
-        let mut post = residuals[split..].to_vec();
-        let step = median(&mut post) - median(&mut pre);
-        let spread = 1.25 * sigma * (1.0 / count(after) + 1.0 / count(split)).sqrt();
-        let same_side = residuals[split..]
-            .iter()
-            .filter(|r| {
-                (**r - median(&mut pre)) * step > 0.0
-                    && (**r - median(&mut pre)).abs() > step.abs() / 2.0
-            })
-            .count();
-        let score = step.abs() / spread;
-        // A drop must last a week: holidays are dips, not changes of level.
-        if score > 3.5
-            && step.abs() > 0.12
-            && (step > 0.0 || after >= 7)
-            && same_side * 5 >= after * 4
-            && best.is_none_or(|(best_score, _)| score > best_score)
-        {
-            best = Some((score, split));
+        let design = Design {
+            on,
+            step_from: start.shift.filter(|s| *s > from),
+        };
+        let settings = Settings {
+            half_life: params.half_life,
+            trend_shrink: params.trend_shrink,
+            season_shrink: params.season_shrink,
+            max_slope: params.max_slope,
+        };
+        if let Some(regression) = regression::fit(&points, n, &start, design, &settings) {
+            let step = if design.step_from.is_some() {
+                regression.coef[8]
+            } else {
+                0.0
+            };
+            for (day, log) in fit.log_day.iter_mut().enumerate() {
+                *log = if on[day] {
+                    regression.coef[day] + step
+                } else {
+                    f64::NEG_INFINITY
+                };
+            }
+            fit.slope = regression.coef[7];
+            fit.sigma = regression.sigma;
+            if params.departure_half_life > 0.0 {
+                let (departure, variance) = regression.departure(n, params.departure_half_life);
+                fit.departure = (departure, variance, params.departure_keep);
+            }
+            fit.bursts = regression.bursts;
+            fit.dips = regression.dips;
+            if params.band_persistence {
+                fit.persistence = regression.persistence();
+            }
+            fit.regression = Some(regression);
         }
     }
-    best.map(|(_, split)| points[split].0)
+    if params.mean_correction {
+        fit.bias = (fit.sigma * fit.sigma / 2.0).exp();
+    }
+    fit
 }
 
 #[cfg(test)]
@@ -503,5 +462,42 @@ mod tests {
         let fit = Fit::new(&values, &Params::default());
         assert_eq!(fit.expected(6), 0.0); // index 33 -> 33 % 7 = 5
         assert!((fit.expected(1) - 10.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_recent_departure_is_carried_and_fades() {
+        // Flat at 100 with a small wobble; the last six days 4 % higher
+        // (too little for a change of level).
+        let wobble = [1.0, 1.02, 0.98, 1.01, 0.99];
+        let mut values: Vec<f64> = (0..70).map(|i| 100.0 * wobble[i % 5]).collect();
+        for value in values.iter_mut().skip(64) {
+            *value *= 1.04;
+        }
+        let fit = Fit::new(&values, &Params::default());
+        let flat = Fit::new(
+            &values,
+            &Params {
+                departure_half_life: 0.0,
+                ..Params::default()
+            },
+        );
+        let near = fit.expected(1) / flat.expected(1);
+        let far = fit.expected(30) / flat.expected(30);
+        assert!(near > 1.015 && near < 1.04, "{near}");
+        assert!(far > 1.0 && far < near, "{far}");
+    }
+
+    #[test]
+    fn the_band_grows_with_the_spread_of_the_history() {
+        // Wobbles of five days, which no weekday pattern explains.
+        let noisy = [0.8, 1.2, 0.9, 1.1, 1.0];
+        let calm = [0.98, 1.02, 0.99, 1.01, 1.0];
+        let sd = |pattern: &[f64; 5]| {
+            let values: Vec<f64> = (0..63).map(|i| 100.0 * pattern[i % 5]).collect();
+            let fit = Fit::new(&values, &Params::default());
+            let expected: Vec<f64> = (1..=20).map(|ahead| fit.expected(ahead)).collect();
+            fit.sum_sd(&expected, 0.5)
+        };
+        assert!(sd(&noisy) > 5.0 * sd(&calm), "{} {}", sd(&noisy), sd(&calm));
     }
 }

@@ -1,7 +1,8 @@
 //! What the forecast knows at one instant, and what it expects: the daily
 //! model fitted to cost, requests and tokens apart (so that a shift in the
 //! model mix shows in cost), the rest of today by the hour-of-day profile of
-//! recent days, each later day, and the 80 % band of any sum of them.
+//! recent days, each later day, and the 80 % band of any sum of them (its
+//! upper end reaching further by the history's own burst days).
 //! Numeric (`f64`) like the model; the caller converts to and from `Decimal`.
 
 use super::model::{Fit, Kind, Params};
@@ -52,7 +53,18 @@ pub struct Outlook {
     rest_of_today: Triple,
     /// Today's rate over a whole day, when it is all there is to go by.
     daily_rate: Triple,
-    band: (f64, f64),
+    band: (f64, f64, f64),
+}
+
+/// Expected amounts of some days ahead and their 80 % band.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sum {
+    /// Expected amounts.
+    pub point: Triple,
+    /// How far below `point` the band reaches.
+    pub below: Triple,
+    /// How far above `point` the band reaches.
+    pub above: Triple,
 }
 
 /// Relative spread of later days when only today's rate is known.
@@ -104,7 +116,7 @@ impl Outlook {
             today_left,
             rest_of_today,
             daily_rate,
-            band: (params.band_scale, params.band_floor),
+            band: (params.band_scale, params.band_floor, params.band_bursts),
         }
     }
 
@@ -121,10 +133,13 @@ impl Outlook {
         })
     }
 
-    /// The rest of today plus `days` later days: expected amounts, and the
-    /// half width of their 80 % band.
+    /// The rest of today plus `days` later days: expected amounts, and how
+    /// far below and above them their 80 % band reaches: the model's spread
+    /// (day noise, its persistence, and the fit's uncertainty), widened above
+    /// by the burst days and below by the dips this history has had, at their
+    /// own rate and size.
     #[must_use]
-    pub fn sum(&self, days: usize) -> (Triple, Triple) {
+    pub fn sum(&self, days: usize) -> Sum {
         let mut point = [0.0; 3];
         let expected: Vec<Triple> = (0..=days).map(|ahead| self.day(ahead)).collect();
         for day in &expected {
@@ -132,20 +147,41 @@ impl Outlook {
                 point[k] += day[k];
             }
         }
-        let half: Triple = std::array::from_fn(|k| match self.method {
-            Method::NoData => 0.0,
-            Method::TodayRate => Z80 * RATE_SIGMA * point[k],
-            _ => {
-                // The model's full-day amounts; today's share is applied inside.
-                let full: Vec<f64> = (0..=days)
-                    .map(|ahead| self.fits[k].expected(ahead + 1))
-                    .collect();
-                let (scale, floor) = self.band;
-                let sd = scale * self.fits[k].sum_sd(&full, self.today_left[k]);
-                Z80 * sd.hypot(floor * point[k])
+        let mut below = [0.0; 3];
+        let mut above = [0.0; 3];
+        for k in 0..3 {
+            match self.method {
+                Method::NoData => {}
+                Method::TodayRate => {
+                    below[k] = Z80 * RATE_SIGMA * point[k];
+                    above[k] = below[k];
+                }
+                _ => {
+                    // The model's full-day amounts; today's share is applied inside.
+                    let fit = &self.fits[k];
+                    let full: Vec<f64> = (0..=days).map(|ahead| fit.expected(ahead + 1)).collect();
+                    let (scale, floor, burst_weight) = self.band;
+                    let sd =
+                        (scale * fit.sum_sd(&full, self.today_left[k])).hypot(floor * point[k]);
+                    // Bursts: a compound Poisson count of excess amounts.
+                    let (rate, size) = fit.bursts;
+                    let squares: f64 = expected.iter().map(|day| day[k] * day[k]).sum();
+                    let burst_mean = burst_weight * rate * size * point[k];
+                    let burst_sd = burst_weight * (rate * size * size * squares).sqrt();
+                    // Dips (holidays, outages) likewise below.
+                    let (rate, size) = fit.dips;
+                    let dip_mean = burst_weight * rate * size * point[k];
+                    let dip_sd = burst_weight * (rate * size * size * squares).sqrt();
+                    below[k] = dip_mean + Z80 * sd.hypot(dip_sd);
+                    above[k] = burst_mean + Z80 * sd.hypot(burst_sd);
+                }
             }
-        });
-        (point, half)
+        }
+        Sum {
+            point,
+            below,
+            above,
+        }
     }
 
     /// The fitted model of cost (0), requests (1) or tokens (2).
@@ -173,4 +209,61 @@ pub fn usage_share(samples: &[(Triple, Triple)]) -> Option<Triple> {
         return None;
     }
     Some(std::array::from_fn(|k| before[k] / whole[k]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 91 days around 100 (a small wobble), with every tenth day changed by `odd`.
+    fn history(odd: f64) -> Vec<Triple> {
+        let wobble = [1.0, 1.04, 0.97, 1.02, 0.98];
+        (0..91)
+            .map(|i| {
+                let value = 100.0 * wobble[i % 5] * if i % 10 == 4 { odd } else { 1.0 };
+                [value, value, value]
+            })
+            .collect()
+    }
+
+    fn band(odd: f64) -> Sum {
+        let days = history(odd);
+        let inputs = Inputs {
+            days: &days,
+            today_so_far: [50.0; 3],
+            hours_gone: 0.5,
+            usage_share: Some([0.5; 3]),
+        };
+        Outlook::new(&inputs, &Params::default()).sum(20)
+    }
+
+    #[test]
+    fn bursts_widen_the_band_above_and_dips_below() {
+        let plain = band(1.0);
+        let bursts = band(3.0);
+        let dips = band(0.2);
+        // The expected amount ignores both: about 20.5 days of 100.
+        for sum in [plain, bursts, dips] {
+            assert!((sum.point[0] - 2050.0).abs() < 40.0, "{sum:?}");
+        }
+        assert!((plain.above[0] - plain.below[0]).abs() < 1e-9);
+        assert!(bursts.above[0] > bursts.below[0] + 100.0, "{bursts:?}");
+        assert!(dips.below[0] > dips.above[0] + 100.0, "{dips:?}");
+    }
+
+    #[test]
+    fn today_rate_when_no_day_is_complete() {
+        let inputs = Inputs {
+            days: &[],
+            today_so_far: [30.0, 3.0, 300.0],
+            hours_gone: 0.25,
+            usage_share: None,
+        };
+        let outlook = Outlook::new(&inputs, &Params::default());
+        assert_eq!(outlook.method, Method::TodayRate);
+        let sum = outlook.sum(2);
+        // 90 for the rest of today and 120 for each of two days.
+        assert!((sum.point[0] - 330.0).abs() < 1e-9);
+        assert!((sum.below[0] - Z80 * RATE_SIGMA * 330.0).abs() < 1e-9);
+    }
 }

@@ -1,5 +1,5 @@
 //! Synthetic daily usage histories of known shape, for measuring forecasts:
-//! steady growth, flat and noisy days, fast growth with lasting jumps, burst
+//! steady growth, flat and noisy days, fast growth with a lasting jump, burst
 //! days, holiday dips, and short histories. Each day carries its actual
 //! amounts (cost, requests, tokens), the part used before a time of day, and
 //! the shape without noise, bursts or holidays, from which the "oracle"
@@ -15,7 +15,7 @@ pub enum Kind {
     Steady,
     /// Flat usage with 20 % day-to-day spread.
     Noisy,
-    /// Fast growth with lasting jumps of volume (and of the model mix).
+    /// Fast growth with one lasting jump of volume in the replayed months.
     Jump,
     /// Steady usage with frequent single burst days of 2.5 to 5 times normal.
     Bursts,
@@ -59,7 +59,7 @@ pub struct Day {
     pub shape: [f64; 3],
     /// The share of the shape's day that lies before the time of day.
     pub shape_share: f64,
-    /// The lasting jumps so far, as factors of cost, requests, tokens.
+    /// The lasting jump so far, as factors of cost, requests, tokens.
     pub jump: [f64; 3],
 }
 
@@ -131,16 +131,92 @@ pub fn share_before(hour: f64, weekday: Weekday) -> f64 {
     before / total
 }
 
+/// The recipe of a kind of history: the ranges its shape is drawn from
+/// and the sizes of what the shape does not know (noise, wander, bursts).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Recipe {
+    /// Growth per 30 days, in log units, drawn between these.
+    pub growth: (f64, f64),
+    /// Weekend level against weekdays, drawn between these.
+    pub weekend: (f64, f64),
+    /// Standard deviation of one day's log noise (independent day to day).
+    pub noise: f64,
+    /// Standard deviation of the daily step of the level's slow wander
+    /// (an AR(1) on logs: weeks of more or less work).
+    pub wander: f64,
+    /// How much of the wander a day keeps from the day before.
+    pub wander_keep: f64,
+    /// Chance of a burst day (2.5 to 5 times normal) on any day.
+    pub burst_rate: f64,
+    /// One lasting jump of volume in the replayed months, of a size drawn
+    /// between these (none when `None`).
+    pub jump: Option<(f64, f64)>,
+    /// Holiday dips of 2 to 6 days to 15-45 %, every 25 to 60 days.
+    pub holidays: bool,
+}
+
+impl Kind {
+    /// The recipe of this kind of history.
+    #[must_use]
+    pub fn recipe(self) -> Recipe {
+        let steady = Recipe {
+            growth: (0.05, 0.15),
+            weekend: (0.3, 0.6),
+            noise: 0.10,
+            wander: 0.02,
+            wander_keep: 0.9,
+            burst_rate: 1.0 / 60.0,
+            jump: None,
+            holidays: false,
+        };
+        match self {
+            Kind::Steady => steady,
+            Kind::Noisy => Recipe {
+                growth: (-0.03, 0.03),
+                weekend: (0.6, 0.9),
+                noise: 0.20,
+                wander: 0.042,
+                wander_keep: 0.95,
+                ..steady
+            },
+            Kind::Jump => Recipe {
+                growth: (0.20, 0.40),
+                jump: Some((1.5, 2.5)),
+                ..steady
+            },
+            Kind::Bursts => Recipe {
+                burst_rate: 1.0 / 12.0,
+                ..steady
+            },
+            Kind::Holiday => Recipe {
+                holidays: true,
+                ..steady
+            },
+        }
+    }
+}
+
 /// Generates `days` days of `kind` ending on `last` (inclusive).
 #[must_use]
 pub fn generate(kind: Kind, seed: u64, last: NaiveDate, days: u32) -> History {
+    generate_with(kind, &kind.recipe(), seed, last, days)
+}
+
+/// Generates `days` days of `kind` by `recipe` ending on `last` (inclusive).
+/// The lasting jump falls in the last 200 to 30 days (the months a
+/// backtest replays), so forecasts are made before, across and after it.
+#[must_use]
+pub fn generate_with(
+    kind: Kind,
+    recipe: &Recipe,
+    seed: u64,
+    last: NaiveDate,
+    days: u32,
+) -> History {
     let mut rng = Rng(seed ^ (kind as u64).wrapping_mul(0x5851_F42D_4C95_7F2D));
     let hour = (rng.between(8.0, 22.0) * 4.0).floor() / 4.0;
     // Weekday pattern: weekdays near 1, weekends lower; perturbed per history.
-    let weekend = match kind {
-        Kind::Noisy => rng.between(0.6, 0.9),
-        _ => rng.between(0.3, 0.6),
-    };
+    let weekend = rng.between(recipe.weekend.0, recipe.weekend.1);
     let mut weekday_factor = [1.0; 7];
     for (i, factor) in weekday_factor.iter_mut().enumerate() {
         *factor = if i >= 5 {
@@ -150,40 +226,21 @@ pub fn generate(kind: Kind, seed: u64, last: NaiveDate, days: u32) -> History {
         };
     }
     // Growth per day in log units.
-    let growth = match kind {
-        Kind::Steady | Kind::Bursts | Kind::Holiday => rng.between(0.10, 0.35) / 30.0,
-        Kind::Noisy => rng.between(-0.03, 0.03) / 30.0,
-        Kind::Jump => rng.between(0.35, 0.70) / 30.0,
-    };
-    let noise = match kind {
-        Kind::Noisy => 0.20,
-        _ => 0.07,
-    };
-    // Slow wander of the level (weeks of more or less work).
-    let wander = 0.01;
-    let burst_rate = match kind {
-        Kind::Bursts => 1.0 / 12.0,
-        _ => 1.0 / 60.0,
-    };
+    let growth = rng.between(recipe.growth.0, recipe.growth.1) / 30.0;
+    let noise = recipe.noise;
     let requests0 = rng.between(300.0, 5_000.0);
     let tokens_per_request = rng.between(2_000.0, 12_000.0);
     let mut dollars_per_mtok = rng.between(1.0, 8.0);
     let mix_drift = rng.between(-0.004, 0.004);
 
-    // Lasting jumps (Jump): one every 30 to 70 days, x1.3 to x2.2, with a mix change.
-    let mut jumps: Vec<(u32, f64, f64)> = Vec::new();
-    if kind == Kind::Jump {
-        let mut at = rng.between(20.0, 60.0);
-        while at < f64::from(days) {
-            let size = rng.between(1.3, 2.2);
-            let mix = rng.between(0.8, 1.4);
-            jumps.push((to_day(at), size, mix));
-            at += rng.between(30.0, 70.0);
-        }
-    }
-    // Holidays (Holiday): a dip of 2 to 6 days to 15-45 % every 25 to 60 days.
+    let jump = recipe.jump.map(|(low, high)| {
+        let span = f64::from(days);
+        let at = rng.between((span - 200.0).max(14.0), (span - 30.0).max(15.0));
+        (to_day(at), rng.between(low, high))
+    });
+    // Holidays: a dip of 2 to 6 days to 15-45 % every 25 to 60 days.
     let mut holidays: Vec<(u32, u32, f64)> = Vec::new();
-    if kind == Kind::Holiday {
+    if recipe.holidays {
         let mut at = rng.between(5.0, 40.0);
         while at < f64::from(days) {
             let length = to_day(rng.between(2.0, 7.0));
@@ -196,27 +253,24 @@ pub fn generate(kind: Kind, seed: u64, last: NaiveDate, days: u32) -> History {
     let mut out = Vec::with_capacity(days as usize);
     let mut log_wander = 0.0;
     let mut jump_level = 1.0;
-    let mut jump_mix = 1.0;
     for index in 0..days {
         let date = first + Days::new(u64::from(index));
         let t = f64::from(index);
-        for (at, size, mix) in &jumps {
-            if *at == index {
+        if let Some((at, size)) = jump {
+            if at == index {
                 jump_level *= size;
-                jump_mix *= mix;
             }
         }
         dollars_per_mtok *= (mix_drift + 0.002 * rng.normal()).exp();
-        log_wander = 0.85 * log_wander + wander * rng.normal();
+        log_wander = recipe.wander_keep * log_wander + recipe.wander * rng.normal();
         let weekday = date.weekday();
         let base_requests = requests0
             * (growth * t).exp()
             * weekday_factor[weekday.num_days_from_monday() as usize]
             * jump_level;
-        let price = dollars_per_mtok * jump_mix;
-        let shape = amounts(base_requests, tokens_per_request, price);
+        let shape = amounts(base_requests, tokens_per_request, dollars_per_mtok);
         let mut multiplier = (log_wander + noise * rng.normal() - noise * noise / 2.0).exp();
-        if rng.unit() < burst_rate {
+        if rng.unit() < recipe.burst_rate {
             multiplier *= rng.between(2.5, 5.0);
         }
         for (start, length, level) in &holidays {
@@ -226,7 +280,7 @@ pub fn generate(kind: Kind, seed: u64, last: NaiveDate, days: u32) -> History {
         }
         // Tokens per request and the model mix wobble a little day to day.
         let day_tokens = tokens_per_request * (0.05 * rng.normal()).exp();
-        let day_price = price * (0.03 * rng.normal()).exp();
+        let day_price = dollars_per_mtok * (0.03 * rng.normal()).exp();
         let actual = amounts(base_requests * multiplier, day_tokens, day_price);
         let shape_share = share_before(hour, weekday);
         // Intraday: the share before the hour wobbles a little.
@@ -238,7 +292,7 @@ pub fn generate(kind: Kind, seed: u64, last: NaiveDate, days: u32) -> History {
             before,
             shape,
             shape_share,
-            jump: [jump_level * jump_mix, jump_level, jump_level],
+            jump: [jump_level; 3],
         });
     }
     History {
@@ -262,23 +316,26 @@ fn amounts(requests: f64, tokens_per_request: f64, dollars_per_mtok: f64) -> [f6
 
 /// The oracle's month-end forecast at the history's hour on `today`: the
 /// actual month to date, then the shape (no noise, bursts or holidays, and
-/// no jump later than today) for the rest of today and each later day.
+/// no jump later than yesterday) for the rest of today and each later day.
 #[must_use]
 pub fn oracle(history: &History, today: NaiveDate, month_end: NaiveDate, which: usize) -> f64 {
     let month_start = today.with_day(1).unwrap_or(today);
-    let jump_today = history
+    // Jumps up to yesterday are known (a whole day of them has been seen).
+    let known = history
         .days
         .iter()
-        .find(|day| day.date == today)
+        .take_while(|day| day.date < today)
+        .last()
         .map_or(1.0, |day| day.jump[which]);
     let mut total = 0.0;
     for day in &history.days {
         if day.date >= month_start && day.date < today {
             total += day.actual[which];
         } else if day.date == today {
-            total += day.before[which] + day.shape[which] * (1.0 - day.shape_share);
+            total += day.before[which]
+                + day.shape[which] * known / day.jump[which] * (1.0 - day.shape_share);
         } else if day.date > today && day.date <= month_end {
-            total += day.shape[which] * jump_today / day.jump[which];
+            total += day.shape[which] * known / day.jump[which];
         }
     }
     total
@@ -305,5 +362,26 @@ mod tests {
         assert!((share_before(24.0, Weekday::Sun) - 1.0).abs() < 1e-12);
         // Office hours: by noon less than half the day has gone, though half the hours have.
         assert!(share_before(12.0, Weekday::Wed) < 0.45);
+    }
+
+    #[test]
+    fn one_lasting_jump_known_to_the_oracle_from_the_next_day() {
+        let last = NaiveDate::from_ymd_opt(2026, 11, 14).unwrap_or_default();
+        let history = generate(Kind::Jump, 3, last, 400);
+        let changes: Vec<usize> = (1..history.days.len())
+            .filter(|&i| history.days[i].jump[1] != history.days[i - 1].jump[1])
+            .collect();
+        assert_eq!(changes.len(), 1);
+        let j = changes[0];
+        assert!((200..=370).contains(&j), "{j}");
+        let size = history.days[j].jump[1] / history.days[j - 1].jump[1];
+        assert!((1.5..=2.5).contains(&size), "{size}");
+        // What the oracle adds for tomorrow, on the jump's day and the day after.
+        let tomorrow = |i: usize| {
+            let day = history.days[i].date;
+            oracle(&history, day, day + Days::new(1), 1) - oracle(&history, day, day, 1)
+        };
+        assert!((tomorrow(j) - history.days[j + 1].shape[1] / size).abs() < 1e-6);
+        assert!((tomorrow(j + 1) - history.days[j + 2].shape[1]).abs() < 1e-6);
     }
 }
