@@ -8,6 +8,7 @@ pub mod demo;
 pub mod lossy;
 pub mod mapping;
 pub mod migrate;
+pub mod mysql;
 pub mod postgres;
 pub mod quality;
 pub mod rows;
@@ -338,6 +339,11 @@ pub async fn open(
         DatabaseUrl::Sqlite(path) => Ok(Box::new(
             sqlite::SqliteStore::open(path, options.create, options.mapping.clone()).await?,
         )),
+        DatabaseUrl::Mysql(text) => Ok(Box::new(mysql::MysqlStore::connect_lazy(
+            text,
+            options.mapping.clone(),
+            options.timeouts,
+        )?)),
         DatabaseUrl::Postgres(text) => Ok(Box::new(postgres::PgStore::connect_lazy(
             text,
             options.mapping.clone(),

@@ -45,3 +45,21 @@ impl<'r> Decode<'r, Postgres> for LossyText {
         Ok(Self(<&str as Decode<Postgres>>::decode(value)?.to_owned()))
     }
 }
+
+impl Type<sqlx::mysql::MySql> for LossyText {
+    fn type_info() -> sqlx::mysql::MySqlTypeInfo {
+        <String as Type<sqlx::mysql::MySql>>::type_info()
+    }
+
+    fn compatible(ty: &sqlx::mysql::MySqlTypeInfo) -> bool {
+        <String as Type<sqlx::mysql::MySql>>::compatible(ty)
+            || <[u8] as Type<sqlx::mysql::MySql>>::compatible(ty)
+    }
+}
+
+impl<'r> Decode<'r, sqlx::mysql::MySql> for LossyText {
+    fn decode(value: sqlx::mysql::MySqlValueRef<'r>) -> Result<Self, BoxDynError> {
+        let bytes = <&[u8] as Decode<sqlx::mysql::MySql>>::decode(value)?;
+        Ok(Self(String::from_utf8_lossy(bytes).into_owned()))
+    }
+}

@@ -23,7 +23,7 @@ pub mod text_time;
 mod time;
 mod values;
 
-pub use days::local_day_by_offsets;
+pub use days::{local_day_by_offsets, offset_case};
 pub use dialect::{Reading, SqlDialect};
 pub use probes::UNIT_SAMPLE;
 pub use rollup::{RollupStatements, Scan};
@@ -35,6 +35,8 @@ pub enum Dialect {
     Sqlite,
     /// PostgreSQL: `$n` placeholders.
     Postgres,
+    /// MySQL and MariaDB: `?` placeholders, `DIV`, no zone tables needed.
+    Mysql,
 }
 
 impl Dialect {
@@ -44,6 +46,7 @@ impl Dialect {
         match self {
             Self::Sqlite => &super::sqlite::dialect::SQLITE,
             Self::Postgres => &super::postgres::dialect::POSTGRES,
+            Self::Mysql => &super::mysql::dialect::MYSQL,
         }
     }
 }

@@ -13,6 +13,8 @@ pub enum DatabaseUrl {
     Sqlite(PathBuf),
     /// A PostgreSQL server (kept verbatim; never printed without redaction).
     Postgres(String),
+    /// A MySQL or MariaDB server (`mysql://` or `mariadb://`; never printed without redaction).
+    Mysql(String),
 }
 
 impl DatabaseUrl {
@@ -31,6 +33,9 @@ impl DatabaseUrl {
         }
         if text.starts_with("postgres://") || text.starts_with("postgresql://") {
             return Ok(Self::Postgres(text.to_owned()));
+        }
+        if text.starts_with("mysql://") || text.starts_with("mariadb://") {
+            return Ok(Self::Mysql(text.to_owned()));
         }
         if looks_like_key_values(text) {
             // Never echoed: it may hold a password.
@@ -56,7 +61,7 @@ impl DatabaseUrl {
         }
         if let Some((scheme, _)) = text.split_once("://") {
             return Err(StoreError::BadUrl(format!(
-                "the database URL scheme {scheme:?} is not supported; use sqlite://PATH or postgres://USER@HOST/DB"
+                "the database URL scheme {scheme:?} is not supported; use sqlite://PATH, postgres://USER@HOST/DB or mysql://USER@HOST/DB"
             )));
         }
         Ok(Self::Sqlite(PathBuf::from(text)))
@@ -73,7 +78,7 @@ impl DatabaseUrl {
     pub fn redacted(&self) -> String {
         match self {
             Self::Sqlite(path) => format!("sqlite://{}", path.display()),
-            Self::Postgres(url) => redact_password(url),
+            Self::Postgres(url) | Self::Mysql(url) => redact_password(url),
         }
     }
 }

@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Deserializer};
 use sqlx::error::BoxDynError;
+use sqlx::mysql::{MySql, MySqlTypeInfo, MySqlValueRef};
 use sqlx::postgres::{PgTypeInfo, PgValueRef, Postgres};
 use sqlx::sqlite::{Sqlite, SqliteTypeInfo, SqliteValueRef};
 use sqlx::{Decode, Type, TypeInfo, ValueRef};
@@ -74,6 +75,28 @@ impl<'r> Decode<'r, Postgres> for WideSum {
             return Ok(Self::parse(text)?);
         }
         Ok(Self(i128::from(<i64 as Decode<Postgres>>::decode(value)?)))
+    }
+}
+
+impl Type<MySql> for WideSum {
+    fn type_info() -> MySqlTypeInfo {
+        <i64 as Type<MySql>>::type_info()
+    }
+
+    fn compatible(ty: &MySqlTypeInfo) -> bool {
+        <i64 as Type<MySql>>::compatible(ty)
+            || <String as Type<MySql>>::compatible(ty)
+            || <[u8] as Type<MySql>>::compatible(ty)
+    }
+}
+
+impl<'r> Decode<'r, MySql> for WideSum {
+    fn decode(value: MySqlValueRef<'r>) -> Result<Self, BoxDynError> {
+        if <i64 as Type<MySql>>::compatible(&value.type_info()) {
+            return Ok(Self(i128::from(<i64 as Decode<MySql>>::decode(value)?)));
+        }
+        let bytes = <&[u8] as Decode<MySql>>::decode(value)?;
+        Ok(Self::parse(&String::from_utf8_lossy(bytes))?)
     }
 }
 

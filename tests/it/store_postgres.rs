@@ -985,7 +985,7 @@ async fn text_timestamps_are_read_like_sqlite_and_bad_ones_left_out() {
 
 /// Text timestamps made from the accepted grammar and from near misses of
 /// it (and some plain noise).
-fn timestamp_text() -> impl proptest::strategy::Strategy<Value = String> {
+pub(crate) fn timestamp_text() -> impl proptest::strategy::Strategy<Value = String> {
     use proptest::prelude::*;
     let two = |low: u32, high: u32| (low..=high).prop_map(|n| format!("{n:02}"));
     let date = (

@@ -31,9 +31,26 @@ pub(super) fn day_bounds(range: SecondsRange, calendar: &Calendar) -> (String, S
 /// no zone database.
 #[must_use]
 pub fn local_day_by_offsets(seconds: &str, calendar: &Calendar, range: SecondsRange) -> String {
+    let offset = offset_case(seconds, calendar, range);
+    // Shifted by a million days so that integer division floors for
+    // instants before 1970 too (SQLite and PostgreSQL truncate toward zero).
+    format!(
+        "(({seconds} + {offset} + {FLOOR_SHIFT_SECONDS}) / {SECONDS_PER_DAY} - {FLOOR_SHIFT_DAYS})"
+    )
+}
+
+/// The zone's UTC offset (seconds) at the instant `seconds`, as a `CASE`
+/// over its offset spans in `range` (the years counted, at most: the work
+/// never grows with the span of the data).
+#[must_use]
+pub fn offset_case(seconds: &str, calendar: &Calendar, range: SecondsRange) -> String {
     let spans = calendar.offset_spans(
-        range.start.max(-8_000_000_000),
-        range.end.min(200_000_000_000),
+        range
+            .start
+            .clamp(crate::store::EARLIEST_SECONDS, crate::store::LATEST_SECONDS),
+        range
+            .end
+            .clamp(crate::store::EARLIEST_SECONDS, crate::store::LATEST_SECONDS),
     );
     let offset = match spans.as_slice() {
         [only] => only.offset_seconds.to_string(),
@@ -52,9 +69,5 @@ pub fn local_day_by_offsets(seconds: &str, calendar: &Calendar, range: SecondsRa
         }
         [] => "0".to_owned(),
     };
-    // Shifted by a million days so that integer division floors for
-    // instants before 1970 too (SQLite and PostgreSQL truncate toward zero).
-    format!(
-        "(({seconds} + {offset} + {FLOOR_SHIFT_SECONDS}) / {SECONDS_PER_DAY} - {FLOOR_SHIFT_DAYS})"
-    )
+    offset
 }

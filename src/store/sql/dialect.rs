@@ -33,6 +33,18 @@ pub trait SqlDialect: Send + Sync + std::fmt::Debug {
     /// `expression` as text.
     fn text(&self, expression: &str) -> String;
 
+    /// Integer division of a whole-number expression by a positive constant,
+    /// truncating toward zero as SQLite's and PostgreSQL's `/` do.
+    fn div(&self, dividend: &str, divisor: i64) -> String {
+        format!("({dividend}) / {divisor}")
+    }
+
+    /// A token sum, exact: 64-bit where the engine raises an error on
+    /// overflow (and is then asked again for [`Self::wide_sum`]).
+    fn token_sum(&self, expression: &str) -> String {
+        self.sum(expression)
+    }
+
     /// A NULL of the 64-bit integer type.
     fn null_integer(&self) -> String {
         self.integer("NULL")

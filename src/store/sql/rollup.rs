@@ -54,8 +54,11 @@ impl SqlBuilder {
         }
         (
             format!(
-                "CASE WHEN {valid} THEN ((({seconds}) + {FLOOR_SHIFT_SECONDS}) / {SLOT_SECONDS} - {shift}) * {SLOT_SECONDS} END",
-                seconds = self.seconds(),
+                "CASE WHEN {valid} THEN ({divided} - {shift}) * {SLOT_SECONDS} END",
+                divided = self.rules().div(
+                    &format!("({}) + {FLOOR_SHIFT_SECONDS}", self.seconds()),
+                    SLOT_SECONDS
+                ),
                 shift = FLOOR_SHIFT_SECONDS / SLOT_SECONDS
             ),
             "usagetop_slot".to_owned(),

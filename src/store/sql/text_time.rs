@@ -28,15 +28,31 @@ const DAY_PATTERN: &str = "^([0-9]{4})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
 /// expressions, years 0 to 9999), by H. Hinnant's `days_from_civil`,
 /// shifted 400 years so every division is of a non-negative number.
 fn days_from_civil(y: &str, m: &str, d: &str) -> String {
+    civil_days(y, m, d, "/", |era| format!("{era}::bigint"))
+}
+
+/// [`days_from_civil`] with the engine's integer division operator (`/`,
+/// or MySQL's `DIV`) and its cast of the era to a 64-bit integer.
+#[must_use]
+pub fn civil_days(y: &str, m: &str, d: &str, div: &str, wide: impl Fn(&str) -> String) -> String {
     // Years counted from March; 400 years added.
     let year = format!("({y} - CASE WHEN {m} <= 2 THEN 1 ELSE 0 END + 400)");
-    let era = format!("({year} / 400)");
+    let era = format!("({year} {div} 400)");
     let year_of_era = format!("({year} - {era} * 400)");
-    let day_of_year = format!("((153 * (({m} + 9) % 12) + 2) / 5 + {d} - 1)");
-    let day_of_era =
-        format!("({year_of_era} * 365 + {year_of_era} / 4 - {year_of_era} / 100 + {day_of_year})");
-    format!("({era}::bigint * 146097 + {day_of_era} - 719468 - 146097)")
+    let day_of_year = format!("((153 * (({m} + 9) % 12) + 2) {div} 5 + {d} - 1)");
+    let day_of_era = format!(
+        "({year_of_era} * 365 + {year_of_era} {div} 4 - {year_of_era} {div} 100 + {day_of_year})"
+    );
+    format!("({} * 146097 + {day_of_era} - 719468 - 146097)", wide(&era))
 }
+
+/// The accepted form (see the module's documentation) as a regular
+/// expression without captures' numbering needs: engines that validate with
+/// `REGEXP` and take the parts by position use it.
+pub const ISO_FORM: &str = ISO_PATTERN;
+
+/// A day's leading `YYYY-MM-DD`, for engines that validate with `REGEXP`.
+pub const DAY_FORM: &str = DAY_PATTERN;
 
 /// Unix seconds of the text timestamp `ts`, or NULL when it is not in the
 /// accepted form.

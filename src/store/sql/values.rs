@@ -216,7 +216,7 @@ impl SqlBuilder {
         if self.wide.load(Ordering::SeqCst) {
             self.rules().wide_sum(expression)
         } else {
-            self.rules().sum(expression)
+            self.rules().token_sum(expression)
         }
     }
 

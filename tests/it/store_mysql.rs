@@ -1,0 +1,502 @@
+//! MySQL and MariaDB (`mysql://`, `mariadb://`): the same events in SQLite
+//! and in MariaDB give byte-identical JSON reports for every timestamp kind
+//! (DATETIME, TIMESTAMP, integer seconds and milliseconds, text), in zones
+//! with a DST change and a 45-minute offset, read directly and through the
+//! rollup cache; JSON token values, 128-bit sums, the text-timestamp reader
+//! against SQLite's, errors without the password, and recovery after the
+//! server drops the session.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{AssertSqlSafe, Connection, MySqlConnection, SqliteConnection};
+use usagetop::cache::{CacheOptions, CachedStore};
+use usagetop::clock::FixedClock;
+use usagetop::filter::Filter;
+use usagetop::output;
+use usagetop::period::{Calendar, WeekStart};
+use usagetop::pipeline::{compute_report, ReportContext};
+use usagetop::pricing::{PriceFile, PriceTable};
+use usagetop::store::demo::{self, DemoEvent};
+use usagetop::store::mapping::{Mapping, SourceConfig};
+use usagetop::store::mysql::MysqlStore;
+use usagetop::store::sqlite::SqliteStore;
+use usagetop::store::{Timeouts, UsageStore};
+
+use crate::support::mysql::{server_url, TestDb};
+
+const NOW: &str = "2026-11-18T15:07:00Z";
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(NOW)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn context(zone: chrono_tz::Tz) -> ReportContext {
+    ReportContext {
+        calendar: Calendar::new(zone, WeekStart::Monday),
+        clock: Arc::new(FixedClock(now())),
+        prices: Arc::new(PriceTable::with_overrides(&PriceFile::default(), "pricing").unwrap()),
+        budgets: Arc::new(usagetop::budget::Budgets::default()),
+        wall_clock: Arc::new(usagetop::clock::SystemClock),
+    }
+}
+
+async fn json_of(store: &dyn UsageStore, zone: chrono_tz::Tz) -> String {
+    let snapshot = compute_report(store, &context(zone), &Filter::default())
+        .await
+        .unwrap();
+    output::json::render(&snapshot).unwrap()
+}
+
+#[track_caller]
+fn assert_same(mysql: &str, sqlite: &str, what: &str) {
+    if mysql != sqlite {
+        let first = mysql
+            .lines()
+            .zip(sqlite.lines())
+            .enumerate()
+            .find(|(_, (a, b))| a != b);
+        panic!("{what}: MySQL and SQLite reports differ; first difference (line, mysql, sqlite): {first:?}");
+    }
+}
+
+async fn sqlite_execute(path: &Path, sql: &str) {
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true);
+    let mut conn = SqliteConnection::connect_with(&options).await.unwrap();
+    sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+}
+
+fn events() -> Vec<DemoEvent> {
+    demo::generate(
+        13,
+        45,
+        now(),
+        &Calendar::new(chrono_tz::Europe::Berlin, WeekStart::Monday),
+    )
+}
+
+/// Inserts of `events` with the timestamp written by `ts`; every 211th row
+/// has a negative count and every 97th no model.
+fn inserts(events: &[DemoEvent], ts: impl Fn(i64) -> String) -> Vec<String> {
+    events
+        .chunks(500)
+        .map(|chunk| {
+            let values: Vec<String> = chunk
+                .iter()
+                .map(|e| {
+                    format!(
+                        "({}, '{}', {}, '{}', {}, {}, {}, {})",
+                        ts(e.ts),
+                        e.user_id,
+                        if e.ts % 97 == 0 {
+                            "NULL".to_owned()
+                        } else {
+                            format!("'{}'", e.model)
+                        },
+                        e.endpoint,
+                        if e.ts % 211 == 0 {
+                            -e.input_tokens
+                        } else {
+                            e.input_tokens
+                        },
+                        e.output_tokens,
+                        e.cache_read_tokens,
+                        e.cache_write_tokens
+                    )
+                })
+                .collect();
+            format!(
+                "INSERT INTO usage_events (ts, user_id, model, endpoint, input_tokens, output_tokens, \
+                 cache_read_tokens, cache_write_tokens) VALUES {}",
+                values.join(", ")
+            )
+        })
+        .collect()
+}
+
+const COLUMNS: &str = "user_id VARCHAR(64), model VARCHAR(128), endpoint VARCHAR(64), \
+    input_tokens BIGINT, output_tokens BIGINT, cache_read_tokens BIGINT, cache_write_tokens BIGINT";
+
+/// Text in one of the accepted forms, offsets included.
+fn iso_text(ts: i64) -> String {
+    let instant = DateTime::from_timestamp(ts, 0).unwrap();
+    match ts % 4 {
+        0 => format!("'{}'", instant.format("%Y-%m-%dT%H:%M:%SZ")),
+        1 => format!(
+            "'{}'",
+            (instant + chrono::Duration::minutes(330)).format("%Y-%m-%d %H:%M:%S+05:30")
+        ),
+        2 => format!(
+            "'{}'",
+            (instant - chrono::Duration::hours(5)).format("%Y-%m-%d %H:%M:%S.250-0500")
+        ),
+        _ => format!("'{}'", instant.format("%Y-%m-%d %H:%M:%S+00")),
+    }
+}
+
+#[tokio::test]
+async fn every_timestamp_kind_equals_sqlite_directly_and_cached() {
+    let Some(admin) = server_url() else { return };
+    let db = TestDb::create(&admin, "kinds").await;
+    let events = events();
+    let dir = tempfile::tempdir().unwrap();
+    let layouts: [(
+        &str,
+        &str,
+        &str,
+        Box<dyn Fn(i64) -> String>,
+        Box<dyn Fn(i64) -> String>,
+    ); 5] = [
+        (
+            "DATETIME",
+            "DATETIME",
+            "INTEGER",
+            Box::new(|ts| {
+                format!(
+                    "'{}'",
+                    DateTime::from_timestamp(ts, 0)
+                        .unwrap()
+                        .format("%Y-%m-%d %H:%M:%S")
+                )
+            }),
+            Box::new(|ts| ts.to_string()),
+        ),
+        (
+            "TIMESTAMP",
+            "TIMESTAMP NULL",
+            "INTEGER",
+            Box::new(|ts| {
+                format!(
+                    "'{}'",
+                    DateTime::from_timestamp(ts, 0)
+                        .unwrap()
+                        .format("%Y-%m-%d %H:%M:%S")
+                )
+            }),
+            Box::new(|ts| ts.to_string()),
+        ),
+        (
+            "seconds",
+            "BIGINT",
+            "INTEGER",
+            Box::new(|ts| ts.to_string()),
+            Box::new(|ts| ts.to_string()),
+        ),
+        (
+            "milliseconds",
+            "BIGINT",
+            "INTEGER",
+            Box::new(|ts| (ts * 1000 + 123).to_string()),
+            Box::new(|ts| (ts * 1000 + 123).to_string()),
+        ),
+        (
+            "text",
+            "VARCHAR(40)",
+            "TEXT",
+            Box::new(iso_text),
+            Box::new(iso_text),
+        ),
+    ];
+    for (index, (what, mysql_type, sqlite_type, mysql_ts, sqlite_ts)) in layouts.iter().enumerate()
+    {
+        db.execute(&format!(
+            "DROP TABLE IF EXISTS usage_events; CREATE TABLE usage_events \
+             (id BIGINT AUTO_INCREMENT PRIMARY KEY, ts {mysql_type}, {COLUMNS}, KEY (ts))"
+        ))
+        .await;
+        for insert in inserts(&events, mysql_ts) {
+            db.execute(&insert).await;
+        }
+        let path = dir.path().join(format!("{index}.db"));
+        let mut sql = vec![format!(
+            "CREATE TABLE usage_events (id INTEGER PRIMARY KEY, ts {sqlite_type}, {COLUMNS})"
+        )];
+        sql.extend(inserts(&events, sqlite_ts));
+        sqlite_execute(&path, &sql.join("; ")).await;
+        let mapping = Mapping::resolve(&SourceConfig::default()).unwrap();
+        let mysql =
+            || MysqlStore::connect_lazy(&db.url, mapping.clone(), Timeouts::default()).unwrap();
+        let lite = SqliteStore::open(&path, false, mapping.clone())
+            .await
+            .unwrap();
+        let cached = CachedStore::open(
+            Box::new(mysql()),
+            &CacheOptions {
+                enabled: true,
+                dir: dir.path().join(format!("cache-{index}")),
+                late_seconds: 7_200,
+                verify: false,
+            },
+        )
+        .await;
+        cached
+            .refresh_cache(now().timestamp(), &|_| {})
+            .await
+            .unwrap();
+        assert!(cached.has_cached_data(), "{what}: the cache was built");
+        for zone in [
+            chrono_tz::UTC,
+            chrono_tz::Europe::Berlin,
+            chrono_tz::Asia::Kathmandu,
+        ] {
+            let sqlite = json_of(&lite, zone).await;
+            assert_same(
+                &json_of(&mysql(), zone).await,
+                &sqlite,
+                &format!("{what}, {zone}"),
+            );
+            assert_same(
+                &json_of(&cached, zone).await,
+                &sqlite,
+                &format!("{what}, {zone}, cached"),
+            );
+        }
+    }
+    db.drop_it().await;
+}
+
+/// Token counts inside JSON (LiteLLM style), `"n/a"` and `true` among them,
+/// and sums past 2^63: exact, and the same as SQLite's.
+#[tokio::test]
+async fn json_values_and_wide_sums_equal_sqlite() {
+    let Some(admin) = server_url() else { return };
+    let db = TestDb::create(&admin, "json").await;
+    let rows = [
+        (
+            1_795_000_000_i64,
+            "gpt-4o",
+            9_000_000_000_000_000_000_i64,
+            r#"{"u": {"read": 5}}"#,
+        ),
+        (
+            1_795_000_060,
+            "gpt-4o",
+            9_000_000_000_000_000_000,
+            r#"{"u": {"read": "n/a"}}"#,
+        ),
+        (
+            1_795_000_120,
+            "gpt-4o",
+            9_000_000_000_000_000_000,
+            r#"{"u": {"read": true}}"#,
+        ),
+        (
+            1_795_000_180,
+            "gpt-4o",
+            9_000_000_000_000_000_000,
+            r#"{"u": {"read": 7.0}}"#,
+        ),
+        (1_795_000_240, "gpt-4o", 100, r#"{"u": {}}"#),
+    ];
+    let values: Vec<String> = rows
+        .iter()
+        .map(|(ts, model, input, meta)| format!("({ts}, '{model}', {input}, 1, '{meta}')"))
+        .collect();
+    let insert = format!("INSERT INTO calls VALUES {}", values.join(", "));
+    db.execute(&format!(
+        "CREATE TABLE calls (at BIGINT, model VARCHAR(64), tokens_in BIGINT, tokens_out BIGINT, meta JSON); {insert}"
+    ))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("json.db");
+    sqlite_execute(
+        &path,
+        &format!("CREATE TABLE calls (at INTEGER, model TEXT, tokens_in INTEGER, tokens_out INTEGER, meta TEXT); {insert}"),
+    )
+    .await;
+    let mapping = Mapping::resolve(&SourceConfig {
+        table: Some("calls".to_owned()),
+        timestamp: Some("at".to_owned()),
+        input_tokens: Some("tokens_in".to_owned()),
+        output_tokens: Some("tokens_out".to_owned()),
+        cache_read_tokens: Some("meta->u->read".to_owned()),
+        cache_write_tokens: Some(String::new()),
+        user: Some(String::new()),
+        endpoint: Some(String::new()),
+        ..SourceConfig::default()
+    })
+    .unwrap();
+    let mysql = MysqlStore::connect_lazy(&db.url, mapping.clone(), Timeouts::default()).unwrap();
+    let lite = SqliteStore::open(&path, false, mapping).await.unwrap();
+    let json = json_of(&mysql, chrono_tz::UTC).await;
+    assert_same(&json, &json_of(&lite, chrono_tz::UTC).await, "JSON values");
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(report["summary"]["all_time"]["requests"], 3);
+    assert_eq!(
+        report["summary"]["all_time"]["input_tokens"],
+        serde_json::json!(18_000_000_000_000_000_100_i128)
+    );
+    assert!(report["notes"]
+        .to_string()
+        .contains("2 rows with a token count or cost that cannot be read"));
+    db.drop_it().await;
+}
+
+/// The text-timestamp reader of MySQL and MariaDB against SQLite's, on the
+/// differential fuzz's 3,000 texts.
+#[tokio::test]
+async fn text_timestamps_fuzzed_read_like_sqlite() {
+    use proptest::strategy::{Strategy, ValueTree};
+    use usagetop::store::sql::SqlDialect;
+    let Some(admin) = server_url() else { return };
+    let db = TestDb::create(&admin, "text_fuzz").await;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = crate::store_postgres::timestamp_text();
+    let texts: Vec<String> = (0..3_000)
+        .map(|_| strategy.new_tree(&mut runner).unwrap().current())
+        .collect();
+    let values: Vec<String> = texts
+        .iter()
+        .enumerate()
+        .map(|(id, text)| format!("({id}, '{}')", text.replace('\'', "''")))
+        .collect();
+    let inserts: Vec<String> = values
+        .chunks(500)
+        .map(|chunk| format!("INSERT INTO texts VALUES {}", chunk.join(", ")))
+        .collect();
+    db.execute(&format!(
+        "CREATE TABLE texts (id BIGINT, at VARCHAR(64)); {}",
+        inserts.join("; ")
+    ))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("texts.db");
+    sqlite_execute(
+        &path,
+        &format!(
+            "CREATE TABLE texts (id INTEGER, at TEXT); {}",
+            inserts.join("; ")
+        ),
+    )
+    .await;
+    let mut mysql = MySqlConnection::connect(&db.url).await.unwrap();
+    sqlx::raw_sql("SET SESSION sql_mode = 'ANSI'")
+        .execute(&mut mysql)
+        .await
+        .unwrap();
+    let mysql_rows: Vec<(i64, Option<i64>)> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT id, {} FROM texts ORDER BY id",
+        usagetop::store::mysql::dialect::MYSQL.text_seconds("at")
+    )))
+    .fetch_all(&mut mysql)
+    .await
+    .unwrap();
+    mysql.close().await.unwrap();
+    let mut lite = SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(&path))
+        .await
+        .unwrap();
+    let lite_rows: Vec<(i64, Option<i64>)> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT id, {} FROM texts ORDER BY id",
+        usagetop::store::sql::text_time::sqlite_seconds("at")
+    )))
+    .fetch_all(&mut lite)
+    .await
+    .unwrap();
+    lite.close().await.unwrap();
+    let differ: Vec<String> = mysql_rows
+        .iter()
+        .zip(&lite_rows)
+        .filter(|(a, b)| a != b)
+        .take(10)
+        .map(|((id, mysql), (_, lite))| {
+            format!(
+                "{:?}: mysql {mysql:?}, sqlite {lite:?}",
+                texts[usize::try_from(*id).unwrap()]
+            )
+        })
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "the engines disagree:\n{}",
+        differ.join("\n")
+    );
+    db.drop_it().await;
+}
+
+/// Bad settings and an unreachable server are explained without the
+/// password; a dropped session is replaced and the same numbers come back.
+#[tokio::test]
+async fn errors_are_explained_and_a_dropped_session_recovers() {
+    let Some(admin) = server_url() else { return };
+    let unreachable = MysqlStore::connect_lazy(
+        "mysql://me:s3cret@127.0.0.1:1/nothing",
+        Mapping::default(),
+        Timeouts {
+            connect: std::time::Duration::from_secs(2),
+            ..Timeouts::default()
+        },
+    )
+    .unwrap();
+    let error = unreachable.prepare().await.unwrap_err().to_string();
+    assert!(!error.contains("s3cret"), "{error}");
+    assert!(
+        error.contains("refused") || error.contains("reach"),
+        "{error}"
+    );
+    let db = TestDb::create(&admin, "errors").await;
+    db.execute(&format!(
+        "CREATE TABLE usage_events (id BIGINT AUTO_INCREMENT PRIMARY KEY, ts BIGINT, {COLUMNS})"
+    ))
+    .await;
+    for insert in inserts(&events(), |ts| ts.to_string()) {
+        db.execute(&insert).await;
+    }
+    let missing = MysqlStore::connect_lazy(
+        &db.url,
+        Mapping::resolve(&SourceConfig {
+            table: Some("USAGE_EVENTS".to_owned()),
+            ..SourceConfig::default()
+        })
+        .unwrap(),
+        Timeouts::default(),
+    )
+    .unwrap();
+    let error = missing.prepare().await.unwrap_err().to_string();
+    assert!(
+        error.contains("usage_events"),
+        "names the table that would match: {error}"
+    );
+    let store = MysqlStore::connect_lazy(&db.url, Mapping::default(), Timeouts::default()).unwrap();
+    let before = json_of(&store, chrono_tz::UTC).await;
+    let mut admin_conn = MySqlConnection::connect(&admin).await.unwrap();
+    let ids: Vec<(u64,)> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = '{}' AND ID <> CONNECTION_ID()",
+        db.name
+    )))
+    .fetch_all(&mut admin_conn)
+    .await
+    .unwrap();
+    assert!(!ids.is_empty(), "the store holds a session");
+    for (id,) in ids {
+        let _ = sqlx::raw_sql(AssertSqlSafe(format!("KILL {id}")))
+            .execute(&mut admin_conn)
+            .await;
+    }
+    admin_conn.close().await.unwrap();
+    let mut after = None;
+    for _ in 0..5 {
+        match compute_report(&store, &context(chrono_tz::UTC), &Filter::default()).await {
+            Ok(snapshot) => {
+                after = Some(output::json::render(&snapshot).unwrap());
+                break;
+            }
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
+        }
+    }
+    assert_eq!(
+        after.as_deref(),
+        Some(before.as_str()),
+        "the same numbers after the session was dropped"
+    );
+    db.drop_it().await;
+}
