@@ -469,8 +469,8 @@ async fn errors_are_explained_and_a_dropped_session_recovers() {
     let store = MysqlStore::connect_lazy(&db.url, Mapping::default(), Timeouts::default()).unwrap();
     let before = json_of(&store, chrono_tz::UTC).await;
     let mut admin_conn = MySqlConnection::connect(&admin).await.unwrap();
-    let ids: Vec<(u64,)> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = '{}' AND ID <> CONNECTION_ID()",
+    let ids: Vec<(i64,)> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT CAST(ID AS SIGNED) FROM information_schema.PROCESSLIST WHERE DB = '{}' AND ID <> CONNECTION_ID()",
         db.name
     )))
     .fetch_all(&mut admin_conn)

@@ -38,7 +38,9 @@ impl SqlDialect for MysqlDialect {
     }
 
     fn text(&self, expression: &str) -> String {
-        format!("CAST({expression} AS CHAR)")
+        // Compared and grouped byte by byte, as on SQLite and PostgreSQL:
+        // the usual collations would make `GPT-4o` and `gpt-4o` one group.
+        format!("(CAST({expression} AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_bin)")
     }
 
     fn div(&self, dividend: &str, divisor: i64) -> String {
@@ -51,7 +53,9 @@ impl SqlDialect for MysqlDialect {
     }
 
     fn wide_sum(&self, expression: &str) -> String {
-        format!("CAST(COALESCE(SUM({expression}), 0) AS CHAR)")
+        // Whole tokens, the total rounded half away from zero as
+        // PostgreSQL's numeric to bigint (a JSON value is a DECIMAL(40, 6)).
+        format!("CAST(CAST(COALESCE(SUM({expression}), 0) AS DECIMAL(65, 0)) AS CHAR)")
     }
 
     fn nanos(&self, dollars: &str) -> String {
@@ -138,7 +142,7 @@ impl SqlDialect for MysqlDialect {
             |era| format!("CAST({era} AS SIGNED)"),
         );
         format!(
-            "(CASE WHEN {ts} REGEXP '{form}' THEN {days} * 86400 \
+            "(CASE WHEN {ts} REGEXP '(?-i){form}' THEN {days} * 86400 \
              + {hour} * 3600 + {minute} * 60 + {second} \
              - (CASE SUBSTRING({offset}, 1, 1) WHEN '-' THEN -1 WHEN '+' THEN 1 ELSE 0 END) \
                * ({offset_hours} * 3600 + {offset_minutes} * 60) END)",
@@ -160,7 +164,7 @@ impl SqlDialect for MysqlDialect {
             |era| format!("CAST({era} AS SIGNED)"),
         );
         format!(
-            "(CASE WHEN {ts} REGEXP '{form}' THEN {days} END)",
+            "(CASE WHEN {ts} REGEXP '(?-i){form}' THEN {days} END)",
             form = text_time::DAY_FORM
         )
     }
