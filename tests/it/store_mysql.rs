@@ -144,19 +144,23 @@ fn iso_text(ts: i64) -> String {
     }
 }
 
+/// A timestamp kind: its name, the MySQL and SQLite column types, and how
+/// each engine writes an instant.
+type KindLayout = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Box<dyn Fn(i64) -> String>,
+    Box<dyn Fn(i64) -> String>,
+);
+
 #[tokio::test]
 async fn every_timestamp_kind_equals_sqlite_directly_and_cached() {
     let Some(admin) = server_url() else { return };
     let db = TestDb::create(&admin, "kinds").await;
     let events = events();
     let dir = tempfile::tempdir().unwrap();
-    let layouts: [(
-        &str,
-        &str,
-        &str,
-        Box<dyn Fn(i64) -> String>,
-        Box<dyn Fn(i64) -> String>,
-    ); 5] = [
+    let layouts: [KindLayout; 5] = [
         (
             "DATETIME",
             "DATETIME",
