@@ -411,7 +411,7 @@ pub fn evaluate(rules: &Rules, snapshot: &Snapshot, observed: &Observed) -> Find
             .rev()
             .find(|limit| share >= **limit)
         {
-            let percent = crate::output::budget::percent(*crossed);
+            let percent = crate::format::percent(*crossed);
             push(
                 "budget",
                 format!("{} {percent}%", status.budget.name()),
@@ -423,13 +423,13 @@ pub fn evaluate(rules: &Rules, snapshot: &Snapshot, observed: &Observed) -> Find
                 },
                 format!(
                     "{name} budget at {}%",
-                    crate::output::budget::percent(share)
+                    crate::format::percent(share)
                 ),
                 format!(
                     "{name}: {} of {} spent ({}%, past {percent}%); forecast {} by {}",
                     money(status.spent),
                     money(status.budget.limit),
-                    crate::output::budget::percent(share),
+                    crate::format::percent(share),
                     money(status.forecast),
                     status.period_end.format("%-d %b")
                 ),

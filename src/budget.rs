@@ -261,6 +261,16 @@ pub struct BudgetStatus {
 }
 
 impl BudgetStatus {
+    /// `exceeds on 23 Nov at this rate`, when the forecast crosses the limit.
+    #[must_use]
+    pub fn crossing(&self) -> Option<String> {
+        match (self.level, self.crosses_on) {
+            (Level::Exceeded, _) => Some("already exceeded".to_owned()),
+            (_, Some(day)) => Some(format!("exceeds on {} at this rate", day.format("%-d %b"))),
+            _ => None,
+        }
+    }
+
     /// Spent as a share of the limit.
     #[must_use]
     pub fn share(&self) -> Decimal {

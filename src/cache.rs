@@ -4,6 +4,7 @@
 //! refresh costs what the new rows cost, not what the table costs.
 //! `db` owns the file, `cached` the store that answers from it.
 
+mod batches;
 mod build;
 pub mod cached;
 pub mod db;

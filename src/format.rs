@@ -209,6 +209,16 @@ pub fn progress_line(rows: i64, fraction: f64, remaining: Option<std::time::Dura
     )
 }
 
+/// Share as a whole percentage.
+#[must_use]
+pub fn percent(share: Decimal) -> i64 {
+    share
+        .saturating_mul(Decimal::ONE_HUNDRED)
+        .round()
+        .to_i64()
+        .unwrap_or(i64::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

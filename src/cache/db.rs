@@ -21,8 +21,6 @@ use crate::store::SecondsRange;
 /// Bumped when the tables change: an older file is emptied and rebuilt.
 const SCHEMA_VERSION: &str = "2";
 
-/// Rows written per statement: 14 parameters each, under SQLite's 32,766.
-const ROWS_PER_WRITE: usize = 2_000;
 
 /// The tables. An older layout (another `schema` in `meta`) is dropped and
 /// built anew: the cache holds nothing that cannot be rebuilt.
@@ -649,7 +647,7 @@ impl Writer {
                     .to_owned(),
             })
         };
-        for batch in rows.chunks(ROWS_PER_WRITE) {
+        for batch in super::batches::fixed_batches(&rows) {
             let sql = merge_sql(batch.len());
             let mut query = sqlx::query(AssertSqlSafe(sql));
             for row in batch {
@@ -782,7 +780,9 @@ impl Writer {
              SUM(output), SUM(cache_read), SUM(cache_write), SUM(cost) \
              FROM slots WHERE slot >= ? AND kept > 0 GROUP BY 2, 3, 4"
         );
+        // Its text changes with the range: not kept among prepared statements.
         sqlx::query(AssertSqlSafe(insert))
+            .persistent(false)
             .bind(zone)
             .bind(start)
             .execute(&mut *self.tx)

@@ -1,11 +1,9 @@
 //! Budget lines for people: `usagetop report --check-budget`, the text
 //! report and the dashboard's gauges share these words.
 
-use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::Decimal;
 
 use crate::budget::{BudgetStatus, Level};
-use crate::format::money;
+use crate::format::{money, percent};
 use crate::text::sanitize;
 
 /// The level as a word.
@@ -16,26 +14,6 @@ pub fn level_word(level: Level) -> &'static str {
         Level::Warning => "warning",
         Level::ForecastOver => "forecast",
         Level::Exceeded => "EXCEEDED",
-    }
-}
-
-/// Share as a whole percentage.
-#[must_use]
-pub fn percent(share: Decimal) -> i64 {
-    share
-        .saturating_mul(Decimal::ONE_HUNDRED)
-        .round()
-        .to_i64()
-        .unwrap_or(i64::MAX)
-}
-
-/// `exceeds on 23 Nov at this rate`, when the forecast crosses the limit.
-#[must_use]
-pub fn crossing(status: &BudgetStatus) -> Option<String> {
-    match (status.level, status.crosses_on) {
-        (Level::Exceeded, _) => Some("already exceeded".to_owned()),
-        (_, Some(day)) => Some(format!("exceeds on {} at this rate", day.format("%-d %b"))),
-        _ => None,
     }
 }
 
@@ -52,7 +30,7 @@ pub fn line(status: &BudgetStatus) -> String {
         money(status.forecast),
         status.period_end.format("%-d %b")
     );
-    if let Some(crossing) = crossing(status) {
+    if let Some(crossing) = status.crossing() {
         text.push_str("; ");
         text.push_str(&crossing);
     }

@@ -434,7 +434,8 @@ fn forecast(snapshot: &Snapshot, blocks: &mut Vec<Block>) {
 }
 
 fn budgets(snapshot: &Snapshot) -> Table {
-    use crate::output::budget::{level_word, percent};
+    use crate::format::percent;
+    use crate::output::budget::level_word;
     Table {
         columns: vec![
             ("Budget".to_owned(), Align::Left, 19),

@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use super::theme::Theme;
 use crate::budget::{by_severity, BudgetStatus, Level};
 use crate::format::{money, money_brief};
-use crate::output::budget::{crossing, percent};
+use crate::format::percent;
 use crate::text::{sanitize, sanitize_middle, width};
 
 fn level_style(level: Level, theme: &Theme) -> Style {
@@ -111,7 +111,7 @@ pub fn render(frame: &mut Frame, area: Rect, statuses: &[BudgetStatus], theme: &
                 ..inner
             },
         );
-        let label = crossing(status).unwrap_or_else(|| {
+        let label = status.crossing().unwrap_or_else(|| {
             format!(
                 "→ {} by {}",
                 money(status.forecast),
