@@ -2,6 +2,16 @@
 //!
 //! `run` is the whole program behind a thin `main`: it resolves settings and
 //! the clock, and hands over to one of `commands`. See ARCHITECTURE.md for the map.
+//!
+//! usagetop is for Unix systems (Linux, macOS, the BSDs): it relies on Unix
+//! signals (suspend with Ctrl-Z, SIGTERM, SIGHUP), file modes and owners
+//! (the cache's safety checks), and inodes (a database's identity).
+
+#[cfg(not(unix))]
+compile_error!(
+    "usagetop builds on Unix systems only (Linux, macOS, the BSDs): it relies on Unix signals, \
+     file modes and owners. On Windows, build and run it under WSL."
+);
 
 pub mod accuracy;
 pub mod action;

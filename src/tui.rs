@@ -51,7 +51,6 @@ impl TerminalGuard {
     ///
     /// # Errors
     /// Raw mode or the alternate screen cannot be entered again.
-    #[cfg(unix)]
     pub fn suspend(&mut self) -> std::io::Result<()> {
         if self.mouse {
             let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);

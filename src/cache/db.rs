@@ -96,15 +96,10 @@ pub struct CacheDb {
     path: PathBuf,
 }
 
-/// Narrows the permissions of a file or folder usagetop created (Unix).
+/// Narrows the permissions of a file or folder usagetop created.
 fn restrict(path: &Path, mode: u32) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode));
-    }
-    #[cfg(not(unix))]
-    let _ = (path, mode);
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode));
 }
 
 /// Makes sure the cache file can be written safely: its folder exists (made
@@ -128,7 +123,6 @@ fn check_location(path: &Path) -> Result<(), CacheError> {
         })?;
         restrict(parent, 0o700);
     }
-    #[cfg(unix)]
     {
         use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
         let me = rustix::process::getuid().as_raw();

@@ -49,17 +49,11 @@ fn options(path: &Path) -> SqliteConnectOptions {
 /// Which file a path names: device and inode.
 type FileIdentity = (u64, u64);
 
-#[cfg(unix)]
 fn file_identity(path: &Path) -> Option<FileIdentity> {
     use std::os::unix::fs::MetadataExt;
     std::fs::metadata(path)
         .ok()
         .map(|metadata| (metadata.dev(), metadata.ino()))
-}
-
-#[cfg(not(unix))]
-fn file_identity(path: &Path) -> Option<FileIdentity> {
-    std::fs::metadata(path).ok().map(|_| (0, 0))
 }
 
 fn open_error(path: &Path, detail: impl Into<String>) -> StoreError {
@@ -81,15 +75,10 @@ fn explain(path: &Path, error: &sqlx::Error) -> StoreError {
     open_error(path, detail)
 }
 
-/// Narrows the permissions of a file or folder usagetop created (Unix).
+/// Narrows the permissions of a file or folder usagetop created.
 fn restrict(path: &Path, mode: u32) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode));
-    }
-    #[cfg(not(unix))]
-    let _ = (path, mode);
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode));
 }
 
 /// Creates (when missing) and migrates usagetop's own database at `path`.
