@@ -421,10 +421,7 @@ pub fn evaluate(rules: &Rules, snapshot: &Snapshot, observed: &Observed) -> Find
                 } else {
                     Severity::Warning
                 },
-                format!(
-                    "{name} budget at {}%",
-                    crate::format::percent(share)
-                ),
+                format!("{name} budget at {}%", crate::format::percent(share)),
                 format!(
                     "{name}: {} of {} spent ({}%, past {percent}%); forecast {} by {}",
                     money(status.spent),

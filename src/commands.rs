@@ -59,6 +59,14 @@ pub(crate) async fn refresh_cache(store: &dyn UsageStore, clock: &dyn Clock) -> 
     Ok(())
 }
 
+/// After a one-shot command's output is written: compares a slice of the
+/// cache's history with the source, as the dashboard does after each
+/// refresh (a change shows at the next run; a failure is left to the next
+/// refresh, which reports it).
+pub(crate) async fn check_history(store: &dyn UsageStore, clock: &dyn Clock) {
+    let _ = store.check_history(clock.now().timestamp()).await;
+}
+
 /// Prints build progress on one line of standard error, when it is a terminal.
 pub(crate) fn progress_printer() -> impl Fn(BuildProgress) + Send + Sync {
     let terminal = std::io::stderr().is_terminal();

@@ -85,7 +85,8 @@ impl StoreError {
     #[must_use]
     pub fn query(what: &'static str, url: &str, error: &sqlx::Error) -> Self {
         let text = url::without_line_numbers(&url::redact_password(&error.to_string()));
-        let detail = if text.contains("database is locked") || text.contains("database is busy") {
+        let busy = sqlite::codes::Code::of(error).is_some_and(sqlite::codes::Code::is_busy);
+        let detail = if busy {
             // SQLite: a writer holds the lock longer than the busy timeout.
             format!("the database is busy: another program holds a write lock ({text}); usagetop will try again")
         } else {
@@ -224,6 +225,14 @@ pub trait UsageStore: Send + Sync {
         _progress: &(dyn Fn(BuildProgress) + Send + Sync),
     ) -> Result<(), StoreError> {
         Ok(())
+    }
+
+    /// Compares a slice of the cache's history with the source, after a
+    /// refresh whose report is out (stores without a cache, or whose
+    /// history was compared in full: nothing to do). True when days
+    /// changed, so that the report should be computed again.
+    async fn check_history(&self, _now: i64) -> Result<bool, StoreError> {
+        Ok(false)
     }
 
     /// True when the store answers from a cache that already holds data.

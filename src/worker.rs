@@ -123,8 +123,21 @@ pub async fn run(
                 }
             }
         };
+        let succeeded = matches!(event, WorkerEvent::Report(_));
         if events.send(event).is_err() {
             break;
+        }
+        // With the report on screen, a slice of the cache's history is
+        // compared with the source; a change is shown at once.
+        if succeeded
+            && matches!(
+                store
+                    .check_history(context.wall_clock.now().timestamp())
+                    .await,
+                Ok(true)
+            )
+        {
+            wait = Duration::ZERO;
         }
     }
 }

@@ -28,7 +28,9 @@ mod tests {
 
     #[test]
     fn batches_cover_every_row_in_order_with_fixed_lengths() {
-        for count in [0_usize, 1, 19, 20, 21, 199, 200, 1_999, 2_000, 2_001, 4_321, 10_000] {
+        for count in [
+            0_usize, 1, 19, 20, 21, 199, 200, 1_999, 2_000, 2_001, 4_321, 10_000,
+        ] {
             let rows: Vec<usize> = (0..count).collect();
             let batches: Vec<&[usize]> = fixed_batches(&rows).collect();
             assert!(batches.iter().all(|batch| LENGTHS.contains(&batch.len())));
@@ -49,6 +51,9 @@ mod tests {
                 fixed_batches(&rows).map(<[()]>::len).collect::<Vec<_>>()
             })
             .collect();
-        assert_eq!(lengths.into_iter().collect::<Vec<_>>(), vec![1, 20, 200, 2_000]);
+        assert_eq!(
+            lengths.into_iter().collect::<Vec<_>>(),
+            vec![1, 20, 200, 2_000]
+        );
     }
 }

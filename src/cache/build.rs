@@ -9,9 +9,10 @@ use std::time::Instant;
 use futures_util::StreamExt;
 
 use super::cached::CachedStore;
-use super::db::{CacheDb, CacheError};
+use super::db::CacheDb;
+use super::refresh::RefreshError;
 use crate::store::sql::Scan;
-use crate::store::{BuildProgress, StoreError};
+use crate::store::BuildProgress;
 
 /// SQLite rowids per chunk.
 const ROWIDS_PER_CHUNK: i64 = 50_000;
@@ -30,20 +31,15 @@ impl CachedStore {
         now: i64,
         progress: &(dyn Fn(BuildProgress) + Send + Sync),
         reason: &str,
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), RefreshError> {
         let started = Instant::now();
-        let cache_error = |error: CacheError| StoreError::Write {
-            what: "building the cache",
-            url: error.path.clone(),
-            detail: error.detail,
-        };
         let scans = match self.source.extent().await {
             Some(positions) => chunks(positions, self.source.is_server()),
             None => vec![Scan::All],
         };
         let total = scans.len();
-        let mut writer = db.writer().await.map_err(cache_error)?;
-        writer.clear().await.map_err(cache_error)?;
+        let mut writer = db.writer().await?;
+        writer.clear().await?;
         let mut results = futures_util::stream::iter(scans)
             .map(|scan| self.source.rollup(scan))
             .buffered(CONCURRENT_CHUNKS);
@@ -63,7 +59,7 @@ impl CachedStore {
             }
             // The next chunks are read while this one is written.
             let (merged, following) = tokio::join!(writer.merge(&rows), results.next());
-            merged.map_err(cache_error)?;
+            merged?;
             next = following;
             done += 1;
             let fraction = done as f64 / total as f64;
@@ -94,9 +90,9 @@ impl CachedStore {
         if let Some(latest) = latest {
             facts.push(("last_seen", latest.to_string()));
         }
-        writer.set_meta(&facts).await.map_err(cache_error)?;
-        writer.refresh_zones(None).await.map_err(cache_error)?;
-        writer.commit().await.map_err(cache_error)?;
+        writer.set_meta(&facts).await?;
+        writer.refresh_zones(None).await?;
+        writer.commit().await?;
         self.ready.store(true, Ordering::SeqCst);
         if let Ok(mut quality) = self.quality.lock() {
             *quality = None;

@@ -50,24 +50,19 @@ pub struct CachedStore {
     pub(super) verify_all: AtomicBool,
 }
 
-fn cache_off(error: &CacheError) -> String {
-    let detail = error.detail.to_lowercase();
-    let hint = if [
-        "disk i/o error",
-        "disk is full",
-        "readonly",
-        "read-only",
-        "permission denied",
-    ]
-    .iter()
-    .any(|sign| detail.contains(sign))
-    {
+/// What to try when the disk or the folder refused a write of the cache.
+fn storage_hint(error: &CacheError) -> &'static str {
+    if error.storage {
         " (is the disk full or the folder read-only? set cache_dir to another folder, or use --no-cache)"
     } else {
         ""
-    };
+    }
+}
+
+fn cache_off(error: &CacheError) -> String {
     format!(
-        "the cache is not used ({error}){hint}; numbers come straight from the source, which is slower"
+        "the cache is not used ({error}){}; numbers come straight from the source, which is slower",
+        storage_hint(error)
     )
 }
 
@@ -151,8 +146,18 @@ impl CachedStore {
                 "the cache is turned off (--no-cache or cache = false)".to_owned()
             })));
         };
-        self.build(db, now, progress, "asked for (usagetop cache rebuild)")
+        match self
+            .build(db, now, progress, "asked for (usagetop cache rebuild)")
             .await
+        {
+            Ok(()) => Ok(()),
+            Err(RefreshError::Source(error)) => Err(error),
+            Err(RefreshError::Cache(error)) => Err(StoreError::Write {
+                what: "building the cache",
+                url: error.path.clone(),
+                detail: format!("{}{}", error.detail, storage_hint(&error)),
+            }),
+        }
     }
 
     /// What the cache answers of `range`: local days, the whole quarter
@@ -423,25 +428,51 @@ impl UsageStore for CachedStore {
         } else {
             Ok(Update::Rebuild("no cache yet"))
         };
-        match outcome {
+        let result = match outcome {
             Ok(Update::Done) => {
                 if let Ok(mut quality) = self.quality.lock() {
                     *quality = None;
                 }
                 Ok(())
             }
+            Ok(Update::Rebuild(reason)) => self.build(db, now, progress, reason).await,
+            Err(error) => Err(error),
+        };
+        match result {
+            Ok(()) => Ok(()),
             Err(RefreshError::Source(error)) => Err(error),
-            Ok(Update::Rebuild(reason)) => match self.build(db, now, progress, reason).await {
-                Ok(()) => Ok(()),
-                Err(StoreError::Write { url, detail, .. }) => {
-                    self.turn_off(&CacheError { path: url, detail });
-                    Ok(())
-                }
-                Err(error) => Err(error),
-            },
             Err(RefreshError::Cache(error)) => {
                 self.turn_off(&error);
                 Ok(())
+            }
+        }
+    }
+
+    async fn check_history(&self, now: i64) -> Result<bool, StoreError> {
+        let Some(db) = &self.db else {
+            return Ok(false);
+        };
+        let off = self.off.lock().map_or(true, |off| off.is_some());
+        if off
+            || !self.ready.load(Ordering::SeqCst)
+            || self.passthrough.load(Ordering::SeqCst)
+            || self.source.history_is_cheap()
+        {
+            return Ok(false);
+        }
+        match self.check_slice(db, now).await {
+            Ok(changed) => {
+                if changed {
+                    if let Ok(mut quality) = self.quality.lock() {
+                        *quality = None;
+                    }
+                }
+                Ok(changed)
+            }
+            Err(RefreshError::Source(error)) => Err(error),
+            Err(RefreshError::Cache(error)) => {
+                self.turn_off(&error);
+                Ok(false)
             }
         }
     }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::store::sqlite::codes::Code;
 use sqlx::sqlite::{
     Sqlite, SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool,
     SqlitePoolOptions,
@@ -20,7 +21,6 @@ use crate::store::SecondsRange;
 
 /// Bumped when the tables change: an older file is emptied and rebuilt.
 const SCHEMA_VERSION: &str = "2";
-
 
 /// The tables. An older layout (another `schema` in `meta`) is dropped and
 /// built anew: the cache holds nothing that cannot be rebuilt.
@@ -54,6 +54,50 @@ pub struct CacheError {
     pub path: String,
     /// What went wrong.
     pub detail: String,
+    /// The disk or the folder refused: full, read-only, no permission, an
+    /// I/O error (known from SQLite's result code or the system's error).
+    pub storage: bool,
+}
+
+impl CacheError {
+    /// A failure described in words.
+    #[must_use]
+    pub fn new(path: &Path, detail: String) -> Self {
+        Self {
+            path: path.display().to_string(),
+            detail,
+            storage: false,
+        }
+    }
+
+    /// A failure of the file system, described in words.
+    #[must_use]
+    pub fn of_io(path: &Path, detail: String, error: &std::io::Error) -> Self {
+        use std::io::ErrorKind;
+        Self {
+            storage: matches!(
+                error.kind(),
+                ErrorKind::PermissionDenied
+                    | ErrorKind::ReadOnlyFilesystem
+                    | ErrorKind::StorageFull
+                    | ErrorKind::QuotaExceeded
+            ),
+            ..Self::new(path, detail)
+        }
+    }
+
+    /// A failure reported by SQLite.
+    #[must_use]
+    pub fn of_sqlx(path: &Path, error: &sqlx::Error) -> Self {
+        let storage = match error {
+            sqlx::Error::Io(io) => return Self::of_io(path, error.to_string(), io),
+            _ => Code::of(error).is_some_and(Code::is_storage),
+        };
+        Self {
+            storage,
+            ..Self::new(path, error.to_string())
+        }
+    }
 }
 
 /// What `usagetop cache status` shows.
@@ -109,25 +153,28 @@ fn restrict(path: &Path, mode: u32) {
 /// planted under the cache's predictable name is not written into. A missing
 /// cache file is created here, exclusively, readable by its owner alone.
 fn check_location(path: &Path) -> Result<(), CacheError> {
-    let error = |detail: String| CacheError {
-        path: path.display().to_string(),
-        detail,
-    };
+    let error = |detail: String| CacheError::new(path, detail);
     let parent = path.parent().unwrap_or_else(|| Path::new("."));
     if !parent.exists() {
         std::fs::create_dir_all(parent).map_err(|e| {
-            error(format!(
-                "cannot create the folder {}: {e}",
-                parent.display()
-            ))
+            CacheError::of_io(
+                path,
+                format!("cannot create the folder {}: {e}", parent.display()),
+                &e,
+            )
         })?;
         restrict(parent, 0o700);
     }
     {
         use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
         let me = rustix::process::getuid().as_raw();
-        let folder = std::fs::metadata(parent)
-            .map_err(|e| error(format!("cannot read the folder {}: {e}", parent.display())))?;
+        let folder = std::fs::metadata(parent).map_err(|e| {
+            CacheError::of_io(
+                path,
+                format!("cannot read the folder {}: {e}", parent.display()),
+                &e,
+            )
+        })?;
         if !folder.is_dir() {
             return Err(error(format!("{} is not a folder", parent.display())));
         }
@@ -160,7 +207,9 @@ fn check_location(path: &Path) -> Result<(), CacheError> {
                 .create_new(true)
                 .mode(0o600)
                 .open(path)
-                .map_err(|e| error(format!("cannot create the cache file: {e}")))?;
+                .map_err(|e| {
+                    CacheError::of_io(path, format!("cannot create the cache file: {e}"), &e)
+                })?;
         }
     }
     Ok(())
@@ -205,10 +254,6 @@ impl CacheDb {
     }
 
     async fn open_once(path: &Path) -> Result<Self, CacheError> {
-        let error = |detail: String| CacheError {
-            path: path.display().to_string(),
-            detail,
-        };
         let existed = path.exists();
         let options = SqliteConnectOptions::new()
             .filename(path)
@@ -219,7 +264,7 @@ impl CacheDb {
             .max_connections(1)
             .connect_with(options)
             .await
-            .map_err(|e| error(e.to_string()))?;
+            .map_err(|e| CacheError::of_sqlx(path, &e))?;
         if !existed {
             restrict(path, 0o600);
         }
@@ -257,10 +302,7 @@ impl CacheDb {
     }
 
     fn error(&self, error: &sqlx::Error) -> CacheError {
-        CacheError {
-            path: self.path.display().to_string(),
-            detail: error.to_string(),
-        }
+        CacheError::of_sqlx(&self.path, error)
     }
 
     async fn connection(&self) -> Result<sqlx::pool::PoolConnection<Sqlite>, CacheError> {
@@ -370,10 +412,8 @@ impl CacheDb {
             .fetch_one(&self.pool)
             .await
             .map_err(|e| self.error(&e))?;
-        from_json_rows(&text).map_err(|e| CacheError {
-            path: self.path.display().to_string(),
-            detail: format!("unreadable days: {e}"),
-        })
+        from_json_rows(&text)
+            .map_err(|e| CacheError::new(&self.path, format!("unreadable days: {e}")))
     }
 
     /// Usage per model in the slots `[start, end)`, models matching `models`.
@@ -496,10 +536,7 @@ pub struct Writer {
 
 impl Writer {
     fn error(&self, error: &sqlx::Error) -> CacheError {
-        CacheError {
-            path: self.path.display().to_string(),
-            detail: error.to_string(),
-        }
+        CacheError::of_sqlx(&self.path, error)
     }
 
     /// Makes everything written visible at once.
@@ -508,10 +545,10 @@ impl Writer {
     /// The file cannot be written.
     pub async fn commit(self) -> Result<(), CacheError> {
         let path = self.path.clone();
-        self.tx.commit().await.map_err(|e| CacheError {
-            path: path.display().to_string(),
-            detail: e.to_string(),
-        })
+        self.tx
+            .commit()
+            .await
+            .map_err(|e| CacheError::of_sqlx(&path, &e))
     }
 
     /// One `meta` value.
@@ -586,10 +623,8 @@ impl Writer {
         .fetch_one(&mut *self.tx)
         .await
         .map_err(|e| self.error(&e))?;
-        from_json_rows(&text).map_err(|e| CacheError {
-            path: self.path.display().to_string(),
-            detail: format!("unreadable fingerprints: {e}"),
-        })
+        from_json_rows(&text)
+            .map_err(|e| CacheError::new(&self.path, format!("unreadable fingerprints: {e}")))
     }
 
     /// Records that the UTC days of `range` were compared with the source at `now`.
@@ -635,10 +670,12 @@ impl Writer {
         let rows: Vec<&RollupRow> = rows.iter().filter(|row| row.slot.is_some()).collect();
         // The cache keeps 64-bit sums: wider ones are left to the source.
         let narrow = |value: i128| {
-            i64::try_from(value).map_err(|_| CacheError {
-                path: self.path.display().to_string(),
-                detail: "a token sum of a quarter hour passes 2^63, more than the cache holds"
-                    .to_owned(),
+            i64::try_from(value).map_err(|_| {
+                CacheError::new(
+                    &self.path,
+                    "a token sum of a quarter hour passes 2^63, more than the cache holds"
+                        .to_owned(),
+                )
             })
         };
         for batch in super::batches::fixed_batches(&rows) {

@@ -9,8 +9,9 @@
 //! - PostgreSQL counts the rows updated and deleted in each table: when the
 //!   counts move, all of history is compared at the next refresh;
 //! - every other source is compared a slice at a time, oldest-checked
-//!   first (about [`SLICE_ROWS`] rows of history a refresh), so every cached
-//!   day is checked again within a bound that README states; `--verify`
+//!   first (about [`SLICE_ROWS`] rows of history after each refresh, once
+//!   its report is out: [`CachedStore::check_slice`]), so every cached day
+//!   is checked again within a bound that README states; `--verify`
 //!   compares all of it before a report.
 //!
 //! A comparison reads usage per (UTC day, model) from the source and from
@@ -26,7 +27,7 @@ use crate::store::rows::{DayRow, Measures};
 use crate::store::sql::Scan;
 use crate::store::{SecondsRange, StoreError, LATEST_SECONDS};
 
-/// Rows of history compared with the source on a refresh, at least.
+/// Rows of history compared with the source after a refresh, at least.
 pub const SLICE_ROWS: i64 = 100_000;
 
 /// Why a refresh could not bring the cache up to date: the source could
@@ -120,7 +121,10 @@ impl CachedStore {
         Ok(Update::Done)
     }
 
-    /// The part of history (before `from`) to compare with the source now.
+    /// All of history (before `from`), when it must be compared with the
+    /// source at this refresh: `--verify` asked for it, the source keeps
+    /// its own rollup (a cheap comparison), or the source's counters of
+    /// updated and deleted rows moved since the last refresh.
     async fn history_to_check(
         &self,
         writer: &mut Writer,
@@ -148,8 +152,24 @@ impl CachedStore {
                 return Ok(Some(everything));
             }
         }
-        // A slice, oldest-checked first: from the cursor on, whole UTC days
-        // until about SLICE_ROWS rows of history, wrapping at the end.
+        Ok(None)
+    }
+
+    /// The next slice of history to compare, oldest-compared first: from
+    /// the cursor on, whole UTC days until about [`SLICE_ROWS`] rows,
+    /// wrapping at the end of what lies before the re-read window.
+    async fn next_slice(&self, writer: &mut Writer) -> Result<Option<SecondsRange>, RefreshError> {
+        let (Some(first), Some(watermark)) = (
+            writer.first_slot().await?,
+            writer.meta_i64("watermark").await?,
+        ) else {
+            return Ok(None);
+        };
+        let start = day_floor(first);
+        let from = slot_floor(watermark.saturating_sub(self.late_seconds));
+        if start >= from {
+            return Ok(None);
+        }
         let cursor = writer
             .meta_i64("check_cursor")
             .await?
@@ -169,6 +189,22 @@ impl CachedStore {
             .set_meta(&[("check_cursor", next.to_string())])
             .await?;
         Ok(Some(SecondsRange { start: cursor, end }))
+    }
+
+    /// Compares the next slice of history with the source and rolls the
+    /// days that differ up again, in a transaction of its own. Returns
+    /// whether any day changed.
+    pub(super) async fn check_slice(&self, db: &CacheDb, now: i64) -> Result<bool, RefreshError> {
+        let mut writer = db.writer().await?;
+        let Some(range) = self.next_slice(&mut writer).await? else {
+            return Ok(false);
+        };
+        let changed = self.compare(&mut writer, range, now).await?;
+        if let Some(day) = changed {
+            writer.refresh_zones(Some(day)).await?;
+        }
+        writer.commit().await?;
+        Ok(changed.is_some())
     }
 
     /// Compares `range` of history with the source, rolls the days that

@@ -22,10 +22,22 @@ pub async fn run(
     context: &ReportContext,
 ) -> Result<ExitCode> {
     let store = super::open_store(settings).await?;
+    let outcome = answer(store.as_ref(), settings, args, context).await;
+    super::check_history(store.as_ref(), context.wall_clock.as_ref()).await;
+    outcome
+}
+
+/// Refreshes the cache, computes and writes the output.
+async fn answer(
+    store: &dyn crate::store::UsageStore,
+    settings: &Settings,
+    args: &ExportArgs,
+    context: &ReportContext,
+) -> Result<ExitCode> {
     let view = settings.view;
-    super::refresh_cache(store.as_ref(), context.wall_clock.as_ref()).await?;
+    super::refresh_cache(store, context.wall_clock.as_ref()).await?;
     let request = super::request_for(settings, context);
-    let report = pipeline::compute(store.as_ref(), context, &request, 0).await?;
+    let report = pipeline::compute(store, context, &request, 0).await?;
     let rows = match args.by {
         None => export::series_rows(&report, view),
         Some(dimension) => {

@@ -21,7 +21,19 @@ pub async fn run(
     context: &ReportContext,
 ) -> Result<ExitCode> {
     let store = super::open_store(settings).await?;
-    super::refresh_cache(store.as_ref(), context.wall_clock.as_ref()).await?;
+    let outcome = answer(store.as_ref(), settings, args, context).await;
+    super::check_history(store.as_ref(), context.wall_clock.as_ref()).await;
+    outcome
+}
+
+/// Refreshes the cache, computes and writes the output.
+async fn answer(
+    store: &dyn crate::store::UsageStore,
+    settings: &Settings,
+    args: &ReportArgs,
+    context: &ReportContext,
+) -> Result<ExitCode> {
+    super::refresh_cache(store, context.wall_clock.as_ref()).await?;
     if matches!(args.format, ReportFormat::Pdf) && args.output.is_none() && !args.check_budget {
         return Err(color_eyre::eyre::eyre!(
             "a PDF is not printed to the terminal; add --output FILE (e.g. --output usage.pdf)"
@@ -33,10 +45,10 @@ pub async fn run(
         compare,
         ..super::request_for(settings, context)
     };
-    let mut snapshot = pipeline::compute(store.as_ref(), context, &request, 0).await?;
+    let mut snapshot = pipeline::compute(store, context, &request, 0).await?;
     if request.range.is_none() {
         snapshot.report.prediction.accuracy = crate::accuracy::measure(
-            store.as_ref(),
+            store,
             &context.calendar,
             &context.prices,
             &request.filter,

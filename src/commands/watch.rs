@@ -3,6 +3,7 @@
 //! output; a clean exit (0) on SIGTERM or SIGINT.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use color_eyre::eyre::{eyre, Result};
 use tokio::signal::unix::{signal, SignalKind};
@@ -61,7 +62,7 @@ pub async fn run(
     let mut failures = 0_u32;
     loop {
         let refreshed = match store
-            .refresh_cache(context.clock.now().timestamp(), &|_| {})
+            .refresh_cache(context.wall_clock.now().timestamp(), &|_| {})
             .await
         {
             Ok(()) => pipeline::compute(store.as_ref(), context, &request, 0).await,
@@ -84,7 +85,15 @@ pub async fn run(
                 if let Some(error) = unsaved {
                     log(context, &error)?;
                 }
-                settings.refresh
+                // A slice of the cache's history is compared with the
+                // source; when days changed, the rules look again at once.
+                match store
+                    .check_history(context.wall_clock.now().timestamp())
+                    .await
+                {
+                    Ok(true) if !args.once => Duration::ZERO,
+                    _ => settings.refresh,
+                }
             }
             Err(error) => {
                 failures = failures.saturating_add(1);

@@ -1,7 +1,6 @@
 //! Budget lines for people: `usagetop report --check-budget`, the text
 //! report and the dashboard's gauges share these words.
 
-
 use crate::budget::{BudgetStatus, Level};
 use crate::format::{money, percent};
 use crate::text::sanitize;

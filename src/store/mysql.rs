@@ -82,16 +82,22 @@ pub fn explain(error: &sqlx::Error) -> String {
         }
         sqlx::Error::Io(_) => format!("{text}: check the host and the network"),
         sqlx::Error::Tls(_) => format!("{text}: check ssl-mode in the URL"),
-        sqlx::Error::Database(db) => match db.code().as_deref() {
-            Some("28000") => format!("{text}: check the user and password"),
-            Some("42000") if text.contains("Unknown database") => {
-                format!("{text}: check the database name")
+        sqlx::Error::Database(db) => {
+            // The server's error numbers: ER_ACCESS_DENIED_ERROR,
+            // ER_BAD_DB_ERROR, MariaDB's ER_STATEMENT_TIMEOUT, MySQL's
+            // ER_QUERY_TIMEOUT, ER_QUERY_INTERRUPTED.
+            let number = db
+                .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+                .map(sqlx::mysql::MySqlDatabaseError::number);
+            match number {
+                Some(1045) => format!("{text}: check the user and password"),
+                Some(1049) => format!("{text}: check the database name"),
+                Some(1969 | 3024 | 1317) => format!(
+                    "{text}: the query ran longer than the statement timeout (statement_timeout_seconds)"
+                ),
+                _ => text,
             }
-            Some("HY000") if text.contains("max_") || text.contains("interrupted") => format!(
-                "{text}: the query ran longer than the statement timeout (statement_timeout_seconds)"
-            ),
-            _ => text,
-        },
+        }
         _ => text,
     }
 }

@@ -3,6 +3,7 @@
 //! migrated; every other file is opened read-only and never written. A file
 //! replaced under a running session is opened anew; a deleted one is an error.
 
+pub mod codes;
 pub mod dialect;
 
 use std::path::{Path, PathBuf};
@@ -64,13 +65,14 @@ fn open_error(path: &Path, detail: impl Into<String>) -> StoreError {
 }
 
 fn explain(path: &Path, error: &sqlx::Error) -> StoreError {
-    let text = error.to_string();
-    let detail = if text.contains("file is not a database") || text.contains("malformed") {
-        "the file is not a SQLite database, or it is damaged; check the path".to_owned()
-    } else if text.contains("unable to open") {
-        "the file cannot be opened; check that it exists and that you may read it".to_owned()
-    } else {
-        text
+    let detail = match codes::Code::of(error) {
+        Some(codes::Code::NotADatabase | codes::Code::Corrupt) => {
+            "the file is not a SQLite database, or it is damaged; check the path".to_owned()
+        }
+        Some(codes::Code::CannotOpen | codes::Code::Permission) => {
+            "the file cannot be opened; check that it exists and that you may read it".to_owned()
+        }
+        _ => error.to_string(),
     };
     open_error(path, detail)
 }

@@ -14,8 +14,8 @@ use rust_decimal::Decimal;
 
 use super::theme::Theme;
 use crate::budget::{by_severity, BudgetStatus, Level};
-use crate::format::{money, money_brief};
 use crate::format::percent;
+use crate::format::{money, money_brief};
 use crate::text::{sanitize, sanitize_middle, width};
 
 fn level_style(level: Level, theme: &Theme) -> Style {

@@ -114,6 +114,9 @@ async fn assert_cache_equals_source(cached: &CachedStore, direct: &dyn UsageStor
         .refresh_cache(now().timestamp(), &|_| {})
         .await
         .unwrap();
+    // As the dashboard and the one-shot commands do once a report is out:
+    // a slice of history (all of it, at this size) is compared.
+    cached.check_history(now().timestamp()).await.unwrap();
     assert!(cached.has_cached_data(), "{what}: the cache was built");
     for zone in ZONES {
         let (from_cache, from_source) = (
