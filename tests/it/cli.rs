@@ -820,9 +820,9 @@ fn unknown_url_scheme() {
     let output = sandbox.run(&[
         "report",
         "--database-url",
-        "mysql://user:pw@localhost/usage",
+        "oracle://user:pw@localhost/usage",
     ]);
-    assert_clean_failure(&output, &["mysql", "--database-url"]);
+    assert_clean_failure(&output, &["oracle", "--database-url"]);
 }
 
 #[test]
