@@ -174,7 +174,8 @@ pub struct SharedArgs {
     #[arg(long, global = true)]
     pub demo: bool,
 
-    /// Table layout preset: native, litellm (LiteLLM_SpendLogs) or litellm-daily (LiteLLM_DailyUserSpend)
+    /// Table layout preset: native, litellm (LiteLLM_SpendLogs), litellm-daily (LiteLLM_DailyUserSpend)
+    /// or helicone (Helicone's ClickHouse request_response_rmt)
     #[arg(long, env = "USAGETOP_PRESET", global = true, value_enum)]
     pub preset: Option<Preset>,
 
