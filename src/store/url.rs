@@ -1,5 +1,5 @@
-//! Database URLs: parsing `sqlite://PATH` (and plain paths) and `postgres://`,
-//! and showing them with the password removed.
+//! Database URLs: parsing `sqlite://PATH` (and plain paths), `postgres://`,
+//! `mysql://` and `clickhouse://`, and showing them with the password removed.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -21,7 +21,8 @@ pub enum DatabaseUrl {
 }
 
 impl DatabaseUrl {
-    /// Parses `sqlite://PATH`, `sqlite:PATH`, `postgres://...`, `postgresql://...`
+    /// Parses `sqlite://PATH`, `sqlite:PATH`, `postgres://...`, `postgresql://...`,
+    /// `mysql://...`, `mariadb://...`, `clickhouse://...`, `clickhouses://...`
     /// or a plain file path.
     ///
     /// # Errors
