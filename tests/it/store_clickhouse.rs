@@ -200,7 +200,7 @@ type KindLayout = (&'static str, &'static str, Box<dyn Fn(i64) -> String>);
 #[tokio::test]
 async fn every_timestamp_kind_equals_sqlite_directly_and_cached() {
     let Some(urls) = server_urls() else { return };
-    let db = TestDb::create(&urls, "kinds").await;
+    let db = TestDb::create(&urls, "kinds", false).await;
     let server = &db.servers[0];
     let events = events();
     let dir = tempfile::tempdir().unwrap();
@@ -320,7 +320,7 @@ fn start_servers() {
 #[tokio::test]
 async fn a_distributed_table_over_two_shards_equals_sqlite_and_recovers() {
     let Some(urls) = server_urls() else { return };
-    let db = TestDb::create(&urls, "shards").await;
+    let db = TestDb::create(&urls, "shards", true).await;
     let events = events();
     let name = &db.name;
     for server in &db.servers {
@@ -485,7 +485,7 @@ async fn errors_are_explained_without_the_password() {
     let error = store.prepare().await.unwrap_err().to_string();
     assert!(error.contains("check the user and password"), "{error}");
     assert!(!error.contains("not-it"), "{error}");
-    let db = TestDb::create(&urls, "errors").await;
+    let db = TestDb::create(&urls, "errors", false).await;
     db.servers[0]
         .execute(&format!(
             "CREATE TABLE {}.usage_events (ts DateTime, {CH_COLUMNS}) ENGINE = MergeTree() ORDER BY ts",
@@ -518,7 +518,7 @@ async fn errors_are_explained_without_the_password() {
 #[tokio::test]
 async fn the_helicone_preset_equals_sqlite() {
     let Some(urls) = server_urls() else { return };
-    let db = TestDb::create(&urls, "helicone").await;
+    let db = TestDb::create(&urls, "helicone", false).await;
     let rows: Vec<String> = events()
         .iter()
         .map(|e| {
@@ -604,7 +604,7 @@ async fn the_helicone_preset_equals_sqlite() {
 #[tokio::test]
 async fn changed_history_is_found_by_slices() {
     let Some(urls) = server_urls() else { return };
-    let db = TestDb::create(&urls, "history").await;
+    let db = TestDb::create(&urls, "history", false).await;
     let server = &db.servers[0];
     let table = format!("{}.usage_events", db.name);
     server

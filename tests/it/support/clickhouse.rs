@@ -88,7 +88,9 @@ impl Server {
     }
 }
 
-/// A database of the test's own on both servers, dropped at the end.
+/// A database of the test's own, dropped at the end: on the first server,
+/// or on both for a Distributed table (the test that stops the second
+/// server is the only one that uses it, so no other test fails meanwhile).
 pub struct TestDb {
     /// The two servers.
     pub servers: [Server; 2],
@@ -97,11 +99,12 @@ pub struct TestDb {
 }
 
 impl TestDb {
-    /// Creates `usagetop_test_{tag}_{pid}` on both servers (dropping a leftover first).
-    pub async fn create(urls: &(String, String), tag: &str) -> Self {
+    /// Creates `usagetop_test_{tag}_{pid}` on the first server, or on both
+    /// when `both` (dropping a leftover first).
+    pub async fn create(urls: &(String, String), tag: &str, both: bool) -> Self {
         let name = format!("usagetop_test_{tag}_{}", std::process::id());
         let servers = [Server::of(&urls.0), Server::of(&urls.1)];
-        for server in &servers {
+        for server in &servers[..if both { 2 } else { 1 }] {
             server
                 .execute(&format!("DROP DATABASE IF EXISTS {name}"))
                 .await;
