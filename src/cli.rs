@@ -154,7 +154,8 @@ pub struct GlobalArgs {
 #[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Source (every command)")]
 pub struct SharedArgs {
-    /// Usage database: sqlite://PATH, a file path, or postgres://USER:PASSWORD@HOST:PORT/DB [default: usage.db in your data directory]
+    /// Usage database: sqlite://PATH, a file path, postgres://USER:PASSWORD@HOST:PORT/DB, mysql://...
+    /// or clickhouse://USER:PASSWORD@HOST:8123/DB [default: usage.db in your data directory]
     #[arg(long, env = "USAGETOP_DATABASE_URL", global = true, value_name = "URL")]
     pub database_url: Option<String>,
 
@@ -174,7 +175,8 @@ pub struct SharedArgs {
     #[arg(long, global = true)]
     pub demo: bool,
 
-    /// Table layout preset: native, litellm (LiteLLM_SpendLogs) or litellm-daily (LiteLLM_DailyUserSpend)
+    /// Table layout preset: native, litellm (LiteLLM_SpendLogs), litellm-daily (LiteLLM_DailyUserSpend)
+    /// or helicone (Helicone's ClickHouse request_response_rmt)
     #[arg(long, env = "USAGETOP_PRESET", global = true, value_enum)]
     pub preset: Option<Preset>,
 

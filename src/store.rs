@@ -3,6 +3,7 @@
 //! rows already grouped by the database (`GROUP BY`), never raw events.
 
 pub mod catalog;
+pub mod clickhouse;
 pub mod condition;
 pub mod demo;
 pub mod lossy;
@@ -349,6 +350,11 @@ pub async fn open(
             sqlite::SqliteStore::open(path, options.create, options.mapping.clone()).await?,
         )),
         DatabaseUrl::Mysql(text) => Ok(Box::new(mysql::MysqlStore::connect_lazy(
+            text,
+            options.mapping.clone(),
+            options.timeouts,
+        )?)),
+        DatabaseUrl::Clickhouse(text) => Ok(Box::new(clickhouse::ClickhouseStore::new(
             text,
             options.mapping.clone(),
             options.timeouts,

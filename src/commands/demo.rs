@@ -44,10 +44,10 @@ pub async fn run(settings: &Settings, args: &DemoArgs, clock: &dyn Clock) -> Res
     let written = match &settings.database {
         DatabaseUrl::Sqlite(path) => demo::write(path, &events, args.force).await?,
         DatabaseUrl::Postgres(url) => store::postgres::write_demo(url, &events, args.force).await?,
-        DatabaseUrl::Mysql(_) => {
+        DatabaseUrl::Mysql(_) | DatabaseUrl::Clickhouse(_) => {
             return Err(color_eyre::eyre::eyre!(
-                "usagetop demo writes into SQLite or PostgreSQL; usagetop only reads MySQL and \
-                 MariaDB databases (give --database-url sqlite://PATH or postgres://...)"
+                "usagetop demo writes into SQLite or PostgreSQL; usagetop only reads MySQL, \
+                 MariaDB and ClickHouse databases (give --database-url sqlite://PATH or postgres://...)"
             ))
         }
     };

@@ -38,6 +38,8 @@ pub enum Preset {
     Litellm,
     /// The LiteLLM proxy's per-day `"LiteLLM_DailyUserSpend"` (UTC days).
     LitellmDaily,
+    /// Helicone's ClickHouse `request_response_rmt` (one row per request).
+    Helicone,
 }
 
 /// The `[source]` table as written; every key optional.
@@ -385,6 +387,29 @@ pub fn preset_defaults(preset: Preset) -> SourceConfig {
             cost: text("spend"),
             user: text("user_id"),
             endpoint: text("endpoint"),
+            filter: text(""),
+        },
+        // Helicone's ClickHouse migrations: the table of
+        // 20200101000041_request_response_replacing_merge_tree.sql with the
+        // cache tokens of schema_43_cache_tokens.sql. Its `cost` is an
+        // integer of nano-dollars, not dollars: tokens are priced instead.
+        Preset::Helicone => SourceConfig {
+            preset: Some(Preset::Helicone),
+            table: text("request_response_rmt"),
+            timestamp: text("request_created_at"),
+            timestamp_format: Some(TimestampFormat::Auto),
+            model: text("model"),
+            default_model: None,
+            total_tokens: None,
+            input_tokens: text("prompt_tokens"),
+            output_tokens: text("completion_tokens"),
+            cache_read_tokens: text("prompt_cache_read_tokens"),
+            cache_write_tokens: text("prompt_cache_write_tokens"),
+            input_includes_cache: Some(true),
+            requests: text(""),
+            cost: text(""),
+            user: text("user_id"),
+            endpoint: text("provider"),
             filter: text(""),
         },
     }

@@ -114,7 +114,8 @@ where
 }
 
 /// Usage of one model and one value of a dimension on one local day.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(from = "KeyedValues")]
 pub struct KeyedDayRow {
     /// Days since 1970-01-01 in the zone asked for.
     pub day: i64,
@@ -277,6 +278,41 @@ type DayValues = (
     WideSum,
     Option<i64>,
 );
+
+/// The JSON form of a keyed day row.
+type KeyedValues = (
+    i64,
+    String,
+    String,
+    i64,
+    i64,
+    WideSum,
+    WideSum,
+    WideSum,
+    WideSum,
+    Option<i64>,
+);
+
+impl From<KeyedValues> for KeyedDayRow {
+    fn from(
+        (day, key, model, estimated, requests, input, output, cache_read, cache_write, cost_nanos): KeyedValues,
+    ) -> Self {
+        Self {
+            day,
+            key,
+            model,
+            estimated: estimated != 0,
+            measures: Measures {
+                requests,
+                input,
+                output,
+                cache_read,
+                cache_write,
+                cost_nanos,
+            },
+        }
+    }
+}
 
 /// The JSON form of a model sum.
 type ModelValues = (

@@ -117,7 +117,7 @@ impl<B: SqlBackend> std::fmt::Debug for SqlStore<B> {
 }
 
 /// The one row of the quality probe, in its column order.
-type QualityRow = (
+pub(super) type QualityRow = (
     i64,
     i64,
     Option<String>,
@@ -130,7 +130,8 @@ type QualityRow = (
 );
 
 /// Reads the quality probe's row.
-trait IntoQuality {
+pub(super) trait IntoQuality {
+    /// The quality the row counts.
     fn into_quality(self, time: TimeKind) -> Quality;
 }
 

@@ -37,6 +37,8 @@ pub enum Dialect {
     Postgres,
     /// MySQL and MariaDB: `?` placeholders, `DIV`, no zone tables needed.
     Mysql,
+    /// ClickHouse: `?` filled with literals, `intDiv`, GROUP BY aliases.
+    Clickhouse,
 }
 
 impl Dialect {
@@ -47,6 +49,7 @@ impl Dialect {
             Self::Sqlite => &super::sqlite::dialect::SQLITE,
             Self::Postgres => &super::postgres::dialect::POSTGRES,
             Self::Mysql => &super::mysql::dialect::MYSQL,
+            Self::Clickhouse => &super::clickhouse::dialect::CLICKHOUSE,
         }
     }
 }
@@ -139,11 +142,11 @@ impl SqlBuilder {
 
     /// The model of a row: the trimmed name, or the default model.
     fn model(&self) -> String {
-        let fallback = quote_literal(self.checked.mapping.fallback_model());
+        let fallback = self.rules().literal(self.checked.mapping.fallback_model());
         match &self.checked.mapping.model {
             Some(column) => format!(
-                "COALESCE(NULLIF(TRIM({}), ''), {fallback})",
-                self.rules().text(&Self::column(column))
+                "COALESCE(NULLIF({}, ''), {fallback})",
+                self.rules().trim(&self.rules().text(&Self::column(column)))
             ),
             None => fallback,
         }
@@ -207,8 +210,9 @@ impl SqlBuilder {
             }
             if !excluding.is_empty() {
                 sql.push_str(&format!(
-                    " AND NOT (COALESCE({}, FALSE))",
-                    excluding.join(" OR ")
+                    " AND NOT (COALESCE({}, {}))",
+                    excluding.join(" OR "),
+                    self.rules().false_value()
                 ));
             }
         }
@@ -248,7 +252,10 @@ impl SqlBuilder {
             estimated = self.estimated(),
             measures = self.measures(),
         );
-        self.statement(&select, range, calendar, selection, " GROUP BY 1, 2, 3")
+        let group =
+            self.rules()
+                .group_by(&["usagetop_day", "usagetop_model", "usagetop_estimated"]);
+        self.statement(&select, range, calendar, selection, &group)
     }
 
     /// Usage per (local day, dimension value, model, estimated) in `range`;
@@ -282,7 +289,13 @@ impl SqlBuilder {
             estimated = self.estimated(),
             measures = self.measures(),
         );
-        Ok(self.statement(&select, range, calendar, selection, " GROUP BY 1, 2, 3, 4"))
+        let group = self.rules().group_by(&[
+            "usagetop_day",
+            "usagetop_key",
+            "usagetop_model",
+            "usagetop_estimated",
+        ]);
+        Ok(self.statement(&select, range, calendar, selection, &group))
     }
 
     /// Usage per (model, estimated) in `range`.
@@ -299,7 +312,10 @@ impl SqlBuilder {
             estimated = self.estimated(),
             measures = self.measures()
         );
-        self.statement(&select, range, calendar, selection, " GROUP BY 1, 2")
+        let group = self
+            .rules()
+            .group_by(&["usagetop_model", "usagetop_estimated"]);
+        self.statement(&select, range, calendar, selection, &group)
     }
 
     /// The earliest usable row before `end`: unix seconds, or for daily
@@ -315,7 +331,7 @@ impl SqlBuilder {
             // The minimum of the raw column, converted once: an index (or at
             // least no per-row conversion) serves it.
             let ts = Self::column(&self.checked.mapping.timestamp);
-            self.seconds_of(&format!("MIN({ts})"))
+            self.seconds_of(&format!("MIN({})", self.rules().nullable(&ts)))
         } else {
             format!("MIN({})", self.seconds())
         };

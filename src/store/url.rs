@@ -1,5 +1,5 @@
-//! Database URLs: parsing `sqlite://PATH` (and plain paths) and `postgres://`,
-//! and showing them with the password removed.
+//! Database URLs: parsing `sqlite://PATH` (and plain paths), `postgres://`,
+//! `mysql://` and `clickhouse://`, and showing them with the password removed.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -15,10 +15,14 @@ pub enum DatabaseUrl {
     Postgres(String),
     /// A MySQL or MariaDB server (`mysql://` or `mariadb://`; never printed without redaction).
     Mysql(String),
+    /// A ClickHouse server over HTTP (`clickhouse://`, or `clickhouses://`
+    /// for HTTPS; never printed without redaction).
+    Clickhouse(String),
 }
 
 impl DatabaseUrl {
-    /// Parses `sqlite://PATH`, `sqlite:PATH`, `postgres://...`, `postgresql://...`
+    /// Parses `sqlite://PATH`, `sqlite:PATH`, `postgres://...`, `postgresql://...`,
+    /// `mysql://...`, `mariadb://...`, `clickhouse://...`, `clickhouses://...`
     /// or a plain file path.
     ///
     /// # Errors
@@ -36,6 +40,9 @@ impl DatabaseUrl {
         }
         if text.starts_with("mysql://") || text.starts_with("mariadb://") {
             return Ok(Self::Mysql(text.to_owned()));
+        }
+        if text.starts_with("clickhouse://") || text.starts_with("clickhouses://") {
+            return Ok(Self::Clickhouse(text.to_owned()));
         }
         if looks_like_key_values(text) {
             // Never echoed: it may hold a password.
@@ -61,7 +68,7 @@ impl DatabaseUrl {
         }
         if let Some((scheme, _)) = text.split_once("://") {
             return Err(StoreError::BadUrl(format!(
-                "the database URL scheme {scheme:?} is not supported; use sqlite://PATH, postgres://USER@HOST/DB or mysql://USER@HOST/DB"
+                "the database URL scheme {scheme:?} is not supported; use sqlite://PATH, postgres://USER@HOST/DB, mysql://USER@HOST/DB or clickhouse://USER@HOST:8123/DB"
             )));
         }
         Ok(Self::Sqlite(PathBuf::from(text)))
@@ -78,7 +85,7 @@ impl DatabaseUrl {
     pub fn redacted(&self) -> String {
         match self {
             Self::Sqlite(path) => format!("sqlite://{}", path.display()),
-            Self::Postgres(url) | Self::Mysql(url) => redact_password(url),
+            Self::Postgres(url) | Self::Mysql(url) | Self::Clickhouse(url) => redact_password(url),
         }
     }
 }

@@ -30,6 +30,7 @@ mod real_tables;
 mod reports;
 mod security;
 mod sql_builder;
+mod store_clickhouse;
 mod store_mysql;
 mod store_postgres;
 mod store_sqlite;

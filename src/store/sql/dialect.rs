@@ -33,6 +33,35 @@ pub trait SqlDialect: Send + Sync + std::fmt::Debug {
     /// `expression` as text.
     fn text(&self, expression: &str) -> String;
 
+    /// A text literal (a value usagetop computed, or the configured default model).
+    fn literal(&self, text: &str) -> String {
+        super::quote_literal(text)
+    }
+
+    /// `expression` with the spaces at both ends removed (SQL's `TRIM`).
+    fn trim(&self, expression: &str) -> String {
+        format!("TRIM({expression})")
+    }
+
+    /// `column` as an aggregate's argument whose `MIN` or `MAX` over no
+    /// rows is NULL (ClickHouse gives the type's default for a column
+    /// that is not `Nullable`).
+    fn nullable(&self, column: &str) -> String {
+        column.to_owned()
+    }
+
+    /// False, as a value.
+    fn false_value(&self) -> &'static str {
+        "FALSE"
+    }
+
+    /// ` GROUP BY` the first select columns, whose aliases are `aliases`
+    /// (by position where the engine allows it).
+    fn group_by(&self, aliases: &[&str]) -> String {
+        let positions: Vec<String> = (1..=aliases.len()).map(|n| n.to_string()).collect();
+        format!(" GROUP BY {}", positions.join(", "))
+    }
+
     /// Integer division of a whole-number expression by a positive constant,
     /// truncating toward zero as SQLite's and PostgreSQL's `/` do.
     fn div(&self, dividend: &str, divisor: i64) -> String {

@@ -2,7 +2,7 @@
 //! leave out and why (one pass a session), and the samples that settle how
 //! timestamps are stored.
 
-use super::{quote_literal, Bind, SqlBuilder, Statement};
+use super::{Bind, SqlBuilder, Statement};
 use crate::store::mapping::MILLIS_THRESHOLD;
 
 /// Rows of each end of the timestamp index sampled to tell seconds from milliseconds.
@@ -29,7 +29,7 @@ impl SqlBuilder {
                 reading.unreadable.map(|test| {
                     format!(
                         "CASE WHEN {test} THEN {} || {} END",
-                        quote_literal(&format!("{role} = ")),
+                        rules.literal(&format!("{role} = ")),
                         rules.text(&reading.shown)
                     )
                 })

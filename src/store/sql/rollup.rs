@@ -10,6 +10,9 @@ use crate::store::{SecondsRange, EARLIEST_SECONDS, LATEST_SECONDS};
 /// Slots added before dividing, so that division floors before 1970 too.
 const FLOOR_SHIFT_SECONDS: i64 = 1_000_000 * SECONDS_PER_DAY;
 
+/// The inner rollup's grouping columns.
+const SLOT_GROUP: [&str; 3] = ["usagetop_slot", "usagetop_model", "usagetop_estimated"];
+
 /// The statements answering a rollup of one part of the table.
 #[derive(Debug, Clone)]
 pub struct RollupStatements {
@@ -150,6 +153,7 @@ impl SqlBuilder {
         let (inner_slot, _) = self.slot_expressions();
         let [first, last, no_first, _, _] = self.extremes();
         let rules = self.rules();
+        let group = rules.group_by(&SLOT_GROUP);
         let count = rules.integer("COUNT(*)");
         let zero = rules.integer("0");
         let null = rules.null_integer();
@@ -165,7 +169,7 @@ impl SqlBuilder {
                     {estimated} AS usagetop_estimated, {measures}, \
                     {count} AS usagetop_kept, {zero} AS usagetop_rejected, {adjusted} AS usagetop_adjusted, \
                     {first} AS usagetop_first, {last} AS usagetop_last \
-                   FROM {table} WHERE {predicate}{filter} AND NOT ({unusable}) GROUP BY 1, 2, 3) AS usagetop_rollup"
+                   FROM {table} WHERE {predicate}{filter} AND NOT ({unusable}){group}) AS usagetop_rollup"
         );
         let rejected = format!(
             "{outer} FROM (SELECT {inner_slot} AS usagetop_slot, {model} AS usagetop_model, \
@@ -174,7 +178,7 @@ impl SqlBuilder {
                     {zero} AS usagetop_cache_read, {zero} AS usagetop_cache_write, {null} AS usagetop_cost, \
                     {zero} AS usagetop_kept, {count} AS usagetop_rejected, {zero} AS usagetop_adjusted, \
                     {no_first} AS usagetop_first, {last} AS usagetop_last \
-                   FROM {table} WHERE {predicate}{filter} AND ({unusable}) GROUP BY 1, 2, 3) AS usagetop_rollup"
+                   FROM {table} WHERE {predicate}{filter} AND ({unusable}){group}) AS usagetop_rollup"
         );
         vec![
             Statement {
@@ -200,6 +204,7 @@ impl SqlBuilder {
         let rules = self.rules();
         let rejected = rules.count_where(&unusable);
         let kept = rules.integer("COUNT(*)");
+        let group = rules.group_by(&SLOT_GROUP);
         let (predicate, binds) = self.scan_predicate(scan);
         let filter = self.user_where("AND");
         let (outer, measures) = self.rollup_columns();
@@ -208,7 +213,7 @@ impl SqlBuilder {
                     {estimated} AS usagetop_estimated, {measures}, \
                     {kept} AS usagetop_kept, {rejected} AS usagetop_rejected, {adjusted} AS usagetop_adjusted, \
                     {first} AS usagetop_first, {last} AS usagetop_last \
-                   FROM {table} WHERE {predicate}{filter} GROUP BY 1, 2, 3) AS usagetop_rollup",
+                   FROM {table} WHERE {predicate}{filter}{group}) AS usagetop_rollup",
             model = self.model(),
             estimated = self.estimated(),
             adjusted = self.adjusted_count(None),
@@ -265,10 +270,12 @@ impl SqlBuilder {
             all.extend(binds);
             (
                 self.seconds_of(&format!(
-                    "(SELECT MIN({ts}) FROM {table} WHERE {predicate}{filter})"
+                    "(SELECT MIN({}) FROM {table} WHERE {predicate}{filter})",
+                    rules.nullable(&ts)
                 )),
                 self.seconds_of(&format!(
-                    "(SELECT MAX({ts}) FROM {table} WHERE {second}{filter})"
+                    "(SELECT MAX({}) FROM {table} WHERE {second}{filter})",
+                    rules.nullable(&ts)
                 )),
                 all,
             )

@@ -35,13 +35,31 @@ fn days_from_civil(y: &str, m: &str, d: &str) -> String {
 /// or MySQL's `DIV`) and its cast of the era to a 64-bit integer.
 #[must_use]
 pub fn civil_days(y: &str, m: &str, d: &str, div: &str, wide: impl Fn(&str) -> String) -> String {
+    civil_days_by(y, m, d, |a, b| format!("({a} {div} {b})"), wide)
+}
+
+/// [`civil_days`] with integer division (of non-negative numbers) written
+/// by `div(dividend, divisor)`, for engines without an infix operator.
+#[must_use]
+pub fn civil_days_by(
+    y: &str,
+    m: &str,
+    d: &str,
+    div: impl Fn(&str, &str) -> String,
+    wide: impl Fn(&str) -> String,
+) -> String {
     // Years counted from March; 400 years added.
     let year = format!("({y} - CASE WHEN {m} <= 2 THEN 1 ELSE 0 END + 400)");
-    let era = format!("({year} {div} 400)");
+    let era = div(&year, "400");
     let year_of_era = format!("({year} - {era} * 400)");
-    let day_of_year = format!("((153 * (({m} + 9) % 12) + 2) {div} 5 + {d} - 1)");
+    let day_of_year = format!(
+        "({} + {d} - 1)",
+        div(&format!("(153 * (({m} + 9) % 12) + 2)"), "5")
+    );
     let day_of_era = format!(
-        "({year_of_era} * 365 + {year_of_era} {div} 4 - {year_of_era} {div} 100 + {day_of_year})"
+        "({year_of_era} * 365 + {} - {} + {day_of_year})",
+        div(&year_of_era, "4"),
+        div(&year_of_era, "100")
     );
     format!("({} * 146097 + {day_of_era} - 719468 - 146097)", wide(&era))
 }

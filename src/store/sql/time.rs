@@ -80,7 +80,8 @@ impl SqlBuilder {
             TimeKind::IsoText | TimeKind::IsoUnknown | TimeKind::DateText => {
                 let seconds = self.seconds();
                 format!(
-                    "COALESCE({seconds} >= {EARLIEST_SECONDS} AND {seconds} < {LATEST_SECONDS}, FALSE)"
+                    "COALESCE({seconds} >= {EARLIEST_SECONDS} AND {seconds} < {LATEST_SECONDS}, {})",
+                    rules.false_value()
                 )
             }
             kind @ (TimeKind::Timestamp | TimeKind::TimestampTz | TimeKind::Date) => format!(
