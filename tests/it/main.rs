@@ -3,6 +3,9 @@
 //! and soak tests are binaries of their own (they must not run beside others).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+// Tests start the binary and helper programs and listen as fake webhooks,
+// which clippy.toml forbids usagetop's own code.
+#![allow(clippy::disallowed_types)]
 
 mod support;
 
@@ -21,6 +24,7 @@ mod format;
 mod fuzz;
 mod headless;
 mod hostile;
+mod layers;
 mod period;
 mod plan;
 mod pricing;
