@@ -20,7 +20,6 @@ mod cli_output;
 mod e2e_pty;
 mod features;
 mod forecast;
-mod format;
 mod fuzz;
 mod headless;
 mod hostile;
