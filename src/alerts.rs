@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::analytics::report::CostSource;
 use crate::budget::{Level, Period};
 use crate::format::money;
+use crate::key_error::KeyError;
 use crate::pipeline::Snapshot;
 use crate::text::sanitize;
 
@@ -156,13 +157,18 @@ pub struct Alerts {
     pub dashboard: bool,
 }
 
-fn money_key(text: &str, key: &str) -> Result<Decimal, String> {
+fn money_key(text: &str, key: &str) -> Result<Decimal, KeyError> {
     text.trim()
         .parse::<Decimal>()
         .ok()
         .filter(|value| *value >= Decimal::ZERO)
         .ok_or_else(|| {
-            format!("alerts.{key}: {text:?} is not an amount; write a decimal string in USD, such as \"25.00\"")
+            KeyError::new(
+                format!("alerts.{key}"),
+                format!(
+                    "{text:?} is not an amount; write a decimal string in USD, such as \"25.00\""
+                ),
+            )
         })
 }
 
@@ -171,7 +177,7 @@ impl Alerts {
     ///
     /// # Errors
     /// A value out of range, with the key and how to fix it.
-    pub fn from_config(config: &AlertsConfig) -> Result<Self, String> {
+    pub fn from_config(config: &AlertsConfig) -> Result<Self, KeyError> {
         let mut shares = Vec::new();
         for share in config
             .budget_shares
@@ -179,7 +185,12 @@ impl Alerts {
             .unwrap_or_else(|| vec![0.5, 0.8, 1.0])
         {
             if !(share > 0.0 && share <= 10.0) {
-                return Err(format!("alerts.budget_shares: {share} is out of range; give shares of a budget such as [0.5, 0.8, 1.0]"));
+                return Err(KeyError::new(
+                    "alerts.budget_shares",
+                    format!(
+                        "{share} is out of range; give shares of a budget such as [0.5, 0.8, 1.0]"
+                    ),
+                ));
             }
             shares.push(
                 Decimal::from_f64_retain(share)
@@ -191,13 +202,16 @@ impl Alerts {
         shares.dedup();
         let factor = config.spike_factor.unwrap_or(3.0);
         if !(0.0..=1000.0).contains(&factor) {
-            return Err(format!("alerts.spike_factor: {factor} is out of range; give a factor such as 3 (0 turns it off)"));
+            return Err(KeyError::new(
+                "alerts.spike_factor",
+                format!("{factor} is out of range; give a factor such as 3 (0 turns it off)"),
+            ));
         }
         if config.stale_minutes == Some(0) {
-            return Err(
-                "alerts.stale_minutes: 0 is out of range; give minutes such as 60, or leave it out"
-                    .to_owned(),
-            );
+            return Err(KeyError::new(
+                "alerts.stale_minutes",
+                "0 is out of range; give minutes such as 60, or leave it out",
+            ));
         }
         let mut targets: Vec<Target> = Vec::new();
         for (index, hook) in config.webhook.iter().enumerate() {
@@ -205,18 +219,19 @@ impl Alerts {
                 None | Some("json") => false,
                 Some("slack") => true,
                 Some(other) => {
-                    return Err(format!(
-                    "alerts.webhook.format: {other:?} is not a format; write \"json\" or \"slack\""
-                ))
+                    return Err(KeyError::new(
+                        "alerts.webhook.format",
+                        format!("{other:?} is not a format; write \"json\" or \"slack\""),
+                    ))
                 }
             };
             if !(hook.url.starts_with("http://")
                 || hook.url.starts_with("https://")
                 || hook.url.starts_with("${"))
             {
-                return Err(format!(
-                    "alerts.webhook.url: webhook {} is not an http:// or https:// URL",
-                    index + 1
+                return Err(KeyError::new(
+                    "alerts.webhook.url",
+                    format!("webhook {} is not an http:// or https:// URL", index + 1),
                 ));
             }
             let host = deliver::host_of(&hook.url);
@@ -237,7 +252,10 @@ impl Alerts {
         }
         for command in &config.command {
             if command.program.trim().is_empty() {
-                return Err("alerts.command.program: give the program to run".to_owned());
+                return Err(KeyError::new(
+                    "alerts.command.program",
+                    "give the program to run",
+                ));
             }
             let short = std::path::Path::new(&command.program)
                 .file_name()

@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use crate::analytics::Report;
 use crate::filter::{Dimension, Filter};
+use crate::key_error::KeyError;
 
 /// An amount of USD as written in the config: a number (`500`, `12.5`) or
 /// a decimal string (`"500.00"`).
@@ -167,7 +168,7 @@ impl Budgets {
     ///
     /// # Errors
     /// A limit that is not a positive decimal string, or `warn_at` outside (0, 1].
-    pub fn from_config(config: &BudgetConfig) -> Result<Self, String> {
+    pub fn from_config(config: &BudgetConfig) -> Result<Self, KeyError> {
         let mut list = Vec::new();
         let mut add = |scope: Option<(Dimension, String)>,
                        limits: [(&Option<Amount>, Period); 3],
@@ -175,7 +176,7 @@ impl Budgets {
             for (amount, period) in limits {
                 if let Some(amount) = amount {
                     let limit: Decimal = amount.decimal().filter(|value: &Decimal| *value > Decimal::ZERO).ok_or_else(|| {
-                        format!("{key}.{}: {} is not a budget; write a positive amount in USD, such as 500 or \"500.00\"", period.name(), amount.written())
+                        KeyError::new(format!("{key}.{}", period.name()), format!("{} is not a budget; write a positive amount in USD, such as 500 or \"500.00\"", amount.written()))
                     })?;
                     list.push(Budget {
                         scope: scope.clone(),
@@ -184,7 +185,7 @@ impl Budgets {
                     });
                 }
             }
-            Ok::<(), String>(())
+            Ok::<(), KeyError>(())
         };
         add(
             None,
@@ -219,8 +220,9 @@ impl Budgets {
         }
         let warn = config.warn_at.unwrap_or(0.8);
         if !(warn > 0.0 && warn <= 1.0) {
-            return Err(format!(
-                "budget.warn_at: {warn} is out of range; give a share between 0 and 1, such as 0.8"
+            return Err(KeyError::new(
+                "budget.warn_at",
+                format!("{warn} is out of range; give a share between 0 and 1, such as 0.8"),
             ));
         }
         let warn_at = Decimal::from_f64_retain(warn)

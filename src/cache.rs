@@ -9,6 +9,7 @@ mod build;
 pub mod cached;
 pub mod db;
 mod refresh;
+mod schema;
 
 use std::path::{Path, PathBuf};
 

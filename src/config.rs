@@ -17,6 +17,10 @@ use crate::pricing::{PriceFile, PriceTable};
 use crate::store::mapping::{Mapping, SourceConfig};
 use crate::store::{DatabaseUrl, Timeouts};
 
+mod layers;
+
+use layers::{Chosen, Layers};
+
 /// Default seconds between refreshes.
 pub const DEFAULT_REFRESH_SECONDS: u64 = 30;
 
@@ -223,76 +227,74 @@ impl Settings {
     /// A missing named config file, invalid config, a bad zone, time, URL or price.
     pub fn resolve(args: &GlobalArgs, dirs: &Dirs) -> Result<Self, ConfigError> {
         let (file, config_file, text) = load_file(args.config.as_deref(), &dirs.config)?;
-        let from_file = |key: &str| match &config_file {
-            Some(path) => match key_line(&text, key) {
-                Some(line) => format!("{} (key {key}, line {line})", path.display()),
-                None => format!("{} (key {key})", path.display()),
-            },
-            None => key.to_owned(),
-        };
-        // Errors from a table's checks start with the dotted key they are about.
-        let in_file = |detail: &str| match &config_file {
-            Some(path) => {
-                let key = detail.split_once(": ").map_or("", |(key, _)| key);
-                match key_line(&text, key) {
-                    Some(line) => format!("{} (line {line})", path.display()),
-                    None => path.display().to_string(),
-                }
-            }
-            None => "the config".to_owned(),
-        };
+        let layers = Layers::new(config_file.as_deref(), &text);
 
-        let demo = args.demo || file.demo.unwrap_or(false);
-        let (database, create_database) = match (&args.database_url, &file.database_url) {
-            (Some(url), _) => (
-                parse_url(url, "--database-url (or USAGETOP_DATABASE_URL)")?,
+        let demo = layers
+            .pick_or(
+                args.demo.then_some(true),
+                "--demo",
+                file.demo,
+                "demo",
                 false,
-            ),
-            (None, Some(url)) => (parse_url(url, &from_file("database_url"))?, false),
-            (None, None) => {
+            )
+            .value;
+        let database_url = layers.pick(
+            args.database_url.as_deref(),
+            "--database-url (or USAGETOP_DATABASE_URL)",
+            file.database_url.as_deref(),
+            "database_url",
+        );
+        let (database, create_database) = match database_url {
+            Some(url) => (parse_url(url.value, &url.source_name)?, false),
+            None => {
                 let name = if demo { "demo.db" } else { "usage.db" };
                 (DatabaseUrl::sqlite(&dirs.data.join(name)), true)
             }
         };
 
-        let tz = match (&args.tz, &file.timezone) {
-            (Some(name), _) => parse_zone(name, "--tz (or USAGETOP_TZ)")?,
-            (None, Some(name)) => parse_zone(name, &from_file("timezone"))?,
-            (None, None) => system_zone(),
+        let tz = match layers.pick(
+            args.tz.as_deref(),
+            "--tz (or USAGETOP_TZ)",
+            file.timezone.as_deref(),
+            "timezone",
+        ) {
+            Some(name) => parse_zone(name.value, &name.source_name)?,
+            None => system_zone(),
         };
-        let week_start = args.week_start.or(file.week_start).unwrap_or_default();
+        let week_start = layers
+            .pick_or(
+                args.week_start,
+                "--week-start",
+                file.week_start,
+                "week_start",
+                WeekStart::default(),
+            )
+            .value;
 
-        let now = match (&args.now, &file.now) {
-            (Some(text), _) => Some(parse_now(text, "--now")?),
-            (None, Some(text)) => Some(parse_now(text, &from_file("now"))?),
-            (None, None) => None,
-        };
+        let now = layers
+            .pick(args.now.as_deref(), "--now", file.now.as_deref(), "now")
+            .map(|text| parse_now(text.value, &text.source_name))
+            .transpose()?;
 
-        let refresh_seconds = args
-            .refresh_seconds
-            .or(file.refresh_seconds)
-            .unwrap_or(DEFAULT_REFRESH_SECONDS);
+        let refresh = layers.pick_or(
+            args.refresh_seconds,
+            "--refresh-seconds",
+            file.refresh_seconds,
+            "refresh_seconds",
+            DEFAULT_REFRESH_SECONDS,
+        );
+        let refresh_seconds = refresh.value;
         if refresh_seconds == 0 || refresh_seconds > 86_400 {
-            let source_name = if args.refresh_seconds.is_some() {
-                "--refresh-seconds".to_owned()
-            } else {
-                from_file("refresh_seconds")
-            };
             return Err(ConfigError::Value {
-                source_name,
+                source_name: refresh.source_name,
                 detail: format!(
                     "{refresh_seconds} is out of range; give a number of seconds from 1 to 86400"
                 ),
             });
         }
 
-        let prices = PriceTable::with_overrides(&file.pricing, "pricing").map_err(|source| {
-            let detail = source.to_string();
-            ConfigError::Value {
-                source_name: in_file(&detail),
-                detail,
-            }
-        })?;
+        let prices = PriceTable::with_overrides(&file.pricing, "pricing")
+            .map_err(|error| layers.table_error(error.key(), error.to_string()))?;
 
         let flags = SourceConfig {
             preset: args.preset,
@@ -312,40 +314,34 @@ impl Settings {
                 detail: error.to_string(),
             }
         })?;
-        let seconds = |flag: Option<u64>,
-                       key: Option<u64>,
-                       name: &str,
-                       default: u64|
-         -> Result<std::time::Duration, ConfigError> {
-            let value = flag.or(key).unwrap_or(default);
+        let seconds = |chosen: Chosen<u64>| -> Result<Duration, ConfigError> {
+            let value = chosen.value;
             if value == 0 || value > 3600 {
                 return Err(ConfigError::Value {
-                    source_name: if flag.is_some() {
-                        format!("--{}", name.replace('_', "-"))
-                    } else {
-                        from_file(name)
-                    },
+                    source_name: chosen.source_name,
                     detail: format!(
                         "{value} is out of range; give a number of seconds from 1 to 3600"
                     ),
                 });
             }
-            Ok(std::time::Duration::from_secs(value))
+            Ok(Duration::from_secs(value))
         };
         let defaults = Timeouts::default();
         let timeouts = Timeouts {
-            connect: seconds(
+            connect: seconds(layers.pick_or(
                 args.connect_timeout_seconds,
+                "--connect-timeout-seconds",
                 file.connect_timeout_seconds,
                 "connect_timeout_seconds",
                 defaults.connect.as_secs(),
-            )?,
-            statement: seconds(
+            ))?,
+            statement: seconds(layers.pick_or(
                 args.statement_timeout_seconds,
+                "--statement-timeout-seconds",
                 file.statement_timeout_seconds,
                 "statement_timeout_seconds",
                 defaults.statement.as_secs(),
-            )?,
+            ))?,
         };
 
         let day = parse_day;
@@ -370,37 +366,39 @@ impl Settings {
                 Some((from, to))
             }
         };
-        let keymap = crate::keymap::Keymap::with_overrides(&file.keys).map_err(|detail| {
-            ConfigError::Value {
-                source_name: in_file(&detail),
-                detail,
-            }
-        })?;
-        let budgets = Budgets::from_config(&file.budget).map_err(|detail| ConfigError::Value {
-            source_name: in_file(&detail),
-            detail,
-        })?;
+        let keymap = crate::keymap::Keymap::with_overrides(&file.keys)
+            .map_err(|error| layers.key_error(&error))?;
+        let budgets =
+            Budgets::from_config(&file.budget).map_err(|error| layers.key_error(&error))?;
 
-        let late = args
-            .cache_late_seconds
-            .or(file.cache_late_seconds)
-            .unwrap_or(crate::cache::DEFAULT_LATE_SECONDS.unsigned_abs());
-        if late > 30 * 86_400 {
+        let late = layers.pick_or(
+            args.cache_late_seconds,
+            "--cache-late-seconds",
+            file.cache_late_seconds,
+            "cache_late_seconds",
+            crate::cache::DEFAULT_LATE_SECONDS.unsigned_abs(),
+        );
+        if late.value > 30 * 86_400 {
             return Err(ConfigError::Value {
-                source_name: if args.cache_late_seconds.is_some() {
-                    "--cache-late-seconds".to_owned()
-                } else {
-                    from_file("cache_late_seconds")
-                },
+                source_name: late.source_name,
                 detail: format!(
-                    "{late} is out of range; give a number of seconds from 0 to 2592000 (30 days)"
+                    "{} is out of range; give a number of seconds from 0 to 2592000 (30 days)",
+                    late.value
                 ),
             });
         }
         let cache = crate::cache::CacheOptions {
-            enabled: !args.no_cache && file.cache.unwrap_or(true),
+            enabled: layers
+                .pick_or(
+                    args.no_cache.then_some(false),
+                    "--no-cache",
+                    file.cache,
+                    "cache",
+                    true,
+                )
+                .value,
             dir: file.cache_dir.clone().unwrap_or_else(|| dirs.cache.clone()),
-            late_seconds: i64::try_from(late).unwrap_or(crate::cache::DEFAULT_LATE_SECONDS),
+            late_seconds: i64::try_from(late.value).unwrap_or(crate::cache::DEFAULT_LATE_SECONDS),
             verify: args.verify,
         };
 
@@ -409,7 +407,7 @@ impl Settings {
             .unwrap_or(crate::analytics::compare::DEFAULT_BASELINE_PERIODS);
         if !(1..=crate::analytics::compare::MAX_BASELINE_PERIODS).contains(&baseline_periods) {
             return Err(ConfigError::Value {
-                source_name: from_file("baseline_periods"),
+                source_name: layers.key_name("baseline_periods"),
                 detail: format!(
                     "{baseline_periods} is out of range; give a number of periods from 1 to 12"
                 ),
@@ -421,10 +419,7 @@ impl Settings {
             .as_ref()
             .map(crate::alerts::Alerts::from_config)
             .transpose()
-            .map_err(|detail| ConfigError::Value {
-                source_name: in_file(&detail),
-                detail,
-            })?;
+            .map_err(|error| layers.key_error(&error))?;
 
         Ok(Self {
             paper: file.paper.unwrap_or_default(),
@@ -437,18 +432,44 @@ impl Settings {
             demo,
             calendar: Calendar::new(tz, week_start),
             now,
-            view: args.view.or(file.view).unwrap_or_default(),
+            view: layers
+                .pick_or(args.view, "--view", file.view, "view", View::default())
+                .value,
             refresh: Duration::from_secs(refresh_seconds),
             prices,
             mapping,
             timeouts,
             budgets,
             keymap,
-            theme: args.theme.or(file.theme).unwrap_or_default(),
-            ascii: args.ascii || file.ascii.unwrap_or(false),
-            mouse: !args.no_mouse && file.mouse.unwrap_or(true),
+            theme: layers
+                .pick_or(
+                    args.theme,
+                    "--theme",
+                    file.theme,
+                    "theme",
+                    crate::ui::theme::ThemeChoice::default(),
+                )
+                .value,
+            ascii: layers
+                .pick_or(
+                    args.ascii.then_some(true),
+                    "--ascii",
+                    file.ascii,
+                    "ascii",
+                    false,
+                )
+                .value,
+            mouse: layers
+                .pick_or(
+                    args.no_mouse.then_some(false),
+                    "--no-mouse",
+                    file.mouse,
+                    "mouse",
+                    true,
+                )
+                .value,
             range,
-            export_dir: check_export_dir(file.export_dir.clone(), &from_file)?,
+            export_dir: check_export_dir(file.export_dir.clone(), &|key| layers.key_name(key))?,
             filter: Filter {
                 models: patterns(&args.models, "--model")?,
                 endpoints: patterns(&args.endpoints, "--endpoint")?,
@@ -586,51 +607,4 @@ pub fn system_zone() -> Tz {
         .ok()
         .and_then(|name| name.parse::<Tz>().ok())
         .unwrap_or(Tz::UTC)
-}
-
-/// The line (1-based) of a dotted key such as `timezone`, `budget.monthly` or
-/// `pricing.models."my-model".input` in config text, for error messages.
-#[must_use]
-pub fn key_line(text: &str, dotted: &str) -> Option<usize> {
-    let segments = split_key(dotted);
-    let (leaf, table) = segments.split_last()?;
-    let mut current: Vec<String> = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        let trimmed = line.trim();
-        if let Some(header) = trimmed
-            .strip_prefix('[')
-            .and_then(|rest| rest.split(']').next())
-        {
-            current = split_key(header);
-            continue;
-        }
-        if current.as_slice() == table {
-            let key = trimmed
-                .split('=')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .trim_matches('"');
-            if trimmed.contains('=') && key == leaf {
-                return Some(index + 1);
-            }
-        }
-    }
-    None
-}
-
-/// `pricing.models."a.b".input` as `["pricing", "models", "a.b", "input"]`.
-fn split_key(dotted: &str) -> Vec<String> {
-    let mut parts = Vec::new();
-    let mut current = String::new();
-    let mut quoted = false;
-    for c in dotted.trim().chars() {
-        match c {
-            '"' => quoted = !quoted,
-            '.' if !quoted => parts.push(std::mem::take(&mut current).trim().to_owned()),
-            other => current.push(other),
-        }
-    }
-    parts.push(current.trim().to_owned());
-    parts
 }

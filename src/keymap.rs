@@ -7,6 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use crate::action::{Action, Input, PickerInput};
 use crate::analytics::trend::View;
+use crate::key_error::KeyError;
 
 /// A key as bound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -614,7 +615,7 @@ impl Keymap {
     /// An unknown action, a key that cannot be read, or a key bound to two actions.
     pub fn with_overrides(
         overrides: &std::collections::BTreeMap<String, KeySpec>,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, KeyError> {
         let mut keymap = Self::default();
         for (name, spec) in overrides {
             let Some(binding) = keymap
@@ -627,9 +628,12 @@ impl Keymap {
                     .iter()
                     .map(|binding| action_name(binding.action))
                     .collect();
-                return Err(format!(
-                    "keys.{name}: there is no action {name:?}; the actions are {}",
-                    names.join(", ")
+                return Err(KeyError::new(
+                    format!("keys.{name}"),
+                    format!(
+                        "there is no action {name:?}; the actions are {}",
+                        names.join(", ")
+                    ),
                 ));
             };
             let texts = match spec {
@@ -637,21 +641,29 @@ impl Keymap {
                 KeySpec::Many(texts) => texts.clone(),
             };
             if texts.is_empty() {
-                return Err(format!("keys.{name}: give at least one key"));
+                return Err(KeyError::new(
+                    format!("keys.{name}"),
+                    "give at least one key",
+                ));
             }
             binding.keys = texts
                 .iter()
-                .map(|text| parse_key(text).map_err(|error| format!("keys.{name}: {error}")))
+                .map(|text| {
+                    parse_key(text).map_err(|error| KeyError::new(format!("keys.{name}"), error))
+                })
                 .collect::<Result<_, _>>()?;
         }
         for (index, binding) in keymap.bindings.iter().enumerate() {
             for other in &keymap.bindings[index + 1..] {
                 if let Some(key) = binding.keys.iter().find(|key| other.keys.contains(key)) {
-                    return Err(format!(
-                        "keys: {} is bound to both {} and {}; give one of them another key in [keys]",
-                        key.label(),
-                        action_name(binding.action),
-                        action_name(other.action)
+                    return Err(KeyError::new(
+                        "keys",
+                        format!(
+                            "{} is bound to both {} and {}; give one of them another key in [keys]",
+                            key.label(),
+                            action_name(binding.action),
+                            action_name(other.action)
+                        ),
                     ));
                 }
             }

@@ -29,6 +29,7 @@ pub mod export;
 pub mod files;
 pub mod filter;
 pub mod format;
+pub mod key_error;
 pub mod keymap;
 pub mod output;
 pub mod period;

@@ -32,6 +32,17 @@ pub enum PriceError {
     Shipped(String),
 }
 
+impl PriceError {
+    /// The dotted key at fault, when the error is about one.
+    #[must_use]
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            Self::BadPrice { key, .. } => Some(key),
+            Self::Shipped(_) => None,
+        }
+    }
+}
+
 /// One price entry as written in TOML: decimal strings, USD per million tokens.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]

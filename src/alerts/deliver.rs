@@ -92,6 +92,7 @@ pub fn expand(text: &str, what: &str) -> Result<String, DeliveryError> {
 ///
 /// # Errors
 /// What went wrong, without secrets.
+#[allow(clippy::disallowed_types)] // the one HTTP client (clippy.toml)
 pub async fn send(
     client: &reqwest::Client,
     target: &Target,
@@ -156,6 +157,7 @@ pub async fn send(
     }
 }
 
+#[allow(clippy::disallowed_types)] // the one place a program is run (clippy.toml)
 async fn run_command(
     program: &str,
     args: &[String],
@@ -204,6 +206,7 @@ async fn run_command(
 ///
 /// # Errors
 /// The TLS set-up fails.
+#[allow(clippy::disallowed_types)] // the one HTTP client (clippy.toml)
 pub fn client() -> Result<reqwest::Client, DeliveryError> {
     reqwest::Client::builder()
         .user_agent(concat!("usagetop/", env!("CARGO_PKG_VERSION")))

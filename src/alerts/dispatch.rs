@@ -102,6 +102,7 @@ pub struct Dispatcher {
     targets: Vec<Target>,
     state: State,
     path: PathBuf,
+    #[allow(clippy::disallowed_types)] // the alert delivery's HTTP client (clippy.toml)
     client: reqwest::Client,
 }
 

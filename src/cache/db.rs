@@ -14,37 +14,12 @@ use sqlx::sqlite::{
 };
 use sqlx::{AssertSqlSafe, Row};
 
+use super::schema::{DROP_OLD, SCHEMA};
 use crate::period::{Calendar, SLOT_SECONDS};
+use crate::store::migrate;
 use crate::store::rows::{from_json_rows, DayRow, ModelSum};
 use crate::store::RollupRow;
 use crate::store::SecondsRange;
-
-/// Bumped when the tables change: an older file is emptied and rebuilt.
-const SCHEMA_VERSION: &str = "2";
-
-/// The tables. An older layout (another `schema` in `meta`) is dropped and
-/// built anew: the cache holds nothing that cannot be rebuilt.
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS slots (
-    slot INTEGER NOT NULL, model TEXT NOT NULL, estimated INTEGER NOT NULL,
-    requests INTEGER NOT NULL, input INTEGER NOT NULL, output INTEGER NOT NULL,
-    cache_read INTEGER NOT NULL, cache_write INTEGER NOT NULL, cost INTEGER,
-    kept INTEGER NOT NULL, rejected INTEGER NOT NULL, adjusted INTEGER NOT NULL,
-    first_ts INTEGER, last_ts INTEGER,
-    PRIMARY KEY (slot, model, estimated)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS zones (zone TEXT PRIMARY KEY);
-CREATE TABLE IF NOT EXISTS checks (day INTEGER PRIMARY KEY, verified_at INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS days (
-    zone TEXT NOT NULL, day INTEGER NOT NULL, model TEXT NOT NULL, estimated INTEGER NOT NULL,
-    requests INTEGER NOT NULL, input INTEGER NOT NULL, output INTEGER NOT NULL,
-    cache_read INTEGER NOT NULL, cache_write INTEGER NOT NULL, cost INTEGER,
-    PRIMARY KEY (zone, day, model, estimated)) WITHOUT ROWID;
-";
-
-/// Drops the tables of an older layout.
-const DROP_OLD: &str = "DROP TABLE IF EXISTS slots; DROP TABLE IF EXISTS days; \
-                        DROP TABLE IF EXISTS zones; DROP TABLE IF EXISTS checks; DELETE FROM meta;";
 
 /// A failure of the cache file.
 #[derive(Debug, thiserror::Error)]
@@ -278,19 +253,18 @@ impl CacheDb {
         .execute(&db.pool)
         .await
         .map_err(|e| db.error(&e))?;
-        if db.meta("schema").await?.as_deref() != Some(SCHEMA_VERSION) {
+        let layout = SCHEMA.version().to_string();
+        if db.meta("schema").await?.as_deref() != Some(layout.as_str()) {
             sqlx::raw_sql(DROP_OLD)
                 .execute(&db.pool)
                 .await
                 .map_err(|e| db.error(&e))?;
         }
-        sqlx::raw_sql(SCHEMA)
-            .execute(&db.pool)
+        migrate::run(&mut *db.connection().await?, &SCHEMA)
             .await
-            .map_err(|e| db.error(&e))?;
-        if db.meta("schema").await?.as_deref() != Some(SCHEMA_VERSION) {
-            db.set_meta(&[("schema", SCHEMA_VERSION.to_owned())])
-                .await?;
+            .map_err(|e| db.error(&e.source))?;
+        if db.meta("schema").await?.as_deref() != Some(layout.as_str()) {
+            db.set_meta(&[("schema", layout)]).await?;
         }
         Ok(db)
     }

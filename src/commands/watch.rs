@@ -34,7 +34,8 @@ pub async fn run(
 ) -> Result<ExitCode> {
     let alerts = match &settings.alerts {
         Some(alerts) => alerts.clone(),
-        None => Alerts::from_config(&AlertsConfig::default()).map_err(|error| eyre!(error))?,
+        None => Alerts::from_config(&AlertsConfig::default())
+            .map_err(|error| eyre!(error.to_string()))?,
     };
     let mut terminate = signal(SignalKind::terminate())?;
     let mut interrupt = signal(SignalKind::interrupt())?;

@@ -243,13 +243,6 @@ impl SqlBackend for PgBackend {
     }
 }
 
-/// usagetop's own PostgreSQL schema steps.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "usage_events",
-    include_str!("../../migrations/postgres/0001_usage_events.sql"),
-)];
-
 /// Rows per INSERT of demo data.
 const DEMO_BATCH: usize = 5_000;
 
@@ -295,40 +288,9 @@ pub async fn write_demo(
              to tables it did not create; give another database"
         )));
     }
-    sqlx::raw_sql(
-        "CREATE TABLE IF NOT EXISTS usagetop_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, \
-         applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
-    )
-    .execute(&mut conn)
-    .await
-    .map_err(write_error("creating the migrations table"))?;
-    for (version, description, sql) in MIGRATIONS {
-        let (done,): (bool,) =
-            sqlx::query_as("SELECT EXISTS (SELECT 1 FROM usagetop_migrations WHERE version = $1)")
-                .bind(version)
-                .fetch_one(&mut conn)
-                .await
-                .map_err(write_error("reading the migrations table"))?;
-        if !done {
-            let mut tx = conn
-                .begin()
-                .await
-                .map_err(write_error("starting a migration"))?;
-            sqlx::raw_sql(*sql)
-                .execute(&mut *tx)
-                .await
-                .map_err(write_error("applying a migration"))?;
-            sqlx::query("INSERT INTO usagetop_migrations (version, description) VALUES ($1, $2)")
-                .bind(version)
-                .bind(description)
-                .execute(&mut *tx)
-                .await
-                .map_err(write_error("recording a migration"))?;
-            tx.commit()
-                .await
-                .map_err(write_error("committing a migration"))?;
-        }
-    }
+    super::migrate::run(&mut conn, &super::migrate::POSTGRES)
+        .await
+        .map_err(|error| write_error(error.what)(error.source))?;
     let (existing,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM usage_events")
         .fetch_one(&mut conn)
         .await

@@ -122,9 +122,9 @@ async fn create_or_migrate(path: &Path) -> Result<(), StoreError> {
         )));
     }
     let url = format!("sqlite://{}", path.display());
-    migrate::run(&mut conn)
+    migrate::run(&mut conn, &migrate::SQLITE)
         .await
-        .map_err(|error| StoreError::write("applying migrations", &url, &error))?;
+        .map_err(|error| StoreError::write("applying migrations", &url, &error.source))?;
     let _ = conn.close().await;
     Ok(())
 }

@@ -25,12 +25,6 @@ pub struct Theme {
 }
 
 impl Theme {
-    /// Dark colours unless `NO_COLOR` is set to a non-empty value.
-    #[must_use]
-    pub fn from_env() -> Self {
-        Self::resolve(ThemeChoice::Dark, false)
-    }
-
     /// The theme for a choice: `NO_COLOR` wins over any palette; `auto`
     /// reads the background from `COLORFGBG` (set by many terminals).
     #[must_use]

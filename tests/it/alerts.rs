@@ -676,7 +676,7 @@ async fn watch_exits_cleanly_on_sigterm() {
 #[test]
 fn bad_alert_settings_name_the_key_and_the_fix() {
     let check = |config: AlertsConfig, needles: &[&str]| {
-        let error = Alerts::from_config(&config).unwrap_err();
+        let error = Alerts::from_config(&config).unwrap_err().to_string();
         for needle in needles {
             assert!(error.contains(needle), "{error}");
         }

@@ -338,12 +338,15 @@ fn keys_can_be_rebound_in_the_config() {
         "launch".to_owned(),
         KeySpec::One("l".to_owned()),
     )]));
-    assert!(unknown.unwrap_err().contains("no action \"launch\""));
+    assert!(unknown
+        .unwrap_err()
+        .to_string()
+        .contains("no action \"launch\""));
     let duplicate = Keymap::with_overrides(&BTreeMap::from([(
         "quit".to_owned(),
         KeySpec::One("d".to_owned()),
     )]));
-    let message = duplicate.unwrap_err();
+    let message = duplicate.unwrap_err().to_string();
     assert!(
         message.contains("d is bound to both daily and quit"),
         "{message}"
@@ -352,7 +355,7 @@ fn keys_can_be_rebound_in_the_config() {
         "quit".to_owned(),
         KeySpec::One("Hyper-q".to_owned()),
     )]));
-    assert!(bad.unwrap_err().contains("is not a key"));
+    assert!(bad.unwrap_err().to_string().contains("is not a key"));
 }
 
 #[test]

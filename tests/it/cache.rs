@@ -917,3 +917,70 @@ async fn a_busy_cache_lets_the_source_answer_then_comes_back() {
         .to_string()
         .contains("the cache is not used"));
 }
+
+/// Runs statements on a cache file as another program would.
+async fn on_file(path: &Path, sql: &str) {
+    let mut conn = SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(path))
+        .await
+        .unwrap();
+    sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+}
+
+async fn count(path: &Path, sql: &str) -> i64 {
+    let mut conn = SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(path))
+        .await
+        .unwrap();
+    let (n,): (i64,) = sqlx::query_as(AssertSqlSafe(sql.to_owned()))
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    n
+}
+
+#[tokio::test]
+async fn cache_files_of_the_current_layout_open_as_they_are_and_others_are_rebuilt() {
+    use usagetop::cache::db::CacheDb;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache").join("rollup-test.sqlite");
+    drop(CacheDb::open(&path).await.unwrap());
+    assert_eq!(
+        count(
+            &path,
+            "SELECT COUNT(*) FROM cache_migrations WHERE version = 2"
+        )
+        .await,
+        1
+    );
+    // A file written before the cache's schema had a ledger: layout 2, with rows.
+    on_file(
+        &path,
+        "DROP TABLE cache_migrations;
+         INSERT INTO slots VALUES (96, 'gpt-4o', 0, 1, 10, 5, 0, 0, NULL, 1, 0, 0, 86400, 86400);
+         INSERT INTO meta VALUES ('watermark', '86400');",
+    )
+    .await;
+    let db = CacheDb::open(&path).await.unwrap();
+    assert_eq!(
+        db.meta("watermark").await.unwrap().as_deref(),
+        Some("86400")
+    );
+    assert_eq!(db.meta("schema").await.unwrap().as_deref(), Some("2"));
+    drop(db);
+    assert_eq!(count(&path, "SELECT COUNT(*) FROM slots").await, 1);
+    assert_eq!(
+        count(&path, "SELECT COUNT(*) FROM cache_migrations").await,
+        1
+    );
+    // Another layout is emptied and built anew.
+    on_file(&path, "UPDATE meta SET value = '1' WHERE key = 'schema'").await;
+    let db = CacheDb::open(&path).await.unwrap();
+    assert_eq!(db.meta("watermark").await.unwrap(), None);
+    assert_eq!(db.meta("schema").await.unwrap().as_deref(), Some("2"));
+    drop(db);
+    assert_eq!(count(&path, "SELECT COUNT(*) FROM slots").await, 0);
+}

@@ -723,6 +723,55 @@ fn config_with_a_wrong_type() {
 }
 
 #[test]
+fn config_error_in_an_inline_table_names_its_line() {
+    let sandbox = Sandbox::new();
+    let config = write_config(
+        &sandbox,
+        "view = \"daily\"\n\n[pricing.models]\n\"x\" = { input = \"3.00\", output = \"cheap\" }\n",
+    );
+    let output = report_with(&sandbox, &["--config", config.to_str().unwrap()]);
+    assert_clean_failure(
+        &output,
+        &[
+            &format!("{} (line 4)", config.to_str().unwrap()),
+            "cheap",
+            "pricing.models.\"x\".output",
+        ],
+    );
+}
+
+#[test]
+fn config_error_in_a_dotted_key_names_its_line() {
+    let sandbox = Sandbox::new();
+    let config = write_config(
+        &sandbox,
+        "view = \"daily\"\nbudget.warn_at = 0.8\nbudget.monthly = \"-5\"\n",
+    );
+    let output = report_with(&sandbox, &["--config", config.to_str().unwrap()]);
+    assert_clean_failure(
+        &output,
+        &[
+            &format!("{} (line 3)", config.to_str().unwrap()),
+            "budget.monthly",
+            "not a budget",
+        ],
+    );
+    let sandbox = Sandbox::new();
+    let config = write_config(
+        &sandbox,
+        "[source]\ntable = \"usage\"\n\n[alerts]\nspike_factor = -1\n",
+    );
+    let output = report_with(&sandbox, &["--config", config.to_str().unwrap()]);
+    assert_clean_failure(
+        &output,
+        &[
+            &format!("{} (line 5)", config.to_str().unwrap()),
+            "alerts.spike_factor",
+        ],
+    );
+}
+
+#[test]
 fn unknown_zone_on_the_command_line() {
     let sandbox = Sandbox::new();
     let path = sandbox.demo_db("good.db", 1, NOW);

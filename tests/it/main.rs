@@ -3,6 +3,9 @@
 //! and soak tests are binaries of their own (they must not run beside others).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+// Tests start the binary and helper programs and listen as fake webhooks,
+// which clippy.toml forbids usagetop's own code.
+#![allow(clippy::disallowed_types)]
 
 mod support;
 
@@ -17,10 +20,10 @@ mod cli_output;
 mod e2e_pty;
 mod features;
 mod forecast;
-mod format;
 mod fuzz;
 mod headless;
 mod hostile;
+mod layers;
 mod period;
 mod plan;
 mod pricing;

@@ -267,6 +267,79 @@ fn hostile_model_names_are_inert() {
     assert!(terminal.backend().to_string().contains("evil?]52;c;"));
 }
 
+/// A report of several models' usage, all of it today.
+fn models_today(models: &[(&str, i64)]) -> Arc<Snapshot> {
+    use usagetop::analytics::{DayModelRow, ModelRow};
+    use usagetop::usage::Usage;
+    let plan = QueryPlan::new(now(), &calendar());
+    let usage = |requests: i64| Usage {
+        requests,
+        input_tokens: i128::from(requests) * 1_000,
+        output_tokens: i128::from(requests) * 250,
+        ..Usage::default()
+    };
+    let rows = Aggregates {
+        days: models
+            .iter()
+            .map(|(model, requests)| DayModelRow {
+                day: plan.today,
+                model: (*model).to_owned(),
+                usage: usage(*requests),
+                stored_cost: None,
+                estimated: false,
+            })
+            .collect(),
+        all_time: models
+            .iter()
+            .map(|(model, requests)| ModelRow {
+                model: (*model).to_owned(),
+                usage: usage(*requests),
+                stored_cost: None,
+                estimated: false,
+            })
+            .collect(),
+        first_event: Some(now()),
+        ..Aggregates::default()
+    };
+    Arc::new(build_report(&plan, &calendar(), &rows, &prices()).into())
+}
+
+#[test]
+fn wide_model_names_keep_columns_aligned() {
+    // CJK characters and emoji take two columns each: measured in display
+    // columns, the rows of both tables keep their columns.
+    let snapshot = models_today(&[
+        ("通义千问-max", 400),
+        ("gpt-4o", 300),
+        ("模型🤖-文心一言-4.0-turbo-超长名称-实验版本", 200),
+        ("claude-sonnet-4", 100),
+    ]);
+    let text = usagetop::output::text::render(&snapshot, View::Daily, "test.db", 80);
+    let table: Vec<&str> = text
+        .lines()
+        .skip_while(|line| !line.starts_with("Model"))
+        .take_while(|line| !line.trim().is_empty())
+        .collect();
+    assert_eq!(table.len(), 5, "{text}");
+    for line in &table {
+        assert_eq!(
+            usagetop::text::width(line),
+            usagetop::text::width(table[0]),
+            "a row out of line:\n{}",
+            table.join("\n")
+        );
+        assert!(usagetop::text::width(line) <= 80, "{line}");
+    }
+    assert!(
+        table.iter().any(|line| line.contains("通义千问-max")),
+        "{text}"
+    );
+    let app = with_report(snapshot);
+    let screen = draw(&app, 120, 40);
+    assert!(screen.contains("通义千问"), "{screen}");
+    insta::assert_snapshot!("wide_model_names_120x40", screen);
+}
+
 #[test]
 fn breakdown_panel() {
     use usagetop::filter::Dimension;
