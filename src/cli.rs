@@ -292,6 +292,18 @@ pub enum Command {
     /// Alert targets: `alerts test` sends a sample alert to each
     #[command(subcommand)]
     Alerts(AlertsCommand),
+    /// Read usage from coding agents' logs into usagetop's own database, each request once
+    Import(ImportArgs),
+}
+
+/// `usagetop import` options.
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// What the files are
+    #[arg(value_enum)]
+    pub source: crate::import::SourceKind,
+    /// Files, or folders searched for the source's logs (default: the source's own folders)
+    pub paths: Vec<PathBuf>,
 }
 
 /// `usagetop backtest` options.

@@ -21,6 +21,7 @@ mod format;
 mod fuzz;
 mod headless;
 mod hostile;
+mod import;
 mod period;
 mod plan;
 mod pricing;

@@ -1,0 +1,687 @@
+//! `usagetop import`: agents' logs in their real shapes, with every trap
+//! (streaming duplicates with placeholder output, sidechains, progress
+//! mirrors, resumed-session copies, summaries and user lines, `<synthetic>`,
+//! malformed and unfinished lines; Codex re-emitted and cumulative counters,
+//! cached tokens inside input, replayed subagent bursts), imported twice,
+//! grown, and truncated; each time the report's totals equal the totals
+//! computed here from the fixtures.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+
+use crate::support::sandbox::{assert_clean_failure, url_of, Sandbox};
+
+const NOW: &str = "2026-12-01T00:00:00Z";
+
+/// One model call as the test knows it.
+#[derive(Clone, Debug)]
+struct Call {
+    id: &'static str,
+    model: &'static str,
+    ts: &'static str,
+    input: i64,
+    output: i64,
+    read: i64,
+    write_5m: i64,
+    write_1h: i64,
+}
+
+/// Expected totals: requests, input, output, cache read, cache write, cost.
+#[derive(Debug, PartialEq, Eq)]
+struct Totals {
+    requests: i64,
+    input: i64,
+    output: i64,
+    read: i64,
+    write: i64,
+    cost: Decimal,
+}
+
+fn price(model: &str) -> [Decimal; 4] {
+    let d = |text: &str| text.parse::<Decimal>().unwrap();
+    match model {
+        "claude-sonnet-4-5-20250929" => [d("3"), d("15"), d("0.30"), d("3.75")],
+        "claude-haiku-4-5-20251001" => [d("1"), d("5"), d("0.10"), d("1.25")],
+        "gpt-5-codex" | "gpt-5" => [d("1.25"), d("10"), d("0.125"), d("1.25")],
+        "gpt-4o" => [d("2.50"), d("10"), d("1.25"), d("2.50")],
+        other => panic!("no test price for {other}"),
+    }
+}
+
+/// The totals of distinct calls (per id, the one with the most output).
+fn expected(calls: &[Call]) -> Totals {
+    let mut by_id: BTreeMap<&str, &Call> = BTreeMap::new();
+    for call in calls {
+        let keep = by_id
+            .get(call.id)
+            .is_none_or(|kept| call.output > kept.output);
+        if keep {
+            by_id.insert(call.id, call);
+        }
+    }
+    let mut totals = Totals {
+        requests: 0,
+        input: 0,
+        output: 0,
+        read: 0,
+        write: 0,
+        cost: Decimal::ZERO,
+    };
+    for call in by_id.values() {
+        let write = call.write_5m + call.write_1h;
+        totals.requests += 1;
+        totals.input += call.input;
+        totals.output += call.output;
+        totals.read += call.read;
+        totals.write += write;
+        let [input, output, read, write_price] = price(call.model);
+        totals.cost += (Decimal::from(call.input) * input
+            + Decimal::from(call.output) * output
+            + Decimal::from(call.read) * read
+            + Decimal::from(write) * write_price)
+            / Decimal::from(1_000_000);
+    }
+    totals.cost = totals.cost.normalize();
+    totals
+}
+
+fn report(sandbox: &Sandbox, db: &Path) -> (Totals, Value) {
+    let text = sandbox.ok(&[
+        "report",
+        "--database-url",
+        &url_of(db),
+        "--format",
+        "json",
+        "--tz",
+        "UTC",
+        "--now",
+        NOW,
+    ]);
+    let json: Value = serde_json::from_str(&text).unwrap();
+    let all = &json["summary"]["all_time"];
+    let int = |key: &str| all[key].as_i64().unwrap();
+    let totals = Totals {
+        requests: int("requests"),
+        input: int("input_tokens"),
+        output: int("output_tokens"),
+        read: int("cache_read_tokens"),
+        write: int("cache_write_tokens"),
+        cost: all["cost"]
+            .as_str()
+            .unwrap()
+            .parse::<Decimal>()
+            .unwrap()
+            .normalize(),
+    };
+    assert_eq!(
+        all["estimated_cost"].as_str(),
+        Some("0"),
+        "every model is priced: {all}"
+    );
+    (totals, json)
+}
+
+fn import(sandbox: &Sandbox, db: &Path, source: &str, paths: &[&Path]) -> String {
+    let url = url_of(db);
+    let mut args = vec!["import", "--database-url", &url, source];
+    let shown: Vec<String> = paths
+        .iter()
+        .map(|path| path.display().to_string())
+        .collect();
+    args.extend(shown.iter().map(String::as_str));
+    sandbox.ok(&args)
+}
+
+// ---------------------------------------------------------------------------
+// Claude Code
+// ---------------------------------------------------------------------------
+
+/// The lines Claude Code writes for one response: one per content block,
+/// the early ones with a placeholder output count of 1.
+fn claude_lines(
+    call: &Call,
+    session: &str,
+    request: &str,
+    sidechain: bool,
+    blocks: usize,
+) -> Vec<String> {
+    (0..blocks)
+        .map(|block| {
+            let last = block + 1 == blocks;
+            json!({
+                "parentUuid": null, "isSidechain": sidechain, "userType": "external",
+                "cwd": "/Users/dev/code/acme-api", "sessionId": session, "version": "2.0.37",
+                "message": {
+                    "model": call.model, "id": call.id, "type": "message", "role": "assistant",
+                    "content": [{"type": "text", "text": format!("block {block}: the \"usage\" field")}],
+                    "stop_reason": if last { json!("tool_use") } else { Value::Null },
+                    "usage": {
+                        "input_tokens": call.input,
+                        "cache_creation_input_tokens": call.write_5m + call.write_1h,
+                        "cache_read_input_tokens": call.read,
+                        "cache_creation": {
+                            "ephemeral_5m_input_tokens": call.write_5m,
+                            "ephemeral_1h_input_tokens": call.write_1h
+                        },
+                        "output_tokens": if last { call.output } else { 1 },
+                        "service_tier": "standard"
+                    }
+                },
+                "requestId": request, "type": "assistant", "uuid": format!("u-{}-{block}", call.id),
+                "timestamp": call.ts
+            })
+            .to_string()
+        })
+        .collect()
+}
+
+fn sonnet(id: &'static str, ts: &'static str, scale: i64) -> Call {
+    Call {
+        id,
+        model: "claude-sonnet-4-5-20250929",
+        ts,
+        input: 4 * scale,
+        output: 159 * scale,
+        read: 44_994 * scale,
+        write_5m: 79 * scale,
+        write_1h: 2_400 * scale,
+    }
+}
+
+fn haiku(id: &'static str, ts: &'static str) -> Call {
+    Call {
+        id,
+        model: "claude-haiku-4-5-20251001",
+        ts,
+        input: 1,
+        output: 25,
+        read: 10_444,
+        write_5m: 0,
+        write_1h: 166,
+    }
+}
+
+fn write_lines(path: &Path, lines: &[String], unfinished: Option<&str>) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let mut text = lines.join("\n");
+    text.push('\n');
+    if let Some(rest) = unfinished {
+        text.push_str(rest);
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+fn append(path: &Path, text: &str) {
+    let mut file = std::fs::OpenOptions::new().append(true).open(path).unwrap();
+    file.write_all(text.as_bytes()).unwrap();
+}
+
+struct ClaudeFixture {
+    root: PathBuf,
+    main: PathBuf,
+    subagent: PathBuf,
+    resumed: PathBuf,
+    calls: Vec<Call>,
+}
+
+fn claude_fixture(sandbox: &Sandbox) -> ClaudeFixture {
+    let root = sandbox.path("claude/projects");
+    let main = root.join("-Users-dev-code-acme-api/2ff46cd5.jsonl");
+    let subagent = root.join("-Users-dev-code-acme-api/2ff46cd5/subagents/agent-a6a6af7.jsonl");
+    let resumed = root.join("-Users-dev-code-billing/9c1e.jsonl");
+    let a = sonnet("msg_A", "2026-03-01T22:38:51.102Z", 1);
+    let b = sonnet("msg_B", "2026-03-02T09:00:00.000Z", 3);
+    let side = haiku("msg_SIDE", "2026-03-02T09:05:00.000Z");
+    let mirrored = haiku("msg_MIRROR", "2026-03-02T09:06:00.000Z");
+    let copied_later = sonnet("msg_C", "2026-03-03T12:00:00.000Z", 2);
+    let mut main_lines = vec![
+        json!({"type": "summary", "summary": "the \"usage\" of pagination", "leafUuid": "x"})
+            .to_string(),
+        json!({"type": "user", "sessionId": "2ff46cd5", "timestamp": "2026-03-01T22:38:47.557Z",
+               "message": {"role": "user", "content": "show the \"usage\": {} of the API"}})
+        .to_string(),
+    ];
+    main_lines.extend(claude_lines(&a, "2ff46cd5", "req_A", false, 3));
+    // An old build: a flat cache-write count and a costUSD of its own.
+    main_lines.push(
+        json!({"type": "assistant", "sessionId": "2ff46cd5", "timestamp": b.ts, "requestId": "req_B",
+               "costUSD": 0.123,
+               "message": {"model": b.model, "id": b.id, "role": "assistant", "content": [],
+                           "usage": {"input_tokens": b.input, "output_tokens": b.output,
+                                     "cache_read_input_tokens": b.read,
+                                     "cache_creation_input_tokens": b.write_5m + b.write_1h}}})
+        .to_string(),
+    );
+    main_lines.push("{\"type\":\"assistant\",\"usage\": garbage".to_owned());
+    main_lines.extend(claude_lines(&side, "2ff46cd5", "req_SIDE", true, 2));
+    main_lines.push(
+        json!({"type": "assistant", "sessionId": "2ff46cd5", "timestamp": "2026-03-02T09:07:00Z",
+               "message": {"model": "<synthetic>", "id": "msg_SYN", "content": [],
+                           "usage": {"input_tokens": 0, "output_tokens": 0}}})
+        .to_string(),
+    );
+    // A progress line mirroring the subagent's call.
+    main_lines.push(
+        json!({"type": "progress", "sessionId": "2ff46cd5", "timestamp": mirrored.ts,
+               "data": {"type": "agent_progress", "message": {
+                   "type": "assistant", "isSidechain": true, "timestamp": mirrored.ts, "requestId": "req_M",
+                   "message": {"model": mirrored.model, "id": mirrored.id, "role": "assistant",
+                               "usage": {"input_tokens": mirrored.input, "output_tokens": mirrored.output,
+                                         "cache_read_input_tokens": mirrored.read,
+                                         "cache_creation_input_tokens": mirrored.write_1h,
+                                         "cache_creation": {"ephemeral_5m_input_tokens": 0,
+                                                            "ephemeral_1h_input_tokens": mirrored.write_1h}}}}}})
+        .to_string(),
+    );
+    write_lines(&main, &main_lines, None);
+    write_lines(
+        &subagent,
+        &claude_lines(&mirrored, "2ff46cd5", "req_M", true, 2),
+        None,
+    );
+    // A resumed session copies msg_A's lines, then goes on; its last line is
+    // still being written.
+    let mut resumed_lines = claude_lines(&a, "9c1e", "req_A", false, 3);
+    resumed_lines.extend(claude_lines(&copied_later, "9c1e", "req_C", false, 1));
+    let unfinished = &claude_lines(
+        &sonnet("msg_D", "2026-03-04T08:00:00Z", 1),
+        "9c1e",
+        "req_D",
+        false,
+        1,
+    )[0];
+    write_lines(&resumed, &resumed_lines, Some(&unfinished[..40]));
+    ClaudeFixture {
+        root,
+        main,
+        subagent,
+        resumed,
+        calls: vec![a, b, side, mirrored, copied_later],
+    }
+}
+
+#[test]
+fn claude_code_logs_count_each_request_once_across_imports() {
+    let sandbox = Sandbox::new();
+    let db = sandbox.path("usage.db");
+    let fixture = claude_fixture(&sandbox);
+    let mut calls = fixture.calls.clone();
+
+    let first = import(&sandbox, &db, "claude-code", &[&fixture.root]);
+    assert!(first.contains("claude-code: 3 files (3 new"), "{first}");
+    assert!(first.contains("5 events added"), "{first}");
+    assert!(first.contains("1 malformed lines skipped"), "{first}");
+    assert!(first.contains("2ff46cd5.jsonl:7: not JSON"), "{first}");
+    let (totals, json) = report(&sandbox, &db);
+    assert_eq!(totals, expected(&calls));
+    let models: Vec<&str> = json["by_model"]["all_time"]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .filter_map(|row| row["model"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(!models.contains(&"<synthetic>"), "{models:?}");
+
+    // Again: nothing new.
+    let again = import(&sandbox, &db, "claude-code", &[&fixture.root]);
+    assert!(
+        again.contains("(0 new, 0 grown, 3 unchanged, 0 rewritten)"),
+        "{again}"
+    );
+    assert!(again.contains("0 events added, 0 updated"), "{again}");
+    assert_eq!(report(&sandbox, &db).0, expected(&calls));
+
+    // Grown: the unfinished line completed, and a streamed message arriving
+    // in two imports (placeholder first, final count later).
+    let d = sonnet("msg_D", "2026-03-04T08:00:00Z", 1);
+    let d_line = &claude_lines(&d, "9c1e", "req_D", false, 1)[0];
+    append(&fixture.resumed, &format!("{}\n", &d_line[40..]));
+    let e = haiku("msg_E", "2026-03-04T09:00:00Z");
+    let e_lines = claude_lines(&e, "2ff46cd5", "req_E", true, 2);
+    append(&fixture.subagent, &format!("{}\n", e_lines[0]));
+    let grown = import(&sandbox, &db, "claude-code", &[&fixture.root]);
+    assert!(grown.contains("2 grown"), "{grown}");
+    assert!(
+        grown.contains("0 malformed lines"),
+        "an unfinished line is not malformed: {grown}"
+    );
+    calls.push(d.clone());
+    let mut placeholder = e.clone();
+    placeholder.output = 1;
+    calls.push(placeholder);
+    assert_eq!(report(&sandbox, &db).0, expected(&calls));
+    append(&fixture.subagent, &format!("{}\n", e_lines[1]));
+    let finished = import(&sandbox, &db, "claude-code", &[&fixture.root]);
+    assert!(finished.contains("0 events added, 1 updated"), "{finished}");
+    calls.push(e.clone());
+    assert_eq!(report(&sandbox, &db).0, expected(&calls));
+
+    // Truncated: the resumed session rewritten with msg_C only.
+    let c = fixture.calls[4].clone();
+    write_lines(
+        &fixture.resumed,
+        &claude_lines(&c, "9c1e", "req_C", false, 1),
+        None,
+    );
+    let truncated = import(&sandbox, &db, "claude-code", &[&fixture.root]);
+    assert!(truncated.contains("1 rewritten"), "{truncated}");
+    calls.retain(|call| call.id != "msg_D");
+    assert_eq!(report(&sandbox, &db).0, expected(&calls));
+    assert!(fixture.main.exists());
+}
+
+#[test]
+fn claude_code_reads_claude_config_dir_by_default() {
+    let sandbox = Sandbox::new();
+    let db = sandbox.path("usage.db");
+    let fixture = claude_fixture(&sandbox);
+    let output = sandbox
+        .command()
+        .args(["import", "--database-url", &url_of(&db), "claude-code"])
+        .env("CLAUDE_CONFIG_DIR", fixture.root.parent().unwrap())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(report(&sandbox, &db).0, expected(&fixture.calls));
+    // Without any log folder: a clear error.
+    let empty = Sandbox::new();
+    let output = empty.run(&["import", "--database-url", &url_of(&db), "claude-code"]);
+    assert_clean_failure(
+        &output,
+        &[
+            "found no claude-code logs",
+            "usagetop import claude-code PATH",
+        ],
+    );
+}
+
+#[tokio::test]
+async fn import_refuses_a_database_usagetop_did_not_create() {
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
+    use sqlx::{ConnectOptions, Connection};
+    let sandbox = Sandbox::new();
+    let fixture = claude_fixture(&sandbox);
+    let theirs = sandbox.path("theirs.db");
+    let mut conn = SqliteConnectOptions::new()
+        .filename(&theirs)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Delete)
+        .connect()
+        .await
+        .unwrap();
+    sqlx::raw_sql("CREATE TABLE usage_events (ts INTEGER, model TEXT)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    let bytes = std::fs::read(&theirs).unwrap();
+    let output = sandbox.run(&[
+        "import",
+        "--database-url",
+        &url_of(&theirs),
+        "claude-code",
+        fixture.root.to_str().unwrap(),
+    ]);
+    assert_clean_failure(&output, &["not created by usagetop"]);
+    assert_eq!(std::fs::read(&theirs).unwrap(), bytes, "the file changed");
+}
+
+// ---------------------------------------------------------------------------
+// Codex
+// ---------------------------------------------------------------------------
+
+fn codex_count(ts: &str, total: [i64; 3], last: [i64; 3]) -> String {
+    let usage = |[input, cached, output]: [i64; 3]| {
+        json!({"input_tokens": input, "cached_input_tokens": cached, "output_tokens": output,
+               "reasoning_output_tokens": output / 3, "total_tokens": input + output})
+    };
+    json!({"timestamp": ts, "type": "event_msg", "payload": {"type": "token_count",
+           "info": {"total_token_usage": usage(total), "last_token_usage": usage(last),
+                    "model_context_window": 272_000},
+           "rate_limits": {"primary": {"used_percent": 78.0, "window_minutes": 300}}}})
+    .to_string()
+}
+
+fn codex_meta(ts: &str, id: &str, source: Value) -> String {
+    json!({"timestamp": ts, "type": "session_meta", "payload": {"id": id, "timestamp": ts,
+           "cwd": "/Users/dev/code/billing-svc", "originator": "codex_cli_rs", "cli_version": "0.63.0",
+           "instructions": null, "source": source, "model_provider": "openai"}})
+    .to_string()
+}
+
+fn codex_turn(ts: &str, model: &str) -> String {
+    json!({"timestamp": ts, "type": "turn_context", "payload": {"cwd": "/Users/dev/code/billing-svc",
+           "approval_policy": "on-request", "model": model, "effort": "high", "summary": "auto"}})
+    .to_string()
+}
+
+/// A call as Codex reports it: [input incl. cached, cached, output].
+fn codex_call(id: &'static str, model: &'static str, ts: &'static str, usage: [i64; 3]) -> Call {
+    Call {
+        id,
+        model,
+        ts,
+        input: usage[0] - usage[1],
+        output: usage[2],
+        read: usage[1],
+        write_5m: 0,
+        write_1h: 0,
+    }
+}
+
+#[test]
+fn codex_rollouts_import_each_call_once() {
+    let sandbox = Sandbox::new();
+    let db = sandbox.path("usage.db");
+    let sessions = sandbox.path("codex/sessions/2025/10/05");
+    let main = sessions.join("rollout-2025-10-05T20-21-44-0199b59b.jsonl");
+    let child = sessions.join("rollout-2025-10-05T20-30-00-0199b5aa.jsonl");
+    let u1 = [11_242, 0, 992];
+    let u2 = [13_748, 11_200, 418];
+    let u3 = [20_000, 18_000, 77];
+    let main_lines = vec![
+        codex_meta("2025-10-05T18:21:44.000Z", "0199b59b", json!("cli")),
+        json!({"timestamp": "2025-10-05T18:21:44.012Z", "type": "response_item",
+               "payload": {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "token_count please"}]}})
+        .to_string(),
+        json!({"timestamp": "2025-10-05T18:21:44.020Z", "type": "event_msg",
+               "payload": {"type": "token_count", "info": null, "rate_limits": {}}})
+        .to_string(),
+        codex_turn("2025-10-05T18:21:44.031Z", "gpt-5-codex"),
+        codex_count("2025-10-05T18:22:04.402Z", u1, u1),
+        // Re-emitted on a rate-limit refresh: same counters.
+        codex_count("2025-10-05T18:22:05.911Z", u1, u1),
+        "{\"type\":\"event_msg\",\"payload\":{\"type\":\"token_count\",".to_owned() + "bad",
+        codex_count("2025-10-05T18:22:19.004Z", [24_990, 11_200, 1_410], u2),
+        codex_turn("2025-10-05T18:25:00.000Z", "gpt-5"),
+    ];
+    // Its last line is still being written: a re-emission of u2's counters.
+    let completed = codex_count("2025-10-05T18:26:00.000Z", [24_990, 11_200, 1_410], u2);
+    write_lines(&main, &main_lines, Some(&completed[..30]));
+    // A spawned thread: its first burst replays the parent's history.
+    let child_lines = vec![
+        codex_meta(
+            "2025-10-05T18:30:00.000Z",
+            "0199b5aa",
+            json!({"subagent": {"thread_spawn": {"parent_thread_id": "0199b59b"}}}),
+        ),
+        codex_meta("2025-10-05T18:21:44.000Z", "0199b59b", json!("cli")),
+        codex_turn("2025-10-05T18:30:00.010Z", "gpt-5-codex"),
+        codex_count("2025-10-05T18:30:00.100Z", u1, u1),
+        codex_count("2025-10-05T18:30:00.200Z", [24_990, 11_200, 1_410], u2),
+        codex_count("2025-10-05T18:30:09.000Z", [44_990, 29_200, 1_487], u3),
+    ];
+    write_lines(&child, &child_lines, None);
+    let mut calls = vec![
+        codex_call("c1", "gpt-5-codex", "", u1),
+        codex_call("c2", "gpt-5-codex", "", u2),
+        codex_call("c3", "gpt-5-codex", "", u3),
+    ];
+    let root = sandbox.path("codex/sessions");
+    let first = import(&sandbox, &db, "codex", &[&root]);
+    assert!(first.contains("3 events added"), "{first}");
+    assert!(first.contains("1 malformed lines skipped"), "{first}");
+    assert_eq!(report(&sandbox, &db).0, expected(&calls));
+    let again = import(&sandbox, &db, "codex", &[&root]);
+    assert!(again.contains("0 events added"), "{again}");
+    assert_eq!(report(&sandbox, &db).0, expected(&calls));
+
+    // Grown: the unfinished line completed as a re-emission of u2, then a
+    // new call under the gpt-5 turn (no last_token_usage: the difference).
+    let u4 = [5_000, 4_000, 300];
+    append(
+        &main,
+        &format!(
+            "{}\n{}\n",
+            &completed[30..],
+            json!({"timestamp": "2025-10-05T18:27:00.000Z", "type": "event_msg", "payload": {"type": "token_count",
+                   "info": {"total_token_usage": {"input_tokens": 29_990, "cached_input_tokens": 15_200,
+                                                  "output_tokens": 1_710, "reasoning_output_tokens": 0}}}})
+        ),
+    );
+    let grown = import(&sandbox, &db, "codex", &[&root]);
+    assert!(grown.contains("1 events added"), "{grown}");
+    assert!(grown.contains("0 malformed"), "{grown}");
+    calls.push(codex_call("c4", "gpt-5", "", u4));
+    assert_eq!(report(&sandbox, &db).0, expected(&calls));
+
+    // Truncated to its first call.
+    write_lines(&main, &main_lines[..5], None);
+    let truncated = import(&sandbox, &db, "codex", &[&root]);
+    assert!(truncated.contains("1 rewritten"), "{truncated}");
+    calls.retain(|call| call.id == "c1" || call.id == "c3");
+    assert_eq!(report(&sandbox, &db).0, expected(&calls));
+}
+
+// ---------------------------------------------------------------------------
+// CSV and JSON lines through [import]
+// ---------------------------------------------------------------------------
+
+fn table_call(id: &'static str, model: &'static str, usage: [i64; 3]) -> Call {
+    Call {
+        id,
+        model,
+        ts: "",
+        input: usage[0],
+        output: usage[1],
+        read: usage[2],
+        write_5m: 0,
+        write_1h: 0,
+    }
+}
+
+#[test]
+fn csv_and_json_lines_follow_the_import_mapping() {
+    let sandbox = Sandbox::new();
+    let db = sandbox.path("usage.db");
+    let config = sandbox.path("config.toml");
+    std::fs::write(
+        &config,
+        "[import]\ntimestamp = \"created\"\nkey = \"request_id\"\ninput_tokens = \"prompt_tokens\"\n\
+         output_tokens = \"completion_tokens\"\ncache_read_tokens = \"cached_tokens\"\n\
+         input_includes_cache = true\nuser = \"team\"\n",
+    )
+    .unwrap();
+    let csv = sandbox.path("calls.csv");
+    std::fs::write(
+        &csv,
+        "request_id,created,model,prompt_tokens,completion_tokens,cached_tokens,team\n\
+         r1,2026-03-01T10:00:00Z,gpt-4o,1000,50,400,\"search, eu\"\n\
+         r2,1772359200,gpt-4o,300,20,,ops\n\
+         r3,not a time,gpt-4o,1,1,0,ops\n\
+         r1,2026-03-01T10:00:00Z,gpt-4o,1000,50,400,\"search, eu\"\n",
+    )
+    .unwrap();
+    let url = url_of(&db);
+    let config_arg = config.display().to_string();
+    let run = |args: &[&str]| {
+        let mut all = vec!["--config", &config_arg, "import", "--database-url", &url];
+        all.extend(args);
+        sandbox.ok(&all)
+    };
+    let mut calls = vec![
+        table_call("r1", "gpt-4o", [600, 50, 400]),
+        table_call("r2", "gpt-4o", [300, 20, 0]),
+    ];
+    let csv_arg = csv.display().to_string();
+    let first = run(&["csv", &csv_arg]);
+    assert!(first.contains("2 events added"), "{first}");
+    assert!(
+        first.contains("1 malformed lines skipped (e.g. "),
+        "{first}"
+    );
+    assert!(first.contains("calls.csv:4: timestamp"), "{first}");
+    assert_eq!(report(&sandbox, &db).0, expected(&calls));
+    assert!(run(&["csv", &csv_arg]).contains("0 events added"));
+    append(&csv, "r4,2026-03-02 08:00:00,gpt-4o,70,7,0,ops\n");
+    assert!(run(&["csv", &csv_arg]).contains("1 events added"));
+    calls.push(table_call("r4", "gpt-4o", [70, 7, 0]));
+    assert_eq!(report(&sandbox, &db).0, expected(&calls));
+
+    // JSON lines on standard input, the last line without a newline; r2
+    // again (the same request id) counts once.
+    let lines = [
+        json!({"request_id": "r5", "created": 1_772_359_300_000_i64, "model": "gpt-4o",
+               "prompt_tokens": 90, "completion_tokens": 9, "cached_tokens": 30}),
+        json!({"request_id": "r2", "created": 1_772_359_200, "model": "gpt-4o",
+               "prompt_tokens": 300, "completion_tokens": 20}),
+        json!({"request_id": "r6", "created": "2026-03-03T00:00:00Z", "model": "gpt-4o",
+               "prompt_tokens": 5, "completion_tokens": 1}),
+    ];
+    let input: Vec<String> = lines.iter().map(Value::to_string).collect();
+    let mut child = sandbox
+        .command()
+        .args([
+            "--config",
+            &config_arg,
+            "import",
+            "--database-url",
+            &url,
+            "jsonl",
+            "-",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{}\n[1, 2]\n{}", input[..2].join("\n"), input[2]).as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{text}");
+    assert!(text.contains("2 events added"), "{text}");
+    assert!(
+        text.contains("1 malformed lines skipped (e.g. -:3: not a JSON object)"),
+        "{text}"
+    );
+    calls.push(table_call("r5", "gpt-4o", [60, 9, 30]));
+    calls.push(table_call("r6", "gpt-4o", [5, 1, 0]));
+    assert_eq!(report(&sandbox, &db).0, expected(&calls));
+
+    // A mistyped [import] key is a clear error.
+    std::fs::write(&config, "[import]\ntimestmp = \"created\"\n").unwrap();
+    let output = sandbox.run(&[
+        "--config",
+        &config_arg,
+        "import",
+        "--database-url",
+        &url,
+        "csv",
+        &csv_arg,
+    ]);
+    assert_clean_failure(&output, &["[import]", "timestmp"]);
+}
