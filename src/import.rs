@@ -7,6 +7,7 @@
 
 pub mod claude;
 pub mod codex;
+pub mod gemini;
 pub mod lines;
 pub mod mapping;
 pub mod paths;
@@ -29,6 +30,8 @@ pub enum SourceKind {
     ClaudeCode,
     /// OpenAI Codex CLI rollouts (`~/.codex/sessions`, `CODEX_HOME`)
     Codex,
+    /// Gemini CLI chat recordings (`~/.gemini/tmp/*/chats`)
+    Gemini,
     /// CSV files with a header line, through the `[import]` column mapping (`-`: standard input)
     Csv,
     /// JSON-lines files, one event per line, through the `[import]` mapping (`-`: standard input)
@@ -42,6 +45,7 @@ impl SourceKind {
         match self {
             Self::ClaudeCode => "claude-code",
             Self::Codex => "codex",
+            Self::Gemini => "gemini",
             Self::Csv => "csv",
             Self::Jsonl => "jsonl",
         }
@@ -59,6 +63,10 @@ impl SourceKind {
                 path.unwrap_or(Path::new("-")),
             )),
             Self::Codex => Box::new(codex::CodexParser::resume(saved)),
+            Self::Gemini => Box::new(gemini::GeminiParser::for_file(
+                path.unwrap_or(Path::new("-")),
+                saved,
+            )),
             Self::Csv => Box::new(table::TableParser::new(
                 table::Format::Csv,
                 columns.clone(),
@@ -108,6 +116,14 @@ pub struct Event {
     pub cost_usd: Option<f64>,
 }
 
+impl SourceKind {
+    /// True for files read whole, never resumed (legacy Gemini chats: one
+    /// JSON document rewritten on every change).
+    fn reads_whole(self, path: &Path) -> bool {
+        self == Self::Gemini && path.extension().is_some_and(|ext| ext == "json")
+    }
+}
+
 /// Reads the lines of one source. A line that cannot be read is an `Err`
 /// with the reason; lines without usage add nothing.
 pub trait LineParser: Send {
@@ -119,6 +135,14 @@ pub trait LineParser: Send {
 
     /// The state to resume after the lines read so far (JSON), if any.
     fn state(&self) -> Option<String>;
+
+    /// Reads a whole file that is one document (see `SourceKind::reads_whole`).
+    ///
+    /// # Errors
+    /// The document is not what the source writes.
+    fn parse_document(&mut self, _bytes: &[u8], _out: &mut Vec<Event>) -> Result<(), String> {
+        Err("this source is read line by line".to_owned())
+    }
 }
 
 /// What an import did.
@@ -355,6 +379,39 @@ async fn import_file(
         }
     };
     let mut parser = kind.parser(Some(path), record.state.as_deref(), columns);
+    if kind.reads_whole(path) {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut &file, &mut bytes).map_err(io)?;
+        let mut events = Vec::new();
+        if let Err(reason) = parser.parse_document(&bytes, &mut events) {
+            summary.malformed += 1;
+            summary
+                .example
+                .get_or_insert_with(|| format!("{shown}:1: {reason}"));
+        }
+        let length = bytes.len() as u64;
+        summary.bytes += length;
+        summary.lines += 1;
+        let progress_made = state::Progress {
+            size: length,
+            read_bytes: length,
+            read_lines: 1,
+            fingerprint: state::fingerprint(&file, length).map_err(io)?,
+            state: parser.state(),
+            now,
+        };
+        let mut tx = conn
+            .begin()
+            .await
+            .map_err(database("starting a transaction"))?;
+        summary.updated += writer::write(&mut tx, source, Some(record.id), &events).await?;
+        state::save(&mut tx, record.id, &progress_made).await?;
+        tx.commit()
+            .await
+            .map_err(database("committing imported events"))?;
+        progress(length);
+        return Ok(());
+    }
     let mut reader = lines::ChunkReader::open(&file, record.read_bytes).map_err(io)?;
     let mut offset = record.read_bytes;
     let mut line_number = record.read_lines;

@@ -3,8 +3,11 @@
 //! database up to date, and says what was read.
 
 use std::io::IsTerminal;
+use std::path::Path;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use tokio::signal::unix::{signal, SignalKind};
 
 use color_eyre::eyre::{eyre, Result};
 
@@ -12,7 +15,7 @@ use crate::cache::CachedStore;
 use crate::cli::ImportArgs;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
-use crate::import::mapping::ImportMapping;
+use crate::import::mapping::{Columns, ImportMapping};
 use crate::import::{self, SourceKind, Summary};
 use crate::store::{sqlite::SqliteStore, DatabaseUrl, UsageStore};
 
@@ -35,12 +38,49 @@ pub async fn run(settings: &Settings, args: &ImportArgs) -> Result<ExitCode> {
             "usagetop import does not write into the demo database; leave out --demo (and demo = true)"
         ));
     }
+    if args.watch && args.paths.iter().any(|path| path.as_os_str() == "-") {
+        return Err(eyre!(
+            "usagetop import --watch reads files again and again; standard input (-) can be read only once"
+        ));
+    }
     let columns = match args.source {
         SourceKind::Csv | SourceKind::Jsonl => {
             ImportMapping::from_config(settings.config_file.as_deref())?.columns()
         }
         _ => ImportMapping::default().columns(),
     };
+    if !args.watch {
+        let (_, text) = import_once(settings, args, &columns, path).await?;
+        super::emit_line(&text)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut first = true;
+    loop {
+        let (changed, text) = import_once(settings, args, &columns, path).await?;
+        // The first round always, then only rounds that changed something.
+        if first || changed {
+            super::emit_line(&text)?;
+        }
+        first = false;
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(args.every)) => {}
+            _ = terminate.recv() => break,
+            _ = interrupt.recv() => break,
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One import of the files `args` names; returns whether it changed any
+/// event, and the summary for people.
+async fn import_once(
+    settings: &Settings,
+    args: &ImportArgs,
+    columns: &Columns,
+    path: &Path,
+) -> Result<(bool, String)> {
     let env = |key: &str| std::env::var(key).ok();
     let files = import::paths::resolve(args.source, &args.paths, &env)?;
     let pool = SqliteStore::open_writable(path).await?;
@@ -58,13 +98,14 @@ pub async fn run(settings: &Settings, args: &ImportArgs) -> Result<ExitCode> {
         }
     };
     let now = SystemClock.now().timestamp();
-    let result = import::run(&mut conn, args.source, &columns, &files, now, &progress).await;
+    let result = import::run(&mut conn, args.source, columns, &files, now, &progress).await;
     super::finish_progress();
     drop(conn);
     pool.close().await;
     let summary = result?;
     let elapsed = started.elapsed().as_secs_f64();
-    if summary.added + summary.updated + summary.removed > 0 && settings.cache.enabled {
+    let changed = summary.added + summary.updated + summary.removed > 0;
+    if changed && settings.cache.enabled {
         // Imported events are older than the cache's watermark: build it again
         // (from usage_slots, a few thousand rows).
         let cached = CachedStore::open(super::open_source(settings).await?, &settings.cache).await;
@@ -73,13 +114,13 @@ pub async fn run(settings: &Settings, args: &ImportArgs) -> Result<ExitCode> {
             super::finish_progress();
         }
     }
-    super::emit_line(&describe(
+    let text = describe(
         args.source.name(),
         &summary,
         elapsed,
         &path.display().to_string(),
-    ))?;
-    Ok(ExitCode::SUCCESS)
+    );
+    Ok((changed, text))
 }
 
 #[allow(clippy::cast_precision_loss)]

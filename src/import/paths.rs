@@ -48,6 +48,9 @@ pub fn default_roots(kind: SourceKind, env: &dyn Fn(&str) -> Option<String>) -> 
                 .map(|codex| vec![codex.join("sessions"), codex.join("archived_sessions")])
                 .unwrap_or_default()
         }
+        SourceKind::Gemini => home
+            .map(|home| vec![home.join(".gemini").join("tmp")])
+            .unwrap_or_default(),
         SourceKind::Csv | SourceKind::Jsonl => Vec::new(),
     }
 }
@@ -59,6 +62,12 @@ fn wanted(kind: SourceKind, path: &Path) -> bool {
     match kind {
         SourceKind::ClaudeCode => name.ends_with(".jsonl"),
         SourceKind::Codex => name.starts_with("rollout-") && name.ends_with(".jsonl"),
+        SourceKind::Gemini => {
+            (name.ends_with(".json") || name.ends_with(".jsonl"))
+                && path
+                    .ancestors()
+                    .any(|dir| dir.file_name().is_some_and(|dir| dir == "chats"))
+        }
         SourceKind::Csv => name.ends_with(".csv"),
         SourceKind::Jsonl => name.ends_with(".jsonl"),
     }

@@ -48,6 +48,8 @@ fn price(model: &str) -> [Decimal; 4] {
         "claude-haiku-4-5-20251001" => [d("1"), d("5"), d("0.10"), d("1.25")],
         "gpt-5-codex" | "gpt-5" => [d("1.25"), d("10"), d("0.125"), d("1.25")],
         "gpt-4o" => [d("2.50"), d("10"), d("1.25"), d("2.50")],
+        "gemini-2.5-flash" => [d("0.30"), d("2.50"), d("0.03"), d("0.30")],
+        "gemini-2.5-pro" => [d("1.25"), d("10"), d("0.125"), d("1.25")],
         other => panic!("no test price for {other}"),
     }
 }
@@ -684,4 +686,182 @@ fn csv_and_json_lines_follow_the_import_mapping() {
         &csv_arg,
     ]);
     assert_clean_failure(&output, &["[import]", "timestmp"]);
+}
+
+// ---------------------------------------------------------------------------
+// Gemini CLI
+// ---------------------------------------------------------------------------
+
+/// A gemini message record: tokens [input incl. cached, output, cached, thoughts, tool].
+fn gemini_record(id: &str, ts: &str, model: &str, tokens: Option<[i64; 5]>) -> Value {
+    json!({"id": id, "timestamp": ts, "type": "gemini", "content": "", "model": model,
+           "thoughts": [{"subject": "tokens", "description": "..."}],
+           "tokens": tokens.map(|[input, output, cached, thoughts, tool]| json!({
+               "input": input, "output": output, "cached": cached, "thoughts": thoughts,
+               "tool": tool, "total": input + output + thoughts + tool}))})
+}
+
+fn gemini_call(
+    id: &'static str,
+    model: &'static str,
+    [input, output, cached, thoughts, tool]: [i64; 5],
+) -> Call {
+    Call {
+        id,
+        model,
+        ts: "",
+        input: input - cached + tool,
+        output: output + thoughts,
+        read: cached,
+        write_5m: 0,
+        write_1h: 0,
+    }
+}
+
+#[test]
+fn gemini_chats_count_each_message_once() {
+    let sandbox = Sandbox::new();
+    let db = sandbox.path("usage.db");
+    let chats = sandbox.dir.path().join("home/.gemini/tmp/acme/chats");
+    std::fs::create_dir_all(&chats).unwrap();
+    let current = chats.join("session-2025-10-12T10-21-0aef5a64.jsonl");
+    let legacy = chats.join("session-2025-10-06T20-40-9f0d1499.json");
+    let t1 = [27_150, 240, 150, 402, 10];
+    let t2 = [30_000, 500, 20_000, 0, 0];
+    let lines = [
+        json!({"sessionId": "0aef5a64", "projectHash": "a9b9", "startTime": "2025-10-12T10:21:00.000Z", "kind": "main"}),
+        json!({"id": "u1", "timestamp": "2025-10-12T10:21:00.000Z", "type": "user", "content": [{"text": "add \"tokens\""}]}),
+        gemini_record("e1", "2025-10-12T10:21:19.611Z", "gemini-2.5-flash", None),
+        gemini_record(
+            "e1",
+            "2025-10-12T10:21:19.611Z",
+            "gemini-2.5-flash",
+            Some(t1),
+        ),
+        json!({"$set": {"lastUpdated": "2025-10-12T10:21:19.611Z"}}),
+        // Written again when a tool call's status changed.
+        gemini_record(
+            "e1",
+            "2025-10-12T10:21:19.611Z",
+            "gemini-2.5-flash",
+            Some(t1),
+        ),
+        json!({"$rewindTo": "u1"}),
+    ];
+    let text: Vec<String> = lines.iter().map(Value::to_string).collect();
+    write_lines(&current, &text, None);
+    let legacy_doc = |messages: Vec<Value>| {
+        serde_json::to_string_pretty(&json!({"sessionId": "9f0d1499", "projectHash": "58f1",
+            "startTime": "2025-10-06T20:40:00.000Z", "messages": messages}))
+        .unwrap()
+    };
+    let t3 = [1_000, 100, 0, 50, 0];
+    let t4 = [2_000, 10, 1_500, 0, 0];
+    std::fs::write(&legacy, legacy_doc(vec![
+        json!({"id": "c4", "timestamp": "2025-10-06T20:40:00.000Z", "type": "user", "content": [{"text": "hi"}]}),
+        gemini_record("g1", "2025-10-06T20:40:19.611Z", "gemini-2.5-pro", Some(t3)),
+        json!({"id": "i1", "timestamp": "2025-10-06T20:41:00.000Z", "type": "info", "content": "Request cancelled."}),
+    ])).unwrap();
+    let mut calls = vec![
+        gemini_call("e1", "gemini-2.5-flash", t1),
+        gemini_call("g1", "gemini-2.5-pro", t3),
+    ];
+    // The default folder: ~/.gemini/tmp.
+    let first = sandbox.ok(&["import", "--database-url", &url_of(&db), "gemini"]);
+    assert!(first.contains("2 events added"), "{first}");
+    assert_eq!(report(&sandbox, &db).0, expected(&calls));
+    assert!(sandbox
+        .ok(&["import", "--database-url", &url_of(&db), "gemini"])
+        .contains("0 events added"));
+    // The current chat grows; the legacy one is rewritten whole with one more message.
+    append(
+        &current,
+        &format!(
+            "{}\n",
+            gemini_record(
+                "e2",
+                "2025-10-12T10:25:00.000Z",
+                "gemini-2.5-flash",
+                Some(t2)
+            )
+        ),
+    );
+    std::fs::write(
+        &legacy,
+        legacy_doc(vec![
+            gemini_record("g1", "2025-10-06T20:40:19.611Z", "gemini-2.5-pro", Some(t3)),
+            gemini_record("g2", "2025-10-06T20:45:00.000Z", "gemini-2.5-pro", Some(t4)),
+        ]),
+    )
+    .unwrap();
+    let grown = sandbox.ok(&["import", "--database-url", &url_of(&db), "gemini"]);
+    assert!(
+        grown.contains("1 grown") && grown.contains("1 rewritten"),
+        "{grown}"
+    );
+    calls.push(gemini_call("e2", "gemini-2.5-flash", t2));
+    calls.push(gemini_call("g2", "gemini-2.5-pro", t4));
+    assert_eq!(report(&sandbox, &db).0, expected(&calls));
+}
+
+#[test]
+fn import_watch_follows_a_growing_log_until_sigterm() {
+    let sandbox = Sandbox::new();
+    let db = sandbox.path("usage.db");
+    let fixture = claude_fixture(&sandbox);
+    let mut calls = fixture.calls.clone();
+    let child = sandbox
+        .command()
+        .args(["import", "--database-url", &url_of(&db), "claude-code"])
+        .arg(&fixture.root)
+        .args(["--watch", "--every", "1"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let wait_for = |what: &dyn Fn() -> bool| {
+        for _ in 0..600 {
+            if what() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("timed out");
+    };
+    let requests = || {
+        sandbox
+            .run(&[
+                "report",
+                "--database-url",
+                &url_of(&db),
+                "--format",
+                "json",
+                "--tz",
+                "UTC",
+                "--now",
+                NOW,
+            ])
+            .stdout
+    };
+    let count = || {
+        serde_json::from_slice::<Value>(&requests())
+            .ok()
+            .and_then(|json| json["summary"]["all_time"]["requests"].as_i64())
+    };
+    wait_for(&|| count() == Some(5));
+    let e = haiku("msg_E", "2026-03-04T09:00:00Z");
+    for line in claude_lines(&e, "2ff46cd5", "req_E", true, 2) {
+        append(&fixture.subagent, &format!("{line}\n"));
+    }
+    calls.push(e);
+    wait_for(&|| count() == Some(6));
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(text.matches("claude-code: 3 files").count(), 2, "{text}");
+    assert!(text.contains("1 events added"), "{text}");
+    assert_eq!(report(&sandbox, &db).0, expected(&calls));
 }
