@@ -294,6 +294,24 @@ pub enum Command {
     /// Alert targets: `alerts test` sends a sample alert to each
     #[command(subcommand)]
     Alerts(AlertsCommand),
+    /// Read usage from coding agents' logs into usagetop's own database, each request once
+    Import(ImportArgs),
+}
+
+/// `usagetop import` options.
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// What the files are
+    #[arg(value_enum)]
+    pub source: crate::import::SourceKind,
+    /// Files, or folders searched for the source's logs (default: the source's own folders)
+    pub paths: Vec<PathBuf>,
+    /// Keep importing what is new every --every seconds, until SIGINT or SIGTERM
+    #[arg(long)]
+    pub watch: bool,
+    /// Seconds between imports with --watch
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86_400), requires = "watch")]
+    pub every: u64,
 }
 
 /// `usagetop backtest` options.

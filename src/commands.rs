@@ -8,6 +8,7 @@ pub mod cache;
 pub mod dashboard;
 pub mod demo;
 pub mod export;
+pub mod import;
 pub mod prices;
 pub mod report;
 pub mod watch;

@@ -116,6 +116,9 @@ pub struct FileConfig {
     pub keys: std::collections::BTreeMap<String, crate::keymap::KeySpec>,
     /// Alert rules and targets.
     pub alerts: Option<crate::alerts::AlertsConfig>,
+    /// `[import]`: read by `import::mapping` itself (the column mapping of
+    /// `usagetop import csv|jsonl`).
+    pub import: Option<toml::Table>,
 }
 
 impl FileConfig {

@@ -29,6 +29,7 @@ pub mod export;
 pub mod files;
 pub mod filter;
 pub mod format;
+pub mod import;
 pub mod key_error;
 pub mod keymap;
 pub mod output;
@@ -93,6 +94,7 @@ async fn run_async(cli: Cli) -> Result<ExitCode> {
         Some(Command::Alerts(command)) => {
             commands::alerts::run(&settings, *command, &context).await
         }
+        Some(Command::Import(args)) => commands::import::run(&settings, args).await,
         None => commands::dashboard::run(&settings, context).await,
     }
 }

@@ -51,6 +51,12 @@ pub const SQLITE: Schema = Schema {
             description: "usage_slots: write-time rollup kept by triggers",
             sql: include_str!("../../migrations/sqlite/0002_usage_slots.sql"),
         },
+        Migration {
+            version: 3,
+            description:
+                "imports: source, source_key, project, session, 1-hour cache writes, import_files",
+            sql: include_str!("../../migrations/sqlite/0003_imports.sql"),
+        },
     ],
 };
 

@@ -23,6 +23,7 @@ mod forecast;
 mod fuzz;
 mod headless;
 mod hostile;
+mod import;
 mod layers;
 mod period;
 mod plan;

@@ -1,0 +1,129 @@
+//! `usagetop import csv|jsonl`: files and standard input through `[import]`, keys across formats, malformed rows.
+
+use serde_json::{json, Value};
+
+use super::*;
+
+use std::io::Write;
+// ---------------------------------------------------------------------------
+// CSV and JSON lines through [import]
+// ---------------------------------------------------------------------------
+
+fn table_call(id: &'static str, model: &'static str, usage: [i64; 3]) -> Call {
+    Call {
+        id,
+        model,
+        ts: "",
+        input: usage[0],
+        output: usage[1],
+        read: usage[2],
+        write_5m: 0,
+        write_1h: 0,
+    }
+}
+
+#[test]
+fn csv_and_json_lines_follow_the_import_mapping() {
+    let sandbox = Sandbox::new();
+    let db = sandbox.path("usage.db");
+    let config = sandbox.path("config.toml");
+    std::fs::write(
+        &config,
+        "[import]\ntimestamp = \"created\"\nkey = \"request_id\"\ninput_tokens = \"prompt_tokens\"\n\
+         output_tokens = \"completion_tokens\"\ncache_read_tokens = \"cached_tokens\"\n\
+         input_includes_cache = true\nuser = \"team\"\n",
+    )
+    .unwrap();
+    let csv = sandbox.path("calls.csv");
+    std::fs::write(
+        &csv,
+        "request_id,created,model,prompt_tokens,completion_tokens,cached_tokens,team\n\
+         r1,2026-03-01T10:00:00Z,gpt-4o,1000,50,400,\"search, eu\"\n\
+         r2,1772359200,gpt-4o,300,20,,ops\n\
+         r3,not a time,gpt-4o,1,1,0,ops\n\
+         r1,2026-03-01T10:00:00Z,gpt-4o,1000,50,400,\"search, eu\"\n",
+    )
+    .unwrap();
+    let url = url_of(&db);
+    let config_arg = config.display().to_string();
+    let run = |args: &[&str]| {
+        let mut all = vec!["--config", &config_arg, "import", "--database-url", &url];
+        all.extend(args);
+        sandbox.ok(&all)
+    };
+    let mut calls = vec![
+        table_call("r1", "gpt-4o", [600, 50, 400]),
+        table_call("r2", "gpt-4o", [300, 20, 0]),
+    ];
+    let csv_arg = csv.display().to_string();
+    let first = run(&["csv", &csv_arg]);
+    assert!(first.contains("2 events added"), "{first}");
+    assert!(
+        first.contains("1 malformed lines skipped (e.g. "),
+        "{first}"
+    );
+    assert!(first.contains("calls.csv:4: timestamp"), "{first}");
+    assert_eq!(report(&sandbox, &db).0, expected(&calls));
+    assert!(run(&["csv", &csv_arg]).contains("0 events added"));
+    append(&csv, "r4,2026-03-02 08:00:00,gpt-4o,70,7,0,ops\n");
+    assert!(run(&["csv", &csv_arg]).contains("1 events added"));
+    calls.push(table_call("r4", "gpt-4o", [70, 7, 0]));
+    assert_eq!(report(&sandbox, &db).0, expected(&calls));
+
+    // JSON lines on standard input, the last line without a newline; r2
+    // again (the same request id) counts once.
+    let lines = [
+        json!({"request_id": "r5", "created": 1_772_359_300_000_i64, "model": "gpt-4o",
+               "prompt_tokens": 90, "completion_tokens": 9, "cached_tokens": 30}),
+        json!({"request_id": "r2", "created": 1_772_359_200, "model": "gpt-4o",
+               "prompt_tokens": 300, "completion_tokens": 20}),
+        json!({"request_id": "r6", "created": "2026-03-03T00:00:00Z", "model": "gpt-4o",
+               "prompt_tokens": 5, "completion_tokens": 1}),
+    ];
+    let input: Vec<String> = lines.iter().map(Value::to_string).collect();
+    let mut child = sandbox
+        .command()
+        .args([
+            "--config",
+            &config_arg,
+            "import",
+            "--database-url",
+            &url,
+            "jsonl",
+            "-",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{}\n[1, 2]\n{}", input[..2].join("\n"), input[2]).as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{text}");
+    assert!(text.contains("2 events added"), "{text}");
+    assert!(
+        text.contains("1 malformed lines skipped (e.g. -:3: not a JSON object)"),
+        "{text}"
+    );
+    calls.push(table_call("r5", "gpt-4o", [60, 9, 30]));
+    calls.push(table_call("r6", "gpt-4o", [5, 1, 0]));
+    assert_eq!(report(&sandbox, &db).0, expected(&calls));
+
+    // A mistyped [import] key is a clear error.
+    std::fs::write(&config, "[import]\ntimestmp = \"created\"\n").unwrap();
+    let output = sandbox.run(&[
+        "--config",
+        &config_arg,
+        "import",
+        "--database-url",
+        &url,
+        "csv",
+        &csv_arg,
+    ]);
+    assert_clean_failure(&output, &["[import]", "timestmp"]);
+}
