@@ -129,6 +129,19 @@ pub struct CheckedMapping {
 }
 
 impl CheckedMapping {
+    /// What a store tells its callers about this source once prepared.
+    #[must_use]
+    pub fn source_info(&self) -> super::SourceInfo {
+        super::SourceInfo {
+            daily_utc: self.time.is_daily(),
+            stored_cost: self.mapping.cost.is_some(),
+            unix_seconds: self.time == TimeKind::UnixSeconds,
+            notes: self.notes.clone(),
+        }
+    }
+}
+
+impl CheckedMapping {
     /// The kind of `column`, if the table has it.
     #[must_use]
     pub fn kind(&self, column: &str) -> Option<&ColumnKind> {

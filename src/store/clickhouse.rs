@@ -196,13 +196,7 @@ impl ClickhouseStore {
                 let builder = self
                     .settle_time_kind(SqlBuilder::new(Dialect::Clickhouse, checked))
                     .await?;
-                let checked = builder.checked();
-                let info = SourceInfo {
-                    daily_utc: checked.time.is_daily(),
-                    stored_cost: checked.mapping.cost.is_some(),
-                    unix_seconds: checked.time == TimeKind::UnixSeconds,
-                    notes: checked.notes.clone(),
-                };
+                let info = builder.checked().source_info();
                 Ok(Prepared { builder, info })
             })
             .await

@@ -315,13 +315,7 @@ where
                 };
                 let builder = SqlBuilder::new(self.backend.dialect(), checked);
                 let builder = self.settle_time_kind(builder).await?;
-                let checked = builder.checked();
-                let info = SourceInfo {
-                    daily_utc: checked.time.is_daily(),
-                    stored_cost: checked.mapping.cost.is_some(),
-                    unix_seconds: checked.time == TimeKind::UnixSeconds,
-                    notes: checked.notes.clone(),
-                };
+                let info = builder.checked().source_info();
                 Ok(Prepared { builder, info })
             })
             .await
