@@ -549,6 +549,88 @@ async fn a_damaged_cache_file_is_replaced() {
     assert!(!report["notes"].to_string().contains("cache is not used"));
 }
 
+/// Every kind of value a SQLite number column can hold (text, a blob, a
+/// fraction, a huge real or integer, a negative count, NULL), in columns of
+/// INTEGER and REAL affinity, one at a time among fine rows: the cache's
+/// one-pass build tests whole groups by their aggregates and, where one may
+/// hold a row to leave out, counts rows one by one instead; either way its
+/// report equals the source's, and the same rows are left out.
+#[tokio::test]
+async fn odd_values_in_number_columns_give_the_same_report_through_the_cache() {
+    // (input, output, cache read, cache write, requests, cost, left out)
+    let odd = [
+        ("'n/a'", "10", "0", "0", "1", "0.5", 1),
+        ("10", "X'01'", "0", "0", "1", "0.5", 1),
+        ("10", "10", "1e300", "0", "1", "0.5", 1),
+        ("10", "10", "0", "9210000000000000000", "1", "0.5", 1),
+        ("-5", "10", "0", "0", "1", "0.5", 1),
+        ("10", "10", "0", "0", "'many'", "0.5", 1),
+        ("10", "10", "0", "0", "-9210000000000000000", "0.5", 1),
+        ("10", "10", "0", "0", "1", "'free'", 1),
+        ("10", "10", "0", "0", "1", "1e12", 1),
+        // Read, not left out: a fraction, NULL counts, a NULL cost.
+        ("2.5", "10", "0", "0", "1", "0.5", 0),
+        ("10", "NULL", "0", "0", "NULL", "NULL", 0),
+    ];
+    let start = now().timestamp() - 2 * 86_400;
+    for (input, output, read, write, requests, cost, left_out) in odd {
+        let what = format!("odd row ({input}, {output}, {read}, {write}, {requests}, {cost})");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("odd.db");
+        let cache_dir = tempfile::tempdir().unwrap();
+        let mut rows = vec![
+            "CREATE TABLE calls (ts INTEGER, model TEXT, input_tokens INTEGER, output_tokens INTEGER, \
+             cache_read_tokens INTEGER, cache_write_tokens INTEGER, requests INTEGER, cost REAL)"
+                .to_owned(),
+        ];
+        // Fine rows in every quarter hour of two days, two models.
+        for step in 0..192_i64 {
+            let model = if step % 3 == 0 {
+                "gpt-4o"
+            } else {
+                "claude-sonnet-4-5"
+            };
+            rows.push(format!(
+                "INSERT INTO calls VALUES ({}, '{model}', {}, {}, {}, {}, {}, {})",
+                start + step * 900 + 17,
+                100 + step,
+                10 + step % 7,
+                step * 3,
+                step % 5,
+                1 + step % 2,
+                0.001 * (step % 9) as f64,
+            ));
+        }
+        rows.push(format!(
+            "INSERT INTO calls VALUES ({}, 'gpt-4o', {input}, {output}, {read}, {write}, {requests}, {cost})",
+            start + 86_400 + 301
+        ));
+        sqlite_execute(&path, &rows.join(";\n")).await;
+        let mapping = Mapping::resolve(&SourceConfig {
+            table: Some("calls".to_owned()),
+            requests: Some("requests".to_owned()),
+            cost: Some("cost".to_owned()),
+            user: Some(String::new()),
+            endpoint: Some(String::new()),
+            ..SourceConfig::default()
+        })
+        .unwrap();
+        let open = || async {
+            SqliteStore::open(&path, false, mapping.clone())
+                .await
+                .unwrap()
+        };
+        let cached =
+            CachedStore::open(Box::new(open().await), &cache_options(cache_dir.path())).await;
+        let direct = open().await;
+        assert_cache_equals_source(&cached, &direct, &what).await;
+        let report = compute_report(&direct, &context(chrono_tz::UTC), &Filter::default())
+            .await
+            .unwrap();
+        assert_eq!(report.left_out, left_out, "{what}: {:?}", report.notes);
+    }
+}
+
 // ---------------------------------------------------------------------------
 // PostgreSQL
 // ---------------------------------------------------------------------------

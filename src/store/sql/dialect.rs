@@ -105,6 +105,21 @@ pub trait SqlDialect: Send + Sync + std::fmt::Debug {
     /// A whole number stored in `column` of `kind`.
     fn number(&self, column: &str, kind: &ColumnKind) -> Reading;
 
+    /// An aggregate over a group's rows that is true when a row of the group
+    /// may hold, in `column` of `kind`, a value [`Self::number`] cannot read
+    /// (or, for a token count, `negative` a negative one), computed from
+    /// aggregates rather than row by row: a cheap first look that a one-pass
+    /// rollup uses to decide whether its answer is exact. `None` where the
+    /// engine has no such test (rows are then counted one by one).
+    fn number_suspect(&self, _column: &str, _kind: &ColumnKind, _negative: bool) -> Option<String> {
+        None
+    }
+
+    /// As [`Self::number_suspect`], for dollars stored in `column`.
+    fn dollars_suspect(&self, _column: &str) -> Option<String> {
+        None
+    }
+
     /// A number at `path` (keys) inside the JSON in `column`.
     fn json_number(&self, column: &str, path: &[String]) -> Reading;
 

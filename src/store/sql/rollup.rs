@@ -192,17 +192,24 @@ impl SqlBuilder {
         ]
     }
 
-    /// One pass over the rows `scan` selects, summing every row and counting
-    /// those left out as `usagetop_rejected`: the same columns as
-    /// [`Self::rollup`], and its exact answer whenever no row counts as
-    /// rejected (almost always). Otherwise [`Self::rollup`] must answer.
+    /// One pass over the rows `scan` selects, summing every row, with
+    /// `usagetop_rejected` non-zero for a group that holds (or, by the
+    /// engine's per-group test, may hold) a row left out: the same columns
+    /// as [`Self::rollup`], and its exact answer whenever every group's is
+    /// zero (almost always). Otherwise [`Self::rollup`] must answer.
     #[must_use]
     pub fn rollup_optimistic(&self, scan: Scan) -> Statement {
         let unusable = self.unusable();
         let (inner_slot, _) = self.slot_expressions();
         let [first, last, _, _, _] = self.extremes();
         let rules = self.rules();
-        let rejected = rules.count_where(&unusable);
+        // Counting the rows left out tests every row; a per-group test from
+        // aggregates is cheaper, and any group it flags sends the scan to
+        // the exact statements all the same.
+        let rejected = match self.group_suspect() {
+            Some(suspect) => rules.integer(&rules.flag(&suspect)),
+            None => rules.count_where(&unusable),
+        };
         let kept = rules.integer("COUNT(*)");
         let group = rules.group_by(&SLOT_GROUP);
         let (predicate, binds) = self.scan_predicate(scan);

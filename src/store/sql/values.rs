@@ -186,6 +186,41 @@ impl SqlBuilder {
         (!tests.is_empty()).then(|| tests.join(" OR "))
     }
 
+    /// An aggregate, true for a group that may hold a row left out of the
+    /// sums (see [`Self::unusable`]), from the engine's per-group tests;
+    /// `None` when some value has none (a JSON path, a choice of columns,
+    /// an engine without them) or sums are wide.
+    pub(super) fn group_suspect(&self) -> Option<String> {
+        if self.wide.load(Ordering::SeqCst) {
+            return None;
+        }
+        let mapping = &self.checked.mapping;
+        let rules = self.rules();
+        let token = |reference: &ColumnRef| match reference {
+            ColumnRef::Plain(column) => {
+                rules.number_suspect(&Self::column(column), &self.kind_of(column), true)
+            }
+            ColumnRef::Json { .. } | ColumnRef::First(_) => None,
+        };
+        let mut tests: Vec<Option<String>> = match &mapping.tokens {
+            Tokens::Split { input, output } => vec![token(input), token(output)],
+            Tokens::Total(total) => vec![token(total)],
+        };
+        tests.extend(mapping.cache_read_tokens.iter().map(token));
+        tests.extend(mapping.cache_write_tokens.iter().map(token));
+        tests.extend(mapping.requests.iter().map(|column| {
+            rules.number_suspect(&Self::column(column), &self.kind_of(column), false)
+        }));
+        tests.extend(
+            mapping
+                .cost
+                .iter()
+                .map(|column| rules.dollars_suspect(&Self::column(column))),
+        );
+        let tests: Option<Vec<String>> = tests.into_iter().collect();
+        tests.map(|tests| tests.join(" OR "))
+    }
+
     /// True for a row left out of every sum: a value that cannot be read, or
     /// a negative token count.
     pub(super) fn unusable(&self) -> String {

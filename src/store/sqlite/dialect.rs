@@ -79,6 +79,31 @@ impl SqlDialect for SqliteDialect {
         }
     }
 
+    fn number_suspect(&self, column: &str, kind: &ColumnKind, negative: bool) -> Option<String> {
+        // A column of INTEGER affinity stores text only when it does not look
+        // like a number, and SUM turns fractional as soon as it meets text, a
+        // blob or a real: an integral SUM means only integers (or NULLs). The
+        // SUM is the measure's own (SQLite computes it once).
+        if *kind != ColumnKind::Integer {
+            return None;
+        }
+        let sum = format!("SUM(COALESCE({column}, 0))");
+        let range = if negative {
+            // Whole numbers, none negative: each is at most the sum.
+            format!("COALESCE(MIN({column}), 0) < 0 OR {sum} >= 9.2e18")
+        } else {
+            format!("COALESCE(MIN({column}), 0) <= -9.2e18 OR COALESCE(MAX({column}), 0) >= 9.2e18")
+        };
+        Some(format!("(typeof({sum}) <> 'integer' OR {range})"))
+    }
+
+    fn dollars_suspect(&self, column: &str) -> Option<String> {
+        // MIN and MAX have no affinity: text and blobs sort after every number.
+        Some(format!(
+            "(COALESCE(MIN({column}), 0) <= -9.2e9 OR COALESCE(MAX({column}), 0) >= 9.2e9)"
+        ))
+    }
+
     fn json_number(&self, column: &str, path: &[String]) -> Reading {
         let path = quote_literal(&format!("$.{}", path.join(".")));
         let kind = format!("CASE WHEN json_valid({column}) THEN json_type({column}, {path}) END");
