@@ -142,14 +142,25 @@ impl SqlBuilder {
 
     /// The model of a row: the trimmed name, or the default model.
     fn model(&self) -> String {
-        let fallback = self.rules().literal(self.checked.mapping.fallback_model());
+        self.model_of(&self.model_as_stored())
+    }
+
+    /// The model column as stored (the fallback literal without one).
+    fn model_as_stored(&self) -> String {
         match &self.checked.mapping.model {
-            Some(column) => format!(
-                "COALESCE(NULLIF({}, ''), {fallback})",
-                self.rules().trim(&self.rules().text(&Self::column(column)))
-            ),
-            None => fallback,
+            Some(column) => Self::column(column),
+            None => self.rules().literal(self.checked.mapping.fallback_model()),
         }
+    }
+
+    /// The model name of a stored `value`: trimmed text, the fallback when
+    /// empty or NULL.
+    fn model_of(&self, value: &str) -> String {
+        let fallback = self.rules().literal(self.checked.mapping.fallback_model());
+        format!(
+            "COALESCE(NULLIF({}, ''), {fallback})",
+            self.rules().trim(&self.rules().text(value))
+        )
     }
 
     /// The quoted column of a dimension, if the mapping has one.

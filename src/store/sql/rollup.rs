@@ -11,7 +11,11 @@ use crate::store::{SecondsRange, EARLIEST_SECONDS, LATEST_SECONDS};
 const FLOOR_SHIFT_SECONDS: i64 = 1_000_000 * SECONDS_PER_DAY;
 
 /// The inner rollup's grouping columns.
-const SLOT_GROUP: [&str; 3] = ["usagetop_slot", "usagetop_model", "usagetop_estimated"];
+const SLOT_GROUP: [&str; 3] = [
+    "usagetop_slot",
+    "usagetop_stored_model",
+    "usagetop_estimated",
+];
 
 /// The statements answering a rollup of one part of the table.
 #[derive(Debug, Clone)]
@@ -101,11 +105,12 @@ impl SqlBuilder {
         let [_, _, _, outer_first, outer_last] = self.extremes();
         let rules = self.rules();
         let outer = format!(
-            "SELECT {} AS usagetop_slot_s, usagetop_model, usagetop_estimated, usagetop_requests, \
+            "SELECT {} AS usagetop_slot_s, {} AS usagetop_model, usagetop_estimated, usagetop_requests, \
                     usagetop_input, usagetop_output, usagetop_cache_read, usagetop_cache_write, \
                     usagetop_cost, usagetop_kept, usagetop_rejected, usagetop_adjusted, \
                     {} AS usagetop_first_s, {} AS usagetop_last_s",
             rules.integer(&outer_slot),
+            self.model_of("usagetop_stored_model"),
             rules.integer(&outer_first),
             rules.integer(&outer_last),
         );
@@ -146,7 +151,10 @@ impl SqlBuilder {
     /// for rows whose timestamp cannot be read), model, estimated (0 or 1),
     /// requests, four token sums, stored cost (nano-dollars), rows kept, rows
     /// rejected, rows whose input was taken as stored, first and last
-    /// timestamp (unix seconds).
+    /// timestamp (unix seconds). Rows are grouped by the model as stored
+    /// and its name is trimmed after grouping (once per group, not per
+    /// row), so two spellings of one name (` gpt-4o`, `gpt-4o`) may give
+    /// two rows for one slot and model: the cache adds them up.
     #[must_use]
     pub fn rollup(&self, scan: Scan) -> Vec<Statement> {
         let unusable = self.unusable();
@@ -161,18 +169,18 @@ impl SqlBuilder {
         let filter = self.user_where("AND");
         let (outer, measures) = self.rollup_columns();
         let table = self.table();
-        let model = self.model();
+        let model = self.model_as_stored();
         let estimated = self.estimated();
         let adjusted = self.adjusted_count(None);
         let kept = format!(
-            "{outer} FROM (SELECT {inner_slot} AS usagetop_slot, {model} AS usagetop_model, \
+            "{outer} FROM (SELECT {inner_slot} AS usagetop_slot, {model} AS usagetop_stored_model, \
                     {estimated} AS usagetop_estimated, {measures}, \
                     {count} AS usagetop_kept, {zero} AS usagetop_rejected, {adjusted} AS usagetop_adjusted, \
                     {first} AS usagetop_first, {last} AS usagetop_last \
                    FROM {table} WHERE {predicate}{filter} AND NOT ({unusable}){group}) AS usagetop_rollup"
         );
         let rejected = format!(
-            "{outer} FROM (SELECT {inner_slot} AS usagetop_slot, {model} AS usagetop_model, \
+            "{outer} FROM (SELECT {inner_slot} AS usagetop_slot, {model} AS usagetop_stored_model, \
                     {estimated} AS usagetop_estimated, \
                     {zero} AS usagetop_requests, {zero} AS usagetop_input, {zero} AS usagetop_output, \
                     {zero} AS usagetop_cache_read, {zero} AS usagetop_cache_write, {null} AS usagetop_cost, \
@@ -216,12 +224,12 @@ impl SqlBuilder {
         let filter = self.user_where("AND");
         let (outer, measures) = self.rollup_columns();
         let sql = format!(
-            "{outer} FROM (SELECT {inner_slot} AS usagetop_slot, {model} AS usagetop_model, \
+            "{outer} FROM (SELECT {inner_slot} AS usagetop_slot, {model} AS usagetop_stored_model, \
                     {estimated} AS usagetop_estimated, {measures}, \
                     {kept} AS usagetop_kept, {rejected} AS usagetop_rejected, {adjusted} AS usagetop_adjusted, \
                     {first} AS usagetop_first, {last} AS usagetop_last \
                    FROM {table} WHERE {predicate}{filter}{group}) AS usagetop_rollup",
-            model = self.model(),
+            model = self.model_as_stored(),
             estimated = self.estimated(),
             adjusted = self.adjusted_count(None),
             table = self.table(),
