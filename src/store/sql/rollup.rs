@@ -76,14 +76,20 @@ impl SqlBuilder {
     /// NULL of the same type, and the conversions to unix seconds outside it.
     fn extremes(&self) -> [String; 5] {
         let ts = self.timestamp();
-        let valid = self.valid_instant();
         if self.raw_orders_like_seconds() {
+            // A group has a slot exactly when its rows' timestamps are
+            // usable (the slot is NULL otherwise): the raw extremes of a
+            // group with a slot are those of usable timestamps, and a group
+            // without one has none. No test per row.
+            let nullable = self.rules().nullable(&ts);
+            let usable =
+                |seconds: String| format!("CASE WHEN usagetop_slot IS NOT NULL THEN {seconds} END");
             [
-                format!("MIN(CASE WHEN {valid} THEN {ts} END)"),
-                format!("MAX(CASE WHEN {valid} THEN {ts} END)"),
+                format!("MIN({nullable})"),
+                format!("MAX({nullable})"),
                 format!("MIN(CASE WHEN 1 = 0 THEN {ts} END)"),
-                self.seconds_of("usagetop_first"),
-                self.seconds_of("usagetop_last"),
+                usable(self.seconds_of("usagetop_first")),
+                usable(self.seconds_of("usagetop_last")),
             ]
         } else {
             let seconds = self.valid_seconds();
