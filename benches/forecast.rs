@@ -241,7 +241,7 @@ fn detail(histories: &[History], params: &Params, which: &str) {
                 step_from,
                 fit.recent_step(),
             );
-            if fit.recent_step() != 0.0 {
+            if fit.recent_step() != 0.0 || since == "1" || since == "2" {
                 let d = &history.days;
                 println!(
                     "    two days ago {:.2}, yesterday {:.2}, today so far {:.2} (of the shape), whole today {:.2}, tomorrow {:.2}",

@@ -54,11 +54,13 @@ pub fn share_variance(share: f64, spread: f64) -> f64 {
 /// against the fit) of the last complete days, oldest first (`None` for a
 /// day the fit did not see), `today` today's log departure from the fit as
 /// read from its usage so far, with variance `today_variance` on top of
-/// the day spread `sigma`. Every observation since the step, today's too,
-/// must stand `score` deviations and `min_step` above the fit, and a run of
-/// as many burst days at the history's `burst_rate` must be less likely
-/// than `step_prior`. The longest such run wins; the size is the
-/// precision-weighted mean of its observations.
+/// the day spread `sigma`. Every complete day since the step must stand
+/// `score` deviations and `min_step` above the fit; today must too, or, when
+/// too little of it has gone by to tell, at least not contradict them; and
+/// a run of as many burst days (today counted when it stands out) at the
+/// history's `burst_rate` must be less likely than `step_prior`. The
+/// longest such run wins; the size is the precision-weighted mean of its
+/// observations, today's included.
 #[must_use]
 pub fn step(
     recent: &[Option<f64>],
@@ -76,13 +78,11 @@ pub fn step(
     let today_variance = day_variance + today_variance.max(0.0);
     let passes =
         |x: f64, variance: f64| x >= settings.min_step && x >= settings.score * variance.sqrt();
-    if !passes(today, today_variance) {
-        return None;
-    }
+    let today_counts = passes(today, today_variance);
     let rate = burst_rate.max(MIN_BURST_RATE);
     for days in (1..=recent.len()).rev() {
         let run = &recent[recent.len() - days..];
-        let observations = i32::try_from(days + 1).unwrap_or(i32::MAX);
+        let observations = i32::try_from(days + usize::from(today_counts)).unwrap_or(i32::MAX);
         if rate.powi(observations) > settings.step_prior {
             continue;
         }
@@ -92,12 +92,19 @@ pub fn step(
         {
             continue;
         }
-        let mut weight = 1.0 / today_variance;
-        let mut total = today / today_variance;
+        let mut weight = 0.0;
+        let mut total = 0.0;
         for r in run.iter().flatten() {
             weight += 1.0 / day_variance;
             total += r / day_variance;
         }
+        // Today below what the run says by more than chance allows: a burst.
+        let gap = settings.score * (today_variance + 1.0 / weight).sqrt();
+        if !today_counts && today < total / weight - gap {
+            continue;
+        }
+        weight += 1.0 / today_variance;
+        total += today / today_variance;
         let size = total / weight;
         return Some(Step {
             size,
@@ -154,6 +161,23 @@ mod tests {
         // Today up alone is not enough either.
         assert_eq!(
             step(&[Some(0.0), Some(0.0)], 0.9, 0.01, 0.1, 0.0, &settings()),
+            None
+        );
+    }
+
+    #[test]
+    fn early_in_the_day_two_complete_days_suffice() {
+        // So little of today has gone by that its pace says little either way.
+        let early = step(&[Some(0.7), Some(0.7)], 0.3, 0.5, 0.1, 0.0, &settings());
+        assert_eq!(early.map(|s| s.days), Some(2));
+        // One complete day does not.
+        assert_eq!(
+            step(&[Some(0.0), Some(0.7)], 0.3, 0.5, 0.1, 0.0, &settings()),
+            None
+        );
+        // Today far below the run, however early: bursts.
+        assert_eq!(
+            step(&[Some(0.7), Some(0.7)], -2.0, 0.1, 0.1, 0.0, &settings()),
             None
         );
     }
