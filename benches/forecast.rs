@@ -188,6 +188,7 @@ fn params(args: &[String]) -> Params {
             "today_spread" => params.today_spread = value,
             "fast_step" => params.fast_step = value,
             "fast_score" => params.fast_score = value,
+            "fast_days" => params.fast_days = whole,
             "fast_prior" => params.fast_prior = value,
             "fast_band" => params.fast_band = value,
             other => panic!("unknown setting {other}"),

@@ -66,9 +66,12 @@ pub struct Params {
     /// Spread (log) of the share of a day used by its middle, for reading
     /// today's usage so far as evidence of today's level (0: not read).
     pub today_spread: f64,
-    /// Smallest step up (log) adopted from the last one or two days and
+    /// Smallest step up (log) adopted from a run of the last days and
     /// today so far, before the fit sees it (0: never).
     pub fast_step: f64,
+    /// How many complete days back such a step is looked for (a step the
+    /// fit has not taken up, however old, shows as a run of days above it).
+    pub fast_days: usize,
     /// How many standard deviations above the fit each of those days must be.
     pub fast_score: f64,
     /// How unlikely a run of that many burst days must be to be taken for a step.
@@ -101,6 +104,7 @@ impl Default for Params {
             band_persistence: true,
             today_spread: 0.15,
             fast_step: 0.2,
+            fast_days: 7,
             fast_score: 2.5,
             fast_prior: 0.002,
             fast_band: 0.2,
@@ -227,7 +231,7 @@ impl Fit {
 
     /// Reads today's usage so far (`so_far`, which recent days had reached
     /// `share` of their usage by) as evidence: of a step up of the level
-    /// begun yesterday or the day before, which the fit cannot see yet
+    /// begun in the last `fast_days` days, which the fit has not taken up
     /// (`recent::step`), and of how busy today is (`recent::nowcast`),
     /// which sets the expected rest of today.
     pub fn observe_today(&mut self, so_far: f64, share: f64, params: &Params) {
@@ -245,7 +249,7 @@ impl Fit {
         let spread = recent::share_variance(share, params.today_spread);
         let observed = (so_far / share).ln();
         if let Some(regression) = &self.regression {
-            let recent: Vec<Option<f64>> = (self.days.saturating_sub(2)..self.days)
+            let recent: Vec<Option<f64>> = (self.days.saturating_sub(params.fast_days)..self.days)
                 .map(|day| {
                     regression
                         .residuals

@@ -1,6 +1,7 @@
 //! What the last days and today's usage so far say that the fit cannot yet
-//! see: a lasting step up of the level one or two days old (the fit adopts a
-//! change of level only after `Params::shift_days`), and how busy today is
+//! see: a lasting step up of the level a day or more old (the fit adopts a
+//! change of level only after `Params::shift_days`, and may place it
+//! elsewhere), and how busy today is
 //! (the rest of today expected from the part already used). Both compare
 //! log amounts with the fit's expected level of the day: the complete days'
 //! residuals, and today's usage so far over the share of a day's usage that
@@ -32,7 +33,7 @@ pub struct Step {
     pub size: f64,
     /// The variance of that size, for the band.
     pub variance: f64,
-    /// Complete days since it began (1 or 2).
+    /// Complete days since it began.
     pub days: usize,
 }
 
@@ -50,7 +51,7 @@ pub fn share_variance(share: f64, spread: f64) -> f64 {
     spread * spread * (1.0 - share) / share
 }
 
-/// A step up begun one or two days ago: `recent` are the residuals (logs,
+/// A step up begun some days ago: `recent` are the residuals (logs,
 /// against the fit) of the last complete days, oldest first (`None` for a
 /// day the fit did not see), `today` today's log departure from the fit as
 /// read from its usage so far, with variance `today_variance` on top of
