@@ -9,7 +9,8 @@
 //! the model was chosen from. The figures in README's "month-end estimate"
 //! section come from:
 //!
-//! `cargo bench --bench forecast` (add `-- --seeds 40 --candidates` for more)
+//! `cargo bench --bench forecast` (add `-- --seeds 40 --candidates` for more,
+//! `--seed-from N` for other histories, `--set FIELD=VALUE` to try a setting)
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
 
 #[path = "forecast/candidates.rs"]
@@ -166,10 +167,40 @@ fn tuned(kind: Kind, args: &[String]) -> Recipe {
     recipe
 }
 
+/// The model's settings with the changes asked for by `--set FIELD=VALUE`
+/// (for measuring a setting without rebuilding).
+fn params(args: &[String]) -> Params {
+    let mut params = Params::default();
+    for pair in args.windows(2).filter(|pair| pair[0] == "--set") {
+        let (field, value) = pair[1].split_once('=').unwrap();
+        let value: f64 = value.parse().unwrap();
+        let whole = value as usize;
+        match field {
+            "shift_days" => params.shift_days = whole,
+            "shift_score" => params.shift_score = value,
+            "departure_half_life" => params.departure_half_life = value,
+            "departure_keep" => params.departure_keep = value,
+            "trend_shrink" => params.trend_shrink = value,
+            "trend_days" => params.trend_days = whole,
+            "half_life" => params.half_life = value,
+            "band_scale" => params.band_scale = value,
+            "band_floor" => params.band_floor = value,
+            "today_spread" => params.today_spread = value,
+            "fast_step" => params.fast_step = value,
+            "fast_score" => params.fast_score = value,
+            "fast_days" => params.fast_days = whole,
+            "fast_prior" => params.fast_prior = value,
+            "fast_band" => params.fast_band = value,
+            other => panic!("unknown setting {other}"),
+        }
+    }
+    params
+}
+
 /// Prints every forecast of one kind (`--detail steady|noisy|jump|bursts|holiday`):
 /// the error, the oracle's, and the days since the jump (if any).
 fn detail(histories: &[History], params: &Params, which: &str) {
-    println!("\n| seed | origin | days since jump | method | usagetop | oracle | low | high |");
+    println!("\n| seed | origin | days since jump | method | usagetop | oracle | low | high | slope | true slope | step from | fast step |");
     for (seed, history) in histories
         .iter()
         .filter(|h| {
@@ -182,11 +213,22 @@ fn detail(histories: &[History], params: &Params, which: &str) {
             .windows(2)
             .find(|pair| pair[1].jump[1] != pair[0].jump[1])
             .map(|pair| pair[1].date);
+        let book = ledger(history, None);
         for scored in run(history, params, None) {
             let r = scored.replayed;
             let since = jump_day.map_or(String::new(), |day| (r.day - day).num_days().to_string());
+            // The requests' fit against the shape (cost also drifts with the model mix).
+            let outlook = book.outlook(r.day, history.hour / 24.0, params);
+            let fit = outlook.fit(1);
+            let at = history.days.iter().position(|d| d.date == r.day).unwrap();
+            let true_slope =
+                (history.days[at - 1].shape[1] / history.days[at - 8].shape[1]).ln() / 7.0;
+            let first = book.history(r.day).len();
+            let step_from = fit
+                .step_from()
+                .map_or(String::new(), |i| (i as i64 - first as i64).to_string());
             println!(
-                "| {} | {} | {} | {:?} | {:+.1} | {:+.1} | {:+.1} | {:+.1} |",
+                "| {} | {} | {} | {:?} | {:+.1} | {:+.1} | {:+.1} | {:+.1} | {:.4} | {:.4} | {} | {:.2} |",
                 seed + 1,
                 r.day,
                 since,
@@ -195,7 +237,22 @@ fn detail(histories: &[History], params: &Params, which: &str) {
                 100.0 * (scored.oracle - r.actual) / r.actual,
                 100.0 * (r.low - r.actual) / r.actual,
                 100.0 * (r.high - r.actual) / r.actual,
+                fit.slope(),
+                true_slope,
+                step_from,
+                fit.recent_step(),
             );
+            if fit.recent_step() != 0.0 || since == "1" || since == "2" {
+                let d = &history.days;
+                println!(
+                    "    two days ago {:.2}, yesterday {:.2}, today so far {:.2} (of the shape), whole today {:.2}, tomorrow {:.2}",
+                    d[at - 2].actual[1] / d[at - 2].shape[1],
+                    d[at - 1].actual[1] / d[at - 1].shape[1],
+                    d[at].before[1] / (d[at].shape[1] * d[at].shape_share),
+                    d[at].actual[1] / d[at].shape[1],
+                    d[at + 1].actual[1] / d[at + 1].shape[1],
+                );
+            }
         }
     }
 }
@@ -208,8 +265,14 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .and_then(|v| v.parse().ok())
         .unwrap_or(20);
+    let seed_from: u64 = args
+        .iter()
+        .position(|a| a == "--seed-from")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
     let with_candidates = args.iter().any(|a| a == "--candidates");
-    let params = Params::default();
+    let params = params(&args);
     let recipes: Vec<(Kind, Recipe)> = Kind::ALL
         .iter()
         .map(|kind| (*kind, tuned(*kind, &args)))
@@ -217,12 +280,14 @@ fn main() {
     let histories: Vec<History> = recipes
         .iter()
         .flat_map(|(kind, recipe)| {
-            (1..=seeds).map(move |seed| synth::generate_with(*kind, recipe, seed, now(), DAYS))
+            (seed_from..seed_from + seeds)
+                .map(move |seed| synth::generate_with(*kind, recipe, seed, now(), DAYS))
         })
         .collect();
 
     println!(
-        "{seeds} histories of each kind, {} days each, forecasts on days 5/10/15/20/25 of May-Oct 2026\n",
+        "{seeds} histories of each kind (seeds {seed_from} to {}), {} days each, forecasts on days 5/10/15/20/25 of May-Oct 2026\n",
+        seed_from + seeds - 1,
         DAYS
     );
     let mut rows = Vec::new();

@@ -13,6 +13,7 @@ pub mod baseline;
 pub mod medians;
 pub mod model;
 pub mod outlook;
+pub mod recent;
 pub mod regression;
 pub mod synth;
 

@@ -11,6 +11,7 @@
 //! weekday of a day is its index modulo 7, so the caller need not know it.
 
 use super::medians::{self, count, mad_sigma, median};
+use super::recent;
 use super::regression::{self, Design, Regression, Settings};
 
 /// Complete days needed before weekday levels are estimated (two weeks).
@@ -62,6 +63,21 @@ pub struct Params {
     /// Weight of the history's own burst days (their rate and size) in the
     /// band's upper end.
     pub band_bursts: f64,
+    /// Spread (log) of the share of a day used by its middle, for reading
+    /// today's usage so far as evidence of today's level (0: not read).
+    pub today_spread: f64,
+    /// Smallest step up (log) adopted from a run of the last days and
+    /// today so far, before the fit sees it (0: never).
+    pub fast_step: f64,
+    /// How many complete days back such a step is looked for (a step the
+    /// fit has not taken up, however old, shows as a run of days above it).
+    pub fast_days: usize,
+    /// How many standard deviations above the fit each of those days must be.
+    pub fast_score: f64,
+    /// How unlikely a run of that many burst days must be to be taken for a step.
+    pub fast_prior: f64,
+    /// Extra uncertainty of such a step in the band, as a share of its size.
+    pub fast_band: f64,
 }
 
 impl Default for Params {
@@ -77,7 +93,7 @@ impl Default for Params {
             shift_score: 3.5,
             refine: true,
             half_life: 0.0,
-            departure_half_life: 3.5,
+            departure_half_life: 7.0,
             departure_keep: 0.95,
             trend_shrink: 1.0,
             season_shrink: 0.0,
@@ -86,6 +102,12 @@ impl Default for Params {
             band_floor: 0.01,
             band_bursts: 1.0,
             band_persistence: true,
+            today_spread: 0.15,
+            fast_step: 0.2,
+            fast_days: 7,
+            fast_score: 2.5,
+            fast_prior: 0.002,
+            fast_band: 0.2,
         }
     }
 }
@@ -134,6 +156,12 @@ pub struct Fit {
     /// Days the trend rests on (without a regression).
     trend_support: usize,
     damping: f64,
+    /// A step up of the level seen in the last days and today so far, not
+    /// yet in the fit: its size and variance (logs).
+    step: (f64, f64),
+    /// Today's departure from the fit read from its usage so far, and the
+    /// variance left (logs).
+    today: Option<(f64, f64)>,
 }
 
 impl Fit {
@@ -176,7 +204,83 @@ impl Fit {
             level_support: 0,
             trend_support: 0,
             damping: 1.0,
+            step: (0.0, 0.0),
+            today: None,
         }
+    }
+
+    /// Trend per day in log units.
+    #[must_use]
+    pub fn slope(&self) -> f64 {
+        self.slope
+    }
+
+    /// The first day of the change of level the fit has, if any.
+    #[must_use]
+    pub fn step_from(&self) -> Option<usize> {
+        self.regression
+            .as_ref()
+            .and_then(|regression| regression.design.step_from)
+    }
+
+    /// The size (logs) of the step up adopted from the last days and today.
+    #[must_use]
+    pub fn recent_step(&self) -> f64 {
+        self.step.0
+    }
+
+    /// Reads today's usage so far (`so_far`, which recent days had reached
+    /// `share` of their usage by) as evidence: of a step up of the level
+    /// begun in the last `fast_days` days, which the fit has not taken up
+    /// (`recent::step`), and of how busy today is (`recent::nowcast`),
+    /// which sets the expected rest of today.
+    pub fn observe_today(&mut self, so_far: f64, share: f64, params: &Params) {
+        if self.kind == Kind::Empty
+            || params.today_spread <= 0.0
+            || !(0.02..0.999).contains(&share)
+            || !(so_far.is_finite() && so_far > 0.0)
+        {
+            return;
+        }
+        let base = self.log_day[self.days % 7] + self.slope * self.trend_steps(1);
+        if !base.is_finite() {
+            return;
+        }
+        let spread = recent::share_variance(share, params.today_spread);
+        let observed = (so_far / share).ln();
+        if let Some(regression) = &self.regression {
+            let recent: Vec<Option<f64>> = (self.days.saturating_sub(params.fast_days)..self.days)
+                .map(|day| {
+                    regression
+                        .residuals
+                        .iter()
+                        .rev()
+                        .find(|(i, _, _)| *i == day)
+                        .map(|(_, r, _)| *r)
+                })
+                .collect();
+            let settings = recent::Settings {
+                today_spread: params.today_spread,
+                min_step: params.fast_step,
+                score: params.fast_score,
+                step_prior: params.fast_prior,
+                band: params.fast_band,
+            };
+            if let Some(step) = recent::step(
+                &recent,
+                observed - base,
+                spread,
+                self.sigma,
+                self.bursts.0,
+                &settings,
+            ) {
+                self.step = (step.size, step.variance);
+                self.departure = (0.0, 0.0, self.departure.2);
+            }
+        }
+        let (departure, _, keep) = self.departure;
+        let prior = base + self.step.0 + departure * keep;
+        self.today = Some(recent::nowcast(observed - prior, self.sigma, spread));
     }
 
     /// Expected amount of the day `ahead` days after the last complete day
@@ -190,8 +294,20 @@ impl Fit {
         let (departure, _, keep) = self.departure;
         let log = self.log_day[index % 7]
             + self.slope * self.trend_steps(ahead)
-            + departure * keep.powi(i32::try_from(ahead).unwrap_or(i32::MAX));
-        let value = self.bias * log.exp();
+            + departure * keep.powi(i32::try_from(ahead).unwrap_or(i32::MAX))
+            + self.step.0;
+        let value = match self.today {
+            // Today, as read from its usage so far: the mean of what is left.
+            Some((today, variance)) if ahead == 1 => {
+                let bias = if self.bias > 1.0 {
+                    (variance / 2.0).exp()
+                } else {
+                    1.0
+                };
+                bias * (log + today).exp()
+            }
+            _ => self.bias * log.exp(),
+        };
         if value.is_finite() {
             value
         } else {
@@ -232,6 +348,10 @@ impl Fit {
         for (i, amount) in expected.iter().enumerate() {
             let weight = if i == 0 { today_share } else { 1.0 };
             let amount = amount * weight;
+            let sigma = match self.today {
+                Some((_, variance)) if i == 0 => variance.sqrt(),
+                _ => sigma,
+            };
             noise += (amount * sigma).powi(2) * weight.max(0.0);
             level += amount;
             trend += amount * self.trend_steps(i + 1);
@@ -246,7 +366,10 @@ impl Fit {
             let trend_var = 12.0 * sigma.powi(2) / (support.powi(3) - support);
             level.powi(2) * level_var + trend.powi(2) * trend_var
         };
-        (self.persistence * (noise + shared) + kept * kept * departure_var).sqrt()
+        (self.persistence * (noise + shared)
+            + kept * kept * departure_var
+            + level * level * self.step.1)
+            .sqrt()
     }
 }
 
@@ -288,6 +411,8 @@ fn short_median(values: &[f64]) -> Fit {
         level_support: n,
         trend_support: n.max(2),
         damping: 1.0,
+        step: (0.0, 0.0),
+        today: None,
     }
 }
 
@@ -329,6 +454,8 @@ fn weekday_trend(values: &[f64], params: &Params) -> Fit {
         level_support: start.level_support,
         trend_support: n - start.from,
         damping: params.damping,
+        step: (0.0, 0.0),
+        today: None,
     };
     if params.refine {
         let from = n.saturating_sub(params.trend_days);
@@ -448,6 +575,60 @@ mod tests {
     }
 
     #[test]
+    fn a_step_up_seen_yesterday_and_today_is_adopted_at_once() {
+        let wobble = [1.0, 1.03, 0.97, 1.02, 0.98];
+        let mut values: Vec<f64> = (0..56).map(|i| 100.0 * wobble[i % 5]).collect();
+        values[55] = 200.0;
+        let params = Params::default();
+        let plain = Fit::new(&values, &params);
+        // Half of a day's usage is gone by now: today so far at twice the usual pace.
+        let mut step = plain.clone();
+        step.observe_today(100.0, 0.5, &params);
+        let ratio = step.expected(5) / plain.expected(5);
+        assert!((ratio - 2.0).abs() < 0.1, "{ratio}");
+        assert!(step.recent_step() > 0.6);
+        // The band widens by the step's uncertainty.
+        let days: Vec<f64> = (1..=10).map(|ahead| step.expected(ahead)).collect();
+        let plain_days: Vec<f64> = (1..=10).map(|ahead| plain.expected(ahead)).collect();
+        assert!(step.sum_sd(&days, 0.5) / 2.0 > plain.sum_sd(&plain_days, 0.5));
+        // Yesterday a burst, today at the usual pace: nothing changes after today.
+        let mut burst = plain.clone();
+        burst.observe_today(50.0, 0.5, &params);
+        assert_eq!(burst.recent_step(), 0.0);
+        assert!((burst.expected(5) - plain.expected(5)).abs() < 1e-9);
+        // Without today's evidence, one high day is a burst too.
+        let mut off = plain.clone();
+        off.observe_today(
+            100.0,
+            0.5,
+            &Params {
+                today_spread: 0.0,
+                ..params
+            },
+        );
+        assert!((off.expected(5) - plain.expected(5)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_busy_morning_raises_the_rest_of_today_only() {
+        // Day-to-day spread that no weekday pattern explains.
+        let noise = [1.0, 1.1, 0.9, 1.05, 0.95];
+        let values: Vec<f64> = (0..63).map(|i| 100.0 * noise[i % 5]).collect();
+        let params = Params::default();
+        let plain = Fit::new(&values, &params);
+        let mut busy = plain.clone();
+        // 30 % above the usual pace by mid-day.
+        busy.observe_today(0.5 * 1.3 * plain.expected(1), 0.5, &params);
+        let today = busy.expected(1) / plain.expected(1);
+        assert!(today > 1.02 && today < 1.3, "{today}");
+        assert!((busy.expected(2) - plain.expected(2)).abs() < 1e-9);
+        // Nothing used yet, or no profile share: nothing read.
+        let mut quiet = plain.clone();
+        quiet.observe_today(0.0, 0.5, &params);
+        assert_eq!(quiet.expected(1), plain.expected(1));
+    }
+
+    #[test]
     fn short_history_uses_the_median() {
         let fit = Fit::new(&[4.0, 100.0, 6.0, 5.0], &Params::default());
         assert_eq!(fit.kind, Kind::ShortMedian);
@@ -466,11 +647,11 @@ mod tests {
 
     #[test]
     fn a_recent_departure_is_carried_and_fades() {
-        // Flat at 100 with a small wobble; the last six days 4 % higher
+        // Flat at 100 with a small wobble; the last ten days 4 % higher
         // (too little for a change of level).
         let wobble = [1.0, 1.02, 0.98, 1.01, 0.99];
         let mut values: Vec<f64> = (0..70).map(|i| 100.0 * wobble[i % 5]).collect();
-        for value in values.iter_mut().skip(64) {
+        for value in values.iter_mut().skip(60) {
             *value *= 1.04;
         }
         let fit = Fit::new(&values, &Params::default());
@@ -483,7 +664,7 @@ mod tests {
         );
         let near = fit.expected(1) / flat.expected(1);
         let far = fit.expected(30) / flat.expected(30);
-        assert!(near > 1.015 && near < 1.04, "{near}");
+        assert!(near > 1.005 && near < 1.04, "{near}");
         assert!(far > 1.0 && far < near, "{far}");
     }
 

@@ -1,8 +1,10 @@
 //! What the forecast knows at one instant, and what it expects: the daily
 //! model fitted to cost, requests and tokens apart (so that a shift in the
-//! model mix shows in cost), the rest of today by the hour-of-day profile of
-//! recent days, each later day, and the 80 % band of any sum of them (its
-//! upper end reaching further by the history's own burst days).
+//! model mix shows in cost), today's usage so far read as evidence of how
+//! busy today is and of a fresh step up of the level (`recent`), the rest
+//! of today by the hour-of-day profile of recent days, each later day, and
+//! the 80 % band of any sum of them (its upper end reaching further by the
+//! history's own burst days).
 //! Numeric (`f64`) like the model; the caller converts to and from `Decimal`.
 
 use super::model::{Fit, Kind, Params};
@@ -74,7 +76,7 @@ impl Outlook {
     /// Fits the model to `inputs`.
     #[must_use]
     pub fn new(inputs: &Inputs<'_>, params: &Params) -> Self {
-        let fits: [Fit; 3] = std::array::from_fn(|k| {
+        let mut fits: [Fit; 3] = std::array::from_fn(|k| {
             let series: Vec<f64> = inputs.days.iter().map(|day| day[k]).collect();
             Fit::new(&series, params)
         });
@@ -88,6 +90,13 @@ impl Outlook {
                 .clamp(0.0, 1.0)
         });
         let today_left = share.map(|gone| 1.0 - gone);
+        // Today's usage so far, read by the hour-of-day profile (by the
+        // hours alone it would mistake a quiet morning for a quiet day).
+        if let Some(profile) = inputs.usage_share {
+            for (k, fit) in fits.iter_mut().enumerate() {
+                fit.observe_today(inputs.today_so_far[k], profile[k], params);
+            }
+        }
         let method = if !any_usage {
             Method::NoData
         } else if fits[0].kind == Kind::WeekdayTrend {
