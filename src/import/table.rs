@@ -257,6 +257,7 @@ impl LineParser for TableParser {
             session: row.text(columns.session.as_ref()),
             user: row.text(columns.user.as_ref()),
             endpoint: row.text(columns.endpoint.as_ref()),
+            requests: 1,
             cost_usd: cost_usd.filter(|cost| cost.is_finite()),
         });
         Ok(())
