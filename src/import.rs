@@ -294,7 +294,10 @@ pub async fn run(
 ///
 /// # Errors
 /// The database cannot be read.
-pub async fn latest(conn: &mut SqliteConnection, kind: SourceKind) -> Result<Option<i64>, ImportError> {
+pub async fn latest(
+    conn: &mut SqliteConnection,
+    kind: SourceKind,
+) -> Result<Option<i64>, ImportError> {
     let (latest,): (Option<i64>,) =
         sqlx::query_as("SELECT MAX(ts) FROM usage_events WHERE source = ?")
             .bind(kind.name())

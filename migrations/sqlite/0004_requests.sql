@@ -5,6 +5,12 @@
 -- existing row counts 1, as before, so usage_slots stays right as it is.
 ALTER TABLE usage_events ADD COLUMN requests INTEGER NOT NULL DEFAULT 1;
 
+-- The usage reports' rows (a few per day), to find the days on which a
+-- provider's usage also comes from another kind of source (a note of the
+-- report). Partial: the agents' logs' rows are not in it.
+CREATE INDEX IF NOT EXISTS usage_events_reports ON usage_events (source, ts)
+    WHERE source IN ('openai-usage', 'anthropic-usage');
+
 DROP TRIGGER IF EXISTS usage_events_slots_insert;
 DROP TRIGGER IF EXISTS usage_events_slots_delete;
 DROP TRIGGER IF EXISTS usage_events_slots_update;

@@ -147,7 +147,11 @@ async fn fetch_once(settings: &Settings, args: &ImportArgs, path: &Path) -> Resu
     let mut conn = pool.acquire().await?;
     let now = SystemClock.now().timestamp();
     let since = match args.since {
-        Some(day) => day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc().timestamp(),
+        Some(day) => day
+            .and_hms_opt(0, 0, 0)
+            .unwrap_or_default()
+            .and_utc()
+            .timestamp(),
         None => match import::latest(&mut conn, args.source).await? {
             Some(latest) => latest - 86_400,
             None => (now - 30 * 86_400).div_euclid(86_400) * 86_400,

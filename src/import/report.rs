@@ -223,7 +223,8 @@ impl ReportParser {
                 event.user = text("user_id");
             }
             Provider::Anthropic => {
-                if result.contains_key("input_tokens") && !result.contains_key("uncached_input_tokens")
+                if result.contains_key("input_tokens")
+                    && !result.contains_key("uncached_input_tokens")
                 {
                     return Err(
                         "no uncached_input_tokens (is this an OpenAI page? use openai-usage)"
@@ -354,7 +355,13 @@ mod tests {
         assert_eq!(next.page.as_deref(), Some("page_x"));
         let event = &out[0];
         assert_eq!(
-            (event.input, event.cache_read, event.cache_write, event.output, event.requests),
+            (
+                event.input,
+                event.cache_read,
+                event.cache_write,
+                event.output,
+                event.requests
+            ),
             (430_737, 639_375, 6980, 387_796, 268)
         );
         assert_eq!(event.ts, 1_759_363_200);
@@ -379,7 +386,12 @@ mod tests {
         assert_eq!(next, Next::default());
         let event = &out[0];
         assert_eq!(
-            (event.input, event.cache_read, event.cache_write, event.cache_write_1h),
+            (
+                event.input,
+                event.cache_read,
+                event.cache_write,
+                event.cache_write_1h
+            ),
             (1500, 200, 1500, 1000)
         );
         assert_eq!(event.requests, 0);

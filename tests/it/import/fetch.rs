@@ -76,7 +76,10 @@ async fn serve(
                     .replace("%3D", "=");
                 match pages.iter().find(|(name, _)| *name == cursor.as_str()) {
                     Some((_, page)) => ("200 OK", page.to_string()),
-                    None => ("404 Not Found", json!({"error": "no such page"}).to_string()),
+                    None => (
+                        "404 Not Found",
+                        json!({"error": "no such page"}).to_string(),
+                    ),
                 }
             } else {
                 let sent = entry.header(auth).unwrap_or("").to_owned();
@@ -143,15 +146,23 @@ fn assert_secret_nowhere(sandbox: &Sandbox, outputs: &[&std::process::Output], k
         for stream in [&output.stdout, &output.stderr] {
             let text = String::from_utf8_lossy(stream);
             assert!(!text.contains(key), "the key was printed: {text}");
-            assert!(!text.contains("TESTSECRET"), "part of the key was printed: {text}");
+            assert!(
+                !text.contains("TESTSECRET"),
+                "part of the key was printed: {text}"
+            );
         }
     }
     let mut files = Vec::new();
     files_under(sandbox.dir.path(), &mut files);
-    assert!(files.iter().any(|(path, _)| path.ends_with("usage.db")), "the database was written");
+    assert!(
+        files.iter().any(|(path, _)| path.ends_with("usage.db")),
+        "the database was written"
+    );
     for (path, bytes) in files {
         assert!(
-            !bytes.windows(key.len()).any(|window| window == key.as_bytes()),
+            !bytes
+                .windows(key.len())
+                .any(|window| window == key.as_bytes()),
             "the key is in {}",
             path.display()
         );
@@ -180,11 +191,22 @@ async fn openai_fetch_follows_the_pages_with_the_key_from_the_environment_only()
         ),
     ];
     let (base, seen) = serve(pages, "authorization", format!("Bearer {OPENAI_KEY}")).await;
-    let args = ["import", "--database-url", &url, "openai-usage", "--fetch", "--since", "2026-11-20"];
+    let args = [
+        "import",
+        "--database-url",
+        &url,
+        "openai-usage",
+        "--fetch",
+        "--since",
+        "2026-11-20",
+    ];
     let output = run(
         &sandbox,
         &args,
-        &[("OPENAI_ADMIN_KEY", OPENAI_KEY), ("USAGETOP_OPENAI_BASE_URL", &base)],
+        &[
+            ("OPENAI_ADMIN_KEY", OPENAI_KEY),
+            ("USAGETOP_OPENAI_BASE_URL", &base),
+        ],
     )
     .await;
     assert!(output.status.success(), "{output:?}");
@@ -194,7 +216,12 @@ async fn openai_fetch_follows_the_pages_with_the_key_from_the_environment_only()
     {
         let seen = seen.lock().unwrap();
         assert_eq!(seen.len(), 2, "{seen:?}");
-        assert!(seen[0].target.starts_with("/v1/organization/usage/completions?"), "{seen:?}");
+        assert!(
+            seen[0]
+                .target
+                .starts_with("/v1/organization/usage/completions?"),
+            "{seen:?}"
+        );
         assert!(seen[0].target.contains("start_time=1795132800"), "{seen:?}");
         assert!(seen[0].target.contains("group_by=model"), "{seen:?}");
         assert!(!seen[0].target.contains("page="), "{seen:?}");
@@ -208,7 +235,15 @@ async fn openai_fetch_follows_the_pages_with_the_key_from_the_environment_only()
     // Again, from the newest bucket minus a day: the same buckets, once.
     let again = run(
         &sandbox,
-        &["import", "--database-url", &url, "openai-usage", "--fetch", "--base-url", &base],
+        &[
+            "import",
+            "--database-url",
+            &url,
+            "openai-usage",
+            "--fetch",
+            "--base-url",
+            &base,
+        ],
         &[("OPENAI_ADMIN_KEY", OPENAI_KEY)],
     )
     .await;
@@ -216,7 +251,9 @@ async fn openai_fetch_follows_the_pages_with_the_key_from_the_environment_only()
     let text = String::from_utf8_lossy(&again.stdout).into_owned();
     assert!(text.contains("0 buckets added, 0 updated"), "{text}");
     assert!(
-        seen.lock().unwrap()[2].target.contains("start_time=1795219200"),
+        seen.lock().unwrap()[2]
+            .target
+            .contains("start_time=1795219200"),
         "the newest bucket (day 2) minus a day"
     );
     assert_eq!(report(&sandbox, &db).0.requests, 61);
@@ -225,7 +262,10 @@ async fn openai_fetch_follows_the_pages_with_the_key_from_the_environment_only()
     let wrong = run(
         &sandbox,
         &args,
-        &[("OPENAI_ADMIN_KEY", "sk-admin-TESTSECRET-wrong"), ("USAGETOP_OPENAI_BASE_URL", &base)],
+        &[
+            ("OPENAI_ADMIN_KEY", "sk-admin-TESTSECRET-wrong"),
+            ("USAGETOP_OPENAI_BASE_URL", &base),
+        ],
     )
     .await;
     let message = assert_clean_failure(&wrong, &["401"]);
@@ -264,8 +304,17 @@ async fn anthropic_fetch_sends_its_headers_and_reads_every_page() {
     let (base, seen) = serve(pages, "x-api-key", ANTHROPIC_KEY.to_owned()).await;
     let output = run(
         &sandbox,
-        &["import", "--database-url", &url, "anthropic-usage", "--fetch", "--since", "2026-11-20",
-          "--base-url", &base],
+        &[
+            "import",
+            "--database-url",
+            &url,
+            "anthropic-usage",
+            "--fetch",
+            "--since",
+            "2026-11-20",
+            "--base-url",
+            &base,
+        ],
         &[("ANTHROPIC_ADMIN_KEY", ANTHROPIC_KEY)],
     )
     .await;
@@ -273,13 +322,31 @@ async fn anthropic_fetch_sends_its_headers_and_reads_every_page() {
     {
         let seen = seen.lock().unwrap();
         assert_eq!(seen.len(), 2, "{seen:?}");
-        assert!(seen[0].target.starts_with("/v1/organizations/usage_report/messages?"));
-        assert!(seen[0].target.contains("starting_at=2026-11-20T00%3A00%3A00Z"), "{seen:?}");
+        assert!(seen[0]
+            .target
+            .starts_with("/v1/organizations/usage_report/messages?"));
+        assert!(
+            seen[0]
+                .target
+                .contains("starting_at=2026-11-20T00%3A00%3A00Z"),
+            "{seen:?}"
+        );
         assert_eq!(seen[0].header("anthropic-version"), Some("2023-06-01"));
-        assert!(seen[0].header("authorization").is_none(), "no bearer header");
-        assert!(seen[1].target.contains("page=page_MjAyNi0xMS0yMVQwMDowMDowMFo%3D"), "{seen:?}");
+        assert!(
+            seen[0].header("authorization").is_none(),
+            "no bearer header"
+        );
+        assert!(
+            seen[1]
+                .target
+                .contains("page=page_MjAyNi0xMS0yMVQwMDowMDowMFo%3D"),
+            "{seen:?}"
+        );
     }
     let (totals, _) = report(&sandbox, &db);
-    assert_eq!((totals.input, totals.output, totals.write), (1_800, 540, 1_500));
+    assert_eq!(
+        (totals.input, totals.output, totals.write),
+        (1_800, 540, 1_500)
+    );
     assert_secret_nowhere(&sandbox, &[&output], ANTHROPIC_KEY);
 }

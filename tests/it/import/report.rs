@@ -38,7 +38,12 @@ fn openai_result(result: &OpenAiResult) -> Value {
 }
 
 /// A page of daily buckets `days` holding `results` (those of its days).
-fn openai_page(days: &[i64], results: &[&OpenAiResult], extra: &[Value], next: Option<&str>) -> Value {
+fn openai_page(
+    days: &[i64],
+    results: &[&OpenAiResult],
+    extra: &[Value],
+    next: Option<&str>,
+) -> Value {
     let data: Vec<Value> = days
         .iter()
         .map(|day| {
@@ -103,32 +108,100 @@ fn openai_fixture(sandbox: &Sandbox) -> OpenAiFixture {
         counts,
     };
     let finals = vec![
-        r(0, "gpt-4o", "proj_a", None, None, false, [10_000, 4_000, 0, 2_000, 12]),
-        r(0, "gpt-4o", "proj_b", None, None, false, [3_000, 0, 0, 100, 3]),
-        r(0, "gpt-5", "proj_b", Some("key_1"), Some("user_1"), false, [50_000, 30_000, 1_000, 9_000, 40]),
-        r(2, "gpt-4o", "proj_a", None, None, false, [7_000, 1_000, 0, 700, 9]),
+        r(
+            0,
+            "gpt-4o",
+            "proj_a",
+            None,
+            None,
+            false,
+            [10_000, 4_000, 0, 2_000, 12],
+        ),
+        r(
+            0,
+            "gpt-4o",
+            "proj_b",
+            None,
+            None,
+            false,
+            [3_000, 0, 0, 100, 3],
+        ),
+        r(
+            0,
+            "gpt-5",
+            "proj_b",
+            Some("key_1"),
+            Some("user_1"),
+            false,
+            [50_000, 30_000, 1_000, 9_000, 40],
+        ),
+        r(
+            2,
+            "gpt-4o",
+            "proj_a",
+            None,
+            None,
+            false,
+            [7_000, 1_000, 0, 700, 9],
+        ),
         // The same group but for the batch flag: its own result.
-        r(2, "gpt-4o", "proj_a", None, None, true, [5_000, 0, 0, 500, 2]),
+        r(
+            2,
+            "gpt-4o",
+            "proj_a",
+            None,
+            None,
+            true,
+            [5_000, 0, 0, 500, 2],
+        ),
         // Today's bucket, final.
-        r(3, "gpt-5", "proj_b", Some("key_1"), Some("user_1"), false, [20_000, 5_000, 0, 3_000, 15]),
+        r(
+            3,
+            "gpt-5",
+            "proj_b",
+            Some("key_1"),
+            Some("user_1"),
+            false,
+            [20_000, 5_000, 0, 3_000, 15],
+        ),
     ];
     // The same bucket earlier in the day: smaller.
-    let early = r(3, "gpt-5", "proj_b", Some("key_1"), Some("user_1"), false, [8_000, 2_000, 0, 1_000, 6]);
+    let early = r(
+        3,
+        "gpt-5",
+        "proj_b",
+        Some("key_1"),
+        Some("user_1"),
+        false,
+        [8_000, 2_000, 0, 1_000, 6],
+    );
     let folder = sandbox.path("openai-pages");
     std::fs::create_dir_all(folder.join("older")).unwrap();
     let all: Vec<&OpenAiResult> = finals.iter().collect();
     let embeddings = json!({"object": "organization.usage.embeddings.result", "input_tokens": 99,
                             "num_model_requests": 1, "model": "text-embedding-3-small"});
     let page1 = openai_page(&[0, 1], &all, &[embeddings], Some("page_2"));
-    let mut with_early: Vec<&OpenAiResult> = all.iter().copied().filter(|result| result.day != 3).collect();
+    let mut with_early: Vec<&OpenAiResult> = all
+        .iter()
+        .copied()
+        .filter(|result| result.day != 3)
+        .collect();
     with_early.push(&early);
     let page2 = openai_page(&[1, 2, 3], &with_early, &[], Some("page_3"));
     let page3 = openai_page(&[2, 3], &all, &[], None);
     // Out of order by name, and pretty-printed as curl saves them.
-    std::fs::write(folder.join("z-first.json"), serde_json::to_string_pretty(&page1).unwrap()).unwrap();
+    std::fs::write(
+        folder.join("z-first.json"),
+        serde_json::to_string_pretty(&page1).unwrap(),
+    )
+    .unwrap();
     let early_page = folder.join("older/m-second.json");
     std::fs::write(&early_page, page2.to_string()).unwrap();
-    std::fs::write(folder.join("a-third.json"), serde_json::to_string_pretty(&page3).unwrap()).unwrap();
+    std::fs::write(
+        folder.join("a-third.json"),
+        serde_json::to_string_pretty(&page3).unwrap(),
+    )
+    .unwrap();
     OpenAiFixture {
         folder,
         early_page,
@@ -177,14 +250,28 @@ fn openai_usage_pages_count_each_bucket_once_in_any_order() {
     std::fs::write(&page, compact.to_string()).unwrap();
     let text = import(&sandbox, &db, "openai-usage", &[&fixture.folder]);
     assert!(text.contains("1 rewritten"), "{text}");
-    assert!(text.contains("0 events added, 0 updated, 0 removed"), "{text}");
+    assert!(
+        text.contains("0 events added, 0 updated, 0 removed"),
+        "{text}"
+    );
     assert_eq!(report(&sandbox, &db).0, openai_totals(&finals));
 
     // Buckets are events at their start: each on its own day.
     let requests_on = |day: &str| {
         let text = sandbox.ok(&[
-            "report", "--database-url", &url_of(&db), "--format", "json", "--tz", "UTC",
-            "--now", NOW, "--from", day, "--to", day,
+            "report",
+            "--database-url",
+            &url_of(&db),
+            "--format",
+            "json",
+            "--tz",
+            "UTC",
+            "--now",
+            NOW,
+            "--from",
+            day,
+            "--to",
+            day,
         ]);
         let json: Value = serde_json::from_str(&text).unwrap();
         json["range"]["requests"].as_i64().unwrap()
@@ -201,20 +288,47 @@ fn openai_usage_projects_keys_and_users_become_dimensions() {
     let fixture = openai_fixture(&sandbox);
     import(&sandbox, &db, "openai-usage", &[&fixture.folder]);
     let config = sandbox.path("usagetop.toml");
-    std::fs::write(&config, "[source]\nuser = \"project\"\nendpoint = \"endpoint\"\n").unwrap();
+    std::fs::write(
+        &config,
+        "[source]\nuser = \"project\"\nendpoint = \"endpoint\"\n",
+    )
+    .unwrap();
     let text = sandbox.ok(&[
-        "report", "--database-url", &url_of(&db), "--config", &config.display().to_string(),
-        "--format", "json", "--tz", "UTC", "--now", NOW, "--user", "proj_b",
+        "report",
+        "--database-url",
+        &url_of(&db),
+        "--config",
+        &config.display().to_string(),
+        "--format",
+        "json",
+        "--tz",
+        "UTC",
+        "--now",
+        NOW,
+        "--user",
+        "proj_b",
     ]);
     let json: Value = serde_json::from_str(&text).unwrap();
     let requests = json["summary"]["all_time"]["requests"].as_i64().unwrap();
     assert_eq!(requests, 3 + 40 + 15, "proj_b's requests: {json}");
     let text = sandbox.ok(&[
-        "report", "--database-url", &url_of(&db), "--format", "json", "--tz", "UTC",
-        "--now", NOW, "--endpoint", "key_1",
+        "report",
+        "--database-url",
+        &url_of(&db),
+        "--format",
+        "json",
+        "--tz",
+        "UTC",
+        "--now",
+        NOW,
+        "--endpoint",
+        "key_1",
     ]);
     let json: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(json["summary"]["all_time"]["requests"].as_i64(), Some(40 + 15));
+    assert_eq!(
+        json["summary"]["all_time"]["requests"].as_i64(),
+        Some(40 + 15)
+    );
 }
 
 /// One Anthropic result: day, workspace, [uncached, 5m, 1h, read, output].
@@ -258,36 +372,62 @@ fn anthropic_usage_pages_keep_cache_writes_and_count_no_requests() {
     ];
     let early = (1, Some("wrkspc_1"), [900, 100, 1_000, 3_000, 200]);
     let pages = json!([
-        anthropic_page(&[(0, vec![anthropic_result(finals[0].1, finals[0].2),
-                                  anthropic_result(finals[1].1, finals[1].2)]),
-                         (1, vec![anthropic_result(early.1, early.2)])], Some("page_MjAy")),
-        anthropic_page(&[(1, vec![anthropic_result(finals[2].1, finals[2].2)])], None),
+        anthropic_page(
+            &[
+                (
+                    0,
+                    vec![
+                        anthropic_result(finals[0].1, finals[0].2),
+                        anthropic_result(finals[1].1, finals[1].2)
+                    ]
+                ),
+                (1, vec![anthropic_result(early.1, early.2)])
+            ],
+            Some("page_MjAy")
+        ),
+        anthropic_page(
+            &[(1, vec![anthropic_result(finals[2].1, finals[2].2)])],
+            None
+        ),
     ]);
     let file = sandbox.path("anthropic.json");
     std::fs::write(&file, pages.to_string()).unwrap();
     let text = import(&sandbox, &db, "anthropic-usage", &[&file]);
     assert!(text.contains("3 events added"), "{text}");
     let (totals, _) = report(&sandbox, &db);
-    let sum = |index: usize| finals.iter().map(|(_, _, counts)| counts[index]).sum::<i64>();
+    let sum = |index: usize| {
+        finals
+            .iter()
+            .map(|(_, _, counts)| counts[index])
+            .sum::<i64>()
+    };
     assert_eq!(totals.requests, 0, "the report gives no request count");
     assert_eq!(totals.input, sum(0));
     assert_eq!(totals.write, sum(1) + sum(2));
     assert_eq!(totals.read, sum(3));
     assert_eq!(totals.output, sum(4));
+    // 1-hour writes are priced at the model's cache_write price (README).
     let [p_in, p_out, p_read, p_write] = price("claude-sonnet-4-5-20250929");
-    let p_write_1h = p_in * Decimal::from(2);
     let cost = (Decimal::from(sum(0)) * p_in
         + Decimal::from(sum(4)) * p_out
         + Decimal::from(sum(3)) * p_read
-        + Decimal::from(sum(1)) * p_write
-        + Decimal::from(sum(2)) * p_write_1h)
+        + Decimal::from(sum(1) + sum(2)) * p_write)
         / Decimal::from(1_000_000);
-    assert_eq!(totals.cost, cost.normalize(), "1-hour writes at 2x input");
+    assert_eq!(totals.cost, cost.normalize());
+    // The 1-hour part is kept apart.
+    let conn = column_sum(&db, "cache_write_1h_tokens");
+    assert_eq!(conn, sum(2));
 
     // The same pages from standard input, as curl prints them: nothing new.
     let output = sandbox
         .command()
-        .args(["import", "--database-url", &url_of(&db), "anthropic-usage", "-"])
+        .args([
+            "import",
+            "--database-url",
+            &url_of(&db),
+            "anthropic-usage",
+            "-",
+        ])
         .stdin(std::fs::File::open(&file).unwrap())
         .output()
         .unwrap();
@@ -302,13 +442,113 @@ fn usage_reports_need_pages_or_fetch() {
     let sandbox = Sandbox::new();
     let output = sandbox.run(&["import", "--database-url", &sandbox.db(), "openai-usage"]);
     assert_clean_failure(&output, &["openai-usage", "--fetch", "OPENAI_ADMIN_KEY"]);
-    let output = sandbox.run(&["import", "--database-url", &sandbox.db(), "codex", "--fetch"]);
+    let output = sandbox.run(&[
+        "import",
+        "--database-url",
+        &sandbox.db(),
+        "codex",
+        "--fetch",
+    ]);
     assert_clean_failure(&output, &["--fetch", "codex"]);
     let output = sandbox
         .command()
-        .args(["import", "--database-url", &sandbox.db(), "anthropic-usage", "--fetch"])
+        .args([
+            "import",
+            "--database-url",
+            &sandbox.db(),
+            "anthropic-usage",
+            "--fetch",
+        ])
         .env_remove("ANTHROPIC_ADMIN_KEY")
         .output()
         .unwrap();
     assert_clean_failure(&output, &["ANTHROPIC_ADMIN_KEY"]);
+}
+
+#[test]
+fn the_report_says_when_a_provider_comes_from_two_kinds_of_source() {
+    let sandbox = Sandbox::new();
+    let db = sandbox.path("usage.db");
+    let fixture = claude_fixture(&sandbox);
+    import(&sandbox, &db, "claude-code", &[&fixture.root]);
+    let url = url_of(&db);
+    let args = [
+        "report",
+        "--database-url",
+        &url,
+        "--tz",
+        "UTC",
+        "--now",
+        NOW,
+    ];
+    let notes = |format: &str| {
+        let mut args = args.to_vec();
+        args.extend(["--format", format]);
+        sandbox.ok(&args)
+    };
+    assert!(!notes("text").contains("two kinds of source"));
+    // Anthropic's report for a day of the logs (2 March) and a day without.
+    let page = json!({"data": [
+        {"starting_at": "2026-03-02T00:00:00Z", "ending_at": "2026-03-03T00:00:00Z",
+         "results": [anthropic_result(Some("wrkspc_1"), [100, 0, 0, 0, 10])]},
+        {"starting_at": "2026-03-05T00:00:00Z", "ending_at": "2026-03-06T00:00:00Z",
+         "results": [anthropic_result(Some("wrkspc_1"), [100, 0, 0, 0, 10])]}],
+        "has_more": false, "next_page": null});
+    let file = sandbox.path("anthropic.json");
+    std::fs::write(&file, page.to_string()).unwrap();
+    import(&sandbox, &db, "anthropic-usage", &[&file]);
+    // OpenAI's report on the same day: no OpenAI model in the logs.
+    let openai = openai_page(
+        &[0],
+        &[&OpenAiResult {
+            day: 0,
+            model: "gpt-4o",
+            project: "p",
+            key: None,
+            user: None,
+            batch: false,
+            counts: [10, 0, 0, 1, 1],
+        }],
+        &[],
+        None,
+    );
+    let file = sandbox.path("openai.json");
+    std::fs::write(&file, openai.to_string()).unwrap();
+    import(&sandbox, &db, "openai-usage", &[&file]);
+    let expected = "Anthropic usage comes from two kinds of source on 2026-03-02: anthropic-usage \
+                    and claude-code; the same requests may be counted twice";
+    let json: Value = serde_json::from_str(&notes("json")).unwrap();
+    let listed: Vec<&str> = json["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .filter(|note| note.contains("two kinds of source"))
+        .collect();
+    assert_eq!(listed.len(), 1, "{json}");
+    assert!(listed[0].starts_with(expected), "{}", listed[0]);
+    let text = notes("text");
+    assert!(
+        text.contains("Anthropic usage comes from two kinds of source"),
+        "{text}"
+    );
+}
+
+/// `SUM(column)` of the imported events, read with sqlx.
+fn column_sum(db: &Path, column: &str) -> i64 {
+    let url = format!("sqlite://{}?mode=ro", db.display());
+    let sql = format!("SELECT COALESCE(SUM({column}), 0) FROM usage_events");
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+                .await
+                .unwrap();
+            let (sum,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .fetch_one(&mut conn)
+                .await
+                .unwrap();
+            sum
+        })
 }
