@@ -294,7 +294,8 @@ pub enum Command {
     /// Alert targets: `alerts test` sends a sample alert to each
     #[command(subcommand)]
     Alerts(AlertsCommand),
-    /// Read usage from coding agents' logs into usagetop's own database, each request once
+    /// Read usage from coding agents' logs, the providers' usage reports and usage files into
+    /// usagetop's own database, each request once
     Import(ImportArgs),
 }
 
@@ -304,7 +305,8 @@ pub struct ImportArgs {
     /// What the files are
     #[arg(value_enum)]
     pub source: crate::import::SourceKind,
-    /// Files, or folders searched for the source's logs (default: the source's own folders)
+    /// Files, or folders searched for the source's logs or pages (default: the source's own
+    /// folders; - for standard input)
     pub paths: Vec<PathBuf>,
     /// Keep importing what is new every --every seconds, until SIGINT or SIGTERM
     #[arg(long)]

@@ -237,6 +237,39 @@ fn openai_usage_pages_count_each_bucket_once_in_any_order() {
     let (totals, _) = report(&sandbox, &db);
     assert_eq!(totals, openai_totals(&finals));
     assert_eq!(totals.requests, 81, "num_model_requests are the requests");
+    let direct = sandbox.ok(&[
+        "report",
+        "--database-url",
+        &url_of(&db),
+        "--format",
+        "json",
+        "--tz",
+        "UTC",
+        "--now",
+        NOW,
+        "--no-cache",
+    ]);
+    let direct: Value = serde_json::from_str(&direct).unwrap();
+    assert_eq!(
+        direct["summary"]["all_time"]["requests"].as_i64(),
+        Some(81),
+        "without the cache"
+    );
+    assert_eq!(
+        direct["summary"]["all_time"]["cost"],
+        serde_json::from_str::<Value>(&sandbox.ok(&[
+            "report",
+            "--database-url",
+            &url_of(&db),
+            "--format",
+            "json",
+            "--tz",
+            "UTC",
+            "--now",
+            NOW,
+        ]))
+        .unwrap()["summary"]["all_time"]["cost"]
+    );
 
     // Again: nothing changes.
     let text = import(&sandbox, &db, "openai-usage", &[&fixture.folder]);
@@ -551,4 +584,97 @@ fn column_sum(db: &Path, column: &str) -> i64 {
                 .unwrap();
             sum
         })
+}
+
+/// Runs SQL on the file (read-write).
+async fn run_sql(db: &Path, sql: &str) {
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(db)
+        .create_if_missing(true);
+    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect_with(&options)
+        .await
+        .unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_database_of_the_previous_schema_counts_requests_after_migration_4() {
+    let sandbox = Sandbox::new();
+    let db = sandbox.path("usage.db");
+    // usagetop's database as the previous version left it: steps 1 to 3.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+    let mut sql = String::from(
+        "CREATE TABLE usagetop_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, \
+         applied_at INTEGER NOT NULL);",
+    );
+    for (version, file) in [
+        (1, "0001_usage_events.sql"),
+        (2, "0002_usage_slots.sql"),
+        (3, "0003_imports.sql"),
+    ] {
+        sql.push_str(&std::fs::read_to_string(root.join(file)).unwrap());
+        sql.push_str(&format!(
+            "\nINSERT INTO usagetop_migrations VALUES ({version}, 'step {version}', 0);\n"
+        ));
+    }
+    sql.push_str(
+        "INSERT INTO usage_events (ts, model, input_tokens, output_tokens) VALUES \
+         (1795132800, 'gpt-4o', 100, 10), (1795132900, 'gpt-4o', 200, 20), (1795219200, 'gpt-4o', 50, 5);",
+    );
+    run_sql(&db, &sql).await;
+    let url = url_of(&db);
+    let requests = |cache: bool| {
+        let mut args = vec![
+            "report",
+            "--database-url",
+            &url,
+            "--format",
+            "json",
+            "--tz",
+            "UTC",
+            "--now",
+            NOW,
+        ];
+        if !cache {
+            args.push("--no-cache");
+        }
+        let json: Value = serde_json::from_str(&sandbox.ok(&args)).unwrap();
+        json["summary"]["all_time"]["requests"].as_i64().unwrap()
+    };
+    // Opening it applies step 4: every row still counts one request.
+    assert_eq!(requests(true), 3);
+    assert_eq!(requests(false), 3);
+    // A bucket of 50 requests, then a change of its count and a deletion:
+    // the triggers keep usage_slots (which the cache reads) right.
+    run_sql(
+        &db,
+        "INSERT INTO usage_events (ts, model, input_tokens, output_tokens, requests, source, source_key) \
+         VALUES (1795219200, 'gpt-4o', 1000, 100, 50, 'openai-usage', 'k');",
+    )
+    .await;
+    let rebuild = |sandbox: &Sandbox| sandbox.ok(&["cache", "rebuild", "--database-url", &url]);
+    rebuild(&sandbox);
+    assert_eq!((requests(true), requests(false)), (53, 53));
+    run_sql(
+        &db,
+        "UPDATE usage_events SET requests = 70 WHERE source_key = 'k';",
+    )
+    .await;
+    rebuild(&sandbox);
+    assert_eq!((requests(true), requests(false)), (73, 73));
+    run_sql(&db, "DELETE FROM usage_events WHERE ts = 1795132800;").await;
+    rebuild(&sandbox);
+    assert_eq!((requests(true), requests(false)), (72, 72));
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&db);
+    let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect_with(&options)
+        .await
+        .unwrap();
+    let (slots,): (i64,) = sqlx::query_as("SELECT SUM(requests) FROM usage_slots")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(slots, 72);
 }
