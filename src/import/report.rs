@@ -9,6 +9,8 @@
 //! `input_tokens` include the cached and cache-write tokens, which are
 //! subtracted; Anthropic's `uncached_input_tokens` already exclude them.
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value};
 
 use super::{Event, LineParser};
@@ -135,13 +137,14 @@ impl ReportParser {
         };
         let mut first_error = None;
         // Results of one bucket with the same grouping values are one group.
-        let before = out.len();
+        let mut groups: HashMap<String, usize> = HashMap::with_capacity(results.len());
         for result in results {
             match self.read_result(result, start, width) {
                 Ok(event) => {
-                    if let Some(same) = out[before..].iter_mut().find(|e| e.key == event.key) {
-                        add(same, &event);
+                    if let Some(&at) = groups.get(&event.key) {
+                        add(&mut out[at], &event);
                     } else {
+                        groups.insert(event.key.clone(), out.len());
                         out.push(event);
                     }
                 }
@@ -396,6 +399,30 @@ mod tests {
         );
         assert_eq!(event.requests, 0);
         assert_eq!(event.ts, 1_754_006_400);
+    }
+
+    #[test]
+    fn results_of_one_group_in_a_bucket_are_added() {
+        let row = serde_json::json!({"input_tokens": 5, "input_cached_tokens": 1,
+            "output_tokens": 2, "num_model_requests": 3, "model": "a", "project_id": "p"});
+        let other = serde_json::json!({"input_tokens": 5, "output_tokens": 2,
+            "num_model_requests": 3, "model": "a", "project_id": "q"});
+        let page = serde_json::json!({"data": [{"start_time": 0, "end_time": 3600,
+            "results": [row.clone(), other, row]}]});
+        let mut out = Vec::new();
+        ReportParser::new(Provider::OpenAi)
+            .read_page(&page, &mut out)
+            .unwrap();
+        let counts: Vec<(i64, i64, i64)> = out
+            .iter()
+            .map(|event| (event.requests, event.input, event.cache_read))
+            .collect();
+        assert_eq!(counts, vec![(6, 8, 2), (3, 5, 0)]);
+        assert!(
+            out[0].key.starts_with("openai-usage:0:3600:"),
+            "{}",
+            out[0].key
+        );
     }
 
     #[test]
