@@ -54,7 +54,7 @@ pub enum FetchError {
     #[error("--fetch needs the admin key in the environment variable {0} (it is read from there only, never from a flag or a file)")]
     NoKey(&'static str),
     /// The base URL cannot be used.
-    #[error("the base URL {0:?} is not an http:// or https:// URL")]
+    #[error("the base URL {0:?} is not an https:// URL (http:// only to this machine: localhost, 127.0.0.1, [::1]); the admin key is sent to it")]
     BadBase(String),
     /// The request did not get an answer.
     #[error("cannot reach {url}: {why}")]
@@ -124,7 +124,14 @@ impl Fetcher {
         let base = base.unwrap_or_else(|| default_base(provider));
         let bad = || FetchError::BadBase(crate::text::sanitize(base, 200));
         let mut url = reqwest::Url::parse(base).map_err(|_| bad())?;
-        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        let host = url.host_str().ok_or_else(bad)?;
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        let loopback = bare.eq_ignore_ascii_case("localhost")
+            || bare
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|address| address.is_loopback());
+        // The key must not cross the network in clear text.
+        if !(url.scheme() == "https" || (url.scheme() == "http" && loopback)) {
             return Err(bad());
         }
         let path = match provider {
@@ -134,7 +141,10 @@ impl Fetcher {
         let prefix = url.path().trim_end_matches('/').to_owned();
         url.set_path(&format!("{prefix}/{path}"));
         url.set_query(None);
+        // No redirects: a redirect elsewhere would carry the key's header
+        // (reqwest drops Authorization across hosts, not x-api-key).
         let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(15))
             .timeout(Duration::from_secs(120))
             .build()
@@ -310,9 +320,22 @@ mod tests {
     }
 
     #[test]
-    fn only_http_bases_are_taken() {
-        for base in ["ftp://example.com", "not a url", "file:///etc"] {
+    fn only_https_bases_or_http_to_this_machine_are_taken() {
+        for base in [
+            "ftp://example.com",
+            "not a url",
+            "file:///etc",
+            "http://api.openai.com",
+            "http://10.0.0.1:8080",
+        ] {
             assert!(Fetcher::new(Provider::OpenAi, Some(base), String::new(), 0).is_err());
+        }
+        for base in [
+            "https://proxy.example/openai",
+            "http://localhost:8080",
+            "http://[::1]:9",
+        ] {
+            assert!(Fetcher::new(Provider::OpenAi, Some(base), String::new(), 0).is_ok());
         }
     }
 }
