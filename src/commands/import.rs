@@ -183,7 +183,7 @@ async fn fetch_once(settings: &Settings, args: &ImportArgs, path: &Path) -> Resu
         .unwrap_or_default();
     let mut text = format!(
         "{}: {} fetched from {from} on in {elapsed:.1} s\n\
-         {} buckets added, {} updated; {} pages with results that could not be read",
+         {} events added, {} updated; {} pages with results that could not be read",
         args.source.name(),
         crate::format::plural(summary.files, "page"),
         summary.added,

@@ -212,7 +212,7 @@ async fn openai_fetch_follows_the_pages_with_the_key_from_the_environment_only()
     assert!(output.status.success(), "{output:?}");
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(text.contains("2 pages"), "{text}");
-    assert!(text.contains("3 buckets added"), "{text}");
+    assert!(text.contains("3 events added"), "{text}");
     {
         let seen = seen.lock().unwrap();
         assert_eq!(seen.len(), 2, "{seen:?}");
@@ -249,7 +249,7 @@ async fn openai_fetch_follows_the_pages_with_the_key_from_the_environment_only()
     .await;
     assert!(again.status.success(), "{again:?}");
     let text = String::from_utf8_lossy(&again.stdout).into_owned();
-    assert!(text.contains("0 buckets added, 0 updated"), "{text}");
+    assert!(text.contains("0 events added, 0 updated"), "{text}");
     assert!(
         seen.lock().unwrap()[2]
             .target
