@@ -294,7 +294,8 @@ pub enum Command {
     /// Alert targets: `alerts test` sends a sample alert to each
     #[command(subcommand)]
     Alerts(AlertsCommand),
-    /// Read usage from coding agents' logs into usagetop's own database, each request once
+    /// Read usage from coding agents' logs, the providers' usage reports and usage files into
+    /// usagetop's own database, each request once
     Import(ImportArgs),
 }
 
@@ -304,7 +305,8 @@ pub struct ImportArgs {
     /// What the files are
     #[arg(value_enum)]
     pub source: crate::import::SourceKind,
-    /// Files, or folders searched for the source's logs (default: the source's own folders)
+    /// Files, or folders searched for the source's logs or pages (default: the source's own
+    /// folders; - for standard input)
     pub paths: Vec<PathBuf>,
     /// Keep importing what is new every --every seconds, until SIGINT or SIGTERM
     #[arg(long)]
@@ -312,6 +314,23 @@ pub struct ImportArgs {
     /// Seconds between imports with --watch
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86_400), requires = "watch")]
     pub every: u64,
+    /// openai-usage, anthropic-usage: pull the report's pages from the provider, with the admin key
+    /// in OPENAI_ADMIN_KEY / ANTHROPIC_ADMIN_KEY (read from the environment only)
+    #[arg(long, conflicts_with = "paths")]
+    pub fetch: bool,
+    /// With --fetch: the first day to pull, YYYY-MM-DD (UTC) [default: the newest bucket imported
+    /// from the source minus a day, else 30 days ago]
+    #[arg(long, requires = "fetch", value_parser = parse_day)]
+    pub since: Option<chrono::NaiveDate>,
+    /// With --fetch: the API's base URL [default: USAGETOP_OPENAI_BASE_URL or
+    /// USAGETOP_ANTHROPIC_BASE_URL, else https://api.openai.com or https://api.anthropic.com]
+    #[arg(long, requires = "fetch")]
+    pub base_url: Option<String>,
+}
+
+fn parse_day(text: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| format!("{text:?} is not a day: write YYYY-MM-DD"))
 }
 
 /// `usagetop backtest` options.

@@ -7,10 +7,12 @@
 
 pub mod claude;
 pub mod codex;
+pub mod fetch;
 pub mod gemini;
 pub mod lines;
 pub mod mapping;
 pub mod paths;
+pub mod report;
 pub mod state;
 pub mod table;
 pub mod writer;
@@ -36,6 +38,10 @@ pub enum SourceKind {
     Csv,
     /// JSON-lines files, one event per line, through the `[import]` mapping (`-`: standard input)
     Jsonl,
+    /// Pages of OpenAI's organization usage report (`/v1/organization/usage/completions`), or --fetch
+    OpenaiUsage,
+    /// Pages of Anthropic's usage report (`/v1/organizations/usage_report/messages`), or --fetch
+    AnthropicUsage,
 }
 
 impl SourceKind {
@@ -48,7 +54,35 @@ impl SourceKind {
             Self::Gemini => "gemini",
             Self::Csv => "csv",
             Self::Jsonl => "jsonl",
+            Self::OpenaiUsage => "openai-usage",
+            Self::AnthropicUsage => "anthropic-usage",
         }
+    }
+
+    /// The provider whose usage report this source reads, if it is one.
+    #[must_use]
+    pub fn report(self) -> Option<report::Provider> {
+        match self {
+            Self::OpenaiUsage => Some(report::Provider::OpenAi),
+            Self::AnthropicUsage => Some(report::Provider::Anthropic),
+            _ => None,
+        }
+    }
+
+    /// Which of two events with the same key is kept.
+    fn bigger(self) -> writer::Bigger {
+        if self.report().is_some() {
+            writer::Bigger::Total
+        } else {
+            writer::Bigger::Output
+        }
+    }
+
+    /// The import file to record on each stored event, so that a file
+    /// rewritten has its events replaced. None for usage reports: a bucket
+    /// is in many pages, and its key alone keeps it once.
+    fn owner(self, file: i64) -> Option<i64> {
+        self.report().is_none().then_some(file)
     }
 
     fn parser(
@@ -79,6 +113,10 @@ impl SourceKind {
                 origin,
                 saved,
             )),
+            Self::OpenaiUsage => Box::new(report::ReportParser::new(report::Provider::OpenAi)),
+            Self::AnthropicUsage => {
+                Box::new(report::ReportParser::new(report::Provider::Anthropic))
+            }
         }
     }
 }
@@ -94,6 +132,9 @@ pub struct Event {
     /// The identity of the request across files and machines (empty: none,
     /// the event is stored as new).
     pub key: String,
+    /// Requests this event stands for: 1 for one request, the bucket's count
+    /// for a usage-report bucket (0 where the report gives none).
+    pub requests: i64,
     /// Input tokens, cache excluded.
     pub input: i64,
     /// Output tokens, reasoning included.
@@ -118,9 +159,10 @@ pub struct Event {
 
 impl SourceKind {
     /// True for files read whole, never resumed (legacy Gemini chats: one
-    /// JSON document rewritten on every change).
+    /// JSON document rewritten on every change; usage-report pages).
     fn reads_whole(self, path: &Path) -> bool {
-        self == Self::Gemini && path.extension().is_some_and(|ext| ext == "json")
+        self.report().is_some()
+            || (self == Self::Gemini && path.extension().is_some_and(|ext| ext == "json"))
     }
 }
 
@@ -196,6 +238,9 @@ pub enum ImportError {
     /// Nothing to read.
     #[error("{0}")]
     NoFiles(String),
+    /// A usage report's page could not be fetched.
+    #[error(transparent)]
+    Fetch(#[from] fetch::FetchError),
 }
 
 fn database(what: &'static str) -> impl Fn(sqlx::Error) -> ImportError {
@@ -245,6 +290,73 @@ pub async fn run(
     Ok(summary)
 }
 
+/// The start of the newest bucket imported from `kind`, if any.
+///
+/// # Errors
+/// The database cannot be read.
+pub async fn latest(
+    conn: &mut SqliteConnection,
+    kind: SourceKind,
+) -> Result<Option<i64>, ImportError> {
+    let (latest,): (Option<i64>,) =
+        sqlx::query_as("SELECT MAX(ts) FROM usage_events WHERE source = ?")
+            .bind(kind.name())
+            .fetch_one(conn)
+            .await
+            .map_err(database("reading the latest imported bucket"))?;
+    Ok(latest)
+}
+
+/// Imports the pages `fetcher` pulls, each page in its own transaction (an
+/// interrupted fetch keeps what it stored; the keys keep it once). `files`
+/// of the summary counts pages.
+///
+/// # Errors
+/// A page cannot be fetched, or the database cannot be written.
+pub async fn run_fetch(
+    conn: &mut SqliteConnection,
+    kind: SourceKind,
+    fetcher: &mut fetch::Fetcher,
+    progress: &(dyn Fn(u32) + Send + Sync),
+) -> Result<Summary, ImportError> {
+    let mut summary = Summary::default();
+    let Some(provider) = kind.report() else {
+        return Err(ImportError::NoFiles(format!(
+            "--fetch reads the providers' usage reports only (openai-usage, anthropic-usage), not {}",
+            kind.name()
+        )));
+    };
+    let parser = report::ReportParser::new(provider);
+    let before = writer::count(conn).await?;
+    let mut events = Vec::new();
+    while let Some(page) = fetcher.next_page().await? {
+        events.clear();
+        summary.files += 1;
+        summary.lines += 1;
+        summary.bytes += page.to_string().len() as u64;
+        if let Err(reason) = parser.read_page(&page, &mut events) {
+            summary.malformed += 1;
+            summary
+                .example
+                .get_or_insert_with(|| format!("page {}: {reason}", fetcher.pages()));
+        }
+        let mut tx = conn
+            .begin()
+            .await
+            .map_err(database("starting a transaction"))?;
+        summary.updated +=
+            writer::write(&mut tx, kind.name(), None, &events, kind.bigger()).await?;
+        tx.commit()
+            .await
+            .map_err(database("committing imported events"))?;
+        progress(fetcher.pages());
+    }
+    let after = writer::count(conn).await?;
+    summary.added = u64::try_from(after - before).unwrap_or(0);
+    summary.updated = summary.updated.saturating_sub(summary.added);
+    Ok(summary)
+}
+
 /// Parses the lines of `chunk`, counting the malformed ones.
 fn parse_lines(
     parser: &mut dyn LineParser,
@@ -286,6 +398,31 @@ async fn import_stdin(
     );
     summary.files += 1;
     let mut parser = kind.parser(None, None, columns);
+    if kind.report().is_some() {
+        // Pages as curl prints them: one document, read whole.
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut &file, &mut bytes).map_err(io)?;
+        let mut events = Vec::new();
+        if let Err(reason) = parser.parse_document(&bytes, &mut events) {
+            summary.malformed += 1;
+            summary
+                .example
+                .get_or_insert_with(|| format!("-: {reason}"));
+        }
+        summary.bytes += bytes.len() as u64;
+        summary.lines += 1;
+        let mut tx = conn
+            .begin()
+            .await
+            .map_err(database("starting a transaction"))?;
+        summary.updated +=
+            writer::write(&mut tx, kind.name(), None, &events, kind.bigger()).await?;
+        tx.commit()
+            .await
+            .map_err(database("committing imported events"))?;
+        progress(bytes.len() as u64);
+        return Ok(());
+    }
     let mut reader = lines::ChunkReader::open(&file, 0).map_err(io)?;
     let mut line_number = 0;
     let mut events = Vec::new();
@@ -321,7 +458,8 @@ async fn import_stdin(
             .begin()
             .await
             .map_err(database("starting a transaction"))?;
-        summary.updated += writer::write(&mut tx, kind.name(), None, &events).await?;
+        summary.updated +=
+            writer::write(&mut tx, kind.name(), None, &events, kind.bigger()).await?;
         tx.commit()
             .await
             .map_err(database("committing imported events"))?;
@@ -404,12 +542,22 @@ async fn import_file(
             .begin()
             .await
             .map_err(database("starting a transaction"))?;
-        summary.updated += writer::write(&mut tx, source, Some(record.id), &events).await?;
+        summary.updated += writer::write(
+            &mut tx,
+            source,
+            kind.owner(record.id),
+            &events,
+            kind.bigger(),
+        )
+        .await?;
         state::save(&mut tx, record.id, &progress_made).await?;
         tx.commit()
             .await
             .map_err(database("committing imported events"))?;
         progress(length);
+        if resumed {
+            summary.grown += 1;
+        }
         return Ok(());
     }
     let mut reader = lines::ChunkReader::open(&file, record.read_bytes).map_err(io)?;
@@ -434,7 +582,14 @@ async fn import_file(
             .begin()
             .await
             .map_err(database("starting a transaction"))?;
-        summary.updated += writer::write(&mut tx, source, Some(record.id), &events).await?;
+        summary.updated += writer::write(
+            &mut tx,
+            source,
+            kind.owner(record.id),
+            &events,
+            kind.bigger(),
+        )
+        .await?;
         state::save(
             &mut tx,
             record.id,

@@ -38,6 +38,13 @@ pub async fn run(settings: &Settings, args: &ImportArgs) -> Result<ExitCode> {
             "usagetop import does not write into the demo database; leave out --demo (and demo = true)"
         ));
     }
+    if args.fetch && args.source.report().is_none() {
+        return Err(eyre!(
+            "--fetch pulls the providers' usage reports (usagetop import openai-usage --fetch, \
+             anthropic-usage --fetch); {} is read from files",
+            args.source.name()
+        ));
+    }
     if args.watch && args.paths.iter().any(|path| path.as_os_str() == "-") {
         return Err(eyre!(
             "usagetop import --watch reads files again and again; standard input (-) can be read only once"
@@ -81,6 +88,9 @@ async fn import_once(
     columns: &Columns,
     path: &Path,
 ) -> Result<(bool, String)> {
+    if args.fetch {
+        return fetch_once(settings, args, path).await;
+    }
     let env = |key: &str| std::env::var(key).ok();
     let files = import::paths::resolve(args.source, &args.paths, &env)?;
     let pool = SqliteStore::open_writable(path).await?;
@@ -105,14 +115,8 @@ async fn import_once(
     let summary = result?;
     let elapsed = started.elapsed().as_secs_f64();
     let changed = summary.added + summary.updated + summary.removed > 0;
-    if changed && settings.cache.enabled {
-        // Imported events are older than the cache's watermark: build it again
-        // (from usage_slots, a few thousand rows).
-        let cached = CachedStore::open(super::open_source(settings).await?, &settings.cache).await;
-        if !UsageStore::prepare(&cached).await?.daily_utc {
-            cached.rebuild(now, &super::progress_printer()).await?;
-            super::finish_progress();
-        }
+    if changed {
+        refresh_cache(settings, now).await?;
     }
     let text = describe(
         args.source.name(),
@@ -121,6 +125,90 @@ async fn import_once(
         &path.display().to_string(),
     );
     Ok((changed, text))
+}
+
+/// Pulls the usage report's pages with `--fetch`: the admin key from the
+/// environment only, the base URL from `--base-url` or the environment.
+async fn fetch_once(settings: &Settings, args: &ImportArgs, path: &Path) -> Result<(bool, String)> {
+    let Some(provider) = args.source.report() else {
+        return Err(eyre!("--fetch reads the providers' usage reports only"));
+    };
+    let variable = import::fetch::key_variable(provider);
+    let key = std::env::var(variable)
+        .ok()
+        .filter(|key| !key.trim().is_empty())
+        .ok_or(import::fetch::FetchError::NoKey(variable))?;
+    let base = args.base_url.clone().or_else(|| {
+        std::env::var(import::fetch::base_variable(provider))
+            .ok()
+            .filter(|base| !base.trim().is_empty())
+    });
+    let pool = SqliteStore::open_writable(path).await?;
+    let mut conn = pool.acquire().await?;
+    let now = SystemClock.now().timestamp();
+    let since = match args.since {
+        Some(day) => day
+            .and_hms_opt(0, 0, 0)
+            .unwrap_or_default()
+            .and_utc()
+            .timestamp(),
+        None => match import::latest(&mut conn, args.source).await? {
+            Some(latest) => latest - 86_400,
+            None => (now - 30 * 86_400).div_euclid(86_400) * 86_400,
+        },
+    };
+    let started = Instant::now();
+    let result = async {
+        let mut fetcher = import::fetch::Fetcher::new(provider, base.as_deref(), key, since)?;
+        let terminal = std::io::stderr().is_terminal();
+        let progress = move |pages: u32| {
+            if terminal {
+                eprint!("\r\x1b[2Kfetching: {pages} pages");
+            }
+        };
+        import::run_fetch(&mut conn, args.source, &mut fetcher, &progress).await
+    }
+    .await;
+    super::finish_progress();
+    drop(conn);
+    pool.close().await;
+    let summary = result?;
+    let elapsed = started.elapsed().as_secs_f64();
+    let changed = summary.added + summary.updated > 0;
+    if changed {
+        refresh_cache(settings, now).await?;
+    }
+    let from = chrono::DateTime::from_timestamp(since, 0)
+        .map(|at| at.format("%Y-%m-%d").to_string())
+        .unwrap_or_default();
+    let mut text = format!(
+        "{}: {} fetched from {from} on in {elapsed:.1} s\n\
+         {} events added, {} updated; {} pages with results that could not be read",
+        args.source.name(),
+        crate::format::plural(summary.files, "page"),
+        summary.added,
+        summary.updated,
+        summary.malformed,
+    );
+    if let Some(example) = &summary.example {
+        text.push_str(&format!(" (e.g. {})", crate::text::clean(example)));
+    }
+    text.push_str(&format!("\ninto {}", path.display()));
+    Ok((changed, text))
+}
+
+/// Imported events lie before the cache's watermark: build it again.
+async fn refresh_cache(settings: &Settings, now: i64) -> Result<()> {
+    if settings.cache.enabled {
+        // Imported events are older than the cache's watermark: build it again
+        // (from usage_slots, a few thousand rows).
+        let cached = CachedStore::open(super::open_source(settings).await?, &settings.cache).await;
+        if !UsageStore::prepare(&cached).await?.daily_utc {
+            cached.rebuild(now, &super::progress_printer()).await?;
+            super::finish_progress();
+        }
+    }
+    Ok(())
 }
 
 #[allow(clippy::cast_precision_loss)]

@@ -178,6 +178,7 @@ impl LineParser for ClaudeParser {
             session,
             user: None,
             endpoint: None,
+            requests: 1,
             cost_usd: entry.cost_usd.filter(|cost| cost.is_finite()),
         });
         Ok(())

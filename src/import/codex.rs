@@ -232,6 +232,7 @@ impl CodexParser {
             session: self.state.session.clone(),
             user: None,
             endpoint: None,
+            requests: 1,
             cost_usd: None,
         });
         Ok(())

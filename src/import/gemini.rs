@@ -125,6 +125,7 @@ impl GeminiParser {
             session: self.state.session.clone(),
             user: None,
             endpoint: None,
+            requests: 1,
             cost_usd: None,
         });
         Ok(())

@@ -36,6 +36,8 @@ pub struct ImportMapping {
     pub key: Option<String>,
     /// Stored cost column in USD (default `cost_usd`).
     pub cost: Option<String>,
+    /// Requests per row (default `requests`; a row without one is one request).
+    pub requests: Option<String>,
     /// User column (default `user_id`).
     pub user: Option<String>,
     /// Endpoint column (default `endpoint`).
@@ -106,6 +108,7 @@ impl ImportMapping {
             input_includes_cache: self.input_includes_cache.unwrap_or(false),
             key: pick(&self.key, ""),
             cost: pick(&self.cost, "cost_usd"),
+            requests: pick(&self.requests, "requests"),
             user: pick(&self.user, "user_id"),
             endpoint: pick(&self.endpoint, "endpoint"),
             project: pick(&self.project, "project"),
@@ -139,6 +142,8 @@ pub struct Columns {
     pub key: Option<String>,
     /// Stored cost.
     pub cost: Option<String>,
+    /// Requests per row.
+    pub requests: Option<String>,
     /// User.
     pub user: Option<String>,
     /// Endpoint.

@@ -51,7 +51,10 @@ pub fn default_roots(kind: SourceKind, env: &dyn Fn(&str) -> Option<String>) -> 
         SourceKind::Gemini => home
             .map(|home| vec![home.join(".gemini").join("tmp")])
             .unwrap_or_default(),
-        SourceKind::Csv | SourceKind::Jsonl => Vec::new(),
+        SourceKind::Csv
+        | SourceKind::Jsonl
+        | SourceKind::OpenaiUsage
+        | SourceKind::AnthropicUsage => Vec::new(),
     }
 }
 
@@ -70,6 +73,9 @@ fn wanted(kind: SourceKind, path: &Path) -> bool {
         }
         SourceKind::Csv => name.ends_with(".csv"),
         SourceKind::Jsonl => name.ends_with(".jsonl"),
+        SourceKind::OpenaiUsage | SourceKind::AnthropicUsage => {
+            name.ends_with(".json") || name.ends_with(".jsonl")
+        }
     }
 }
 
@@ -108,6 +114,14 @@ pub fn resolve(
         return Err(ImportError::NoFiles(format!(
             "usagetop import {0} needs the files to read: usagetop import {0} FILE... (- for standard input)",
             kind.name()
+        )));
+    }
+    if given.is_empty() && kind.report().is_some() {
+        return Err(ImportError::NoFiles(format!(
+            "usagetop import {0} needs the saved pages to read (usagetop import {0} FILE-OR-FOLDER..., \
+             - for standard input), or --fetch to pull them with the admin key in {1}",
+            kind.name(),
+            super::fetch::key_variable(kind.report().unwrap_or(super::report::Provider::OpenAi))
         )));
     }
     if given.is_empty() {

@@ -241,6 +241,13 @@ impl LineParser for TableParser {
             ),
             Some(other) => return Err(format!("cost {other} is not a number")),
         };
+        // A row without a request count is one request.
+        let requests = match columns.requests.as_ref() {
+            Some(name) if row.get(name).is_some() => row
+                .tokens(Some(name))
+                .map_err(|reason| reason.replace("token count", "request count"))?,
+            _ => 1,
+        };
         out.push(Event {
             ts,
             model: row
@@ -257,6 +264,7 @@ impl LineParser for TableParser {
             session: row.text(columns.session.as_ref()),
             user: row.text(columns.user.as_ref()),
             endpoint: row.text(columns.endpoint.as_ref()),
+            requests,
             cost_usd: cost_usd.filter(|cost| cost.is_finite()),
         });
         Ok(())

@@ -1,7 +1,9 @@
 //! Stores imported events in `usage_events` under their source keys: an
-//! event already stored is kept, unless the new one has more output tokens
-//! (the final line of a streamed message beats its placeholders). Rows go
-//! through the table's triggers, so `usage_slots` stays right.
+//! event already stored is kept, unless the new one is bigger (for agents'
+//! logs: more output tokens, the final line of a streamed message beats its
+//! placeholders; for usage-report buckets: more requests and tokens, the
+//! current day's bucket grows). Rows go through the table's triggers, so
+//! `usage_slots` stays right.
 
 use std::collections::HashMap;
 
@@ -10,7 +12,7 @@ use sqlx::{Sqlite, SqliteConnection};
 
 use super::{database, Event, ImportError};
 
-/// Rows per statement (15 values each, well under SQLite's bound-value limit).
+/// Rows per statement (16 values each, well under SQLite's bound-value limit).
 const ROWS: usize = 100;
 
 /// The number of events in the table.
@@ -25,9 +27,49 @@ pub async fn count(conn: &mut SqliteConnection) -> Result<i64, ImportError> {
     Ok(count)
 }
 
-/// Of the events with the same key, the one with the most output tokens
-/// (the first of equals), in their order.
-fn winners(events: &[Event]) -> Vec<&Event> {
+/// Which of two events with the same key is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bigger {
+    /// The one with more output tokens (a streamed message's final line).
+    Output,
+    /// The one with more requests and tokens in all (a bucket that grew).
+    Total,
+}
+
+impl Bigger {
+    fn size(self, event: &Event) -> i128 {
+        match self {
+            Self::Output => i128::from(event.output),
+            Self::Total => [
+                event.requests,
+                event.input,
+                event.output,
+                event.cache_read,
+                event.cache_write,
+            ]
+            .into_iter()
+            .map(i128::from)
+            .sum(),
+        }
+    }
+
+    /// The SQL test of the `ON CONFLICT` update: the new row is bigger.
+    fn condition(self) -> &'static str {
+        match self {
+            Self::Output => "excluded.output_tokens > usage_events.output_tokens",
+            Self::Total => {
+                "excluded.requests + excluded.input_tokens + excluded.output_tokens \
+                 + excluded.cache_read_tokens + excluded.cache_write_tokens \
+                 > usage_events.requests + usage_events.input_tokens + usage_events.output_tokens \
+                 + usage_events.cache_read_tokens + usage_events.cache_write_tokens"
+            }
+        }
+    }
+}
+
+/// Of the events with the same key, the biggest (the first of equals), in
+/// their order.
+fn winners(events: &[Event], bigger: Bigger) -> Vec<&Event> {
     let mut best: HashMap<&str, usize> = HashMap::with_capacity(events.len());
     let mut kept: Vec<&Event> = Vec::with_capacity(events.len());
     for event in events {
@@ -37,7 +79,7 @@ fn winners(events: &[Event]) -> Vec<&Event> {
         }
         match best.get(event.key.as_str()) {
             Some(&at) => {
-                if event.output > kept[at].output {
+                if bigger.size(event) > bigger.size(kept[at]) {
                     kept[at] = event;
                 }
             }
@@ -60,9 +102,10 @@ pub async fn write(
     source: &str,
     file: Option<i64>,
     events: &[Event],
+    bigger: Bigger,
 ) -> Result<u64, ImportError> {
     let mut changed = 0;
-    let kept = winners(events);
+    let kept = winners(events, bigger);
     let mut rest = kept.as_slice();
     while !rest.is_empty() {
         // Statements of three lengths only: SQLite keeps each prepared one.
@@ -75,7 +118,7 @@ pub async fn write(
         let mut builder: QueryBuilder<Sqlite> = QueryBuilder::new(
             "INSERT INTO usage_events (ts, model, input_tokens, output_tokens, cache_read_tokens, \
              cache_write_tokens, cache_write_1h_tokens, source, source_key, project, session, \
-             user_id, endpoint, cost_usd, import_file) ",
+             user_id, endpoint, cost_usd, import_file, requests) ",
         );
         builder.push_values(chunk, |mut row, event| {
             row.push_bind(event.ts)
@@ -92,7 +135,8 @@ pub async fn write(
                 .push_bind(event.user.as_deref())
                 .push_bind(event.endpoint.as_deref())
                 .push_bind(event.cost_usd)
-                .push_bind(file);
+                .push_bind(file)
+                .push_bind(event.requests);
         });
         builder.push(
             " ON CONFLICT (source_key) DO UPDATE SET ts = excluded.ts, model = excluded.model, \
@@ -102,9 +146,9 @@ pub async fn write(
              cache_write_1h_tokens = excluded.cache_write_1h_tokens, project = excluded.project, \
              session = excluded.session, user_id = excluded.user_id, \
              endpoint = excluded.endpoint, cost_usd = excluded.cost_usd, \
-             import_file = excluded.import_file \
-             WHERE excluded.output_tokens > usage_events.output_tokens",
+             import_file = excluded.import_file, requests = excluded.requests WHERE ",
         );
+        builder.push(bigger.condition());
         changed += builder
             .build()
             .execute(&mut *conn)
@@ -134,6 +178,7 @@ mod tests {
             session: None,
             user: None,
             endpoint: None,
+            requests: 1,
             cost_usd: None,
         }
     }
@@ -148,7 +193,7 @@ mod tests {
             event("a", 3),
             event("", 2),
         ];
-        let kept: Vec<(&str, i64)> = winners(&events)
+        let kept: Vec<(&str, i64)> = winners(&events, Bigger::Output)
             .into_iter()
             .map(|e| (e.key.as_str(), e.output))
             .collect();

@@ -2,7 +2,7 @@
 //! holds, whether it can serve its role, and how timestamps are stored.
 //! Pure: the stores fetch the catalog and hand it in.
 
-use super::mapping::{ColumnRef, Mapping, MappingError, TimestampFormat, Tokens};
+use super::mapping::{ColumnRef, Mapping, MappingError, Preset, TimestampFormat, Tokens};
 
 /// What a catalog says a column holds, simplified.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -222,6 +222,11 @@ pub fn check(
         if gone.is_empty() || mapping.is_explicit(role) {
             return false;
         }
+        // usagetop's own layout before migration 0004 (and its PostgreSQL,
+        // MySQL and ClickHouse tables): one request per row, nothing to say.
+        if role == "requests" && mapping.preset == Preset::Native {
+            return true;
+        }
         notes.push(format!(
             "table {shown_table} has no column {} for {role} (an older version of its schema?): read as absent",
             gone.iter()
@@ -281,8 +286,17 @@ pub fn check(
             numeric(reference, role)?;
         }
     }
-    if let Some(column) = &checked.requests {
-        numeric(&ColumnRef::Plain(column.clone()), "requests")?;
+    if let Some(column) = checked.requests.clone() {
+        let checked_requests = numeric(&ColumnRef::Plain(column), "requests");
+        if checked_requests.is_err()
+            && checked.preset == Preset::Native
+            && !mapping.is_explicit("requests")
+        {
+            // A column of that name in a table of one's own that is not a count.
+            checked.requests = None;
+        } else {
+            checked_requests?;
+        }
     }
     if let Some(column) = &checked.cost {
         numeric(&ColumnRef::Plain(column.clone()), "cost")?;

@@ -315,7 +315,7 @@ fn unreachable_native() -> Mapping {
         cache_read_tokens: Some(ColumnRef::Plain("cache_read_tokens".to_owned())),
         cache_write_tokens: Some(ColumnRef::Plain("cache_write_tokens".to_owned())),
         input_includes_cache: false,
-        requests: None,
+        requests: Some("requests".to_owned()),
         cost: None,
         user: Some("user_id".to_owned()),
         endpoint: Some("endpoint".to_owned()),
@@ -342,7 +342,10 @@ pub fn preset_defaults(preset: Preset) -> SourceConfig {
             cache_read_tokens: text("cache_read_tokens"),
             cache_write_tokens: text("cache_write_tokens"),
             input_includes_cache: Some(false),
-            requests: text(""),
+            // Imported usage-report buckets stand for many requests
+            // (migration 0004); older tables of this layout have no such
+            // column and count one request per row.
+            requests: text("requests"),
             cost: text(""),
             user: text("user_id"),
             endpoint: text("endpoint"),

@@ -57,6 +57,11 @@ pub const SQLITE: Schema = Schema {
                 "imports: source, source_key, project, session, 1-hour cache writes, import_files",
             sql: include_str!("../../migrations/sqlite/0003_imports.sql"),
         },
+        Migration {
+            version: 4,
+            description: "requests per event, added up by the rollup triggers",
+            sql: include_str!("../../migrations/sqlite/0004_requests.sql"),
+        },
     ],
 };
 

@@ -89,6 +89,13 @@ pub trait SqlBackend: Send + Sync + 'static {
 
     /// True for a database server (statements run remotely, in parallel).
     fn is_server(&self) -> bool;
+
+    /// What people should know about the data itself, beyond the mapping
+    /// (usagetop's own database: one provider's usage imported from two
+    /// kinds of source for the same days).
+    async fn data_notes(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// The checked mapping, its builder and what it told.
@@ -315,7 +322,8 @@ where
                 };
                 let builder = SqlBuilder::new(self.backend.dialect(), checked);
                 let builder = self.settle_time_kind(builder).await?;
-                let info = builder.checked().source_info();
+                let mut info = builder.checked().source_info();
+                info.notes.extend(self.backend.data_notes().await);
                 Ok(Prepared { builder, info })
             })
             .await

@@ -5,6 +5,7 @@
 
 pub mod codes;
 pub mod dialect;
+pub mod overlap;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, RwLock};
@@ -39,6 +40,8 @@ pub struct SqliteBackend {
     /// usagetop's own database read with the native mapping: its
     /// trigger-kept `usage_slots` table feeds the rollup cache.
     own_rollup: bool,
+    /// usagetop's own database, read with any mapping.
+    ours: bool,
 }
 
 fn options(path: &Path) -> SqliteConnectOptions {
@@ -154,7 +157,8 @@ impl SqliteStore {
         } else if probe_is_ours(path).await? {
             create_or_migrate(path).await?;
         }
-        let own_rollup = mapping == Mapping::default() && probe_is_ours(path).await?;
+        let ours = probe_is_ours(path).await?;
+        let own_rollup = mapping == Mapping::default() && ours;
         let pool = SqlitePoolOptions::new()
             .max_connections(2)
             .connect_with(options(path).read_only(true))
@@ -165,6 +169,7 @@ impl SqliteStore {
             path: path.to_path_buf(),
             identity: Mutex::new(file_identity(path)),
             own_rollup,
+            ours,
         };
         let store = SqlStore::new(backend, mapping);
         store.prepare().await?;
@@ -396,5 +401,14 @@ impl SqlBackend for SqliteBackend {
 
     fn is_server(&self) -> bool {
         false
+    }
+
+    /// usagetop's own database: a provider's usage from two kinds of source.
+    async fn data_notes(&self) -> Vec<String> {
+        if self.ours {
+            overlap::notes(&self.current_pool()).await
+        } else {
+            Vec::new()
+        }
     }
 }

@@ -16,7 +16,9 @@ use serde_json::{json, Value};
 use crate::support::sandbox::{assert_clean_failure, url_of, Sandbox};
 
 mod codex;
+mod fetch;
 mod gemini;
+mod report;
 mod table;
 
 const NOW: &str = "2026-12-01T00:00:00Z";

@@ -12,8 +12,11 @@
 //! `src/alerts/dispatch.rs` keeps. Neither opens a socket by hand. The
 //! ClickHouse store (`src/store/clickhouse/http.rs`) is the driver of that
 //! engine: its reqwest client talks to the server the URL names, nothing
-//! else. (The clock lifts `disallowed-methods` for its one reading of the
-//! system time.)
+//! else. The usage-report fetch (`src/import/fetch.rs`, `usagetop import
+//! openai-usage --fetch`) holds a reqwest client for the provider's API (or
+//! the base URL given) to pull the report's pages with the admin key from
+//! the environment. (The clock lifts `disallowed-methods` for its one
+//! reading of the system time.)
 
 use std::path::{Path, PathBuf};
 
@@ -46,6 +49,7 @@ fn the_rule_against_programs_and_sockets_is_lifted_only_for_alerts_and_clickhous
             path.ends_with("src/alerts/deliver.rs")
                 || path.ends_with("src/alerts/dispatch.rs")
                 || path.ends_with("src/store/clickhouse/http.rs")
+                || path.ends_with("src/import/fetch.rs")
         }
         _ => path.ends_with("src/clock.rs"),
     };

@@ -127,3 +127,30 @@ fn csv_and_json_lines_follow_the_import_mapping() {
     ]);
     assert_clean_failure(&output, &["[import]", "timestmp"]);
 }
+
+#[test]
+fn a_requests_column_counts_the_requests_a_row_stands_for() {
+    let sandbox = Sandbox::new();
+    let db = sandbox.path("usage.db");
+    // Daily roll-ups piped in: a count per row, a row without one is one request.
+    let lines = [
+        json!({"ts": "2026-03-01", "model": "gpt-4o", "input_tokens": 1000, "output_tokens": 10, "requests": 40}),
+        json!({"ts": "2026-03-02", "model": "gpt-4o", "input_tokens": 500, "output_tokens": 5, "requests": "7"}),
+        json!({"ts": "2026-03-03", "model": "gpt-4o", "input_tokens": 5, "output_tokens": 1}),
+        json!({"ts": "2026-03-04", "model": "gpt-4o", "input_tokens": 5, "output_tokens": 1, "requests": -2}),
+    ];
+    let file = sandbox.path("daily.jsonl");
+    let text: Vec<String> = lines.iter().map(Value::to_string).collect();
+    std::fs::write(&file, text.join("\n") + "\n").unwrap();
+    let summary = import(&sandbox, &db, "jsonl", &[&file]);
+    assert!(summary.contains("3 events added"), "{summary}");
+    assert!(
+        summary.contains("requests = -2 is not a request count"),
+        "{summary}"
+    );
+    let (totals, _) = report(&sandbox, &db);
+    assert_eq!(
+        (totals.requests, totals.input, totals.output),
+        (48, 1_505, 16)
+    );
+}
