@@ -38,8 +38,8 @@ use usagetop::period::{Calendar, WeekStart};
 use usagetop::pipeline::{compute_report, ReportContext};
 use usagetop::pricing::{PriceFile, PriceTable};
 use usagetop::protocol::WorkerEvent;
-use usagetop::store::mapping::Mapping;
 use usagetop::store::clickhouse::ClickhouseStore;
+use usagetop::store::mapping::Mapping;
 use usagetop::store::mysql::MysqlStore;
 use usagetop::store::postgres::PgStore;
 use usagetop::store::sqlite::SqliteStore;
@@ -633,7 +633,12 @@ async fn run_mysql(options: &Options, shape: Shape, admin: &str) {
 
 /// (a), (b) and (d) on ClickHouse: one server, or a `Distributed` table
 /// over two.
-async fn run_clickhouse(options: &Options, shape: Shape, name: &str, servers: &[clickhouse::Server]) {
+async fn run_clickhouse(
+    options: &Options,
+    shape: Shape,
+    name: &str,
+    servers: &[clickhouse::Server],
+) {
     let start = Instant::now();
     let url = clickhouse::fixture(servers, options.rows, shape).await;
     println!(

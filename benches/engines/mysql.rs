@@ -112,9 +112,7 @@ pub async fn fixture(admin: &str, rows: i64, shape: Shape) -> String {
 /// Drops the benchmark's database.
 pub async fn drop_all(admin: &str) {
     let mut conn = MySqlConnection::connect(admin).await.unwrap();
-    let _ = sqlx::raw_sql(AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS {DATABASE}"
-    )))
-    .execute(&mut conn)
-    .await;
+    let _ = sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {DATABASE}")))
+        .execute(&mut conn)
+        .await;
 }

@@ -87,10 +87,12 @@ pub async fn pg_fixture(admin: &str, rows: i64, shape: Shape) -> String {
         return url;
     }
     let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
-    sqlx::raw_sql(include_str!("../../migrations/postgres/0001_usage_events.sql"))
-        .execute(&mut conn)
-        .await
-        .unwrap();
+    sqlx::raw_sql(include_str!(
+        "../../migrations/postgres/0001_usage_events.sql"
+    ))
+    .execute(&mut conn)
+    .await
+    .unwrap();
     let models = MODELS
         .iter()
         .map(|m| format!("'{m}'"))
@@ -117,4 +119,3 @@ pub async fn pg_fixture(admin: &str, rows: i64, shape: Shape) -> String {
     conn.close().await.unwrap();
     url
 }
-

@@ -156,7 +156,10 @@ impl ClickhouseStore {
     }
 
     /// The next batch of a streamed rollup.
-    async fn batch(&self, rows: &mut stream::RowStream) -> Result<Option<Vec<RollupRow>>, StoreError> {
+    async fn batch(
+        &self,
+        rows: &mut stream::RowStream,
+    ) -> Result<Option<Vec<RollupRow>>, StoreError> {
         rows.next_batch(BATCH_ROWS)
             .await
             .map_err(|failure| StoreError::Query {

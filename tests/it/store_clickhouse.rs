@@ -320,6 +320,8 @@ fn start_servers() {
 #[tokio::test]
 async fn a_distributed_table_over_two_shards_equals_sqlite_and_recovers() {
     let Some(urls) = server_urls() else { return };
+    // The second server is stopped below: no other test may use it meanwhile.
+    let _second = crate::support::clickhouse::SECOND_SERVER.lock().await;
     let db = TestDb::create(&urls, "shards", true).await;
     let events = events();
     let name = &db.name;

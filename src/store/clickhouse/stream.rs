@@ -96,7 +96,9 @@ impl RowStream {
     async fn failure(&mut self, line: &str, why: String) -> Failure {
         let mut text = line.to_owned();
         // The rest of the body holds the error's text (a few lines).
-        while self.buffer.len() - self.start < 64 * 1024 && matches!(self.receive().await, Ok(true)) {}
+        while self.buffer.len() - self.start < 64 * 1024 && matches!(self.receive().await, Ok(true))
+        {
+        }
         text.push('\n');
         text.push_str(&String::from_utf8_lossy(&self.buffer[self.start..]));
         self.start = self.buffer.len();
@@ -141,7 +143,9 @@ impl RowStream {
                 }
             }
             Section::Header | Section::DataKey if trimmed.contains("Code: ") => {
-                return Err(self.failure(line, "an error instead of rows".to_owned()).await);
+                return Err(self
+                    .failure(line, "an error instead of rows".to_owned())
+                    .await);
             }
             _ => {}
         }
