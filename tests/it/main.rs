@@ -17,6 +17,7 @@ mod cache;
 mod cache_cli;
 mod cli;
 mod cli_output;
+mod clickhouse_current;
 mod e2e_pty;
 mod engines_agree;
 mod features;
