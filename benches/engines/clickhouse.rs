@@ -47,11 +47,15 @@ impl Server {
 
     /// Runs one statement (with `body` after it, for inserts); its answer.
     pub async fn execute_with(&self, sql: &str, body: &str) -> String {
-        let response = reqwest::Client::new()
-            .post(&self.http)
-            .query(&[("query", sql), ("database", "default")])
+        // The statement in the body, or in the URL before the data it inserts.
+        let request = reqwest::Client::new().post(&self.http);
+        let request = if body.is_empty() {
+            request.body(sql.to_owned())
+        } else {
+            request.query(&[("query", sql)]).body(body.to_owned())
+        };
+        let response = request
             .basic_auth(&self.user, Some(&self.password))
-            .body(body.to_owned())
             .send()
             .await
             .expect("the ClickHouse server answers");
