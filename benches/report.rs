@@ -1,5 +1,8 @@
 //! Refresh benchmark: generates N usage events reproducibly (SQLite, and
-//! PostgreSQL when `--pg URL` is given), then reports side by side, in one run:
+//! PostgreSQL, MariaDB or MySQL, and ClickHouse when their URLs are given:
+//! `--pg`, `--mysql`, `--clickhouse`, with `--clickhouse-shard` a second
+//! server for a `Distributed` table over both), then reports side by side,
+//! in one run:
 //! (a) the cold build of the rollup cache against the database engine's own
 //! single-pass aggregate (`GROUP BY model` over the whole table), as a ratio;
 //! (b) a warm refresh after 1,000 new rows (incremental cache update plus the
@@ -12,7 +15,9 @@
 //! see `shapes/realistic.rs`), in a table usagetop did not create, indexed
 //! on the timestamp only.
 //!
-//! `cargo bench --bench report -- --rows 1000000 [--shape uniform|realistic|both] [--pg postgres://postgres@127.0.0.1/postgres]`
+//! `cargo bench --bench report -- --rows 1000000 [--shape uniform|realistic|both] [--pg postgres://postgres@127.0.0.1/postgres]
+//!  [--mysql mysql://root@127.0.0.1:3306/mysql] [--clickhouse clickhouse://USER:PASSWORD@127.0.0.1:18123/default
+//!  [--clickhouse-shard clickhouse://USER:PASSWORD@127.0.0.1:18124/default]]`
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 // It starts programs (usagetop, the server's tools), which clippy.toml forbids usagetop's own code.
 #![allow(clippy::disallowed_types)]
@@ -33,13 +38,22 @@ use usagetop::period::{Calendar, WeekStart};
 use usagetop::pipeline::{compute_report, ReportContext};
 use usagetop::pricing::{PriceFile, PriceTable};
 use usagetop::protocol::WorkerEvent;
+use usagetop::store::clickhouse::ClickhouseStore;
 use usagetop::store::mapping::Mapping;
+use usagetop::store::mysql::MysqlStore;
 use usagetop::store::postgres::PgStore;
 use usagetop::store::sqlite::SqliteStore;
 use usagetop::store::{RollupSource, Timeouts, UsageStore};
 
 #[path = "shapes/realistic.rs"]
 mod realistic;
+
+#[path = "engines/clickhouse.rs"]
+mod clickhouse;
+#[path = "engines/mysql.rs"]
+mod mysql;
+#[path = "engines/postgres.rs"]
+mod postgres;
 
 /// The end of the generated data, and the pinned clock.
 const END: i64 = 1_795_867_200; // 2026-11-28T12:00:00Z
@@ -60,6 +74,10 @@ struct Options {
     rows: i64,
     repeat: usize,
     pg: Option<String>,
+    mysql: Option<String>,
+    /// The first ClickHouse server, and the second for a Distributed table.
+    clickhouse: Option<String>,
+    clickhouse_shard: Option<String>,
     shapes: Vec<Shape>,
 }
 
@@ -75,6 +93,9 @@ fn options() -> Options {
         rows: 1_000_000,
         repeat: 3,
         pg: None,
+        mysql: None,
+        clickhouse: None,
+        clickhouse_shard: None,
         shapes: vec![Shape::Uniform, Shape::Realistic],
     };
     let mut args = std::env::args().skip(1);
@@ -88,6 +109,9 @@ fn options() -> Options {
                     .expect("--repeat N")
             }
             "--pg" => options.pg = args.next(),
+            "--mysql" => options.mysql = args.next(),
+            "--clickhouse" => options.clickhouse = args.next(),
+            "--clickhouse-shard" => options.clickhouse_shard = args.next(),
             "--shape" => {
                 options.shapes = match args.next().as_deref() {
                     Some("uniform") => vec![Shape::Uniform],
@@ -226,128 +250,12 @@ async fn sqlite_realistic(rows: i64) -> (tempfile::TempDir, std::path::PathBuf) 
     (dir, path)
 }
 
-/// Realistically shaped rows in a PostgreSQL table of the application's
-/// own (timestamptz, B-tree on the timestamp only), loaded with COPY.
-async fn pg_realistic(url: &str, rows: i64) {
-    let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-    sqlx::raw_sql(
-        "CREATE TABLE usage_events (id BIGSERIAL PRIMARY KEY, ts TIMESTAMPTZ NOT NULL, user_id TEXT, \
-         model TEXT NOT NULL, endpoint TEXT, input_tokens BIGINT NOT NULL DEFAULT 0, \
-         output_tokens BIGINT NOT NULL DEFAULT 0, cache_read_tokens BIGINT NOT NULL DEFAULT 0, \
-         cache_write_tokens BIGINT NOT NULL DEFAULT 0)",
-    )
-    .execute(&mut conn)
-    .await
-    .unwrap();
-    let mut text = String::new();
-    let mut chunks: Vec<String> = Vec::new();
-    realistic::generate(rows, DAYS, END, 7, |event| {
-        use std::fmt::Write as _;
-        let _ = writeln!(
-            text,
-            "{}\tu{}\t{}\t/v1/messages\t{}\t{}\t{}\t{}",
-            DateTime::from_timestamp(event.ts, 0).unwrap().to_rfc3339(),
-            event.user,
-            MODELS[event.model],
-            event.input,
-            event.output,
-            event.cache_read,
-            event.cache_write
-        );
-        if text.len() > 8_000_000 {
-            chunks.push(std::mem::take(&mut text));
-        }
-    });
-    chunks.push(text);
-    for chunk in chunks {
-        let mut copy = conn
-            .copy_in_raw(
-                "COPY usage_events (ts, user_id, model, endpoint, input_tokens, output_tokens, \
-                 cache_read_tokens, cache_write_tokens) FROM STDIN",
-            )
-            .await
-            .unwrap();
-        copy.send(chunk.as_bytes()).await.unwrap();
-        copy.finish().await.unwrap();
-    }
-    // Two statements: VACUUM cannot run inside the implicit transaction of
-    // a multi-statement query.
-    sqlx::raw_sql("CREATE INDEX usage_events_ts ON usage_events (ts)")
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    sqlx::raw_sql("VACUUM ANALYZE usage_events")
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    conn.close().await.unwrap();
-}
-
-async fn pg_fixture(admin: &str, rows: i64, shape: Shape) -> String {
-    let mut conn = sqlx::PgConnection::connect(admin).await.unwrap();
-    sqlx::raw_sql("DROP DATABASE IF EXISTS usagetop_bench WITH (FORCE)")
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    sqlx::raw_sql("CREATE DATABASE usagetop_bench")
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    conn.close().await.unwrap();
-    let options: sqlx::postgres::PgConnectOptions = admin.parse().unwrap();
-    let url = format!(
-        "postgres://{}@{}:{}/usagetop_bench",
-        options.get_username(),
-        options.get_host(),
-        options.get_port()
-    );
-    if shape == Shape::Realistic {
-        pg_realistic(&url, rows).await;
-        return url;
-    }
-    let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
-    sqlx::raw_sql(include_str!("../migrations/postgres/0001_usage_events.sql"))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    let models = MODELS
-        .iter()
-        .map(|m| format!("'{m}'"))
-        .collect::<Vec<_>>()
-        .join(",");
-    let insert = format!(
-        "INSERT INTO usage_events (ts, user_id, model, endpoint, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens)
-         SELECT to_timestamp({start} + (g * {span}::bigint) / {rows}), 'u' || (g % 50), (ARRAY[{models}])[1 + g % 8],
-                '/v1/messages', 100 + (g * 7919::bigint) % 3900, 10 + (g * 104729::bigint) % 990, (g * 31) % 5000, (g * 17) % 300
-         FROM generate_series(0, {rows} - 1) AS g",
-        start = END - DAYS * 86_400,
-        span = DAYS * 86_400,
-    );
-    sqlx::raw_sql(AssertSqlSafe(insert))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    // What autovacuum does to a real table: statistics, and the BRIN
-    // index's summaries of the pages just written.
-    sqlx::raw_sql("VACUUM ANALYZE usage_events")
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    conn.close().await.unwrap();
-    url
-}
-
-/// Inserts `count` new rows in the last hour before `END` (`$n` or `?` placeholders are not needed:
-/// every value is computed here).
-fn new_rows_sql(count: i64, round: i64, postgres: bool) -> String {
+/// The `VALUES` of `count` new rows in the last hour before `END`, each
+/// timestamp written by `ts` (every value is computed here).
+fn new_rows_values(count: i64, round: i64, ts: fn(i64) -> String) -> String {
     let values: Vec<String> = (0..count)
         .map(|i| {
-            let ts = END - 3_600 + (i * 3_600) / count;
-            let ts = if postgres {
-                format!("to_timestamp({ts})")
-            } else {
-                ts.to_string()
-            };
+            let ts = ts(END - 3_600 + (i * 3_600) / count);
             format!(
                 "({ts}, 'u{}', '{}', '/v1/messages', {}, {}, 0, 0)",
                 i % 50,
@@ -357,10 +265,15 @@ fn new_rows_sql(count: i64, round: i64, postgres: bool) -> String {
             )
         })
         .collect();
+    values.join(", ")
+}
+
+/// Inserts `count` new rows in the last hour before `END`.
+fn new_rows_sql(count: i64, round: i64, ts: fn(i64) -> String) -> String {
     format!(
         "INSERT INTO usage_events (ts, user_id, model, endpoint, input_tokens, output_tokens, \
          cache_read_tokens, cache_write_tokens) VALUES {}",
-        values.join(", ")
+        new_rows_values(count, round, ts)
     )
 }
 
@@ -591,7 +504,7 @@ async fn run_shape(options: &Options, shape: Shape) {
                 sqlx::raw_sql(BASELINE).execute(&mut **conn).await.unwrap();
             },
             |round| {
-                let sql = new_rows_sql(1_000, round, false);
+                let sql = new_rows_sql(1_000, round, |ts| ts.to_string());
                 let writer = &writer;
                 async move {
                     let mut conn = writer.lock().await;
@@ -618,7 +531,7 @@ async fn run_shape(options: &Options, shape: Shape) {
         }
         if let Some(admin) = &options.pg {
             let start = Instant::now();
-            let url = pg_fixture(admin, options.rows, shape).await;
+            let url = postgres::pg_fixture(admin, options.rows, shape).await;
             println!(
                 "postgres fixture generated in {:.1} s",
                 start.elapsed().as_secs_f64()
@@ -641,7 +554,7 @@ async fn run_shape(options: &Options, shape: Shape) {
                     sqlx::raw_sql(BASELINE).execute(&mut *conn).await.unwrap();
                 },
                 |round| {
-                    let sql = new_rows_sql(1_000, round, true);
+                    let sql = new_rows_sql(1_000, round, |ts| format!("to_timestamp({ts})"));
                     let writer = &writer;
                     async move {
                         let mut conn = writer.lock().await;
@@ -660,5 +573,97 @@ async fn run_shape(options: &Options, shape: Shape) {
                 .execute(&mut conn)
                 .await;
         }
+        if let Some(admin) = &options.mysql {
+            run_mysql(options, shape, admin).await;
+        }
+        if let Some(first) = &options.clickhouse {
+            let one = [clickhouse::Server::of(first)];
+            run_clickhouse(options, shape, "clickhouse", &one).await;
+            if let Some(second) = &options.clickhouse_shard {
+                let two = [one[0].clone(), clickhouse::Server::of(second)];
+                run_clickhouse(options, shape, "ch-2shard", &two).await;
+            }
+        }
     }
+}
+
+/// Server timeouts for the benchmark's stores.
+const SERVER_TIMEOUTS: Timeouts = Timeouts {
+    connect: Duration::from_secs(5),
+    statement: Duration::from_secs(600),
+};
+
+/// (a), (b) and (d) on MariaDB or MySQL.
+async fn run_mysql(options: &Options, shape: Shape, admin: &str) {
+    let start = Instant::now();
+    let url = mysql::fixture(admin, options.rows, shape).await;
+    println!(
+        "mysql fixture generated in {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
+    let store = MysqlStore::connect_lazy(&url, Mapping::default(), SERVER_TIMEOUTS).unwrap();
+    let source = MysqlStore::connect_lazy(&url, Mapping::default(), SERVER_TIMEOUTS).unwrap();
+    let baseline = tokio::sync::Mutex::new(sqlx::MySqlConnection::connect(&url).await.unwrap());
+    let writer = tokio::sync::Mutex::new(sqlx::MySqlConnection::connect(&url).await.unwrap());
+    measure(
+        "mariadb",
+        Box::new(source),
+        &store,
+        || async {
+            let mut conn = baseline.lock().await;
+            sqlx::raw_sql(BASELINE).execute(&mut *conn).await.unwrap();
+        },
+        |round| {
+            let sql = new_rows_sql(1_000, round, mysql::datetime);
+            let writer = &writer;
+            async move {
+                let mut conn = writer.lock().await;
+                sqlx::raw_sql(AssertSqlSafe(sql))
+                    .execute(&mut *conn)
+                    .await
+                    .unwrap();
+            }
+        },
+        options.repeat,
+    )
+    .await;
+    memory("mariadb", &url);
+    mysql::drop_all(admin).await;
+}
+
+/// (a), (b) and (d) on ClickHouse: one server, or a `Distributed` table
+/// over two.
+async fn run_clickhouse(
+    options: &Options,
+    shape: Shape,
+    name: &str,
+    servers: &[clickhouse::Server],
+) {
+    let start = Instant::now();
+    let url = clickhouse::fixture(servers, options.rows, shape).await;
+    println!(
+        "{name} fixture generated in {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
+    let store = ClickhouseStore::new(&url, Mapping::default(), SERVER_TIMEOUTS).unwrap();
+    let source = ClickhouseStore::new(&url, Mapping::default(), SERVER_TIMEOUTS).unwrap();
+    let reader = &servers[0];
+    measure(
+        name,
+        Box::new(source),
+        &store,
+        || async {
+            reader
+                .execute(&BASELINE.replace("usage_events", "usagetop_bench.usage_events"))
+                .await;
+        },
+        |round| {
+            let values = new_rows_values(1_000, round, |ts| format!("toDateTime({ts})"));
+            async move { clickhouse::insert(servers, &values).await }
+        },
+        options.repeat,
+    )
+    .await;
+    memory(name, &url);
+    clickhouse::drop_all(servers).await;
 }

@@ -250,6 +250,10 @@ pub trait UsageStore: Send + Sync {
     ) -> Result<Vec<ModelRow>, StoreError>;
 }
 
+/// Batches of rollup rows, as a source answers them.
+pub type RollupBatches<'a> =
+    futures_util::stream::BoxStream<'a, Result<Vec<RollupRow>, StoreError>>;
+
 /// A store the rollup cache can read: rows per slot and model, the table's
 /// bounds, its physical extent, and a row count to verify the cache.
 #[async_trait]
@@ -259,6 +263,13 @@ pub trait RollupSource: UsageStore {
 
     /// Usage per (slot, model) of the rows `scan` selects.
     async fn rollup(&self, scan: sql::Scan) -> Result<Vec<RollupRow>, StoreError>;
+
+    /// The same rows a batch at a time, as the source answers: a source that
+    /// streams its answer (ClickHouse) holds one batch in memory, not all of
+    /// it. The batches may repeat a (slot, model): they add up.
+    fn rollup_batches(&self, scan: sql::Scan) -> RollupBatches<'_> {
+        Box::pin(futures_util::stream::once(self.rollup(scan)))
+    }
 
     /// First and last timestamps (unix seconds), if any row has one.
     async fn bounds(&self) -> Result<(Option<i64>, Option<i64>), StoreError>;

@@ -1,6 +1,8 @@
 //! The cold build of the rollup cache: the whole source scanned once in
 //! physical chunks (SQLite rowid ranges, PostgreSQL page ranges), two in
-//! flight while the one before is written, all in one transaction (a crash
+//! flight while the one before is written, or where there are no physical
+//! positions in one pass whose answer is written a batch at a time as the
+//! source streams it (ClickHouse), all in one transaction (a crash
 //! or `q` leaves the previous cache intact), with progress.
 
 use std::sync::atomic::Ordering;
@@ -12,7 +14,7 @@ use super::cached::CachedStore;
 use super::db::CacheDb;
 use super::refresh::RefreshError;
 use crate::store::sql::Scan;
-use crate::store::BuildProgress;
+use crate::store::{BuildProgress, RollupBatches};
 
 /// SQLite rowids per chunk.
 const ROWIDS_PER_CHUNK: i64 = 50_000;
@@ -33,16 +35,22 @@ impl CachedStore {
         reason: &str,
     ) -> Result<(), RefreshError> {
         let started = Instant::now();
-        let scans = match self.source.extent().await {
-            Some(positions) => chunks(positions, self.source.is_server()),
-            None => vec![Scan::All],
-        };
-        let total = scans.len();
+        let (mut results, total): (RollupBatches<'_>, Option<usize>) =
+            match self.source.extent().await {
+                Some(positions) => {
+                    let scans = chunks(positions, self.source.is_server());
+                    let total = scans.len();
+                    let batches = futures_util::stream::iter(scans)
+                        .map(|scan| self.source.rollup(scan))
+                        .buffered(CONCURRENT_CHUNKS);
+                    (Box::pin(batches), Some(total))
+                }
+                // One pass, in the batches the source answers (ClickHouse
+                // streams them: a batch at a time in memory).
+                None => (self.source.rollup_batches(Scan::All), None),
+            };
         let mut writer = db.writer().await?;
         writer.clear().await?;
-        let mut results = futures_util::stream::iter(scans)
-            .map(|scan| self.source.rollup(scan))
-            .buffered(CONCURRENT_CHUNKS);
         let (mut rows_read, mut unreadable, mut rejected, mut latest, mut done) =
             (0_i64, 0_i64, 0_i64, None, 0_usize);
         let mut next = results.next().await;
@@ -62,7 +70,8 @@ impl CachedStore {
             merged?;
             next = following;
             done += 1;
-            let fraction = done as f64 / total as f64;
+            // A single pass streamed has no known end before its last batch.
+            let fraction = total.map_or(0.0, |total| done as f64 / total as f64);
             let elapsed = started.elapsed();
             progress(BuildProgress {
                 rows: rows_read,

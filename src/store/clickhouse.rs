@@ -11,6 +11,7 @@
 pub mod dialect;
 pub mod http;
 pub mod literal;
+pub mod stream;
 
 use std::sync::{Arc, RwLock};
 
@@ -24,8 +25,8 @@ use super::rows::{DayRow, KeyedDayRow, ModelSum, RollupRow};
 use super::runner::{IntoQuality, QualityRow};
 use super::sql::{Bind, Dialect, Scan, SqlBuilder, Statement};
 use super::{
-    check_filter, first_instant, Quality, RollupSource, SecondsRange, SourceInfo, StoreError,
-    Timeouts, UsageStore,
+    check_filter, first_instant, Quality, RollupBatches, RollupSource, SecondsRange, SourceInfo,
+    StoreError, Timeouts, UsageStore,
 };
 use crate::analytics::{DayModelRow, ModelRow};
 use crate::filter::{Dimension, Filter};
@@ -58,6 +59,22 @@ pub fn column_kind(data_type: &str) -> ColumnKind {
         "DateTime" | "DateTime64" => ColumnKind::TimestampTz,
         _ => ColumnKind::Other(inner.to_owned()),
     }
+}
+
+/// What a rollup reads.
+const ROLLUP: &str = "usage per quarter hour";
+
+/// Rows per batch of a streamed rollup (about 2 MB of rows).
+const BATCH_ROWS: usize = 10_000;
+
+/// Where a streamed rollup is.
+enum Feed {
+    /// Not asked yet.
+    Start(Scan),
+    /// Reading an answer; the statements still to read after it.
+    Reading(stream::RowStream, Vec<Statement>),
+    /// The statements still to read, the next one last.
+    Next(Vec<Statement>),
 }
 
 /// The checked mapping and what it says about the source.
@@ -118,6 +135,76 @@ impl ClickhouseStore {
                 url: self.describe(),
                 detail: failure.explain(&self.endpoint),
             })
+    }
+
+    /// The rows of `statement` as they arrive.
+    async fn open(
+        &self,
+        what: &'static str,
+        statement: &Statement,
+    ) -> Result<stream::RowStream, StoreError> {
+        let error = |detail| StoreError::Query {
+            what,
+            url: self.describe(),
+            detail,
+        };
+        let sql = literal::render(statement).map_err(error)?;
+        self.endpoint
+            .stream(&sql)
+            .await
+            .map_err(|failure| error(failure.explain(&self.endpoint)))
+    }
+
+    /// The next batch of a streamed rollup.
+    async fn batch(
+        &self,
+        rows: &mut stream::RowStream,
+    ) -> Result<Option<Vec<RollupRow>>, StoreError> {
+        rows.next_batch(BATCH_ROWS)
+            .await
+            .map_err(|failure| StoreError::Query {
+                what: ROLLUP,
+                url: self.describe(),
+                detail: failure.explain(&self.endpoint),
+            })
+    }
+
+    /// The next batch of a streamed rollup, and what to read after it.
+    async fn next_rollup_batch(
+        &self,
+        mut feed: Feed,
+    ) -> Result<Option<(Vec<RollupRow>, Feed)>, StoreError> {
+        loop {
+            feed = match feed {
+                Feed::Start(scan) => {
+                    let builder = &self.prepared().await?.builder;
+                    let mut optimistic = builder.rollup_optimistic(scan);
+                    // Groups with rows left out first: the first row says
+                    // whether this one pass is exact (almost always).
+                    optimistic.sql.push_str(" ORDER BY usagetop_rejected DESC");
+                    let mut rows = self.open(ROLLUP, &optimistic).await?;
+                    match self.batch(&mut rows).await? {
+                        Some(batch) if batch.first().is_some_and(|row| row.rejected > 0) => {
+                            let mut exact = builder.rollup(scan);
+                            exact.reverse();
+                            Feed::Next(exact)
+                        }
+                        Some(batch) => return Ok(Some((batch, Feed::Reading(rows, Vec::new())))),
+                        None => return Ok(None),
+                    }
+                }
+                Feed::Next(mut statements) => match statements.pop() {
+                    Some(statement) => {
+                        Feed::Reading(self.open(ROLLUP, &statement).await?, statements)
+                    }
+                    None => return Ok(None),
+                },
+                Feed::Reading(mut rows, statements) => match self.batch(&mut rows).await? {
+                    Some(batch) => return Ok(Some((batch, Feed::Reading(rows, statements)))),
+                    None => Feed::Next(statements),
+                },
+            }
+        }
     }
 
     /// The one row of `statement`.
@@ -338,7 +425,7 @@ impl RollupSource for ClickhouseStore {
 
     async fn rollup(&self, scan: Scan) -> Result<Vec<RollupRow>, StoreError> {
         let builder = &self.prepared().await?.builder;
-        const WHAT: &str = "usage per quarter hour";
+        const WHAT: &str = ROLLUP;
         let rows: Vec<RollupRow> = self.rows(WHAT, &builder.rollup_optimistic(scan)).await?;
         // Exact unless a row was left out (a negative token count).
         if rows.iter().all(|row| row.rejected == 0) {
@@ -349,6 +436,19 @@ impl RollupSource for ClickhouseStore {
             exact.extend(self.rows::<RollupRow>(WHAT, &statement).await?);
         }
         Ok(exact)
+    }
+
+    fn rollup_batches(&self, scan: Scan) -> RollupBatches<'_> {
+        Box::pin(futures_util::stream::unfold(
+            Some(Feed::Start(scan)),
+            move |feed| async move {
+                match self.next_rollup_batch(feed?).await {
+                    Ok(Some((batch, feed))) => Some((Ok(batch), Some(feed))),
+                    Ok(None) => None,
+                    Err(error) => Some((Err(error), None)),
+                }
+            },
+        ))
     }
 
     async fn bounds(&self) -> Result<(Option<i64>, Option<i64>), StoreError> {

@@ -240,10 +240,13 @@ async fn every_timestamp_kind_equals_sqlite_directly_and_cached() {
             &cache_options(&dir.path().join(format!("cache-{index}"))),
         )
         .await;
-        cached
-            .refresh_cache(now().timestamp(), &|_| {})
-            .await
-            .unwrap();
+        // The cold build, then a warm refresh (bounds, the late window).
+        for _ in 0..2 {
+            cached
+                .refresh_cache(now().timestamp(), &|_| {})
+                .await
+                .unwrap();
+        }
         assert!(cached.has_cached_data(), "{what}: the cache was built");
         for zone in ZONES {
             let sqlite = json_of(&lite, zone).await;
@@ -320,6 +323,8 @@ fn start_servers() {
 #[tokio::test]
 async fn a_distributed_table_over_two_shards_equals_sqlite_and_recovers() {
     let Some(urls) = server_urls() else { return };
+    // The second server is stopped below: no other test may use it meanwhile.
+    let _second = crate::support::clickhouse::SECOND_SERVER.lock().await;
     let db = TestDb::create(&urls, "shards", true).await;
     let events = events();
     let name = &db.name;

@@ -31,6 +31,9 @@ const DATE_MAX: i64 = 65_535;
 /// Days added before dividing, so that division floors before 1970 too.
 const FLOOR_SHIFT_DAYS: i64 = 1_000_000;
 
+/// Seconds added to milliseconds before dividing, for the same reason.
+const FLOOR_SHIFT_MILLIS_S: i64 = 100_000_000_000;
+
 /// `substring(text, start, length)` as a whole number (0 when empty).
 fn part(text: &str, start: usize, length: usize) -> String {
     format!("toInt64OrZero(substring({text}, {start}, {length}))")
@@ -181,8 +184,10 @@ impl SqlDialect for ClickhouseDialect {
     }
 
     fn unix_millis(&self, ts: &str) -> String {
-        let millis = format!("toInt64({ts})");
-        format!("(intDiv({millis}, 1000) - ({millis} % 1000 < 0))")
+        // Shifted positive so that intDiv floors; `ts` is written once (it
+        // may hold placeholders, filled in order).
+        let shift = FLOOR_SHIFT_MILLIS_S * 1000;
+        format!("(intDiv(toInt64({ts}) + {shift}, 1000) - {FLOOR_SHIFT_MILLIS_S})")
     }
 
     fn text_seconds(&self, ts: &str) -> String {
@@ -235,14 +240,17 @@ impl SqlDialect for ClickhouseDialect {
     }
 
     fn native_cast(&self, kind: TimeKind, text: &str) -> String {
-        // `YYYY-MM-DD[ HH:MM:SS]` (UTC) read by arithmetic, clamped to what
-        // the type holds (a cast of 1900-01-01 would wrap).
-        let days = leading_days(text);
+        // `YYYY-MM-DD[ HH:MM:SS]` (UTC), clamped to what the type holds (a
+        // cast of 1900-01-01 would wrap); a `DateTime` read by arithmetic.
         match kind {
-            TimeKind::Date => {
-                format!("CAST(toUInt16(greatest(least({days}, {DATE_MAX}), 0)) AS Date)")
-            }
+            // `text` may be a placeholder (the range of a `Date` column):
+            // written once, and read through a lambda's parameter.
+            TimeKind::Date => format!(
+                "arrayMap(usagetop_text -> CAST(toUInt16(greatest(least({days}, {DATE_MAX}), 0)) AS Date), [{text}])[1]",
+                days = leading_days("usagetop_text")
+            ),
             _ => {
+                let days = leading_days(text);
                 let seconds = format!(
                     "({days} * 86400 + {} * 3600 + {} * 60 + {})",
                     part(text, 12, 2),

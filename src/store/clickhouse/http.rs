@@ -1,7 +1,8 @@
 //! ClickHouse's HTTP interface: the `clickhouse://` and `clickhouses://`
 //! URLs, one POST per statement with `readonly=1` and `max_execution_time`
 //! (and 64-bit integers as JSON numbers) as URL settings, answers in
-//! `JSONCompact`, and failures told apart for people: a server that cannot
+//! `JSONCompact` (whole, or read a batch of rows at a time by
+//! `clickhouse::stream`), and failures told apart for people: a server that cannot
 //! be reached, a wrong user or password, an unknown database, a timeout.
 //!
 //! One of the two places allowed an HTTP client (clippy.toml; argued in
@@ -109,7 +110,7 @@ fn decode(text: &str) -> String {
 
 /// The ClickHouse error code and message in a body (`Code: 60, e.displayText()
 /// = DB::Exception: ...` on old servers, `Code: 60. DB::Exception: ...` on new ones).
-fn server_error(body: &str) -> Option<(Option<u32>, String)> {
+pub(super) fn server_error(body: &str) -> Option<(Option<u32>, String)> {
     let start = body.rfind("Code: ")?;
     let text = body[start..].trim();
     let digits: String = text["Code: ".len()..]
@@ -205,8 +206,28 @@ impl Endpoint {
         }
     }
 
+    /// Runs one read-only statement whose rows are read as they arrive
+    /// (`JSONCompact`, one row a line), so that only a batch is held at once.
+    ///
+    /// # Errors
+    /// See [`Failure`].
+    pub async fn stream(&self, sql: &str) -> Result<super::stream::RowStream, Failure> {
+        let response = self.send(&format!("{sql} FORMAT JSONCompact")).await?;
+        Ok(super::stream::RowStream::new(response))
+    }
+
     /// The body of the server's answer to `sql`.
     async fn answer(&self, sql: &str) -> Result<String, Failure> {
+        let response = self.send(sql).await?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|error| Failure::Unreachable(plain(error)))?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// The server's answer to `sql` when it accepted it, its headers read.
+    async fn send(&self, sql: &str) -> Result<reqwest::Response, Failure> {
         let seconds = self.seconds.to_string();
         let mut request = self.base.clone();
         request
@@ -224,14 +245,14 @@ impl Endpoint {
             .await
             .map_err(|error| Failure::Unreachable(plain(error)))?;
         let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
         let bytes = response
             .bytes()
             .await
             .map_err(|error| Failure::Unreachable(plain(error)))?;
         let body = String::from_utf8_lossy(&bytes).into_owned();
-        if status.is_success() {
-            return Ok(body);
-        }
         Err(server_error(&body).map_or_else(
             || {
                 Failure::Server(
@@ -245,7 +266,7 @@ impl Endpoint {
 }
 
 /// A transport error in one line, with its causes, without the URL.
-fn plain(error: reqwest::Error) -> String {
+pub(super) fn plain(error: reqwest::Error) -> String {
     let error = error.without_url();
     let mut text = error.to_string();
     let mut source = std::error::Error::source(&error);

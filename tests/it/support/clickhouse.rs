@@ -29,6 +29,10 @@ pub fn server_urls() -> Option<(String, String)> {
     }
 }
 
+/// Held by a test while it uses the second server: the test that stops
+/// it takes it too, so no other test finds it down.
+pub static SECOND_SERVER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// One server as its HTTP address, user and password.
 #[derive(Debug, Clone)]
 pub struct Server {
