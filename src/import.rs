@@ -307,6 +307,24 @@ pub async fn latest(
     Ok(latest)
 }
 
+/// Writes `events` of a page or of standard input (no file state) in one
+/// transaction; returns how many stored events they updated.
+async fn commit_events(
+    conn: &mut SqliteConnection,
+    kind: SourceKind,
+    events: &[Event],
+) -> Result<u64, ImportError> {
+    let mut tx = conn
+        .begin()
+        .await
+        .map_err(database("starting a transaction"))?;
+    let updated = writer::write(&mut tx, kind.name(), None, events, kind.bigger()).await?;
+    tx.commit()
+        .await
+        .map_err(database("committing imported events"))?;
+    Ok(updated)
+}
+
 /// Imports the pages `fetcher` pulls, each page in its own transaction (an
 /// interrupted fetch keeps what it stored; the keys keep it once). `files`
 /// of the summary counts pages.
@@ -340,15 +358,7 @@ pub async fn run_fetch(
                 .example
                 .get_or_insert_with(|| format!("page {}: {reason}", fetcher.pages()));
         }
-        let mut tx = conn
-            .begin()
-            .await
-            .map_err(database("starting a transaction"))?;
-        summary.updated +=
-            writer::write(&mut tx, kind.name(), None, &events, kind.bigger()).await?;
-        tx.commit()
-            .await
-            .map_err(database("committing imported events"))?;
+        summary.updated += commit_events(conn, kind, &events).await?;
         progress(fetcher.pages());
     }
     let after = writer::count(conn).await?;
@@ -411,15 +421,7 @@ async fn import_stdin(
         }
         summary.bytes += bytes.len() as u64;
         summary.lines += 1;
-        let mut tx = conn
-            .begin()
-            .await
-            .map_err(database("starting a transaction"))?;
-        summary.updated +=
-            writer::write(&mut tx, kind.name(), None, &events, kind.bigger()).await?;
-        tx.commit()
-            .await
-            .map_err(database("committing imported events"))?;
+        summary.updated += commit_events(conn, kind, &events).await?;
         progress(bytes.len() as u64);
         return Ok(());
     }
@@ -454,15 +456,7 @@ async fn import_stdin(
             }
         };
         summary.bytes += length as u64;
-        let mut tx = conn
-            .begin()
-            .await
-            .map_err(database("starting a transaction"))?;
-        summary.updated +=
-            writer::write(&mut tx, kind.name(), None, &events, kind.bigger()).await?;
-        tx.commit()
-            .await
-            .map_err(database("committing imported events"))?;
+        summary.updated += commit_events(conn, kind, &events).await?;
         progress(length as u64);
         if last {
             break;
