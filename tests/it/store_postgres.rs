@@ -1374,3 +1374,94 @@ async fn hostile_names_from_postgres_are_inert() {
     assert!(!text.contains(&"A".repeat(200)), "the long name is cut");
     db.drop_it().await;
 }
+
+/// Binds a builder's statement to a plain query.
+fn bound(
+    statement: &usagetop::store::sql::Statement,
+    prefix: &str,
+) -> sqlx::query::Query<'static, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    use usagetop::store::sql::Bind;
+    let mut query = sqlx::query(AssertSqlSafe(format!("{prefix}{}", statement.sql)));
+    for bind in &statement.binds {
+        query = match bind {
+            Bind::Int(value) => query.bind(*value),
+            Bind::Text(value) => query.bind(value.clone()),
+        };
+    }
+    query
+}
+
+/// The bounds of the years counted (1900 to 2199) must fold to constants: a
+/// text cast to `timestamptz` depends on the session's zone, so PostgreSQL
+/// would evaluate it again for every row (it doubled the cold build's time).
+#[tokio::test]
+async fn timestamp_bounds_are_constants_in_the_plan() {
+    use sqlx::Row;
+    use usagetop::store::mapping::{self, ColumnKind};
+    use usagetop::store::sql::{Dialect, Scan, SqlBuilder};
+    let Some(admin) = server_url() else { return };
+    let db = TestDb::create(&admin, "bounds").await;
+    let mut conn = PgConnection::connect(&db.url).await.unwrap();
+    for (kind, column) in [
+        ("timestamptz", ColumnKind::TimestampTz),
+        ("timestamp", ColumnKind::Timestamp),
+        ("date", ColumnKind::Date),
+    ] {
+        let table = format!("calls_{kind}");
+        sqlx::raw_sql(AssertSqlSafe(format!(
+            "CREATE TABLE {table} (at {kind}, model text, tokens_in bigint, tokens_out bigint)"
+        )))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        let config = SourceConfig {
+            table: Some(table.clone()),
+            ..calls_source()
+        };
+        let columns = [
+            ("at", column.clone()),
+            ("model", ColumnKind::Text),
+            ("tokens_in", ColumnKind::Integer),
+            ("tokens_out", ColumnKind::Integer),
+        ]
+        .map(|(name, kind)| (name.to_owned(), kind))
+        .to_vec();
+        let builder = SqlBuilder::new(
+            Dialect::Postgres,
+            mapping::check(&mapping(config), &columns).unwrap(),
+        );
+        let calendar = Calendar::new(chrono_tz::America::New_York, WeekStart::Monday);
+        let range = usagetop::store::SecondsRange {
+            start: 1_790_000_000,
+            end: 1_795_000_000,
+        };
+        let chunk = Scan::Physical {
+            start: 0,
+            end: 1024,
+        };
+        let mut statements = vec![builder.rollup_optimistic(chunk)];
+        statements.extend(builder.rollup(chunk));
+        // A date column's range is bound as text: a table of days, where a
+        // cast per row does not matter.
+        if column != ColumnKind::Date {
+            statements.push(builder.day_model(range, &calendar, &Filter::default()));
+            statements.extend(builder.rollup(Scan::Since(1_790_000_000)));
+        }
+        for statement in &statements {
+            let plan: Vec<String> = bound(statement, "EXPLAIN (VERBOSE) ")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap()
+                .iter()
+                .map(|row| row.get::<String, _>(0))
+                .collect();
+            let plan = plan.join("\n");
+            assert!(
+                !plan.contains("cstring") && !plan.contains("::text)::timestamp"),
+                "{kind}: a timestamp bound is evaluated per row:\n{plan}"
+            );
+        }
+    }
+    conn.close().await.unwrap();
+    db.drop_it().await;
+}

@@ -166,7 +166,10 @@ impl SqlDialect for PostgresDialect {
         match kind {
             TimeKind::Timestamp => format!("{text}::timestamp"),
             TimeKind::Date => format!("{text}::date"),
-            _ => format!("({text} || '+00')::timestamptz"),
+            // A literal read as a UTC timestamp folds to a constant; a text
+            // cast to timestamptz depends on the session's zone, so it would
+            // be evaluated again for every row.
+            _ => format!("({text}::timestamp AT TIME ZONE 'UTC')"),
         }
     }
 
