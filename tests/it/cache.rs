@@ -564,6 +564,10 @@ async fn odd_values_in_number_columns_give_the_same_report_through_the_cache() {
         ("10", "10", "1e300", "0", "1", "0.5", 1),
         ("10", "10", "0", "9210000000000000000", "1", "0.5", 1),
         ("-5", "10", "0", "0", "1", "0.5", 1),
+        // A negative count beside NULLs and in the last column: the sign
+        // of every column is tested at once.
+        ("NULL", "NULL", "0", "-1", "1", "0.5", 1),
+        ("10", "NULL", "-9223372036854775808", "0", "1", "0.5", 1),
         ("10", "10", "0", "0", "'many'", "0.5", 1),
         ("10", "10", "0", "0", "-9210000000000000000", "0.5", 1),
         ("10", "10", "0", "0", "1", "'free'", 1),

@@ -115,6 +115,18 @@ pub trait SqlDialect: Send + Sync + std::fmt::Debug {
         None
     }
 
+    /// As [`Self::number_suspect`] with `negative`, for all the token-count
+    /// `columns` of a mapping at once (one aggregate for the sign of all of
+    /// them where the engine can: each aggregate is a step per row). The
+    /// default tests each column on its own.
+    fn tokens_suspect(&self, columns: &[(String, ColumnKind)]) -> Option<String> {
+        let tests: Option<Vec<String>> = columns
+            .iter()
+            .map(|(column, kind)| self.number_suspect(column, kind, true))
+            .collect();
+        tests.map(|tests| tests.join(" OR "))
+    }
+
     /// As [`Self::number_suspect`], for dollars stored in `column`.
     fn dollars_suspect(&self, _column: &str) -> Option<String> {
         None

@@ -197,17 +197,17 @@ impl SqlBuilder {
         let mapping = &self.checked.mapping;
         let rules = self.rules();
         let token = |reference: &ColumnRef| match reference {
-            ColumnRef::Plain(column) => {
-                rules.number_suspect(&Self::column(column), &self.kind_of(column), true)
-            }
+            ColumnRef::Plain(column) => Some((Self::column(column), self.kind_of(column))),
             ColumnRef::Json { .. } | ColumnRef::First(_) => None,
         };
-        let mut tests: Vec<Option<String>> = match &mapping.tokens {
+        let mut tokens: Vec<Option<(String, ColumnKind)>> = match &mapping.tokens {
             Tokens::Split { input, output } => vec![token(input), token(output)],
             Tokens::Total(total) => vec![token(total)],
         };
-        tests.extend(mapping.cache_read_tokens.iter().map(token));
-        tests.extend(mapping.cache_write_tokens.iter().map(token));
+        tokens.extend(mapping.cache_read_tokens.iter().map(token));
+        tokens.extend(mapping.cache_write_tokens.iter().map(token));
+        let tokens: Vec<(String, ColumnKind)> = tokens.into_iter().collect::<Option<_>>()?;
+        let mut tests: Vec<Option<String>> = vec![rules.tokens_suspect(&tokens)];
         tests.extend(mapping.requests.iter().map(|column| {
             rules.number_suspect(&Self::column(column), &self.kind_of(column), false)
         }));

@@ -97,6 +97,28 @@ impl SqlDialect for SqliteDialect {
         Some(format!("(typeof({sum}) <> 'integer' OR {range})"))
     }
 
+    fn tokens_suspect(&self, columns: &[(String, ColumnKind)]) -> Option<String> {
+        // As `number_suspect` for each column, but the sign of every column
+        // at once: a bitwise OR of integers is negative exactly when one of
+        // them is (a real, text or blob already makes its SUM fractional),
+        // so one MIN per row instead of one per column.
+        if columns.is_empty() {
+            return None;
+        }
+        let mut tests = Vec::with_capacity(columns.len() + 1);
+        let mut signs = Vec::with_capacity(columns.len());
+        for (column, kind) in columns {
+            if *kind != ColumnKind::Integer {
+                return None;
+            }
+            let sum = format!("SUM(COALESCE({column}, 0))");
+            tests.push(format!("typeof({sum}) <> 'integer' OR {sum} >= 9.2e18"));
+            signs.push(format!("COALESCE({column}, 0)"));
+        }
+        tests.push(format!("COALESCE(MIN({}), 0) < 0", signs.join(" | ")));
+        Some(format!("({})", tests.join(" OR ")))
+    }
+
     fn dollars_suspect(&self, column: &str) -> Option<String> {
         // MIN and MAX have no affinity: text and blobs sort after every number.
         Some(format!(
