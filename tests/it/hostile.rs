@@ -162,6 +162,30 @@ async fn outlier_instants_are_left_out_and_never_hang() {
     )
     .await;
     assert_eq!(report["summary"]["all_time"]["requests"], 3);
+
+    // A native timestamp: the years counted are tested on each group's
+    // slot in the one-pass rollup, on each row directly.
+    db.execute(
+        "CREATE TABLE calls_tz (at TIMESTAMPTZ, model TEXT, tokens_in BIGINT, tokens_out BIGINT); \
+         INSERT INTO calls_tz VALUES (to_timestamp(1795000000), 'gpt-4o', 100, 10), \
+         (to_timestamp(1795003600), 'gpt-4o', 100, 10), (to_timestamp(1795007200), 'gpt-4o', 100, 10), \
+         ('1899-12-31 23:59:59.5+00', 'gpt-4o', 999, 999), ('2200-01-01 00:00:00+00', 'gpt-4o', 999, 999), \
+         ('infinity', 'gpt-4o', 999, 999), ('-infinity', 'gpt-4o', 999, 999)",
+    )
+    .await;
+    let native = Mapping::resolve(&SourceConfig {
+        table: Some("calls_tz".to_owned()),
+        ..calls()
+    })
+    .unwrap();
+    let report = both_ways(
+        || PgStore::connect_lazy(&db.url, native.clone(), Timeouts::default()).unwrap(),
+        &dir.path().join("cache-pg-tz"),
+    )
+    .await;
+    assert_eq!(report["summary"]["all_time"]["requests"], 3, "{report}");
+    let notes = report["notes"].to_string();
+    assert!(notes.contains("4 rows with a timestamp"), "{notes}");
     db.drop_it().await;
 }
 

@@ -48,17 +48,25 @@ pub enum Scan {
 
 impl SqlBuilder {
     /// The slot expression inside the grouped query (NULL for a row whose
-    /// timestamp cannot be read or lies outside the years counted), and its
-    /// conversion to unix seconds outside it.
+    /// timestamp cannot be read or, except for a native slot, lies outside
+    /// the years counted), and its conversion to unix seconds outside it
+    /// (NULL for a group whose timestamps are not usable).
     fn slot_expressions(&self) -> (String, String) {
         let ts = self.timestamp();
-        let valid = self.valid_instant();
         if let Some(slot) = self.rules().native_slot(self.checked.time, &ts) {
+            // The years counted begin and end on slot boundaries, and a NULL
+            // timestamp has a NULL slot: whether a group's timestamps are
+            // usable is a test of its slot, once per group, not per row.
             return (
-                format!("CASE WHEN {valid} THEN {slot} END"),
-                self.seconds_of("usagetop_slot"),
+                slot,
+                format!(
+                    "CASE WHEN {} THEN {} END",
+                    self.slot_usable(),
+                    self.seconds_of("usagetop_slot")
+                ),
             );
         }
+        let valid = self.valid_instant();
         (
             format!(
                 "CASE WHEN {valid} THEN ({divided} - {shift}) * {SLOT_SECONDS} END",
@@ -72,18 +80,32 @@ impl SqlBuilder {
         )
     }
 
+    /// True, outside the grouped query, for a group whose timestamps are
+    /// usable (and so have a slot).
+    fn slot_usable(&self) -> String {
+        if self
+            .rules()
+            .native_slot(self.checked.time, "usagetop_slot")
+            .is_some()
+        {
+            self.in_counted_years("usagetop_slot")
+        } else {
+            "usagetop_slot IS NOT NULL".to_owned()
+        }
+    }
+
     /// `MIN` and `MAX` of the usable timestamps inside the grouped query, a
     /// NULL of the same type, and the conversions to unix seconds outside it.
     fn extremes(&self) -> [String; 5] {
         let ts = self.timestamp();
         if self.raw_orders_like_seconds() {
-            // A group has a slot exactly when its rows' timestamps are
-            // usable (the slot is NULL otherwise): the raw extremes of a
+            // A group has a usable slot exactly when its rows' timestamps
+            // are usable: the raw extremes of a
             // group with a slot are those of usable timestamps, and a group
             // without one has none. No test per row.
             let nullable = self.rules().nullable(&ts);
             let usable =
-                |seconds: String| format!("CASE WHEN usagetop_slot IS NOT NULL THEN {seconds} END");
+                |seconds: String| format!("CASE WHEN {} THEN {seconds} END", self.slot_usable());
             [
                 format!("MIN({nullable})"),
                 format!("MAX({nullable})"),

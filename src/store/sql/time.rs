@@ -84,12 +84,22 @@ impl SqlBuilder {
                     rules.false_value()
                 )
             }
-            kind @ (TimeKind::Timestamp | TimeKind::TimestampTz | TimeKind::Date) => format!(
-                "({ts} IS NOT NULL AND {ts} >= {} AND {ts} < {})",
-                rules.native_cast(kind, &quote_literal(EARLIEST_TEXT)),
-                rules.native_cast(kind, &quote_literal(LATEST_TEXT))
-            ),
+            TimeKind::Timestamp | TimeKind::TimestampTz | TimeKind::Date => {
+                format!("({ts} IS NOT NULL AND {})", self.in_counted_years(&ts))
+            }
         }
+    }
+
+    /// True for a value of the column's native time type (`ts`: the column,
+    /// or a slot of it) in the years counted; NULL for NULL.
+    pub(super) fn in_counted_years(&self, ts: &str) -> String {
+        let rules = self.rules();
+        let kind = self.checked.time;
+        format!(
+            "({ts} >= {} AND {ts} < {})",
+            rules.native_cast(kind, &quote_literal(EARLIEST_TEXT)),
+            rules.native_cast(kind, &quote_literal(LATEST_TEXT))
+        )
     }
 
     /// Unix seconds of a usable row's timestamp, NULL for the rest.
