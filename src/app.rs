@@ -303,6 +303,11 @@ impl App {
                 self.loading = true;
             }
             WorkerEvent::Report(report) => {
+                if !report.dimensions.is_empty() && report.dimensions != self.context.dimensions {
+                    // The source's columns, as checked: a dimension the
+                    // mapping names but the table lacks is not offered.
+                    self.context.dimensions = report.dimensions.clone();
+                }
                 self.report = Some(report);
                 self.progress = None;
                 self.loading = false;

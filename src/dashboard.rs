@@ -10,7 +10,6 @@ use tokio::sync::{mpsc, watch};
 
 use crate::app::{App, Context, Effect, ExportTarget, Message};
 use crate::config::Settings;
-use crate::filter::Dimension;
 use crate::keymap;
 use crate::pipeline::ReportContext;
 use crate::pipeline::Snapshot;
@@ -51,7 +50,8 @@ pub async fn run(
             database: store.describe(),
             tz: settings.calendar.tz(),
             pinned_clock: settings.now.is_some(),
-            dimensions: dimensions(settings),
+            // Until the first report says which columns the source has.
+            dimensions: settings.mapping.dimensions(),
             week_start: settings.calendar.week_start(),
         },
     );
@@ -184,18 +184,6 @@ pub async fn run(
     drop(guard);
     worker.abort();
     Ok(ending)
-}
-
-/// The dimensions the mapping has columns for, in cycling order.
-fn dimensions(settings: &Settings) -> Vec<Dimension> {
-    Dimension::ALL
-        .into_iter()
-        .filter(|dimension| match dimension {
-            Dimension::Model => true,
-            Dimension::Endpoint => settings.mapping.endpoint.is_some(),
-            Dimension::User => settings.mapping.user.is_some(),
-        })
-        .collect()
 }
 
 /// Writes what the user asked to export (the view's series, the breakdown

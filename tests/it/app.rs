@@ -802,8 +802,11 @@ fn the_comparison_ranks_the_breakdown_and_esc_turns_it_off() {
     assert_eq!(app.query(1).report.compare, Compare::Year);
     app.update(Message::Action(Action::NextDimension));
     assert_eq!(app.panel.as_ref().unwrap().sort, SortKey::Change);
-    app.update(Message::Action(Action::NextDimension));
-    app.update(Message::Action(Action::NextDimension));
+    // Round every dimension, back to the model.
+    for _ in 1..Dimension::ALL.len() {
+        app.update(Message::Action(Action::NextDimension));
+    }
+    assert_eq!(app.panel.as_ref().unwrap().dimension, Dimension::Model);
     // New values first, then the largest rise: the column's order.
     app.update(Message::Action(Action::Select));
     assert_eq!(app.filter.models, ["gpt-4o?preview"]);

@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 use crate::support::sandbox::{assert_clean_failure, url_of, Sandbox};
 
 mod codex;
+mod dimensions;
 mod fetch;
 mod gemini;
 mod report;
