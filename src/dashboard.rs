@@ -43,6 +43,7 @@ pub async fn run(
     settings: &Settings,
     store: Box<dyn UsageStore>,
     context: ReportContext,
+    follow: Option<crate::import::follow::Follower>,
 ) -> color_eyre::Result<Ending> {
     let mut app = App::new(
         settings.view,
@@ -83,6 +84,7 @@ pub async fn run(
         request_rx,
         event_tx.clone(),
         alert_sink,
+        follow,
     ));
     let mut keys = EventStream::new();
     let ending = loop {

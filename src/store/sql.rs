@@ -169,10 +169,7 @@ impl SqlBuilder {
         if dimension == Dimension::Model {
             return Some(self.model());
         }
-        self.checked
-            .mapping
-            .dimension(dimension)
-            .map(Self::column)
+        self.checked.mapping.dimension(dimension).map(Self::column)
     }
 
     /// The mapping's `where` (checked to be one expression) as

@@ -107,6 +107,17 @@ fn status_line<'a>(app: &App, theme: &Theme, keymap: &Keymap, columns: usize) ->
             }
             None => String::new(),
         },
+        _ if app.importing.is_some() => app
+            .importing
+            .as_ref()
+            .map(|progress| {
+                format!(
+                    "importing {}: {}",
+                    progress.source,
+                    crate::format::import_progress(progress.done, progress.total)
+                )
+            })
+            .unwrap_or_default(),
         _ if app.progress.is_some() => app
             .progress
             .as_ref()
@@ -183,6 +194,21 @@ fn status_line<'a>(app: &App, theme: &Theme, keymap: &Keymap, columns: usize) ->
         })
     };
     let left_out = left_out.and_then(&mut take);
+    // What the import of the followed sources last did (its middle goes
+    // when it is long: the counts at its ends stay).
+    let imported = app.imported.as_deref().and_then(|line| {
+        let line = sanitize(line, 200);
+        take(format!("· {line} ")).or_else(|| take(format!("· {} ", elide_middle(&line, 40))))
+    });
+    let imported_style = if app
+        .imported
+        .as_deref()
+        .is_some_and(|line| line.contains("failed"))
+    {
+        theme.warning()
+    } else {
+        theme.dim()
+    };
     let zone = take(format!("· {zone} "));
     let database = take(format!("· {database} ")).or_else(|| take(format!("· {file} ")));
     for (text, style) in [
@@ -191,6 +217,7 @@ fn status_line<'a>(app: &App, theme: &Theme, keymap: &Keymap, columns: usize) ->
         (zone, zone_style),
         (database, theme.dim()),
         (Some(refreshed), theme.dim()),
+        (imported, imported_style),
     ] {
         if let Some(text) = text {
             spans.push(Span::styled(text, style));

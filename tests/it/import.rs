@@ -18,6 +18,7 @@ use crate::support::sandbox::{assert_clean_failure, url_of, Sandbox};
 mod codex;
 mod dimensions;
 mod fetch;
+mod follow;
 mod gemini;
 mod report;
 mod table;
