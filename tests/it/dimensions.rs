@@ -1,8 +1,8 @@
 //! Project, session and source as dimensions: on SQLite (usagetop's own
-//! file, directly and through the rollup cache) and on PostgreSQL, reports
-//! filtered by them and broken down by them equal an aggregation written
-//! here in plain SQL on the same rows; a layout without their columns does
-//! not offer them.
+//! file, directly and through the rollup cache), PostgreSQL, MariaDB and
+//! ClickHouse, reports filtered by them and broken down by them equal an
+//! aggregation written here in plain SQL on the same rows; a layout without
+//! their columns does not offer them.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -259,17 +259,15 @@ async fn sqlite_rows(path: &Path, sql: &str) -> Vec<(String, Sums)> {
         .collect()
 }
 
-#[tokio::test]
-async fn sqlite_filters_and_breakdowns_by_project_session_and_source_equal_plain_sql() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("usage.db");
-    // usagetop's own file: created with every migration (0003: the import's columns).
+/// usagetop's own SQLite file (every migration: 0003 has the import's
+/// columns) at `path`, holding [`events`].
+async fn own_sqlite(path: &Path) {
     drop(
-        SqliteStore::open(&path, true, Mapping::default())
+        SqliteStore::open(path, true, Mapping::default())
             .await
             .unwrap(),
     );
-    let mut conn = SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(&path))
+    let mut conn = SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(path))
         .await
         .unwrap();
     sqlx::raw_sql(AssertSqlSafe(insert(&events(), &|ts| ts.to_string())))
@@ -277,14 +275,28 @@ async fn sqlite_filters_and_breakdowns_by_project_session_and_source_equal_plain
         .await
         .unwrap();
     conn.close().await.unwrap();
+}
 
-    let sql_condition = |index: usize| filters()[index].1;
-    let mut direct = |sql: String| {
+/// Plain SQL on the SQLite file at `path`.
+fn sqlite_direct(
+    path: &Path,
+) -> impl FnMut(String) -> futures_util::future::BoxFuture<'static, Vec<(String, Sums)>> {
+    let path = path.to_path_buf();
+    move |sql: String| {
         let path = path.clone();
         let boxed: futures_util::future::BoxFuture<'static, Vec<(String, Sums)>> =
             Box::pin(async move { sqlite_rows(&path, &sql).await });
         boxed
-    };
+    }
+}
+
+#[tokio::test]
+async fn sqlite_filters_and_breakdowns_by_project_session_and_source_equal_plain_sql() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("usage.db");
+    own_sqlite(&path).await;
+    let sql_condition = |index: usize| filters()[index].1;
+    let mut direct = sqlite_direct(&path);
     let store = SqliteStore::open(&path, false, Mapping::default())
         .await
         .unwrap();
@@ -435,4 +447,68 @@ async fn postgres_filters_and_breakdowns_by_project_session_and_source_equal_pla
     );
     plain.drop_it().await;
     db.drop_it().await;
+}
+
+/// MariaDB and ClickHouse read the same dimensions through the same
+/// builder: their reports equal the plain SQL answers on the same events
+/// in SQLite.
+#[tokio::test]
+async fn mariadb_and_clickhouse_filter_and_break_down_alike() {
+    let (Some(mysql_admin), Some(ch_urls)) = (
+        crate::support::mysql::server_url(),
+        crate::support::clickhouse::server_urls(),
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let reference = dir.path().join("usage.db");
+    own_sqlite(&reference).await;
+    let sql_condition = |index: usize| filters()[index].1;
+    let mut direct = sqlite_direct(&reference);
+
+    let my_db = crate::support::mysql::TestDb::create(&mysql_admin, "dimensions").await;
+    my_db
+        .execute(
+            "CREATE TABLE usage_events (id BIGINT AUTO_INCREMENT PRIMARY KEY, ts DATETIME NOT NULL, \
+             model VARCHAR(64) NOT NULL, input_tokens BIGINT NOT NULL DEFAULT 0, \
+             output_tokens BIGINT NOT NULL DEFAULT 0, project VARCHAR(64), session VARCHAR(64), \
+             source VARCHAR(32))",
+        )
+        .await;
+    my_db
+        .execute(&insert(&events(), &|ts| format!("FROM_UNIXTIME({ts})")))
+        .await;
+    let store = usagetop::store::mysql::MysqlStore::connect_lazy(
+        &my_db.url,
+        Mapping::default(),
+        Timeouts::default(),
+    )
+    .unwrap();
+    check_store(&store, &sql_condition, &mut direct, "MariaDB").await;
+    my_db.drop_it().await;
+
+    let ch_db = crate::support::clickhouse::TestDb::create(&ch_urls, "dimensions", false).await;
+    let table = format!("{}.usage_events", ch_db.name);
+    ch_db.servers[0]
+        .execute(&format!(
+            "CREATE TABLE {table} (ts DateTime, model String, input_tokens Int64, output_tokens Int64, \
+             project Nullable(String), session String, source LowCardinality(String)) \
+             ENGINE = MergeTree() ORDER BY ts"
+        ))
+        .await;
+    ch_db.servers[0]
+        .execute(
+            &insert(&events(), &|ts| ts.to_string())
+                .replace("INSERT INTO usage_events", &format!("INSERT INTO {table}"))
+                .replace(';', ""),
+        )
+        .await;
+    let store = usagetop::store::clickhouse::ClickhouseStore::new(
+        &ch_db.url(),
+        Mapping::default(),
+        Timeouts::default(),
+    )
+    .unwrap();
+    check_store(&store, &sql_condition, &mut direct, "ClickHouse").await;
+    ch_db.drop_it().await;
 }
