@@ -187,6 +187,17 @@ fn status_line<'a>(app: &App, theme: &Theme, keymap: &Keymap, columns: usize) ->
     let file = database.rsplit('/').next().unwrap_or(&database).to_owned();
     let mut budget =
         columns.saturating_sub(used + width(&refreshed) + history.as_deref().map_or(0, width));
+    // What the import of the followed sources last did (its middle goes
+    // when it is long: the counts at its ends stay).
+    let imported = app.imported.as_deref().and_then(|line| {
+        let line = sanitize(line, 200);
+        let room = budget.saturating_sub(left_out.as_deref().map_or(0, width) + 3);
+        if width(&line) <= room {
+            Some(format!("· {line} "))
+        } else {
+            (room >= 16).then(|| format!("· {} ", elide_middle(&line, room)))
+        }
+    });
     let mut take = |text: String| -> Option<String> {
         (width(&text) <= budget).then(|| {
             budget -= width(&text);
@@ -194,12 +205,7 @@ fn status_line<'a>(app: &App, theme: &Theme, keymap: &Keymap, columns: usize) ->
         })
     };
     let left_out = left_out.and_then(&mut take);
-    // What the import of the followed sources last did (its middle goes
-    // when it is long: the counts at its ends stay).
-    let imported = app.imported.as_deref().and_then(|line| {
-        let line = sanitize(line, 200);
-        take(format!("· {line} ")).or_else(|| take(format!("· {} ", elide_middle(&line, 40))))
-    });
+    let imported = imported.and_then(&mut take);
     let imported_style = if app
         .imported
         .as_deref()
