@@ -1,6 +1,7 @@
 //! `[import] follow`: the dashboard's background task imports what is new in
 //! the followed logs before each refresh, so the numbers follow a Claude
-//! Code log as it grows (and a new session file); a database usagetop did
+//! Code log as it grows (and a new session file) and an application's JSON
+//! lines through the `[import]` columns; a database usagetop did
 //! not create, a server database or the demo database is refused before
 //! the screen opens, with the reason.
 
@@ -82,13 +83,38 @@ async fn the_dashboard_worker_follows_a_growing_claude_code_log() {
         &claude_lines(&a, "2ff46cd5", "req_A", false, 3),
         Some(&b_line[..50]),
     );
+    // An application's own JSON lines, through the [import] columns.
+    let app_log = dir.path().join("app/usage.jsonl");
+    let app_call = |id: &'static str, ts: &'static str, input: i64| Call {
+        id,
+        model: "gpt-5",
+        ts,
+        input,
+        output: input / 2,
+        read: 0,
+        write_5m: 0,
+        write_1h: 0,
+    };
+    let app_line = |call: &Call| {
+        json!({"ts": call.ts, "model": call.model, "input_tokens": call.input,
+               "output_tokens": call.output, "project": "app"})
+        .to_string()
+    };
+    let first_app = app_call("app-1", "2026-03-02T12:00:00Z", 1_000);
+    write_lines(&app_log, &[app_line(&first_app)], None);
     let db = dir.path().join("usage.db");
     let follower = Follower::open(
         &db,
-        vec![Followed {
-            kind: SourceKind::ClaudeCode,
-            paths: vec![root.clone()],
-        }],
+        vec![
+            Followed {
+                kind: SourceKind::ClaudeCode,
+                paths: vec![root.clone()],
+            },
+            Followed {
+                kind: SourceKind::Jsonl,
+                paths: vec![app_log.clone()],
+            },
+        ],
         ImportMapping::default().columns(),
     )
     .await
@@ -120,8 +146,8 @@ async fn the_dashboard_worker_follows_a_growing_claude_code_log() {
         Some(follower),
     ));
 
-    // The first refresh imports what is there: one request.
-    let (_, said) = until_totals(&mut events, &expected(std::slice::from_ref(&a))).await;
+    // The first refresh imports what is there: one request of each.
+    let (_, said) = until_totals(&mut events, &expected(&[a.clone(), first_app.clone()])).await;
     let imported: Vec<&String> = said
         .iter()
         .filter_map(|event| match event {
@@ -129,7 +155,11 @@ async fn the_dashboard_worker_follows_a_growing_claude_code_log() {
             _ => None,
         })
         .collect();
-    assert_eq!(imported, ["imported: claude-code 1 new"], "{said:#?}");
+    assert_eq!(
+        imported,
+        ["imported: claude-code 1 new; jsonl 1 new"],
+        "{said:#?}"
+    );
     assert!(
         said.iter()
             .any(|event| matches!(event, WorkerEvent::Importing(progress) if progress.source == "claude-code")),
@@ -151,7 +181,16 @@ async fn the_dashboard_worker_follows_a_growing_claude_code_log() {
         &claude_lines(&d, "9c1e", "req_D", false, 2),
         None,
     );
-    let all = [a.clone(), b.clone(), c.clone(), d.clone()];
+    let second_app = app_call("app-2", "2026-03-04T12:00:00Z", 3_000);
+    append(&app_log, &format!("{}\n", app_line(&second_app)));
+    let all = [
+        a.clone(),
+        b.clone(),
+        c.clone(),
+        d.clone(),
+        first_app.clone(),
+        second_app.clone(),
+    ];
     let (_, said) = until_totals(&mut events, &expected(&all)).await;
     assert!(
         said.iter()
@@ -178,7 +217,8 @@ async fn the_dashboard_worker_follows_a_growing_claude_code_log() {
         requests,
         BTreeMap::from([
             ("-Users-dev-code-acme-api", 3),
-            ("-Users-dev-code-billing", 1)
+            ("-Users-dev-code-billing", 1),
+            ("app", 2)
         ])
     );
     worker.abort();
