@@ -180,6 +180,11 @@ pub struct App {
     pub loading: bool,
     /// How far a cold build of the cache has come, while one runs.
     pub progress: Option<crate::protocol::BuildProgress>,
+    /// How far an import of the followed sources has come, while one runs.
+    pub importing: Option<crate::protocol::ImportProgress>,
+    /// What the last import of the followed sources that changed something
+    /// (or failed) did, for the footer.
+    pub imported: Option<String>,
     /// The last refresh's failure, shown until the next success.
     pub error: Option<Failure>,
     /// The help popup, while open.
@@ -232,6 +237,8 @@ impl App {
             report: None,
             loading: true,
             progress: None,
+            importing: None,
+            imported: None,
             error: None,
             help: None,
             should_quit: false,
@@ -299,12 +306,27 @@ impl App {
                 // An answer to a query that has since changed: the new one is coming.
             }
             WorkerEvent::Progress(progress) => {
+                self.importing = None;
                 self.progress = Some(progress);
                 self.loading = true;
             }
+            WorkerEvent::Importing(progress) => {
+                self.importing = Some(progress);
+                self.loading = true;
+            }
+            WorkerEvent::Imported(line) => {
+                self.importing = None;
+                self.imported = Some(line);
+            }
             WorkerEvent::Report(report) => {
+                if !report.dimensions.is_empty() && report.dimensions != self.context.dimensions {
+                    // The source's columns, as checked: a dimension the
+                    // mapping names but the table lacks is not offered.
+                    self.context.dimensions = report.dimensions.clone();
+                }
                 self.report = Some(report);
                 self.progress = None;
+                self.importing = None;
                 self.loading = false;
                 self.error = None;
                 self.clamp_panel();
@@ -317,6 +339,7 @@ impl App {
             WorkerEvent::Failed { message, retry_in } => {
                 self.loading = false;
                 self.progress = None;
+                self.importing = None;
                 self.error = Some(Failure { message, retry_in });
             }
         }

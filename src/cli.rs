@@ -79,6 +79,9 @@ impl Cli {
             models: pick(&selection.models, &self.selection.models),
             endpoints: pick(&selection.endpoints, &self.selection.endpoints),
             users: pick(&selection.users, &self.selection.users),
+            projects: pick(&selection.projects, &self.selection.projects),
+            sessions: pick(&selection.sessions, &self.selection.sessions),
+            sources: pick(&selection.sources, &self.selection.sources),
             from: selection
                 .from
                 .clone()
@@ -128,6 +131,12 @@ pub struct GlobalArgs {
     pub endpoints: Vec<String>,
     /// `--user`.
     pub users: Vec<String>,
+    /// `--project`.
+    pub projects: Vec<String>,
+    /// `--session`.
+    pub sessions: Vec<String>,
+    /// `--source`.
+    pub sources: Vec<String>,
     /// `--from`.
     pub from: Option<String>,
     /// `--to`.
@@ -229,6 +238,18 @@ pub struct SelectionArgs {
     /// Count only these users: a glob pattern, or !PATTERN to leave them out (repeatable)
     #[arg(long = "user", value_name = "PATTERN")]
     pub users: Vec<String>,
+
+    /// Count only these projects ([source] project; imported logs: the agent's project folder) (repeatable)
+    #[arg(long = "project", value_name = "PATTERN")]
+    pub projects: Vec<String>,
+
+    /// Count only these sessions ([source] session; imported logs: the agent's session id) (repeatable)
+    #[arg(long = "session", value_name = "PATTERN")]
+    pub sessions: Vec<String>,
+
+    /// Count only these sources ([source] source; imported: claude-code, codex, gemini, openai-usage, ...) (repeatable)
+    #[arg(long = "source", value_name = "PATTERN")]
+    pub sources: Vec<String>,
 
     /// First day of a custom range (YYYY-MM-DD, local): totals and series over --from..--to
     #[arg(long, value_name = "DATE")]

@@ -477,6 +477,9 @@ impl Settings {
                 models: patterns(&args.models, "--model")?,
                 endpoints: patterns(&args.endpoints, "--endpoint")?,
                 users: patterns(&args.users, "--user")?,
+                projects: patterns(&args.projects, "--project")?,
+                sessions: patterns(&args.sessions, "--session")?,
+                sources: patterns(&args.sources, "--source")?,
             },
             config_file,
         })

@@ -10,7 +10,6 @@ use tokio::sync::{mpsc, watch};
 
 use crate::app::{App, Context, Effect, ExportTarget, Message};
 use crate::config::Settings;
-use crate::filter::Dimension;
 use crate::keymap;
 use crate::pipeline::ReportContext;
 use crate::pipeline::Snapshot;
@@ -44,6 +43,7 @@ pub async fn run(
     settings: &Settings,
     store: Box<dyn UsageStore>,
     context: ReportContext,
+    follow: Option<crate::import::follow::Follower>,
 ) -> color_eyre::Result<Ending> {
     let mut app = App::new(
         settings.view,
@@ -51,7 +51,8 @@ pub async fn run(
             database: store.describe(),
             tz: settings.calendar.tz(),
             pinned_clock: settings.now.is_some(),
-            dimensions: dimensions(settings),
+            // Until the first report says which columns the source has.
+            dimensions: settings.mapping.dimensions(),
             week_start: settings.calendar.week_start(),
         },
     );
@@ -83,6 +84,7 @@ pub async fn run(
         request_rx,
         event_tx.clone(),
         alert_sink,
+        follow,
     ));
     let mut keys = EventStream::new();
     let ending = loop {
@@ -184,18 +186,6 @@ pub async fn run(
     drop(guard);
     worker.abort();
     Ok(ending)
-}
-
-/// The dimensions the mapping has columns for, in cycling order.
-fn dimensions(settings: &Settings) -> Vec<Dimension> {
-    Dimension::ALL
-        .into_iter()
-        .filter(|dimension| match dimension {
-            Dimension::Model => true,
-            Dimension::Endpoint => settings.mapping.endpoint.is_some(),
-            Dimension::User => settings.mapping.user.is_some(),
-        })
-        .collect()
 }
 
 /// Writes what the user asked to export (the view's series, the breakdown

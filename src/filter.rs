@@ -1,5 +1,5 @@
-//! The filter: which models, endpoints and users the numbers cover, as glob
-//! patterns (`gpt-4*`, `?` for one character). Pure: matching in Rust for
+//! The filter: which models, endpoints, users, projects, sessions and
+//! sources the numbers cover, as glob patterns (`gpt-4*`, `?` for one character). Pure: matching in Rust for
 //! the picker, and the SQL conditions are built by `store::sql`.
 
 use std::fmt;
@@ -16,11 +16,24 @@ pub enum Dimension {
     Endpoint,
     /// The user.
     User,
+    /// The project (an agent's working folder, a provider's project or workspace).
+    Project,
+    /// The session (an agent's conversation).
+    Session,
+    /// Where an imported event came from (`claude-code`, `codex`, `openai-usage`, ...).
+    Source,
 }
 
 impl Dimension {
     /// All dimensions, in cycling order.
-    pub const ALL: [Dimension; 3] = [Dimension::Model, Dimension::Endpoint, Dimension::User];
+    pub const ALL: [Dimension; 6] = [
+        Dimension::Model,
+        Dimension::Endpoint,
+        Dimension::User,
+        Dimension::Project,
+        Dimension::Session,
+        Dimension::Source,
+    ];
 
     /// The lower-case name.
     #[must_use]
@@ -29,6 +42,9 @@ impl Dimension {
             Dimension::Model => "model",
             Dimension::Endpoint => "endpoint",
             Dimension::User => "user",
+            Dimension::Project => "project",
+            Dimension::Session => "session",
+            Dimension::Source => "source",
         }
     }
 }
@@ -42,13 +58,21 @@ pub struct Filter {
     pub endpoints: Vec<String>,
     /// User patterns.
     pub users: Vec<String>,
+    /// Project patterns.
+    pub projects: Vec<String>,
+    /// Session patterns.
+    pub sessions: Vec<String>,
+    /// Source patterns.
+    pub sources: Vec<String>,
 }
 
 impl Filter {
     /// True when nothing is filtered.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.models.is_empty() && self.endpoints.is_empty() && self.users.is_empty()
+        Dimension::ALL
+            .into_iter()
+            .all(|dimension| self.patterns(dimension).is_empty())
     }
 
     /// The patterns of one dimension.
@@ -58,6 +82,9 @@ impl Filter {
             Dimension::Model => &self.models,
             Dimension::Endpoint => &self.endpoints,
             Dimension::User => &self.users,
+            Dimension::Project => &self.projects,
+            Dimension::Session => &self.sessions,
+            Dimension::Source => &self.sources,
         }
     }
 
@@ -67,6 +94,9 @@ impl Filter {
             Dimension::Model => &mut self.models,
             Dimension::Endpoint => &mut self.endpoints,
             Dimension::User => &mut self.users,
+            Dimension::Project => &mut self.projects,
+            Dimension::Session => &mut self.sessions,
+            Dimension::Source => &mut self.sources,
         }
     }
 

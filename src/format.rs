@@ -209,6 +209,24 @@ pub fn progress_line(rows: i64, fraction: f64, remaining: Option<std::time::Dura
     )
 }
 
+/// How far an import has read: `12.3 of 45.6 MB (27%)`.
+#[must_use]
+#[allow(clippy::cast_precision_loss)]
+pub fn import_progress(done: u64, total: u64) -> String {
+    let share = if total == 0 {
+        100.0
+    } else {
+        (done as f64 * 100.0 / total as f64)
+            .clamp(0.0, 100.0)
+            .floor()
+    };
+    format!(
+        "{:.1} of {:.1} MB ({share:.0}%)",
+        done as f64 / 1e6,
+        total as f64 / 1e6
+    )
+}
+
 /// Share as a whole percentage.
 #[must_use]
 pub fn percent(share: Decimal) -> i64 {

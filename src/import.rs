@@ -2,12 +2,15 @@
 //! SQLite database, exactly once. Each source has a line parser of its own
 //! (`claude`, `codex`); `lines` reads complete lines in chunks, `state`
 //! remembers how far each file was read (and notices a file rewritten or
-//! truncated), `writer` stores the events under their source keys. Layered
-//! under `commands`, over the SQLite connection `store` opens.
+//! truncated), `writer` stores the events under their source keys, `follow`
+//! runs the imports `[import] follow` lists for the dashboard's worker.
+//! Layered under `commands` and the worker, over the SQLite connection
+//! `store` opens.
 
 pub mod claude;
 pub mod codex;
 pub mod fetch;
+pub mod follow;
 pub mod gemini;
 pub mod lines;
 pub mod mapping;

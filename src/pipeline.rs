@@ -75,6 +75,8 @@ pub struct Snapshot {
     pub prices: Vec<ModelPrice>,
     /// The day of the report hour by hour, when asked for.
     pub hourly: Option<crate::analytics::hourly::Hourly>,
+    /// The dimensions the source has columns for (empty: not known).
+    pub dimensions: Vec<Dimension>,
 }
 
 /// A model seen, with how it was priced: the entry and the rule that found it.
@@ -127,6 +129,7 @@ impl From<Report> for Snapshot {
             sequence: 0,
             prices: Vec::new(),
             hourly: None,
+            dimensions: Vec::new(),
         }
     }
 }
@@ -339,6 +342,8 @@ pub async fn compute(
         sequence,
         prices,
         hourly,
+        // Prepared once by `fetch_aggregates`: free here.
+        dimensions: store.prepare().await?.dimensions,
     })
 }
 

@@ -19,6 +19,17 @@ pub struct RefreshRequest {
     pub sequence: u64,
 }
 
+/// How far an import of a followed source has come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportProgress {
+    /// The source (`claude-code`, `codex`, ...).
+    pub source: &'static str,
+    /// Bytes read so far.
+    pub done: u64,
+    /// Bytes to read.
+    pub total: u64,
+}
+
 /// What the worker tells the UI.
 #[derive(Debug, Clone)]
 pub enum WorkerEvent {
@@ -32,6 +43,10 @@ pub enum WorkerEvent {
     Alert(String),
     /// A cold build of the cache is under way.
     Progress(BuildProgress),
+    /// The sources `[import] follow` names are being imported.
+    Importing(ImportProgress),
+    /// An import of the followed sources changed events or failed: what it did.
+    Imported(String),
     /// A refresh failed; the next try is in `retry_in`.
     Failed {
         /// What went wrong, for people.

@@ -176,6 +176,8 @@ pub struct SourceInfo {
     pub unix_seconds: bool,
     /// What people should know about the mapping (optional columns missing).
     pub notes: Vec<String>,
+    /// The dimensions the checked mapping has columns for, in cycling order.
+    pub dimensions: Vec<crate::filter::Dimension>,
 }
 
 /// A source of grouped usage.

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 
+use crate::import::follow::Follower;
 use crate::pipeline::{compute, ReportContext};
 use crate::protocol::{RefreshRequest, WorkerEvent};
 use crate::store::UsageStore;
@@ -30,7 +31,9 @@ pub type AlertSink = (
 /// Runs until the UI goes away: refreshes at start, on every change of
 /// `requests` (the latest request wins; bursts coalesce) and every `every`;
 /// after a failure it retries with backoff and says when. With `alerts`,
-/// the rules are evaluated on every refresh of the present.
+/// the rules are evaluated on every refresh of the present. With `follow`,
+/// what is new in the followed sources is imported before each refresh
+/// (the first, the timer's and `r`; not a key that only changed the query).
 pub async fn run(
     store: Box<dyn UsageStore>,
     context: ReportContext,
@@ -38,6 +41,7 @@ pub async fn run(
     mut requests: watch::Receiver<RefreshRequest>,
     events: mpsc::UnboundedSender<WorkerEvent>,
     alerts: Option<AlertSink>,
+    follow: Option<Follower>,
 ) {
     let store: Arc<dyn UsageStore> = Arc::from(store);
     let accuracy = Arc::new(crate::accuracy::DailyCache::default());
@@ -53,6 +57,7 @@ pub async fn run(
     let mut wait = Duration::ZERO;
     let mut failures = 0_u32;
     let mut first = true;
+    let mut last_query: Option<crate::pipeline::ReportRequest> = None;
     loop {
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
@@ -83,6 +88,15 @@ pub async fn run(
             }
         }
         first = false;
+        if let Some(follower) = &follow {
+            if last_query
+                .as_ref()
+                .is_none_or(|last| *last == request.report)
+            {
+                import_new(follower, store.as_ref(), &context, &events).await;
+            }
+        }
+        last_query = Some(request.report.clone());
         let progress_events = events.clone();
         let progress = move |progress: crate::protocol::BuildProgress| {
             let _ = progress_events.send(WorkerEvent::Progress(progress));
@@ -139,5 +153,34 @@ pub async fn run(
         {
             wait = Duration::ZERO;
         }
+    }
+}
+
+/// Imports what is new in the followed sources, with progress for the
+/// footer and a line saying what changed or failed.
+async fn import_new(
+    follower: &Follower,
+    store: &dyn UsageStore,
+    context: &ReportContext,
+    events: &mpsc::UnboundedSender<WorkerEvent>,
+) {
+    let progress_events = events.clone();
+    let progress = move |kind: crate::import::SourceKind, done: u64, total: u64| {
+        let _ = progress_events.send(WorkerEvent::Importing(crate::protocol::ImportProgress {
+            source: kind.name(),
+            done,
+            total,
+        }));
+    };
+    let env = |key: &str| std::env::var(key).ok();
+    let round = follower
+        .round(context.wall_clock.now().timestamp(), &env, &progress)
+        .await;
+    if round.changed() {
+        // Rows left out are counted again with the new events.
+        store.forget_quality();
+    }
+    if let Some(line) = round.line() {
+        let _ = events.send(WorkerEvent::Imported(line));
     }
 }

@@ -1,4 +1,4 @@
-//! Breakdowns: usage per value of one dimension (model, endpoint or user)
+//! Breakdowns: usage per value of one dimension (model, endpoint, user, project, session or source)
 //! for today, this week and this month, each with the same span of the
 //! previous period, for the breakdown panel and the filter picker.
 
@@ -13,7 +13,7 @@ use crate::pricing::PriceTable;
 /// One value of the dimension.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BreakdownRow {
-    /// The value (a model, endpoint or user name).
+    /// The value (a model, endpoint, user, project, session or source name).
     pub key: String,
     /// In the period so far.
     pub totals: Totals,

@@ -122,8 +122,11 @@ impl CachedStore {
         if self.off.lock().map_or(true, |off| off.is_some()) {
             return None;
         }
-        if !filter.patterns(Dimension::Endpoint).is_empty()
-            || !filter.patterns(Dimension::User).is_empty()
+        // The cache keeps models only: a filter on any other dimension
+        // (endpoint, user, project, session, source) is read from the source.
+        if filter
+            .active()
+            .any(|(dimension, _)| dimension != Dimension::Model)
         {
             return None;
         }

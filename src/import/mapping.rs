@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::store::mapping::TimestampFormat;
 
 /// The `[import]` table as written.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ImportMapping {
     /// Timestamp column (default `ts`).
@@ -46,6 +46,8 @@ pub struct ImportMapping {
     pub project: Option<String>,
     /// Session column (default `session`).
     pub session: Option<String>,
+    /// The sources the dashboard imports from at each refresh (see `follow`).
+    pub follow: Option<Vec<toml::Value>>,
 }
 
 #[derive(Deserialize)]
@@ -84,6 +86,25 @@ impl ImportMapping {
                 .try_into::<ImportMapping>()
                 .map_err(|e| error(e.message().to_owned())),
         }
+    }
+
+    /// The `[import]` table of the config file at `path`: the sources to
+    /// follow (`~/` in their paths under `home`) and the columns of csv
+    /// and jsonl files.
+    ///
+    /// # Errors
+    /// As [`Self::from_config`], or a `follow` entry that cannot be used.
+    pub fn followed(
+        path: Option<&Path>,
+        home: Option<&Path>,
+    ) -> Result<(Vec<super::follow::Followed>, Columns), MappingError> {
+        let mapping = Self::from_config(path)?;
+        let follow = super::follow::parse(mapping.follow.as_deref().unwrap_or_default(), home)
+            .map_err(|reason| MappingError {
+                path: path.map_or_else(String::new, |path| path.display().to_string()),
+                reason,
+            })?;
+        Ok((follow, mapping.columns()))
     }
 
     /// The column of each field, defaults filled in (an empty name: none).

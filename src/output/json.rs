@@ -106,6 +106,9 @@ struct JsonFilter<'a> {
     models: &'a [String],
     endpoints: &'a [String],
     users: &'a [String],
+    projects: &'a [String],
+    sessions: &'a [String],
+    sources: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -239,6 +242,9 @@ pub fn render(report: &Snapshot) -> Result<String, serde_json::Error> {
             models: &report.filter.models,
             endpoints: &report.filter.endpoints,
             users: &report.filter.users,
+            projects: &report.filter.projects,
+            sessions: &report.filter.sessions,
+            sources: &report.filter.sources,
         },
         prediction: (!report.month_over).then(|| JsonPrediction {
             month_end_cost: prediction.cost.point.to_string(),

@@ -137,6 +137,7 @@ impl CheckedMapping {
             stored_cost: self.mapping.cost.is_some(),
             unix_seconds: self.time == TimeKind::UnixSeconds,
             notes: self.notes.clone(),
+            dimensions: self.mapping.dimensions(),
         }
     }
 }
@@ -271,6 +272,21 @@ pub fn check(
     {
         checked.endpoint = None;
     }
+    // The import's columns (migration 0003): usagetop's own tables on the
+    // servers, and its SQLite files of before, have none; nothing to say.
+    for role in ["project", "session", "source"] {
+        let slot = match role {
+            "project" => &mut checked.project,
+            "session" => &mut checked.session,
+            _ => &mut checked.source,
+        };
+        if let Some(column) = slot.as_deref() {
+            let missing = lookup(column).is_none();
+            if missing && !mapping.is_explicit(role) {
+                *slot = None;
+            }
+        }
+    }
     match &checked.tokens {
         Tokens::Split { input, output } => {
             numeric(input, "input_tokens")?;
@@ -306,6 +322,9 @@ pub fn check(
         (checked.model.as_ref(), "model"),
         (checked.user.as_ref(), "user"),
         (checked.endpoint.as_ref(), "endpoint"),
+        (checked.project.as_ref(), "project"),
+        (checked.session.as_ref(), "session"),
+        (checked.source.as_ref(), "source"),
     ] {
         if let Some(column) = column {
             let kind = find(column, role)?;

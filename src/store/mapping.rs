@@ -80,6 +80,12 @@ pub struct SourceConfig {
     pub user: Option<String>,
     /// Endpoint column.
     pub endpoint: Option<String>,
+    /// Project column (usagetop's own layout: `project`).
+    pub project: Option<String>,
+    /// Session column (usagetop's own layout: `session`).
+    pub session: Option<String>,
+    /// Column naming where an event came from (usagetop's own layout: `source`).
+    pub source: Option<String>,
     /// Extra SQL predicate.
     #[serde(rename = "where")]
     pub filter: Option<String>,
@@ -124,6 +130,9 @@ impl SourceConfig {
             cost: other.cost.clone().or_else(|| self.cost.clone()),
             user: other.user.clone().or_else(|| self.user.clone()),
             endpoint: other.endpoint.clone().or_else(|| self.endpoint.clone()),
+            project: other.project.clone().or_else(|| self.project.clone()),
+            session: other.session.clone().or_else(|| self.session.clone()),
+            source: other.source.clone().or_else(|| self.source.clone()),
             filter: other.filter.clone().or_else(|| self.filter.clone()),
         }
     }
@@ -276,6 +285,12 @@ pub struct Mapping {
     pub user: Option<String>,
     /// Endpoint dimension.
     pub endpoint: Option<String>,
+    /// Project dimension.
+    pub project: Option<String>,
+    /// Session dimension.
+    pub session: Option<String>,
+    /// Source dimension (where an imported event came from).
+    pub source: Option<String>,
     /// Extra predicate, checked to be one expression.
     pub filter: Option<String>,
     /// The roles the config (or a flag) named itself, not the preset: a
@@ -319,6 +334,9 @@ fn unreachable_native() -> Mapping {
         cost: None,
         user: Some("user_id".to_owned()),
         endpoint: Some("endpoint".to_owned()),
+        project: Some("project".to_owned()),
+        session: Some("session".to_owned()),
+        source: Some("source".to_owned()),
         filter: None,
         explicit: Vec::new(),
     }
@@ -349,6 +367,11 @@ pub fn preset_defaults(preset: Preset) -> SourceConfig {
             cost: text(""),
             user: text("user_id"),
             endpoint: text("endpoint"),
+            // Written by `usagetop import` (migration 0003); a table of this
+            // layout without them simply has no such dimensions.
+            project: text("project"),
+            session: text("session"),
+            source: text("source"),
             filter: text(""),
         },
         Preset::Litellm => SourceConfig {
@@ -371,6 +394,9 @@ pub fn preset_defaults(preset: Preset) -> SourceConfig {
             cost: text("spend"),
             user: text("user"),
             endpoint: text("call_type"),
+            project: None,
+            session: None,
+            source: None,
             filter: text(""),
         },
         Preset::LitellmDaily => SourceConfig {
@@ -390,6 +416,9 @@ pub fn preset_defaults(preset: Preset) -> SourceConfig {
             cost: text("spend"),
             user: text("user_id"),
             endpoint: text("endpoint"),
+            project: None,
+            session: None,
+            source: None,
             filter: text(""),
         },
         // Helicone's ClickHouse migrations: the table of
@@ -413,6 +442,9 @@ pub fn preset_defaults(preset: Preset) -> SourceConfig {
             cost: text(""),
             user: text("user_id"),
             endpoint: text("provider"),
+            project: None,
+            session: None,
+            source: None,
             filter: text(""),
         },
     }
@@ -492,6 +524,9 @@ impl Mapping {
             ("cost", config.cost.is_some()),
             ("user", config.user.is_some()),
             ("endpoint", config.endpoint.is_some()),
+            ("project", config.project.is_some()),
+            ("session", config.session.is_some()),
+            ("source", config.source.is_some()),
         ] {
             if named {
                 explicit.push(role);
@@ -512,9 +547,40 @@ impl Mapping {
             cost: non_empty(merged.cost),
             user: non_empty(merged.user),
             endpoint: non_empty(merged.endpoint),
+            project: non_empty(merged.project),
+            session: non_empty(merged.session),
+            source: non_empty(merged.source),
             filter,
             explicit,
         })
+    }
+
+    /// The column of a dimension other than the model, if the mapping has one.
+    #[must_use]
+    pub fn dimension(&self, dimension: crate::filter::Dimension) -> Option<&str> {
+        use crate::filter::Dimension;
+        match dimension {
+            Dimension::Model => self.model.as_deref(),
+            Dimension::Endpoint => self.endpoint.as_deref(),
+            Dimension::User => self.user.as_deref(),
+            Dimension::Project => self.project.as_deref(),
+            Dimension::Session => self.session.as_deref(),
+            Dimension::Source => self.source.as_deref(),
+        }
+    }
+
+    /// The dimensions usage can be filtered and broken down by: the model
+    /// always (a mapping without a model column has one model), the others
+    /// where a column is mapped.
+    #[must_use]
+    pub fn dimensions(&self) -> Vec<crate::filter::Dimension> {
+        crate::filter::Dimension::ALL
+            .into_iter()
+            .filter(|dimension| {
+                *dimension == crate::filter::Dimension::Model
+                    || self.dimension(*dimension).is_some()
+            })
+            .collect()
     }
 
     /// True when the config named `role` itself.

@@ -166,13 +166,10 @@ impl SqlBuilder {
     /// The quoted column of a dimension, if the mapping has one.
     #[must_use]
     pub fn dimension_column(&self, dimension: Dimension) -> Option<String> {
-        let mapping = &self.checked.mapping;
-        match dimension {
-            Dimension::Model => return Some(self.model()),
-            Dimension::Endpoint => mapping.endpoint.as_ref(),
-            Dimension::User => mapping.user.as_ref(),
+        if dimension == Dimension::Model {
+            return Some(self.model());
         }
-        .map(|name| Self::column(name))
+        self.checked.mapping.dimension(dimension).map(Self::column)
     }
 
     /// The mapping's `where` (checked to be one expression) as

@@ -107,6 +107,17 @@ fn status_line<'a>(app: &App, theme: &Theme, keymap: &Keymap, columns: usize) ->
             }
             None => String::new(),
         },
+        _ if app.importing.is_some() => app
+            .importing
+            .as_ref()
+            .map(|progress| {
+                format!(
+                    "importing {}: {}",
+                    progress.source,
+                    crate::format::import_progress(progress.done, progress.total)
+                )
+            })
+            .unwrap_or_default(),
         _ if app.progress.is_some() => app
             .progress
             .as_ref()
@@ -176,6 +187,17 @@ fn status_line<'a>(app: &App, theme: &Theme, keymap: &Keymap, columns: usize) ->
     let file = database.rsplit('/').next().unwrap_or(&database).to_owned();
     let mut budget =
         columns.saturating_sub(used + width(&refreshed) + history.as_deref().map_or(0, width));
+    // What the import of the followed sources last did (its middle goes
+    // when it is long: the counts at its ends stay).
+    let imported = app.imported.as_deref().and_then(|line| {
+        let line = sanitize(line, 200);
+        let room = budget.saturating_sub(left_out.as_deref().map_or(0, width) + 3);
+        if width(&line) <= room {
+            Some(format!("· {line} "))
+        } else {
+            (room >= 16).then(|| format!("· {} ", elide_middle(&line, room)))
+        }
+    });
     let mut take = |text: String| -> Option<String> {
         (width(&text) <= budget).then(|| {
             budget -= width(&text);
@@ -183,6 +205,16 @@ fn status_line<'a>(app: &App, theme: &Theme, keymap: &Keymap, columns: usize) ->
         })
     };
     let left_out = left_out.and_then(&mut take);
+    let imported = imported.and_then(&mut take);
+    let imported_style = if app
+        .imported
+        .as_deref()
+        .is_some_and(|line| line.contains("failed"))
+    {
+        theme.warning()
+    } else {
+        theme.dim()
+    };
     let zone = take(format!("· {zone} "));
     let database = take(format!("· {database} ")).or_else(|| take(format!("· {file} ")));
     for (text, style) in [
@@ -191,6 +223,7 @@ fn status_line<'a>(app: &App, theme: &Theme, keymap: &Keymap, columns: usize) ->
         (zone, zone_style),
         (database, theme.dim()),
         (Some(refreshed), theme.dim()),
+        (imported, imported_style),
     ] {
         if let Some(text) = text {
             spans.push(Span::styled(text, style));

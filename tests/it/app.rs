@@ -802,8 +802,11 @@ fn the_comparison_ranks_the_breakdown_and_esc_turns_it_off() {
     assert_eq!(app.query(1).report.compare, Compare::Year);
     app.update(Message::Action(Action::NextDimension));
     assert_eq!(app.panel.as_ref().unwrap().sort, SortKey::Change);
-    app.update(Message::Action(Action::NextDimension));
-    app.update(Message::Action(Action::NextDimension));
+    // Round every dimension, back to the model.
+    for _ in 1..Dimension::ALL.len() {
+        app.update(Message::Action(Action::NextDimension));
+    }
+    assert_eq!(app.panel.as_ref().unwrap().dimension, Dimension::Model);
     // New values first, then the largest rise: the column's order.
     app.update(Message::Action(Action::Select));
     assert_eq!(app.filter.models, ["gpt-4o?preview"]);
@@ -821,4 +824,45 @@ fn the_comparison_ranks_the_breakdown_and_esc_turns_it_off() {
     assert_eq!(app.query(2).report.compare, Compare::Previous);
     app.update(Message::Action(Action::ToggleBreakdown));
     assert_eq!(app.panel.as_ref().unwrap().sort, SortKey::Cost);
+}
+
+/// The dimensions offered follow the source's columns as the report says
+/// them: a table without project, session and source columns is not
+/// offered them (`g` and the picker's Tab skip them); a report that does
+/// not say (a headless snapshot) changes nothing.
+#[test]
+fn the_dimensions_offered_are_those_the_source_has() {
+    let mut app = app();
+    assert_eq!(app.context.dimensions, Dimension::ALL.to_vec());
+    let mut snapshot = (*report()).clone();
+    snapshot.dimensions = vec![Dimension::Model, Dimension::Endpoint, Dimension::User];
+    app.update(Message::Worker(WorkerEvent::Report(Arc::new(snapshot))));
+    assert_eq!(app.context.dimensions.len(), 3);
+    app.update(Message::Action(Action::ToggleBreakdown));
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        seen.push(app.panel.as_ref().unwrap().dimension);
+        app.update(Message::Action(Action::NextDimension));
+    }
+    assert_eq!(
+        seen,
+        [
+            Dimension::Model,
+            Dimension::Endpoint,
+            Dimension::User,
+            Dimension::Model
+        ]
+    );
+    app.update(Message::Action(Action::OpenPicker));
+    for _ in 0..3 {
+        app.update(Message::Picker(PickerInput::NextDimension));
+    }
+    assert_eq!(app.picker.as_ref().unwrap().dimension, Dimension::Endpoint);
+    app.update(Message::Worker(WorkerEvent::Report(report())));
+    assert_eq!(
+        app.context.dimensions.len(),
+        3,
+        "{:?}",
+        app.context.dimensions
+    );
 }

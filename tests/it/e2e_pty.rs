@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
 
+mod follow;
 mod views;
 
 const NOW: &str = "2026-11-18T15:00:00Z";

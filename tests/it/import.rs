@@ -16,7 +16,9 @@ use serde_json::{json, Value};
 use crate::support::sandbox::{assert_clean_failure, url_of, Sandbox};
 
 mod codex;
+mod dimensions;
 mod fetch;
+mod follow;
 mod gemini;
 mod report;
 mod table;

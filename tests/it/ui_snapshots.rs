@@ -129,6 +129,45 @@ fn cold_start_shows_the_cache_build_progress() {
     assert!(!draw(&app, 80, 24).contains("rows read"));
 }
 
+/// `[import] follow`: the import's progress while it reads, then what it
+/// did beside the time of the numbers; a failure in amber.
+#[test]
+fn the_footer_shows_the_followed_import() {
+    let mut app = with_report(demo_report());
+    app.update(Message::Worker(WorkerEvent::Loading));
+    app.update(Message::Worker(WorkerEvent::Importing(
+        usagetop::protocol::ImportProgress {
+            source: "claude-code",
+            done: 41_700_000,
+            total: 212_300_000,
+        },
+    )));
+    assert!(app.loading);
+    let screen = draw(&app, 120, 40);
+    assert!(
+        screen.contains("importing claude-code: 41.7 of 212.3 MB (19%)"),
+        "{screen}"
+    );
+    app.update(Message::Worker(WorkerEvent::Imported(
+        "imported: claude-code 12 new, 1 updated".to_owned(),
+    )));
+    app.update(Message::Worker(WorkerEvent::Report(demo_report())));
+    assert!(app.importing.is_none());
+    let screen = draw(&app, 120, 40);
+    assert!(!screen.contains("importing"), "{screen}");
+    assert!(
+        screen.contains("refreshed 16:00:00 · imported: claude-code 12 new, 1 updated"),
+        "{screen}"
+    );
+    // At 80 columns the line still shows, its middle elided if need be.
+    let narrow = draw(&app, 80, 24);
+    assert!(narrow.contains("imported: "), "{narrow}");
+    app.update(Message::Worker(WorkerEvent::Imported(
+        "import of codex failed: cannot read /x: permission denied".to_owned(),
+    )));
+    assert!(draw(&app, 120, 40).contains("import of codex failed"));
+}
+
 #[test]
 fn empty() {
     snapshot_all("empty", &with_report(empty_report()));

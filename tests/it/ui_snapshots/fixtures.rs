@@ -52,6 +52,9 @@ pub enum Data {
     Old,
     /// 400 days up to now: a year of history to compare with.
     Year,
+    /// The fresh data as if imported: each event with a project (or none),
+    /// a session and a source.
+    Projects,
 }
 
 fn build(days: u32, end: DateTime<Utc>) -> Demo {
@@ -77,11 +80,38 @@ fn demo(data: Data) -> &'static Demo {
     static STALE: OnceLock<Demo> = OnceLock::new();
     static OLD: OnceLock<Demo> = OnceLock::new();
     static YEAR: OnceLock<Demo> = OnceLock::new();
+    static PROJECTS: OnceLock<Demo> = OnceLock::new();
     match data {
         Data::Fresh => FRESH.get_or_init(|| build(90, now())),
         Data::Stale => STALE.get_or_init(|| build(30, now() - Duration::days(3))),
         Data::Old => OLD.get_or_init(|| build(30, now() - Duration::days(45))),
         Data::Year => YEAR.get_or_init(|| build(400, now())),
+        Data::Projects => PROJECTS.get_or_init(|| {
+            let demo = build(90, now());
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                use sqlx::Connection;
+                let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&demo.path);
+                let mut conn = sqlx::SqliteConnection::connect_with(&options).await.unwrap();
+                sqlx::raw_sql(
+                    "UPDATE usage_events SET \
+                     project = CASE id % 5 WHEN 0 THEN '-Users-dev-code-acme-api' \
+                         WHEN 1 THEN '-Users-dev-code-acme-web' WHEN 2 THEN '-Users-dev-code-billing' \
+                         WHEN 3 THEN '-Users-dev-code-acme-api' END, \
+                     session = printf('%08x', id % 37 * 2654435761 % 4294967296), \
+                     source = CASE WHEN model LIKE 'claude%' THEN 'claude-code' \
+                         WHEN model LIKE 'gpt%' THEN 'codex' ELSE 'gemini' END",
+                )
+                .execute(&mut conn)
+                .await
+                .unwrap();
+                conn.close().await.unwrap();
+            });
+            demo
+        }),
     }
 }
 

@@ -79,6 +79,49 @@ fn breakdown_sorted_by_change_and_reversed() {
     assert!(screen.contains("change ↑"), "{screen}");
 }
 
+/// Imported usage broken down by project (`b`, then `g` past endpoint and
+/// user), and Enter on a project filters everything to it.
+#[test]
+fn breakdown_by_project() {
+    let budgets = Budgets::default();
+    let mut app = answered(
+        Data::Projects,
+        &budgets,
+        &[
+            Action::ShowView(View::Monthly),
+            Action::ToggleBreakdown,
+            Action::NextDimension,
+            Action::NextDimension,
+            Action::NextDimension,
+        ],
+    );
+    assert_eq!(app.panel.as_ref().unwrap().dimension, Dimension::Project);
+    snapshot_all("breakdown_by_project", &app);
+    let screen = draw(&app, 120, 40);
+    assert!(screen.contains("By project"), "{screen}");
+    assert!(screen.contains("-Users-dev-code-billing"), "{screen}");
+    assert!(screen.contains("(none)"), "{screen}");
+    let rows = app.panel_breakdown().unwrap().rows.clone();
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    let top = usagetop::app::sorted(app.panel_breakdown().unwrap(), Default::default(), false)[0]
+        .key
+        .clone();
+    assert_eq!(top, "-Users-dev-code-acme-api", "two fifths of the events");
+    press(&mut app, &[Action::Select]);
+    answer(&mut app, Data::Projects, &budgets);
+    assert_eq!(app.filter.projects, vec![top.clone()]);
+    assert_eq!(app.panel.as_ref().unwrap().dimension, Dimension::Model);
+    let screen = draw(&app, 120, 40);
+    assert!(screen.contains(&format!("▸ project {top}")), "{screen}");
+    // g cycles through every dimension: to the source, then back to the model.
+    press(&mut app, &[Action::NextDimension; 5]);
+    assert_eq!(app.panel.as_ref().unwrap().dimension, Dimension::Source);
+    answer(&mut app, Data::Projects, &budgets);
+    assert!(draw(&app, 120, 40).contains("claude-code"));
+    press(&mut app, &[Action::NextDimension]);
+    assert_eq!(app.panel.as_ref().unwrap().dimension, Dimension::Model);
+}
+
 #[test]
 fn breakdown_never_scrolls_past_its_last_row() {
     let mut app = answered(
