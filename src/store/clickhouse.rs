@@ -469,7 +469,7 @@ impl RollupSource for ClickhouseStore {
         None
     }
 
-    async fn extent(&self) -> Option<i64> {
+    async fn extent(&self) -> Option<super::Extent> {
         // Read by time ranges: a table has no physical positions to scan.
         None
     }

@@ -269,6 +269,88 @@ async fn every_timestamp_kind_equals_sqlite_directly_and_cached() {
     db.drop_it().await;
 }
 
+/// A cold build in many chunks of primary-key values: keys spread over
+/// negative and positive values with gaps, in no order of time (a quarter
+/// hour and model recur across chunks and add up), and rows without a
+/// timestamp: the cached report equals SQLite's, with progress per chunk.
+#[tokio::test]
+async fn a_cold_build_in_key_chunks_equals_sqlite() {
+    let Some(admin) = server_url() else { return };
+    let db = TestDb::create(&admin, "chunks").await;
+    let events = events();
+    let datetime = |ts: i64| {
+        format!(
+            "'{}'",
+            DateTime::from_timestamp(ts, 0)
+                .unwrap()
+                .format("%Y-%m-%d %H:%M:%S")
+        )
+    };
+    let no_time = "(NULL, 'u1', 'gpt-4o', '/v1/chat', 5, 6, 0, 0), \
+                   (NULL, 'u2', 'claude-sonnet-4-5', '/v1/messages', 7, 8, 1, 1)";
+    let mut sql = vec![format!(
+        "CREATE TABLE usage_events (id BIGINT AUTO_INCREMENT PRIMARY KEY, ts DATETIME, {COLUMNS})"
+    )];
+    sql.extend(inserts(&events, datetime));
+    sql.push(format!(
+        "INSERT INTO usage_events (ts, user_id, model, endpoint, input_tokens, output_tokens, \
+         cache_read_tokens, cache_write_tokens) VALUES {no_time}"
+    ));
+    // A key of 100 per row, shuffled (7919 is prime to 100003), half below zero.
+    sql.push(format!(
+        "RENAME TABLE usage_events TO staging; \
+         CREATE TABLE usage_events (id BIGINT NOT NULL PRIMARY KEY, ts DATETIME, {COLUMNS}, KEY (ts)); \
+         INSERT INTO usage_events SELECT (id * 7919 % 100003) * 100 - 5000000, ts, user_id, model, \
+         endpoint, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens FROM staging"
+    ));
+    db.execute(&sql.join("; ")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chunks.db");
+    let mut sql = vec![format!(
+        "CREATE TABLE usage_events (id INTEGER PRIMARY KEY, ts INTEGER, {COLUMNS})"
+    )];
+    sql.extend(inserts(&events, |ts| ts.to_string()));
+    sql.push(format!(
+        "INSERT INTO usage_events (ts, user_id, model, endpoint, input_tokens, output_tokens, \
+         cache_read_tokens, cache_write_tokens) VALUES {no_time}"
+    ));
+    sqlite_execute(&path, &sql.join("; ")).await;
+    let mapping = Mapping::resolve(&SourceConfig::default()).unwrap();
+    let lite = SqliteStore::open(&path, false, mapping.clone())
+        .await
+        .unwrap();
+    let cached = CachedStore::open(
+        Box::new(MysqlStore::connect_lazy(&db.url, mapping, Timeouts::default()).unwrap()),
+        &CacheOptions {
+            enabled: true,
+            dir: dir.path().join("cache"),
+            late_seconds: 7_200,
+            verify: false,
+        },
+    )
+    .await;
+    let fractions = std::sync::Mutex::new(Vec::new());
+    cached
+        .refresh_cache(now().timestamp(), &|progress| {
+            fractions.lock().unwrap().push(progress.fraction);
+        })
+        .await
+        .unwrap();
+    let fractions = fractions.into_inner().unwrap();
+    // Keys from -5,000,000 to 5,000,000, 50,000 per chunk: 200 chunks.
+    assert!(fractions.len() > 100, "{} chunks", fractions.len());
+    assert!(fractions.windows(2).all(|pair| pair[0] < pair[1]));
+    assert_eq!(fractions.last().copied(), Some(1.0));
+    for zone in [chrono_tz::UTC, chrono_tz::Asia::Kathmandu] {
+        assert_same(
+            &json_of(&cached, zone).await,
+            &json_of(&lite, zone).await,
+            &format!("key chunks, {zone}"),
+        );
+    }
+    db.drop_it().await;
+}
+
 /// Token counts inside JSON (LiteLLM style), `"n/a"` and `true` among them,
 /// and sums past 2^63: exact, and the same as SQLite's.
 #[tokio::test]
