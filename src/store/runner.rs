@@ -312,6 +312,16 @@ where
             .get_or_try_init(|| async {
                 let columns = self.backend.columns(&self.mapping.table).await?;
                 let url = self.backend.describe();
+                if self.mapping.read_final {
+                    return Err(StoreError::Mapping {
+                        url,
+                        source: mapping::MappingError(
+                            "[source] final = true reads a ClickHouse table with FINAL; \
+                             this database is not ClickHouse: remove it"
+                                .to_owned(),
+                        ),
+                    });
+                }
                 let checked = match mapping::check(&self.mapping, &columns) {
                     Ok(checked) => checked,
                     Err(error) if columns.is_empty() => {

@@ -130,9 +130,15 @@ impl SqlBuilder {
     #[must_use]
     pub fn table(&self) -> String {
         let table = &self.checked.mapping.table;
-        match &table.schema {
+        let name = match &table.schema {
             Some(schema) => format!("{}.{}", quote_ident(schema), quote_ident(&table.name)),
             None => quote_ident(&table.name),
+        };
+        // ClickHouse only (the other engines refuse `final` before this).
+        if self.checked.mapping.read_final {
+            format!("{name} FINAL")
+        } else {
+            name
         }
     }
 

@@ -33,6 +33,11 @@ impl SqlBuilder {
         match reference {
             ColumnRef::Plain(column) => rules.number(&Self::column(column), &self.kind_of(column)),
             ColumnRef::Json { column, path } => rules.json_number(&Self::column(column), path),
+            ColumnRef::MapKey { column, key } => {
+                let kind = self.kind_of(column);
+                let value_type = crate::store::catalog::map_value_type(&kind).unwrap_or("");
+                rules.map_number(&Self::column(column), key, value_type)
+            }
             ColumnRef::First(choices) => {
                 let readings: Vec<Reading> = choices.iter().map(|c| self.reading(c)).collect();
                 let values: Vec<String> = readings
@@ -200,7 +205,7 @@ impl SqlBuilder {
             ColumnRef::Plain(column) => {
                 rules.number_suspect(&Self::column(column), &self.kind_of(column), true)
             }
-            ColumnRef::Json { .. } | ColumnRef::First(_) => None,
+            ColumnRef::Json { .. } | ColumnRef::MapKey { .. } | ColumnRef::First(_) => None,
         };
         let mut tests: Vec<Option<String>> = match &mapping.tokens {
             Tokens::Split { input, output } => vec![token(input), token(output)],
