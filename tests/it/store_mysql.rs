@@ -6,19 +6,14 @@
 //! against SQLite's, errors without the password, and recovery after the
 //! server drops the session.
 
-use std::path::Path;
-use std::sync::Arc;
-
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AssertSqlSafe, Connection, MySqlConnection, SqliteConnection};
 use usagetop::cache::{CacheOptions, CachedStore};
-use usagetop::clock::FixedClock;
 use usagetop::filter::Filter;
 use usagetop::output;
 use usagetop::period::{Calendar, WeekStart};
-use usagetop::pipeline::{compute_report, ReportContext};
-use usagetop::pricing::{PriceFile, PriceTable};
+use usagetop::pipeline::compute_report;
 use usagetop::store::demo::{self, DemoEvent};
 use usagetop::store::mapping::{Mapping, SourceConfig};
 use usagetop::store::mysql::MysqlStore;
@@ -26,54 +21,13 @@ use usagetop::store::sqlite::SqliteStore;
 use usagetop::store::{Timeouts, UsageStore};
 
 use crate::support::mysql::{server_url, TestDb};
-
-const NOW: &str = "2026-11-18T15:07:00Z";
-
-fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(NOW)
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
-fn context(zone: chrono_tz::Tz) -> ReportContext {
-    ReportContext {
-        calendar: Calendar::new(zone, WeekStart::Monday),
-        clock: Arc::new(FixedClock(now())),
-        prices: Arc::new(PriceTable::with_overrides(&PriceFile::default(), "pricing").unwrap()),
-        budgets: Arc::new(usagetop::budget::Budgets::default()),
-        wall_clock: Arc::new(usagetop::clock::SystemClock),
-    }
-}
-
-async fn json_of(store: &dyn UsageStore, zone: chrono_tz::Tz) -> String {
-    let snapshot = compute_report(store, &context(zone), &Filter::default())
-        .await
-        .unwrap();
-    output::json::render(&snapshot).unwrap()
-}
+use crate::support::reports::{
+    assert_same_as_sqlite, context, event_inserts, event_values, json_of, now, sqlite_execute,
+};
 
 #[track_caller]
 fn assert_same(mysql: &str, sqlite: &str, what: &str) {
-    if mysql != sqlite {
-        let first = mysql
-            .lines()
-            .zip(sqlite.lines())
-            .enumerate()
-            .find(|(_, (a, b))| a != b);
-        panic!("{what}: MySQL and SQLite reports differ; first difference (line, mysql, sqlite): {first:?}");
-    }
-}
-
-async fn sqlite_execute(path: &Path, sql: &str) {
-    let options = SqliteConnectOptions::new()
-        .filename(path)
-        .create_if_missing(true);
-    let mut conn = SqliteConnection::connect_with(&options).await.unwrap();
-    sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    conn.close().await.unwrap();
+    assert_same_as_sqlite("MySQL", mysql, sqlite, what);
 }
 
 fn events() -> Vec<DemoEvent> {
@@ -85,43 +39,9 @@ fn events() -> Vec<DemoEvent> {
     )
 }
 
-/// Inserts of `events` with the timestamp written by `ts`; every 211th row
-/// has a negative count and every 97th no model.
+/// Inserts of `events` with the timestamp written by `ts` (see [`event_values`]).
 fn inserts(events: &[DemoEvent], ts: impl Fn(i64) -> String) -> Vec<String> {
-    events
-        .chunks(500)
-        .map(|chunk| {
-            let values: Vec<String> = chunk
-                .iter()
-                .map(|e| {
-                    format!(
-                        "({}, '{}', {}, '{}', {}, {}, {}, {})",
-                        ts(e.ts),
-                        e.user_id,
-                        if e.ts % 97 == 0 {
-                            "NULL".to_owned()
-                        } else {
-                            format!("'{}'", e.model)
-                        },
-                        e.endpoint,
-                        if e.ts % 211 == 0 {
-                            -e.input_tokens
-                        } else {
-                            e.input_tokens
-                        },
-                        e.output_tokens,
-                        e.cache_read_tokens,
-                        e.cache_write_tokens
-                    )
-                })
-                .collect();
-            format!(
-                "INSERT INTO usage_events (ts, user_id, model, endpoint, input_tokens, output_tokens, \
-                 cache_read_tokens, cache_write_tokens) VALUES {}",
-                values.join(", ")
-            )
-        })
-        .collect()
+    event_inserts("usage_events", &event_values(events, &ts, None))
 }
 
 const COLUMNS: &str = "user_id VARCHAR(64), model VARCHAR(128), endpoint VARCHAR(64), \
