@@ -193,6 +193,7 @@ async fn every_timestamp_kind_equals_sqlite_directly_and_cached() {
 /// negative and positive values with gaps, in no order of time (a quarter
 /// hour and model recur across chunks and add up), and rows without a
 /// timestamp: the cached report equals SQLite's, with progress per chunk.
+/// The same rows keyed by text are read in one pass, to the same report.
 #[tokio::test]
 async fn a_cold_build_in_key_chunks_equals_sqlite() {
     let Some(admin) = server_url() else { return };
@@ -268,6 +269,39 @@ async fn a_cold_build_in_key_chunks_equals_sqlite() {
             &format!("key chunks, {zone}"),
         );
     }
+    // Keyed by text: no integer key to range over, so one pass (its end
+    // unknown until it is read), and the same report.
+    db.execute(
+        "RENAME TABLE usage_events TO keyed; \
+         CREATE TABLE usage_events (id VARCHAR(24) NOT NULL PRIMARY KEY) \
+         SELECT CONCAT('k', id) AS id, ts, user_id, model, endpoint, input_tokens, output_tokens, \
+         cache_read_tokens, cache_write_tokens FROM keyed",
+    )
+    .await;
+    let mapping = Mapping::resolve(&SourceConfig::default()).unwrap();
+    let one_pass = CachedStore::open(
+        Box::new(MysqlStore::connect_lazy(&db.url, mapping, Timeouts::default()).unwrap()),
+        &CacheOptions {
+            enabled: true,
+            dir: dir.path().join("one-pass"),
+            late_seconds: 7_200,
+            verify: false,
+        },
+    )
+    .await;
+    let fractions = std::sync::Mutex::new(Vec::new());
+    one_pass
+        .refresh_cache(now().timestamp(), &|progress| {
+            fractions.lock().unwrap().push(progress.fraction);
+        })
+        .await
+        .unwrap();
+    assert_eq!(fractions.into_inner().unwrap(), vec![0.0]);
+    assert_same(
+        &json_of(&one_pass, chrono_tz::UTC).await,
+        &json_of(&lite, chrono_tz::UTC).await,
+        "one pass",
+    );
     db.drop_it().await;
 }
 
