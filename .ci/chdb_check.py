@@ -3,9 +3,12 @@
 (PyPI `chdb`), for tests/it/clickhouse_current.rs.
 
 Reads a JSON file: a list of layouts, each {"name", "create", "insert",
-"statements": [sql, ...]}. For each layout it creates the table in a fresh
-session, inserts the rows, and runs every statement with FORMAT JSONCompact.
-Prints the server version, then one line per statement; exits 1 when any
+"statements": [sql, ...], "show": optional bool}. For each layout it creates
+the table in a fresh session, runs the inserts ("insert": one statement or a
+list, each its own part), and runs every statement with FORMAT JSONCompact
+(64-bit integers unquoted, as usagetop asks its servers). Prints the server
+version, then one line per statement, and for a layout that says "show" a
+line `data <layout> <index> <rows as JSON>` per statement; exits 1 when any
 statement fails, naming the layout, the statement and the server's error.
 """
 import json
@@ -26,12 +29,23 @@ def main(path):
             sess.query("CREATE DATABASE usagetop_check")
             sess.query("USE usagetop_check")
             sess.query(layout["create"])
-            sess.query(layout["insert"])
-            for sql in layout["statements"]:
+            inserts = layout["insert"]
+            for insert in inserts if isinstance(inserts, list) else [inserts]:
+                sess.query(insert)
+            for index, sql in enumerate(layout["statements"]):
                 try:
-                    answer = sess.query(sql + " FORMAT JSONCompact", "JSONCompact")
-                    rows = json.loads(answer.bytes().decode() or "{}").get("rows", 0)
+                    answer = sess.query(
+                        sql
+                        + " SETTINGS output_format_json_quote_64bit_integers = 0"
+                        + " FORMAT JSONCompact",
+                        "JSONCompact",
+                    )
+                    body = json.loads(answer.bytes().decode() or "{}")
+                    rows = body.get("rows", 0)
                     print(f"ok   {layout['name']}: {rows} rows: {sql[:90]}")
+                    if layout.get("show"):
+                        data = json.dumps(body.get("data", []))
+                        print(f"data {layout['name']} {index} {data}")
                 except Exception as error:  # the server's error, whatever its class
                     failures += 1
                     print(f"FAIL {layout['name']}: {sql[:300]}\n     {str(error)[:600]}")

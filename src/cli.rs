@@ -184,8 +184,8 @@ pub struct SharedArgs {
     #[arg(long, global = true)]
     pub demo: bool,
 
-    /// Table layout preset: native, litellm (LiteLLM_SpendLogs), litellm-daily (LiteLLM_DailyUserSpend)
-    /// or helicone (Helicone's ClickHouse request_response_rmt)
+    /// Table layout preset: native, litellm (LiteLLM_SpendLogs), litellm-daily (LiteLLM_DailyUserSpend),
+    /// helicone (Helicone's ClickHouse request_response_rmt) or langfuse (Langfuse's ClickHouse observations)
     #[arg(long, env = "USAGETOP_PRESET", global = true, value_enum)]
     pub preset: Option<Preset>,
 

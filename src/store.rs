@@ -290,12 +290,38 @@ pub trait RollupSource: UsageStore {
         false
     }
 
-    /// Physical positions to scan in chunks (SQLite rowids, PostgreSQL
-    /// pages), or `None` when the table cannot be read by position.
-    async fn extent(&self) -> Option<i64>;
+    /// The positions to scan in chunks (SQLite rowids, PostgreSQL pages,
+    /// MySQL primary-key values), or `None` when the table cannot be read by
+    /// position.
+    async fn extent(&self) -> Option<Extent>;
 
     /// True for a database server (chunks are pages, read in parallel).
     fn is_server(&self) -> bool;
+}
+
+/// What a source's positions are: the cold build sizes its chunks by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PositionKind {
+    /// SQLite rowids.
+    Rowids,
+    /// PostgreSQL pages (TID ranges).
+    Pages,
+    /// Values of the leading integer column of the primary key (MySQL,
+    /// MariaDB: InnoDB keeps rows in primary-key order).
+    Keys,
+}
+
+/// The positions a table's rows lie at: `[start, end)`, though rows may lie
+/// outside it too (added while it is read): the first chunk is open below
+/// and the last open above.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Extent {
+    /// The first position.
+    pub start: i64,
+    /// The position after the last.
+    pub end: i64,
+    /// What the positions are.
+    pub kind: PositionKind,
 }
 
 /// The first event as an instant: unix seconds, or for daily sources a day

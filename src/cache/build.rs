@@ -1,9 +1,9 @@
 //! The cold build of the rollup cache: the whole source scanned once in
-//! physical chunks (SQLite rowid ranges, PostgreSQL page ranges), two in
-//! flight while the one before is written, or where there are no physical
-//! positions in one pass whose answer is written a batch at a time as the
-//! source streams it (ClickHouse), all in one transaction (a crash
-//! or `q` leaves the previous cache intact), with progress.
+//! chunks of positions (SQLite rowid ranges, PostgreSQL page ranges, MySQL
+//! primary-key ranges), two in flight while the one before is written, or
+//! where there are no positions in one pass whose answer is written a batch
+//! at a time as the source streams it (ClickHouse), all in one transaction
+//! (a crash or `q` leaves the previous cache intact), with progress.
 
 use std::sync::atomic::Ordering;
 use std::time::Instant;
@@ -14,7 +14,7 @@ use super::cached::CachedStore;
 use super::db::CacheDb;
 use super::refresh::RefreshError;
 use crate::store::sql::Scan;
-use crate::store::{BuildProgress, RollupBatches};
+use crate::store::{BuildProgress, Extent, PositionKind, RollupBatches};
 
 /// SQLite rowids per chunk.
 const ROWIDS_PER_CHUNK: i64 = 50_000;
@@ -22,6 +22,14 @@ const ROWIDS_PER_CHUNK: i64 = 50_000;
 /// the processor's cache (about 70,000 rows), large enough to make the round
 /// trip negligible.
 const PAGES_PER_CHUNK: i64 = 1_024;
+/// MySQL primary-key values per chunk: a dense key gives 50,000 rows, whose
+/// groups fit MariaDB's in-memory temporary table (a whole table's spill to
+/// disk: three times slower), and each statement stays far below the
+/// statement time limit.
+const KEYS_PER_CHUNK: i64 = 50_000;
+/// The most chunks of primary-key values: a sparse key (ids with gaps,
+/// snowflake ids) gets wider chunks instead of millions of empty ones.
+const MOST_KEY_CHUNKS: i64 = 4_000;
 /// Chunk queries in flight at once (the source pools hold two connections).
 const CONCURRENT_CHUNKS: usize = 2;
 
@@ -37,8 +45,8 @@ impl CachedStore {
         let started = Instant::now();
         let (mut results, total): (RollupBatches<'_>, Option<usize>) =
             match self.source.extent().await {
-                Some(positions) => {
-                    let scans = chunks(positions, self.source.is_server());
+                Some(extent) => {
+                    let scans = chunks(extent);
                     let total = scans.len();
                     let batches = futures_util::stream::iter(scans)
                         .map(|scan| self.source.rollup(scan))
@@ -110,24 +118,118 @@ impl CachedStore {
     }
 }
 
-/// Physical chunks covering `positions` (rowids or pages), the last one open-ended.
-fn chunks(positions: i64, pages: bool) -> Vec<Scan> {
+/// Chunks covering `extent` (rowids, pages or key values), the first one
+/// open below and the last one open above.
+fn chunks(extent: Extent) -> Vec<Scan> {
     // SQLite sorts each chunk's groups; a chunk whose sort fits in the page
     // cache never spills to a temporary file.
-    let size = if pages {
-        PAGES_PER_CHUNK
-    } else {
-        ROWIDS_PER_CHUNK
+    let span = extent.end.saturating_sub(extent.start).max(0);
+    let size = match extent.kind {
+        PositionKind::Rowids => ROWIDS_PER_CHUNK,
+        PositionKind::Pages => PAGES_PER_CHUNK,
+        PositionKind::Keys => KEYS_PER_CHUNK.max(span / MOST_KEY_CHUNKS + 1),
     };
-    let count = (positions + size - 1) / size;
+    let count = span / size + i64::from(span % size != 0);
+    let bound = |index: i64| extent.start.saturating_add(index.saturating_mul(size));
     (0..count.max(1))
         .map(|index| Scan::Physical {
-            start: if index == 0 { i64::MIN } else { index * size },
+            start: if index == 0 { i64::MIN } else { bound(index) },
             end: if index + 1 >= count {
                 i64::MAX
             } else {
-                (index + 1) * size
+                bound(index + 1)
             },
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bounds(extent: Extent) -> Vec<(i64, i64)> {
+        chunks(extent)
+            .into_iter()
+            .map(|scan| match scan {
+                Scan::Physical { start, end } => (start, end),
+                other => panic!("not a physical scan: {other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn chunks_are_contiguous_and_open_at_both_ends() {
+        for extent in [
+            Extent {
+                start: 0,
+                end: 0,
+                kind: PositionKind::Rowids,
+            },
+            Extent {
+                start: 0,
+                end: 120_001,
+                kind: PositionKind::Rowids,
+            },
+            Extent {
+                start: 0,
+                end: 3_000,
+                kind: PositionKind::Pages,
+            },
+            Extent {
+                start: -70_000,
+                end: 130_000,
+                kind: PositionKind::Keys,
+            },
+            Extent {
+                start: 1,
+                end: 10_000_001,
+                kind: PositionKind::Keys,
+            },
+            Extent {
+                start: i64::MIN + 5,
+                end: i64::MAX - 5,
+                kind: PositionKind::Keys,
+            },
+            Extent {
+                start: 10,
+                end: 5,
+                kind: PositionKind::Keys,
+            },
+        ] {
+            let bounds = bounds(extent);
+            assert_eq!(bounds.first().map(|b| b.0), Some(i64::MIN), "{extent:?}");
+            assert_eq!(bounds.last().map(|b| b.1), Some(i64::MAX), "{extent:?}");
+            for pair in bounds.windows(2) {
+                assert_eq!(pair[0].1, pair[1].0, "{extent:?}");
+                assert!(pair[0].0 < pair[0].1, "{extent:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn key_chunks_hold_fifty_thousand_keys_and_are_at_most_four_thousand() {
+        let dense = bounds(Extent {
+            start: 1,
+            end: 1_000_001,
+            kind: PositionKind::Keys,
+        });
+        assert_eq!(dense.len(), 20);
+        assert_eq!(dense[1], (50_001, 100_001));
+        let sparse = bounds(Extent {
+            start: 0,
+            end: 1 << 60,
+            kind: PositionKind::Keys,
+        });
+        assert!(
+            sparse.len() <= 4_000 && sparse.len() > 3_000,
+            "{}",
+            sparse.len()
+        );
+        let wide = bounds(Extent {
+            start: i64::MIN + 5,
+            end: i64::MAX - 5,
+            kind: PositionKind::Keys,
+        });
+        assert!(wide.len() <= 4_000 && wide.len() > 1, "{}", wide.len());
+    }
 }

@@ -374,10 +374,40 @@ fn numeric_one<'c>(
             ColumnKind::Json | ColumnKind::Text | ColumnKind::Any => Ok(()),
             kind => Err(wrong(column, role, kind, "a JSON column")),
         },
+        ColumnRef::MapKey { column, .. } => match find(column, role)? {
+            kind if map_value_type(kind).is_some() => Ok(()),
+            kind => Err(wrong(
+                column,
+                role,
+                kind,
+                "a Map column (ClickHouse 21.8 or later) to read a key of",
+            )),
+        },
         ColumnRef::First(choices) => choices
             .iter()
             .try_for_each(|choice| numeric_one(choice, role, find, wrong)),
     }
+}
+
+/// The value type of a map column's type (`Map(K, V)`: `V`), if it is one.
+#[must_use]
+pub fn map_value_type(kind: &ColumnKind) -> Option<&str> {
+    let ColumnKind::Other(text) = kind else {
+        return None;
+    };
+    let inner = text.trim().strip_prefix("Map(")?.strip_suffix(')')?;
+    // The comma after the key type, outside its parentheses.
+    let mut depth = 0_i32;
+    let comma = inner.char_indices().find_map(|(index, c)| {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => return Some(index),
+            _ => {}
+        }
+        None
+    })?;
+    Some(inner[comma + 1..].trim())
 }
 
 fn time_kind(mapping: &Mapping, kind: &ColumnKind) -> Option<TimeKind> {

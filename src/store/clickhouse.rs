@@ -61,6 +61,18 @@ pub fn column_kind(data_type: &str) -> ColumnKind {
     }
 }
 
+/// True when a server of `version` (`21.8.3.44`) has the `Map` type.
+#[must_use]
+pub fn has_maps(version: &str) -> bool {
+    let mut parts = version
+        .trim()
+        .split('.')
+        .map(|part| part.parse::<u32>().unwrap_or(0));
+    let major = parts.next().unwrap_or(0);
+    let minor = parts.next().unwrap_or(0);
+    (major, minor) >= (21, 8)
+}
+
 /// What a rollup reads.
 const ROLLUP: &str = "usage per quarter hour";
 
@@ -266,6 +278,7 @@ impl ClickhouseStore {
             .get_or_try_init(|| async {
                 let columns = self.columns(&self.mapping.table).await?;
                 let url = self.describe();
+                self.check_maps().await?;
                 let checked = match mapping::check(&self.mapping, &columns) {
                     Ok(checked) => checked,
                     Err(error) if columns.is_empty() => {
@@ -287,6 +300,37 @@ impl ClickhouseStore {
                 Ok(Prepared { builder, info })
             })
             .await
+    }
+
+    /// A mapping that reads map keys needs a server with the `Map` type.
+    async fn check_maps(&self) -> Result<(), StoreError> {
+        let keys = self.mapping.map_keys();
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let statement = Statement {
+            sql: "SELECT version()".to_owned(),
+            binds: Vec::new(),
+        };
+        let (version,): (String,) = self.row("the server version", &statement).await?;
+        if has_maps(&version) {
+            return Ok(());
+        }
+        let named: Vec<String> = keys.iter().map(ToString::to_string).collect();
+        Err(StoreError::Mapping {
+            url: self.describe(),
+            source: mapping::MappingError(format!(
+                "[source] reads keys of Map columns ({}), and ClickHouse {} has no Map type \
+                 (it came in 21.8): read them on a current server{}",
+                named.join(", "),
+                crate::text::sanitize(&version, 40),
+                if self.mapping.preset == mapping::Preset::Langfuse {
+                    " (Langfuse's own tables need one too)"
+                } else {
+                    ""
+                }
+            )),
+        })
     }
 
     /// Decides seconds or milliseconds (one pass: ClickHouse counts fast),
@@ -469,7 +513,7 @@ impl RollupSource for ClickhouseStore {
         None
     }
 
-    async fn extent(&self) -> Option<i64> {
+    async fn extent(&self) -> Option<super::Extent> {
         // Read by time ranges: a table has no physical positions to scan.
         None
     }
@@ -482,6 +526,15 @@ impl RollupSource for ClickhouseStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn maps_come_with_21_8() {
+        assert!(!has_maps("18.16.1"));
+        assert!(!has_maps("21.3.20.1"));
+        assert!(has_maps("21.8.15.7"));
+        assert!(has_maps("25.8.2.1"));
+        assert!(!has_maps("not a version"));
+    }
 
     #[test]
     fn column_types_are_classified_through_their_wrappers() {

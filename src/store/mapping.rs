@@ -40,6 +40,8 @@ pub enum Preset {
     LitellmDaily,
     /// Helicone's ClickHouse `request_response_rmt` (one row per request).
     Helicone,
+    /// Langfuse's (v3) ClickHouse `observations`, its generations.
+    Langfuse,
 }
 
 /// The `[source]` table as written; every key optional.
@@ -89,6 +91,10 @@ pub struct SourceConfig {
     /// Extra SQL predicate.
     #[serde(rename = "where")]
     pub filter: Option<String>,
+    /// ClickHouse: read the table with `FINAL` (the rows of a
+    /// `ReplacingMergeTree` merged to their latest version).
+    #[serde(rename = "final")]
+    pub read_final: Option<bool>,
 }
 
 impl SourceConfig {
@@ -134,6 +140,7 @@ impl SourceConfig {
             session: other.session.clone().or_else(|| self.session.clone()),
             source: other.source.clone().or_else(|| self.source.clone()),
             filter: other.filter.clone().or_else(|| self.filter.clone()),
+            read_final: other.read_final.or(self.read_final),
         }
     }
 }
@@ -144,6 +151,7 @@ impl SourceConfig {
 pub struct MappingError(pub String);
 
 /// A column, or a number inside a JSON column (`metadata->usage_object->key`),
+/// or the value of a key in a ClickHouse `Map` column (`usage_details['input']`),
 /// or the first of several that is present and not zero (`a | b`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ColumnRef {
@@ -157,6 +165,13 @@ pub enum ColumnRef {
         column: String,
         /// Keys from the top, each `[A-Za-z0-9_]+`.
         path: Vec<String>,
+    },
+    /// The value of one key in a map column (ClickHouse's `Map`).
+    MapKey {
+        /// The map column.
+        column: String,
+        /// The key, `[A-Za-z0-9_.-]+`.
+        key: String,
     },
 }
 
@@ -173,6 +188,9 @@ impl ColumnRef {
     }
 
     fn parse_one(text: &str, role: &str) -> Result<Self, MappingError> {
+        if let Some(open) = text.find('[') {
+            return Self::parse_map_key(text, open, role);
+        }
         let parts: Vec<&str> = text.split("->").map(str::trim).collect();
         if parts.iter().any(|part| part.is_empty()) {
             return Err(MappingError(format!(
@@ -199,11 +217,52 @@ impl ColumnRef {
         }
     }
 
+    /// `column['key']`: a key of a map column, quoted with single quotes.
+    fn parse_map_key(text: &str, open: usize, role: &str) -> Result<Self, MappingError> {
+        let column = text[..open].trim();
+        let key = text[open..]
+            .strip_prefix("['")
+            .and_then(|rest| rest.strip_suffix("']"));
+        let key = match key {
+            Some(key) if !column.is_empty() && !key.is_empty() => key,
+            _ => {
+                return Err(MappingError(format!(
+                    "[source] {role} = {text:?} is not a map key; write column['key'], \
+                     such as usage_details['input']"
+                )))
+            }
+        };
+        if !key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+        {
+            return Err(MappingError(format!(
+                "[source] {role}: the map key {key:?} may only hold letters, digits, _, . and -"
+            )));
+        }
+        Ok(Self::MapKey {
+            column: column.to_owned(),
+            key: key.to_owned(),
+        })
+    }
+
+    /// True when the reference reads a key of a map column.
+    #[must_use]
+    pub fn reads_map(&self) -> bool {
+        match self {
+            Self::MapKey { .. } => true,
+            Self::First(choices) => choices.iter().any(Self::reads_map),
+            Self::Plain(_) | Self::Json { .. } => false,
+        }
+    }
+
     /// The columns the reference reads.
     #[must_use]
     pub fn columns(&self) -> Vec<&str> {
         match self {
-            Self::Plain(column) | Self::Json { column, .. } => vec![column],
+            Self::Plain(column) | Self::Json { column, .. } | Self::MapKey { column, .. } => {
+                vec![column]
+            }
             Self::First(choices) => choices.iter().flat_map(Self::columns).collect(),
         }
     }
@@ -214,6 +273,7 @@ impl fmt::Display for ColumnRef {
         match self {
             Self::Plain(column) => f.write_str(column),
             Self::Json { column, path } => write!(f, "{column}->{}", path.join("->")),
+            Self::MapKey { column, key } => write!(f, "{column}['{key}']"),
             Self::First(choices) => {
                 let texts: Vec<String> = choices.iter().map(ToString::to_string).collect();
                 f.write_str(&texts.join(" | "))
@@ -293,6 +353,8 @@ pub struct Mapping {
     pub source: Option<String>,
     /// Extra predicate, checked to be one expression.
     pub filter: Option<String>,
+    /// Read the table with `FINAL` (ClickHouse only).
+    pub read_final: bool,
     /// The roles the config (or a flag) named itself, not the preset: a
     /// missing column is an error for these, and read as absent for the rest.
     pub explicit: Vec<&'static str>,
@@ -303,6 +365,19 @@ impl Mapping {
     #[must_use]
     pub fn fallback_model(&self) -> &str {
         self.default_model.as_deref().unwrap_or("(unknown)")
+    }
+
+    /// The token references that read a key of a map column.
+    #[must_use]
+    pub fn map_keys(&self) -> Vec<&ColumnRef> {
+        let mut references: Vec<&ColumnRef> = match &self.tokens {
+            Tokens::Split { input, output } => vec![input, output],
+            Tokens::Total(total) => vec![total],
+        };
+        references.extend(self.cache_read_tokens.iter());
+        references.extend(self.cache_write_tokens.iter());
+        references.retain(|reference| reference.reads_map());
+        references
     }
 }
 
@@ -338,6 +413,7 @@ fn unreachable_native() -> Mapping {
         session: Some("session".to_owned()),
         source: Some("source".to_owned()),
         filter: None,
+        read_final: false,
         explicit: Vec::new(),
     }
 }
@@ -373,6 +449,7 @@ pub fn preset_defaults(preset: Preset) -> SourceConfig {
             session: text("session"),
             source: text("source"),
             filter: text(""),
+            read_final: Some(false),
         },
         Preset::Litellm => SourceConfig {
             preset: Some(Preset::Litellm),
@@ -398,6 +475,7 @@ pub fn preset_defaults(preset: Preset) -> SourceConfig {
             session: None,
             source: None,
             filter: text(""),
+            read_final: Some(false),
         },
         Preset::LitellmDaily => SourceConfig {
             preset: Some(Preset::LitellmDaily),
@@ -420,6 +498,7 @@ pub fn preset_defaults(preset: Preset) -> SourceConfig {
             session: None,
             source: None,
             filter: text(""),
+            read_final: Some(false),
         },
         // Helicone's ClickHouse migrations: the table of
         // 20200101000041_request_response_replacing_merge_tree.sql with the
@@ -446,6 +525,40 @@ pub fn preset_defaults(preset: Preset) -> SourceConfig {
             session: None,
             source: None,
             filter: text(""),
+            read_final: Some(false),
+        },
+        // Langfuse v3's ClickHouse migrations: `observations` of
+        // packages/shared/clickhouse/migrations/unclustered/0002_observations.up.sql
+        // (unchanged in the columns read here through migration 0034). Each
+        // usage key is priced apart there, so `input` holds no cached
+        // tokens; OpenAI's cached reads are `input_cached_tokens` (older
+        // SDKs) or `input_cache_read`, Anthropic's `input_cache_read` and
+        // `input_cache_creation` (or their API names). A `ReplacingMergeTree`
+        // that keeps every version of an observation until merges: read FINAL.
+        Preset::Langfuse => SourceConfig {
+            preset: Some(Preset::Langfuse),
+            table: text("observations"),
+            timestamp: text("start_time"),
+            timestamp_format: Some(TimestampFormat::Auto),
+            model: text("provided_model_name"),
+            default_model: None,
+            total_tokens: None,
+            input_tokens: text("usage_details['input']"),
+            output_tokens: text("usage_details['output']"),
+            cache_read_tokens: text(
+                "usage_details['input_cache_read'] | usage_details['input_cached_tokens'] \
+                 | usage_details['cache_read_input_tokens']",
+            ),
+            cache_write_tokens: text(
+                "usage_details['input_cache_creation'] | usage_details['cache_creation_input_tokens']",
+            ),
+            input_includes_cache: Some(false),
+            requests: text(""),
+            cost: text("total_cost"),
+            user: text("project_id"),
+            endpoint: text("name"),
+            filter: text("type = 'GENERATION' AND is_deleted = 0"),
+            read_final: Some(true),
         },
     }
 }
@@ -551,6 +664,7 @@ impl Mapping {
             session: non_empty(merged.session),
             source: non_empty(merged.source),
             filter,
+            read_final: merged.read_final.unwrap_or(false),
             explicit,
         })
     }

@@ -2,7 +2,8 @@
 //! sqlx's MySQL driver, a lazy pool of read-only sessions (`SET SESSION
 //! TRANSACTION READ ONLY`) in UTC with ANSI quoting, a statement timeout
 //! (MySQL's `max_execution_time`, MariaDB's `max_statement_time`), the
-//! catalog from `information_schema`, and errors for people. Its SQL is
+//! catalog from `information_schema`, the primary key whose value ranges
+//! a cold build reads in chunks, and errors for people. Its SQL is
 //! `mysql::dialect`; everything else is the shared runner's.
 
 pub mod dialect;
@@ -221,9 +222,30 @@ impl SqlBackend for MysqlBackend {
         .unwrap_or_default()
     }
 
-    /// Tables are read in one pass: InnoDB has no physical positions to scan by.
-    fn scans_by_position(&self) -> bool {
-        false
+    /// Ranges of the primary key's values: InnoDB keeps a table's rows in
+    /// primary-key order, so each range is one short read.
+    fn positions(&self) -> Option<super::PositionKind> {
+        Some(super::PositionKind::Keys)
+    }
+
+    /// The primary key's first column, when it holds integers (a table
+    /// without one is read in one pass).
+    async fn position_key(&self, table: &TableName) -> Option<String> {
+        let key: Option<(LossyText,)> = sqlx::query_as(
+            "SELECT s.COLUMN_NAME FROM information_schema.STATISTICS s \
+             JOIN information_schema.COLUMNS c ON c.TABLE_SCHEMA = s.TABLE_SCHEMA \
+               AND c.TABLE_NAME = s.TABLE_NAME AND c.COLUMN_NAME = s.COLUMN_NAME \
+             WHERE s.TABLE_SCHEMA = COALESCE(?, DATABASE()) AND s.TABLE_NAME = ? \
+               AND s.INDEX_NAME = 'PRIMARY' AND s.SEQ_IN_INDEX = 1 \
+               AND c.DATA_TYPE IN ('tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint')",
+        )
+        .bind(table.schema.as_deref())
+        .bind(&table.name)
+        .fetch_optional(&self.pool)
+        .await
+        .ok()
+        .flatten();
+        key.map(|(name,)| name.0)
     }
 
     fn is_server(&self) -> bool {

@@ -234,8 +234,8 @@ impl SqlBackend for PgBackend {
     }
 
     /// Page ranges, read by TID range scans.
-    fn scans_by_position(&self) -> bool {
-        true
+    fn positions(&self) -> Option<super::PositionKind> {
+        Some(super::PositionKind::Pages)
     }
 
     fn is_server(&self) -> bool {

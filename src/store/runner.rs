@@ -18,8 +18,8 @@ use super::rows::{DayRow, KeyedDayRow, ModelSum, RollupRow};
 use super::sql::{Bind, Dialect, RollupStatements, Scan, SqlBuilder, Statement};
 use super::wide::WideSum;
 use super::{
-    check_filter, first_instant, Quality, RollupSource, SecondsRange, SourceInfo, StoreError,
-    UsageStore,
+    check_filter, first_instant, Extent, PositionKind, Quality, RollupSource, SecondsRange,
+    SourceInfo, StoreError, UsageStore,
 };
 use crate::analytics::{DayModelRow, ModelRow};
 use crate::filter::{Dimension, Filter};
@@ -77,8 +77,14 @@ pub trait SqlBackend: Send + Sync + 'static {
         None
     }
 
-    /// True when the table can be read in chunks of physical positions.
-    fn scans_by_position(&self) -> bool;
+    /// What the table can be read in chunks of, if anything.
+    fn positions(&self) -> Option<PositionKind>;
+
+    /// The leading integer column of `table`'s primary key, for engines
+    /// that read in chunks of its values ([`PositionKind::Keys`]).
+    async fn position_key(&self, _table: &TableName) -> Option<String> {
+        None
+    }
 
     /// `statement` (a rollup's fourteen columns) as one row holding a JSON
     /// array of the rows, when the engine hands over one text faster than a
@@ -306,6 +312,16 @@ where
             .get_or_try_init(|| async {
                 let columns = self.backend.columns(&self.mapping.table).await?;
                 let url = self.backend.describe();
+                if self.mapping.read_final {
+                    return Err(StoreError::Mapping {
+                        url,
+                        source: mapping::MappingError(
+                            "[source] final = true reads a ClickHouse table with FINAL; \
+                             this database is not ClickHouse: remove it"
+                                .to_owned(),
+                        ),
+                    });
+                }
                 let checked = match mapping::check(&self.mapping, &columns) {
                     Ok(checked) => checked,
                     Err(error) if columns.is_empty() => {
@@ -321,7 +337,10 @@ where
                     Err(source) => return Err(StoreError::Mapping { url, source }),
                 };
                 let builder = SqlBuilder::new(self.backend.dialect(), checked);
-                let builder = self.settle_time_kind(builder).await?;
+                let mut builder = self.settle_time_kind(builder).await?;
+                if self.backend.positions() == Some(PositionKind::Keys) {
+                    builder.set_position_key(self.backend.position_key(&self.mapping.table).await);
+                }
                 let mut info = builder.checked().source_info();
                 info.notes.extend(self.backend.data_notes().await);
                 Ok(Prepared { builder, info })
@@ -630,17 +649,24 @@ where
         })
     }
 
-    async fn extent(&self) -> Option<i64> {
-        if !self.backend.scans_by_position() {
-            return None;
-        }
-        let statement = self.prepared().await.ok()?.builder.extent();
-        let (positions, version): (Option<i64>, i64) = self.fetch_one(&statement).await.ok()?;
-        // PostgreSQL reads page ranges efficiently from version 14 (TID range scans).
-        if version != 0 && version < 140_000 {
-            return None;
-        }
-        positions.filter(|positions| *positions > 0)
+    async fn extent(&self) -> Option<Extent> {
+        let kind = self.backend.positions()?;
+        let builder = &self.prepared().await.ok()?.builder;
+        let (start, end) = if kind == PositionKind::Keys {
+            // The smallest and largest key (a step down the primary key each).
+            let (first, last): (Option<i64>, Option<i64>) =
+                self.fetch_one(&builder.key_extent()?).await.ok()?;
+            (first?, last?.saturating_add(1))
+        } else {
+            let (positions, version): (Option<i64>, i64) =
+                self.fetch_one(&builder.extent()).await.ok()?;
+            // PostgreSQL reads page ranges efficiently from version 14 (TID range scans).
+            if version != 0 && version < 140_000 {
+                return None;
+            }
+            (0, positions.filter(|positions| *positions > 0)?)
+        };
+        Some(Extent { start, end, kind })
     }
 
     fn is_server(&self) -> bool {

@@ -92,6 +92,9 @@ pub struct SqlBuilder {
     /// Token sums are returned in wide form (see [`crate::store::wide`]):
     /// set for the rest of the session once a 64-bit sum has overflowed.
     wide: Arc<AtomicBool>,
+    /// The integer column whose value ranges a rollup reads in chunks
+    /// ([`Scan::Physical`] on MySQL), if the table has one.
+    position_key: Option<String>,
 }
 
 impl SqlBuilder {
@@ -102,6 +105,7 @@ impl SqlBuilder {
             dialect,
             checked,
             wide: Arc::default(),
+            position_key: None,
         }
     }
 
@@ -126,9 +130,15 @@ impl SqlBuilder {
     #[must_use]
     pub fn table(&self) -> String {
         let table = &self.checked.mapping.table;
-        match &table.schema {
+        let name = match &table.schema {
             Some(schema) => format!("{}.{}", quote_ident(schema), quote_ident(&table.name)),
             None => quote_ident(&table.name),
+        };
+        // ClickHouse only (the other engines refuse `final` before this).
+        if self.checked.mapping.read_final {
+            format!("{name} FINAL")
+        } else {
+            name
         }
     }
 

@@ -403,8 +403,8 @@ impl SqlBackend for SqliteBackend {
     }
 
     /// Rowid chunks; none for the trigger-kept rollup (one small read).
-    fn scans_by_position(&self) -> bool {
-        !self.own_rollup
+    fn positions(&self) -> Option<super::PositionKind> {
+        (!self.own_rollup).then_some(super::PositionKind::Rowids)
     }
 
     fn is_server(&self) -> bool {

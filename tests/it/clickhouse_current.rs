@@ -5,10 +5,11 @@
 //! unusable rows), for each timestamp kind, `DateTime64(3)` (Helicone's and
 //! Langfuse's type) included, is run by chDB, the current ClickHouse
 //! embedded in PyPI's `chdb`, on a table of those columns with a few rows
-//! (`.ci/chdb_check.py`). Opt-in: `USAGETOP_TEST_CHDB_PYTHON` names a Python
-//! with `chdb` installed (`pip install chdb`); without it the test says it
-//! was skipped, in CI too (the servers CI runs are Debian's 18.16). Every
-//! statement is rendered with its values in any case.
+//! (`.ci/chdb_check.py`). `USAGETOP_TEST_CHDB_PYTHON` names a Python with
+//! `chdb` installed (`pip install chdb`; `.ci/run` installs it and sets the
+//! variable); without it the test says it was skipped, except in CI, where
+//! it fails (the servers CI runs are Debian's 18.16). Every statement is
+//! rendered with its values in any case.
 
 use usagetop::filter::{Dimension, Filter};
 use usagetop::period::{Calendar, WeekStart};
@@ -117,13 +118,7 @@ fn every_statement_has_its_values() {
 
 #[test]
 fn current_clickhouse_runs_every_statement() {
-    let Some(python) = std::env::var("USAGETOP_TEST_CHDB_PYTHON")
-        .ok()
-        .filter(|python| !python.is_empty())
-    else {
-        eprintln!(
-            "skipped: USAGETOP_TEST_CHDB_PYTHON is not set (a Python with `pip install chdb`)"
-        );
+    let Some(python) = crate::support::clickhouse::chdb_python() else {
         return;
     };
     let layouts: Vec<serde_json::Value> = LAYOUTS

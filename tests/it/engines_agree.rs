@@ -9,17 +9,11 @@
 //! their own modules).
 
 use std::path::Path;
-use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AssertSqlSafe, Connection, SqliteConnection};
 use usagetop::cache::{CacheOptions, CachedStore};
-use usagetop::clock::FixedClock;
-use usagetop::filter::Filter;
 use usagetop::period::{Calendar, WeekStart};
-use usagetop::pipeline::{compute_report, ReportContext};
-use usagetop::pricing::{PriceFile, PriceTable};
 use usagetop::store::clickhouse::ClickhouseStore;
 use usagetop::store::demo::{self, DemoEvent};
 use usagetop::store::mapping::{Mapping, SourceConfig};
@@ -28,41 +22,10 @@ use usagetop::store::postgres::PgStore;
 use usagetop::store::sqlite::SqliteStore;
 use usagetop::store::{RollupSource, Timeouts, UsageStore};
 
+use crate::support::reports::{
+    event_inserts as inserts, event_values, json_of, now, sqlite_execute, ZONES,
+};
 use crate::support::{clickhouse, mysql, pg};
-
-const NOW: &str = "2026-11-18T15:07:00Z";
-
-const ZONES: [chrono_tz::Tz; 3] = [
-    chrono_tz::UTC,
-    chrono_tz::America::New_York,
-    chrono_tz::Asia::Kathmandu,
-];
-
-const COLUMNS: &str =
-    "(ts, user_id, model, endpoint, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens)";
-
-fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(NOW)
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
-fn context(zone: chrono_tz::Tz) -> ReportContext {
-    ReportContext {
-        calendar: Calendar::new(zone, WeekStart::Monday),
-        clock: Arc::new(FixedClock(now())),
-        prices: Arc::new(PriceTable::with_overrides(&PriceFile::default(), "pricing").unwrap()),
-        budgets: Arc::new(usagetop::budget::Budgets::default()),
-        wall_clock: Arc::new(usagetop::clock::SystemClock),
-    }
-}
-
-async fn json_of(store: &dyn UsageStore, zone: chrono_tz::Tz) -> String {
-    let snapshot = compute_report(store, &context(zone), &Filter::default())
-        .await
-        .unwrap();
-    usagetop::output::json::render(&snapshot).unwrap()
-}
 
 /// 45 days of demo events around the DST change.
 fn events() -> Vec<DemoEvent> {
@@ -74,52 +37,9 @@ fn events() -> Vec<DemoEvent> {
     )
 }
 
-/// The VALUES of `events`, the timestamp written by `ts`; every 211th row
-/// has a negative count (left out), every 97th no model.
+/// The rows of `events`, the timestamp written by `ts` (see [`event_values`]).
 fn values(events: &[DemoEvent], ts: &dyn Fn(i64) -> String) -> Vec<String> {
-    events
-        .iter()
-        .map(|e| {
-            let model = if e.ts % 97 == 0 {
-                "NULL".to_owned()
-            } else {
-                format!("'{}'", e.model)
-            };
-            let input = if e.ts % 211 == 0 {
-                -e.input_tokens
-            } else {
-                e.input_tokens
-            };
-            format!(
-                "({}, '{}', {model}, '{}', {input}, {}, {}, {})",
-                ts(e.ts),
-                e.user_id,
-                e.endpoint,
-                e.output_tokens,
-                e.cache_read_tokens,
-                e.cache_write_tokens
-            )
-        })
-        .collect()
-}
-
-/// `INSERT` statements of `rows` into `table`, 500 rows each.
-fn inserts(table: &str, rows: &[String]) -> Vec<String> {
-    rows.chunks(500)
-        .map(|chunk| format!("INSERT INTO {table} {COLUMNS} VALUES {}", chunk.join(", ")))
-        .collect()
-}
-
-async fn sqlite_execute(path: &Path, sql: &str) {
-    let options = SqliteConnectOptions::new()
-        .filename(path)
-        .create_if_missing(true);
-    let mut conn = SqliteConnection::connect_with(&options).await.unwrap();
-    sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    conn.close().await.unwrap();
+    event_values(events, ts, None)
 }
 
 /// Asserts that `store`, directly and through a cache built in `dir`,

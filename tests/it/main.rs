@@ -18,6 +18,7 @@ mod cache_cli;
 mod cli;
 mod cli_output;
 mod clickhouse_current;
+mod clickhouse_langfuse;
 mod dimensions;
 mod e2e_pty;
 mod engines_agree;

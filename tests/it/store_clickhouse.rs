@@ -9,18 +9,13 @@
 //! name no password; hostile filter text stays one literal.
 
 use std::path::Path;
-use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
-use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{AssertSqlSafe, Connection, SqliteConnection};
+use chrono::DateTime;
 use usagetop::cache::{CacheOptions, CachedStore};
-use usagetop::clock::FixedClock;
 use usagetop::filter::{Dimension, Filter};
 use usagetop::output;
 use usagetop::period::{Calendar, WeekStart};
-use usagetop::pipeline::{compute_report, ReportContext};
-use usagetop::pricing::{PriceFile, PriceTable};
+use usagetop::pipeline::compute_report;
 use usagetop::store::clickhouse::ClickhouseStore;
 use usagetop::store::demo::{self, DemoEvent};
 use usagetop::store::mapping::{Mapping, SourceConfig};
@@ -28,62 +23,18 @@ use usagetop::store::sqlite::SqliteStore;
 use usagetop::store::{Timeouts, UsageStore};
 
 use crate::support::clickhouse::{server_urls, Server, TestDb};
-
-const NOW: &str = "2026-11-18T15:07:00Z";
-
-const ZONES: [chrono_tz::Tz; 3] = [
-    chrono_tz::UTC,
-    chrono_tz::America::New_York,
-    chrono_tz::Asia::Kathmandu,
-];
-
-fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(NOW)
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
-fn context(zone: chrono_tz::Tz) -> ReportContext {
-    ReportContext {
-        calendar: Calendar::new(zone, WeekStart::Monday),
-        clock: Arc::new(FixedClock(now())),
-        prices: Arc::new(PriceTable::with_overrides(&PriceFile::default(), "pricing").unwrap()),
-        budgets: Arc::new(usagetop::budget::Budgets::default()),
-        wall_clock: Arc::new(usagetop::clock::SystemClock),
-    }
-}
+use crate::support::reports::{
+    assert_same_as_sqlite, context, event_values, json_in, json_of, now, sqlite_execute,
+    EVENT_COLUMNS as COLUMNS, ZONES,
+};
 
 async fn json_with(store: &dyn UsageStore, zone: chrono_tz::Tz, filter: &Filter) -> String {
-    let snapshot = compute_report(store, &context(zone), filter).await.unwrap();
-    output::json::render(&snapshot).unwrap()
-}
-
-async fn json_of(store: &dyn UsageStore, zone: chrono_tz::Tz) -> String {
-    json_with(store, zone, &Filter::default()).await
+    json_in(store, &context(zone), filter).await
 }
 
 #[track_caller]
 fn assert_same(clickhouse: &str, sqlite: &str, what: &str) {
-    if clickhouse != sqlite {
-        let first = clickhouse
-            .lines()
-            .zip(sqlite.lines())
-            .enumerate()
-            .find(|(_, (a, b))| a != b);
-        panic!("{what}: ClickHouse and SQLite reports differ; first difference (line, clickhouse, sqlite): {first:?}");
-    }
-}
-
-async fn sqlite_execute(path: &Path, sql: &str) {
-    let options = SqliteConnectOptions::new()
-        .filename(path)
-        .create_if_missing(true);
-    let mut conn = SqliteConnection::connect_with(&options).await.unwrap();
-    sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    conn.close().await.unwrap();
+    assert_same_as_sqlite("ClickHouse", clickhouse, sqlite, what);
 }
 
 fn events() -> Vec<DemoEvent> {
@@ -95,44 +46,17 @@ fn events() -> Vec<DemoEvent> {
     )
 }
 
-/// The VALUES of `events` with the timestamp written by `ts`; every 211th
-/// row has a negative count, every 97th no model, every 89th a model with a
-/// quote and a backslash (`o'k\model`, written as each engine reads it).
+/// The VALUES of `events` with the timestamp written by `ts` (see
+/// [`event_values`]); every 89th row has a model with a quote and a
+/// backslash (`o'k\model`, written as each engine reads it).
 fn values(events: &[DemoEvent], ts: &dyn Fn(i64) -> String, clickhouse: bool) -> Vec<String> {
-    events
-        .iter()
-        .map(|e| {
-            let model = if e.ts % 97 == 0 {
-                "NULL".to_owned()
-            } else if e.ts % 89 == 0 {
-                if clickhouse {
-                    r"'o\'k\\model'".to_owned()
-                } else {
-                    r"'o''k\model'".to_owned()
-                }
-            } else {
-                format!("'{}'", e.model)
-            };
-            format!(
-                "({}, '{}', {model}, '{}', {}, {}, {}, {})",
-                ts(e.ts),
-                e.user_id,
-                e.endpoint,
-                if e.ts % 211 == 0 {
-                    -e.input_tokens
-                } else {
-                    e.input_tokens
-                },
-                e.output_tokens,
-                e.cache_read_tokens,
-                e.cache_write_tokens
-            )
-        })
-        .collect()
+    let odd = if clickhouse {
+        r"'o\'k\\model'"
+    } else {
+        r"'o''k\model'"
+    };
+    event_values(events, ts, Some(odd))
 }
-
-const COLUMNS: &str =
-    "(ts, user_id, model, endpoint, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens)";
 
 /// The ClickHouse columns after `ts`: Nullable and LowCardinality among them.
 const CH_COLUMNS: &str = "user_id String, model LowCardinality(Nullable(String)), \

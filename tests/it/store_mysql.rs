@@ -6,19 +6,14 @@
 //! against SQLite's, errors without the password, and recovery after the
 //! server drops the session.
 
-use std::path::Path;
-use std::sync::Arc;
-
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AssertSqlSafe, Connection, MySqlConnection, SqliteConnection};
 use usagetop::cache::{CacheOptions, CachedStore};
-use usagetop::clock::FixedClock;
 use usagetop::filter::Filter;
 use usagetop::output;
 use usagetop::period::{Calendar, WeekStart};
-use usagetop::pipeline::{compute_report, ReportContext};
-use usagetop::pricing::{PriceFile, PriceTable};
+use usagetop::pipeline::compute_report;
 use usagetop::store::demo::{self, DemoEvent};
 use usagetop::store::mapping::{Mapping, SourceConfig};
 use usagetop::store::mysql::MysqlStore;
@@ -26,54 +21,13 @@ use usagetop::store::sqlite::SqliteStore;
 use usagetop::store::{Timeouts, UsageStore};
 
 use crate::support::mysql::{server_url, TestDb};
-
-const NOW: &str = "2026-11-18T15:07:00Z";
-
-fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(NOW)
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
-fn context(zone: chrono_tz::Tz) -> ReportContext {
-    ReportContext {
-        calendar: Calendar::new(zone, WeekStart::Monday),
-        clock: Arc::new(FixedClock(now())),
-        prices: Arc::new(PriceTable::with_overrides(&PriceFile::default(), "pricing").unwrap()),
-        budgets: Arc::new(usagetop::budget::Budgets::default()),
-        wall_clock: Arc::new(usagetop::clock::SystemClock),
-    }
-}
-
-async fn json_of(store: &dyn UsageStore, zone: chrono_tz::Tz) -> String {
-    let snapshot = compute_report(store, &context(zone), &Filter::default())
-        .await
-        .unwrap();
-    output::json::render(&snapshot).unwrap()
-}
+use crate::support::reports::{
+    assert_same_as_sqlite, context, event_inserts, event_values, json_of, now, sqlite_execute,
+};
 
 #[track_caller]
 fn assert_same(mysql: &str, sqlite: &str, what: &str) {
-    if mysql != sqlite {
-        let first = mysql
-            .lines()
-            .zip(sqlite.lines())
-            .enumerate()
-            .find(|(_, (a, b))| a != b);
-        panic!("{what}: MySQL and SQLite reports differ; first difference (line, mysql, sqlite): {first:?}");
-    }
-}
-
-async fn sqlite_execute(path: &Path, sql: &str) {
-    let options = SqliteConnectOptions::new()
-        .filename(path)
-        .create_if_missing(true);
-    let mut conn = SqliteConnection::connect_with(&options).await.unwrap();
-    sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    conn.close().await.unwrap();
+    assert_same_as_sqlite("MySQL", mysql, sqlite, what);
 }
 
 fn events() -> Vec<DemoEvent> {
@@ -85,43 +39,9 @@ fn events() -> Vec<DemoEvent> {
     )
 }
 
-/// Inserts of `events` with the timestamp written by `ts`; every 211th row
-/// has a negative count and every 97th no model.
+/// Inserts of `events` with the timestamp written by `ts` (see [`event_values`]).
 fn inserts(events: &[DemoEvent], ts: impl Fn(i64) -> String) -> Vec<String> {
-    events
-        .chunks(500)
-        .map(|chunk| {
-            let values: Vec<String> = chunk
-                .iter()
-                .map(|e| {
-                    format!(
-                        "({}, '{}', {}, '{}', {}, {}, {}, {})",
-                        ts(e.ts),
-                        e.user_id,
-                        if e.ts % 97 == 0 {
-                            "NULL".to_owned()
-                        } else {
-                            format!("'{}'", e.model)
-                        },
-                        e.endpoint,
-                        if e.ts % 211 == 0 {
-                            -e.input_tokens
-                        } else {
-                            e.input_tokens
-                        },
-                        e.output_tokens,
-                        e.cache_read_tokens,
-                        e.cache_write_tokens
-                    )
-                })
-                .collect();
-            format!(
-                "INSERT INTO usage_events (ts, user_id, model, endpoint, input_tokens, output_tokens, \
-                 cache_read_tokens, cache_write_tokens) VALUES {}",
-                values.join(", ")
-            )
-        })
-        .collect()
+    event_inserts("usage_events", &event_values(events, &ts, None))
 }
 
 const COLUMNS: &str = "user_id VARCHAR(64), model VARCHAR(128), endpoint VARCHAR(64), \
@@ -266,6 +186,122 @@ async fn every_timestamp_kind_equals_sqlite_directly_and_cached() {
             );
         }
     }
+    db.drop_it().await;
+}
+
+/// A cold build in many chunks of primary-key values: keys spread over
+/// negative and positive values with gaps, in no order of time (a quarter
+/// hour and model recur across chunks and add up), and rows without a
+/// timestamp: the cached report equals SQLite's, with progress per chunk.
+/// The same rows keyed by text are read in one pass, to the same report.
+#[tokio::test]
+async fn a_cold_build_in_key_chunks_equals_sqlite() {
+    let Some(admin) = server_url() else { return };
+    let db = TestDb::create(&admin, "chunks").await;
+    let events = events();
+    let datetime = |ts: i64| {
+        format!(
+            "'{}'",
+            DateTime::from_timestamp(ts, 0)
+                .unwrap()
+                .format("%Y-%m-%d %H:%M:%S")
+        )
+    };
+    let no_time = "(NULL, 'u1', 'gpt-4o', '/v1/chat', 5, 6, 0, 0), \
+                   (NULL, 'u2', 'claude-sonnet-4-5', '/v1/messages', 7, 8, 1, 1)";
+    let mut sql = vec![format!(
+        "CREATE TABLE usage_events (id BIGINT AUTO_INCREMENT PRIMARY KEY, ts DATETIME, {COLUMNS})"
+    )];
+    sql.extend(inserts(&events, datetime));
+    sql.push(format!(
+        "INSERT INTO usage_events (ts, user_id, model, endpoint, input_tokens, output_tokens, \
+         cache_read_tokens, cache_write_tokens) VALUES {no_time}"
+    ));
+    // A key of 100 per row, shuffled (7919 is prime to 100003), half below zero.
+    sql.push(format!(
+        "RENAME TABLE usage_events TO staging; \
+         CREATE TABLE usage_events (id BIGINT NOT NULL PRIMARY KEY, ts DATETIME, {COLUMNS}, KEY (ts)); \
+         INSERT INTO usage_events SELECT (id * 7919 % 100003) * 100 - 5000000, ts, user_id, model, \
+         endpoint, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens FROM staging"
+    ));
+    db.execute(&sql.join("; ")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chunks.db");
+    let mut sql = vec![format!(
+        "CREATE TABLE usage_events (id INTEGER PRIMARY KEY, ts INTEGER, {COLUMNS})"
+    )];
+    sql.extend(inserts(&events, |ts| ts.to_string()));
+    sql.push(format!(
+        "INSERT INTO usage_events (ts, user_id, model, endpoint, input_tokens, output_tokens, \
+         cache_read_tokens, cache_write_tokens) VALUES {no_time}"
+    ));
+    sqlite_execute(&path, &sql.join("; ")).await;
+    let mapping = Mapping::resolve(&SourceConfig::default()).unwrap();
+    let lite = SqliteStore::open(&path, false, mapping.clone())
+        .await
+        .unwrap();
+    let cached = CachedStore::open(
+        Box::new(MysqlStore::connect_lazy(&db.url, mapping, Timeouts::default()).unwrap()),
+        &CacheOptions {
+            enabled: true,
+            dir: dir.path().join("cache"),
+            late_seconds: 7_200,
+            verify: false,
+        },
+    )
+    .await;
+    let fractions = std::sync::Mutex::new(Vec::new());
+    cached
+        .refresh_cache(now().timestamp(), &|progress| {
+            fractions.lock().unwrap().push(progress.fraction);
+        })
+        .await
+        .unwrap();
+    let fractions = fractions.into_inner().unwrap();
+    // Keys from -5,000,000 to 5,000,000, 50,000 per chunk: 200 chunks.
+    assert!(fractions.len() > 100, "{} chunks", fractions.len());
+    assert!(fractions.windows(2).all(|pair| pair[0] < pair[1]));
+    assert_eq!(fractions.last().copied(), Some(1.0));
+    for zone in [chrono_tz::UTC, chrono_tz::Asia::Kathmandu] {
+        assert_same(
+            &json_of(&cached, zone).await,
+            &json_of(&lite, zone).await,
+            &format!("key chunks, {zone}"),
+        );
+    }
+    // Keyed by text: no integer key to range over, so one pass (its end
+    // unknown until it is read), and the same report.
+    db.execute(
+        "RENAME TABLE usage_events TO keyed; \
+         CREATE TABLE usage_events (id VARCHAR(24) NOT NULL PRIMARY KEY) \
+         SELECT CONCAT('k', id) AS id, ts, user_id, model, endpoint, input_tokens, output_tokens, \
+         cache_read_tokens, cache_write_tokens FROM keyed",
+    )
+    .await;
+    let mapping = Mapping::resolve(&SourceConfig::default()).unwrap();
+    let one_pass = CachedStore::open(
+        Box::new(MysqlStore::connect_lazy(&db.url, mapping, Timeouts::default()).unwrap()),
+        &CacheOptions {
+            enabled: true,
+            dir: dir.path().join("one-pass"),
+            late_seconds: 7_200,
+            verify: false,
+        },
+    )
+    .await;
+    let fractions = std::sync::Mutex::new(Vec::new());
+    one_pass
+        .refresh_cache(now().timestamp(), &|progress| {
+            fractions.lock().unwrap().push(progress.fraction);
+        })
+        .await
+        .unwrap();
+    assert_eq!(fractions.into_inner().unwrap(), vec![0.0]);
+    assert_same(
+        &json_of(&one_pass, chrono_tz::UTC).await,
+        &json_of(&lite, chrono_tz::UTC).await,
+        "one pass",
+    );
     db.drop_it().await;
 }
 

@@ -5,20 +5,16 @@
 //! `CI=true`, where a missing server is a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AssertSqlSafe, Connection, PgConnection, SqliteConnection};
-use usagetop::clock::FixedClock;
 use usagetop::filter::Filter;
 use usagetop::output;
 use usagetop::period::{Calendar, WeekStart};
 use usagetop::pipeline::{compute_report, ReportContext};
-use usagetop::pricing::{PriceFile, PriceTable};
 use usagetop::store::demo::{self, DemoEvent};
 use usagetop::store::mapping::{Mapping, Preset, SourceConfig, TimestampFormat};
 use usagetop::store::postgres::{write_demo, PgStore};
@@ -26,36 +22,19 @@ use usagetop::store::sqlite::SqliteStore;
 use usagetop::store::{Timeouts, UsageStore};
 
 use crate::support::pg;
+use crate::support::reports::{
+    assert_same_as_sqlite, context_at, instant, json_in, sqlite_execute,
+};
 use pg::{server_url, TestDb};
 
 const NOW: &str = "2026-11-18T15:00:00Z";
 
 fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(NOW)
-        .unwrap()
-        .with_timezone(&Utc)
-}
-
-async fn sqlite_execute(path: &Path, sql: &str) {
-    let options = SqliteConnectOptions::new()
-        .filename(path)
-        .create_if_missing(true);
-    let mut conn = SqliteConnection::connect_with(&options).await.unwrap();
-    sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    conn.close().await.unwrap();
+    instant(NOW)
 }
 
 fn context(zone: chrono_tz::Tz) -> ReportContext {
-    ReportContext {
-        calendar: Calendar::new(zone, WeekStart::Monday),
-        clock: Arc::new(FixedClock(now())),
-        prices: Arc::new(PriceTable::with_overrides(&PriceFile::default(), "pricing").unwrap()),
-        budgets: Arc::new(usagetop::budget::Budgets::default()),
-        wall_clock: Arc::new(usagetop::clock::SystemClock),
-    }
+    context_at(now(), zone)
 }
 
 /// The mapping of the small `calls(at, model, tokens_in, tokens_out)` fixtures.
@@ -80,21 +59,11 @@ fn mapping(config: SourceConfig) -> Mapping {
 /// Asserts two JSON reports are identical, showing the first lines that differ.
 #[track_caller]
 fn assert_same(pg: &str, sqlite: &str, what: &str) {
-    if pg != sqlite {
-        let first = pg
-            .lines()
-            .zip(sqlite.lines())
-            .enumerate()
-            .find(|(_, (a, b))| a != b);
-        panic!("{what}: PostgreSQL and SQLite reports differ; first difference (line, pg, sqlite): {first:?}");
-    }
+    assert_same_as_sqlite("PostgreSQL", pg, sqlite, what);
 }
 
 async fn json_of(store: &dyn UsageStore, zone: chrono_tz::Tz) -> String {
-    let report = compute_report(store, &context(zone), &Filter::default())
-        .await
-        .unwrap();
-    output::json::render(&report).unwrap()
+    json_in(store, &context(zone), &Filter::default()).await
 }
 
 fn events(days: u32) -> Vec<DemoEvent> {

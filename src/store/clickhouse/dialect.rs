@@ -165,6 +165,12 @@ impl SqlDialect for ClickhouseDialect {
         }
     }
 
+    fn map_number(&self, column: &str, key: &str, value_type: &str) -> Reading {
+        // A key the map lacks reads as the value type's default: 0.
+        let value = format!("{column}[{}]", text_literal(key));
+        self.number(&value, &super::column_kind(value_type))
+    }
+
     fn dollars(&self, column: &str, kind: &ColumnKind) -> Reading {
         bounded(&float_of(column, kind), column, "9.2e9")
     }

@@ -204,7 +204,8 @@ impl SqlDialect for MysqlDialect {
     }
 
     fn physical_range(&self, _start: i64, _end: i64) -> (String, Vec<Bind>) {
-        // Never asked: the table is read in one pass (no positions).
+        // Never asked: chunks are ranges of the primary key's values, which
+        // the builder writes itself (it knows the key column).
         ("1 = 1".to_owned(), Vec::new())
     }
 

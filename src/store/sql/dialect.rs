@@ -135,6 +135,18 @@ pub trait SqlDialect: Send + Sync + std::fmt::Debug {
     /// A number at `path` (keys) inside the JSON in `column`.
     fn json_number(&self, column: &str, path: &[String]) -> Reading;
 
+    /// The number under `key` of the map `column`, whose values are of
+    /// `value_type` (the engine's name). Only ClickHouse has maps; the
+    /// catalog check refuses a map key elsewhere, and an engine without
+    /// them leaves every row out as unreadable rather than guess.
+    fn map_number(&self, column: &str, _key: &str, _value_type: &str) -> Reading {
+        Reading {
+            value: "NULL".to_owned(),
+            unreadable: Some("1 = 1".to_owned()),
+            shown: column.to_owned(),
+        }
+    }
+
     /// Dollars stored in `column` of `kind` (finite, under $9.2e9).
     fn dollars(&self, column: &str, kind: &ColumnKind) -> Reading;
 

@@ -33,7 +33,8 @@ pub struct RollupStatements {
 pub enum Scan {
     /// Every row.
     All,
-    /// Rows at physical positions `[start, end)`: SQLite rowids, PostgreSQL pages.
+    /// Rows at positions `[start, end)`: SQLite rowids, PostgreSQL pages,
+    /// MySQL primary-key values (`i64::MIN` and `i64::MAX` leave that end open).
     Physical {
         /// First position.
         start: i64,
@@ -269,7 +270,10 @@ impl SqlBuilder {
     fn scan_predicate(&self, scan: Scan) -> (String, Vec<Bind>) {
         match scan {
             Scan::All => ("1 = 1".to_owned(), Vec::new()),
-            Scan::Physical { start, end } => self.rules().physical_range(start, end),
+            Scan::Physical { start, end } => match &self.position_key {
+                Some(key) => self.key_range(key, start, end),
+                None => self.rules().physical_range(start, end),
+            },
             Scan::Since(start) | Scan::Between(start, _) => {
                 let end = match scan {
                     Scan::Between(_, end) => end,
@@ -280,6 +284,49 @@ impl SqlBuilder {
                 self.range(SecondsRange { start, end }, &calendar, 1)
             }
         }
+    }
+
+    /// Rows whose `key` lies in `[start, end)`, an end at `i64::MIN` or
+    /// `i64::MAX` left open (so that every row lies in one chunk, whatever
+    /// the key's type holds).
+    fn key_range(&self, key: &str, start: i64, end: i64) -> (String, Vec<Bind>) {
+        let key = Self::column(key);
+        let mut tests = Vec::new();
+        let mut binds = Vec::new();
+        if start != i64::MIN {
+            binds.push(Bind::Int(start));
+            tests.push(format!("{key} >= {}", self.placeholder(binds.len())));
+        }
+        if end != i64::MAX {
+            binds.push(Bind::Int(end));
+            tests.push(format!("{key} < {}", self.placeholder(binds.len())));
+        }
+        if tests.is_empty() {
+            tests.push("1 = 1".to_owned());
+        }
+        (tests.join(" AND "), binds)
+    }
+
+    /// Reads rollups of [`Scan::Physical`] in ranges of `key`'s values.
+    pub fn set_position_key(&mut self, key: Option<String>) {
+        self.position_key = key;
+    }
+
+    /// The smallest and largest value of the position key, as signed 64-bit
+    /// integers (`None` without a key).
+    #[must_use]
+    pub fn key_extent(&self) -> Option<Statement> {
+        let key = Self::column(self.position_key.as_ref()?);
+        let rules = self.rules();
+        Some(Statement {
+            sql: format!(
+                "SELECT {}, {} FROM {}",
+                rules.integer(&format!("MIN({key})")),
+                rules.integer(&format!("MAX({key})")),
+                self.table()
+            ),
+            binds: Vec::new(),
+        })
     }
 
     /// The first and last usable timestamps of the table (unix seconds).

@@ -33,6 +33,11 @@ impl SqlBuilder {
         match reference {
             ColumnRef::Plain(column) => rules.number(&Self::column(column), &self.kind_of(column)),
             ColumnRef::Json { column, path } => rules.json_number(&Self::column(column), path),
+            ColumnRef::MapKey { column, key } => {
+                let kind = self.kind_of(column);
+                let value_type = crate::store::catalog::map_value_type(&kind).unwrap_or("");
+                rules.map_number(&Self::column(column), key, value_type)
+            }
             ColumnRef::First(choices) => {
                 let readings: Vec<Reading> = choices.iter().map(|c| self.reading(c)).collect();
                 let values: Vec<String> = readings
@@ -198,7 +203,7 @@ impl SqlBuilder {
         let rules = self.rules();
         let token = |reference: &ColumnRef| match reference {
             ColumnRef::Plain(column) => Some((Self::column(column), self.kind_of(column))),
-            ColumnRef::Json { .. } | ColumnRef::First(_) => None,
+            ColumnRef::Json { .. } | ColumnRef::MapKey { .. } | ColumnRef::First(_) => None,
         };
         let mut tokens: Vec<Option<(String, ColumnKind)>> = match &mapping.tokens {
             Tokens::Split { input, output } => vec![token(input), token(output)],

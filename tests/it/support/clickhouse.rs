@@ -29,6 +29,26 @@ pub fn server_urls() -> Option<(String, String)> {
     }
 }
 
+/// The Python with chDB (`USAGETOP_TEST_CHDB_PYTHON`; `.ci/run` installs
+/// `chdb` and sets it), or `None` (after saying so) when tests may skip:
+/// under `CI=true` its absence is a failure.
+pub fn chdb_python() -> Option<String> {
+    let python = std::env::var("USAGETOP_TEST_CHDB_PYTHON")
+        .ok()
+        .filter(|python| !python.is_empty());
+    if python.is_none() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "USAGETOP_TEST_CHDB_PYTHON is not set, and the current-ClickHouse tests must run in CI \
+             (.ci/run installs chdb)"
+        );
+        eprintln!(
+            "skipped: USAGETOP_TEST_CHDB_PYTHON is not set (a Python with `pip install chdb`)"
+        );
+    }
+    python
+}
+
 /// Held by a test while it uses the second server: the test that stops
 /// it takes it too, so no other test finds it down.
 pub static SECOND_SERVER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
