@@ -75,7 +75,8 @@ fn map_keys_parse_and_bad_ones_are_refused() {
          | usage_details['cache_read_input_tokens']"
     );
     assert!(mapping.read_final);
-    assert_eq!(mapping.user.as_deref(), Some("project_id"));
+    assert_eq!(mapping.project.as_deref(), Some("project_id"));
+    assert_eq!(mapping.user, None);
     for bad in [
         "usage['in put']",
         "usage[input]",
