@@ -80,7 +80,7 @@ pub trait SqlBackend: Send + Sync + 'static {
     /// True when the table can be read in chunks of physical positions.
     fn scans_by_position(&self) -> bool;
 
-    /// `statement` (a rollup's fourteen columns) as one row holding a JSON
+    /// `statement` (a rollup's fifteen columns) as one row holding a JSON
     /// array of the rows, when the engine hands over one text faster than a
     /// row per group; `None` to read the rows.
     fn json_rows(&self, _statement: &Statement) -> Option<Statement> {

@@ -4,6 +4,8 @@
 //! in its native timestamp type, gives byte-identical JSON reports in UTC,
 //! across a DST change (America/New_York, 2026-11-01) and at a 45-minute
 //! offset (Asia/Kathmandu), read directly and through the rollup cache.
+//! Every row writes cache tokens with a 1-hour part (none, some or all of
+//! them), priced at its own rate by every engine's sums.
 //! And ClickHouse's reader of text timestamps agrees with SQLite's on the
 //! differential fuzz's texts (MariaDB's and PostgreSQL's are fuzzed in
 //! their own modules).
@@ -39,7 +41,8 @@ const ZONES: [chrono_tz::Tz; 3] = [
 ];
 
 const COLUMNS: &str =
-    "(ts, user_id, model, endpoint, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens)";
+    "(ts, user_id, model, endpoint, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, \
+     cache_write_1h_tokens)";
 
 fn now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(NOW)
@@ -75,7 +78,8 @@ fn events() -> Vec<DemoEvent> {
 }
 
 /// The VALUES of `events`, the timestamp written by `ts`; every 211th row
-/// has a negative count (left out), every 97th no model.
+/// has a negative count (left out), every 97th no model; the 1-hour part of
+/// the cache writes is none, a half or all of them.
 fn values(events: &[DemoEvent], ts: &dyn Fn(i64) -> String) -> Vec<String> {
     events
         .iter()
@@ -91,13 +95,14 @@ fn values(events: &[DemoEvent], ts: &dyn Fn(i64) -> String) -> Vec<String> {
                 e.input_tokens
             };
             format!(
-                "({}, '{}', {model}, '{}', {input}, {}, {}, {})",
+                "({}, '{}', {model}, '{}', {input}, {}, {}, {}, {})",
                 ts(e.ts),
                 e.user_id,
                 e.endpoint,
                 e.output_tokens,
                 e.cache_read_tokens,
-                e.cache_write_tokens
+                e.cache_write_tokens,
+                e.cache_write_tokens * (e.ts % 3) / 2
             )
         })
         .collect()
@@ -180,7 +185,7 @@ async fn one_set_of_events_reports_the_same_on_every_engine() {
     let mut sql = vec![
         "CREATE TABLE usage_events (id INTEGER PRIMARY KEY, ts INTEGER, user_id TEXT, \
          model TEXT, endpoint TEXT, input_tokens INTEGER, output_tokens INTEGER, \
-         cache_read_tokens INTEGER, cache_write_tokens INTEGER)"
+         cache_read_tokens INTEGER, cache_write_tokens INTEGER, cache_write_1h_tokens INTEGER)"
             .to_owned(),
     ];
     sql.extend(inserts(
@@ -195,6 +200,13 @@ async fn one_set_of_events_reports_the_same_on_every_engine() {
     for zone in ZONES {
         expected.push(json_of(&lite, zone).await);
     }
+    let reference: serde_json::Value = serde_json::from_str(&expected[0]).unwrap();
+    let all_time = &reference["summary"]["all_time"];
+    assert!(
+        all_time["cache_write_1h_tokens"].as_i64().unwrap() > 0
+            && all_time["cache_write_1h_tokens"].as_i64() < all_time["cache_write_tokens"].as_i64(),
+        "1-hour writes are read: {all_time}"
+    );
     let lite_source = SqliteStore::open(&path, false, mapping.clone())
         .await
         .unwrap();
@@ -212,7 +224,7 @@ async fn one_set_of_events_reports_the_same_on_every_engine() {
     let mut sql = vec![
         "CREATE TABLE usage_events (id BIGSERIAL PRIMARY KEY, ts TIMESTAMPTZ, \
          user_id TEXT, model TEXT, endpoint TEXT, input_tokens BIGINT, output_tokens BIGINT, \
-         cache_read_tokens BIGINT, cache_write_tokens BIGINT)"
+         cache_read_tokens BIGINT, cache_write_tokens BIGINT, cache_write_1h_tokens BIGINT)"
             .to_owned(),
     ];
     sql.extend(inserts(
@@ -237,7 +249,7 @@ async fn one_set_of_events_reports_the_same_on_every_engine() {
         "CREATE TABLE usage_events (id BIGINT AUTO_INCREMENT PRIMARY KEY, \
          ts DATETIME, user_id VARCHAR(32), model VARCHAR(64), endpoint VARCHAR(64), \
          input_tokens BIGINT, output_tokens BIGINT, cache_read_tokens BIGINT, \
-         cache_write_tokens BIGINT)"
+         cache_write_tokens BIGINT, cache_write_1h_tokens BIGINT)"
             .to_owned(),
     ];
     sql.extend(inserts(
@@ -262,7 +274,8 @@ async fn one_set_of_events_reports_the_same_on_every_engine() {
     let ch_db = clickhouse::TestDb::create(&ch_urls, "everywhere", true).await;
     let name = &ch_db.name;
     let ch_columns = "user_id String, model Nullable(String), endpoint String, \
-        input_tokens Int64, output_tokens Int64, cache_read_tokens Int64, cache_write_tokens Int64";
+        input_tokens Int64, output_tokens Int64, cache_read_tokens Int64, cache_write_tokens Int64, \
+        cache_write_1h_tokens Int64";
     let as_seconds = |ts: i64| ts.to_string();
     let single = format!("{name}.usage_events");
     ch_db.servers[0]
