@@ -301,3 +301,56 @@ async fn postgres_table_with_1h_writes_equals_direct() {
     );
     db.drop_it().await;
 }
+
+/// `[source] cache_write_1h_tokens`: absent without a word from a native
+/// table that lacks it, an error when named and missing, and refused
+/// without the cache writes it is a part of.
+#[tokio::test]
+async fn the_one_hour_column_is_optional_unless_named() {
+    use usagetop::store::mapping::SourceConfig;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gateway.db");
+    sqlite_execute(&path, NATIVE_SQLITE).await;
+    sqlite_execute(
+        &path,
+        "INSERT INTO usage_events (ts, model, input_tokens, cache_write_tokens) \
+         VALUES (1763470000, 'claude-sonnet-4-5', 10, 1000)",
+    )
+    .await;
+    let store = SqliteStore::open(&path, false, Mapping::default())
+        .await
+        .unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&json_of(&store, chrono_tz::UTC, &Filter::default()).await).unwrap();
+    assert_eq!(json["summary"]["all_time"]["cache_write_1h_tokens"], 0);
+    assert!(
+        !json["notes"].to_string().contains("cache_write_1h"),
+        "no note for an optional column: {}",
+        json["notes"]
+    );
+    // 1,000 writes at the 5-minute price (3.75) and 10 input tokens at 3.
+    assert_eq!(json["summary"]["all_time"]["cost"], "0.00378");
+
+    let named = Mapping::resolve(&SourceConfig {
+        cache_write_1h_tokens: Some("cache_write_1h_tokens".to_owned()),
+        ..SourceConfig::default()
+    })
+    .unwrap();
+    let error = SqliteStore::open(&path, false, named)
+        .await
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(error.contains("cache_write_1h_tokens"), "{error}");
+
+    let without_writes = |one_hour: Option<&str>| {
+        Mapping::resolve(&SourceConfig {
+            cache_write_tokens: Some(String::new()),
+            cache_write_1h_tokens: one_hour.map(str::to_owned),
+            ..SourceConfig::default()
+        })
+    };
+    let error = without_writes(Some("cw_1h")).unwrap_err().to_string();
+    assert!(error.contains("needs cache_write_tokens"), "{error}");
+    assert_eq!(without_writes(None).unwrap().cache_write_1h_tokens, None);
+}
