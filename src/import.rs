@@ -253,9 +253,18 @@ fn database(what: &'static str) -> impl Fn(sqlx::Error) -> ImportError {
 /// Progress of an import: bytes read so far of the bytes to read.
 pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Send + Sync);
 
+/// Input bytes whose events are written in one transaction: whole files
+/// are added to a transaction until it holds this much, then it commits
+/// (each commit waits for the disk, several times; a first import of
+/// hundreds of files commits a few times instead of once per chunk).
+const COMMIT_BYTES: u64 = 64 << 20;
+
 /// Imports `files` of `kind` into usagetop's own database on `conn`.
-/// Each chunk of lines is committed with the file's new offset, so an
-/// interrupted import resumes where it stopped and never counts twice.
+/// Each chunk of lines is written with the file's new offset (a savepoint
+/// in the transaction of a batch of whole files, committed every
+/// [`COMMIT_BYTES`] of input and at the end; standard input commits each
+/// chunk), so an interrupted import resumes where the last commit stopped
+/// and never counts twice.
 ///
 /// # Errors
 /// A file cannot be read, or the database cannot be written.
@@ -275,16 +284,36 @@ pub async fn run(
         .map(|meta| meta.len())
         .sum();
     let mut done = 0u64;
-    for path in files {
-        let mut step = |bytes| {
-            done += bytes;
-            progress(done, total);
-        };
-        if path.as_os_str() == "-" {
+    let mut step = |bytes| {
+        done += bytes;
+        progress(done, total);
+    };
+    let is_stdin = |path: &PathBuf| path.as_os_str() == "-";
+    let mut rest = files;
+    while let Some(path) = rest.first() {
+        if is_stdin(path) {
+            // A program piping its events in: each chunk visible once read.
             import_stdin(conn, kind, columns, &mut summary, &mut step).await?;
-        } else {
-            import_file(conn, kind, columns, path, now, &mut summary, &mut step).await?;
+            rest = &rest[1..];
+            continue;
         }
+        // Whole files in one transaction (dropped, it rolls back: the
+        // files' events and offsets go together, never apart).
+        let mut tx = conn
+            .begin()
+            .await
+            .map_err(database("starting a transaction"))?;
+        let start = summary.bytes;
+        while let Some(path) = rest.first().filter(|path| !is_stdin(path)) {
+            if summary.bytes - start >= COMMIT_BYTES {
+                break;
+            }
+            import_file(&mut tx, kind, columns, path, now, &mut summary, &mut step).await?;
+            rest = &rest[1..];
+        }
+        tx.commit()
+            .await
+            .map_err(database("committing imported events"))?;
     }
     let after = writer::count(conn).await?;
     summary.added =

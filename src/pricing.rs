@@ -53,8 +53,11 @@ pub struct PriceEntry {
     pub output: String,
     /// Cache reads; missing falls back to the input price.
     pub cache_read: Option<String>,
-    /// Cache writes; missing falls back to the input price.
+    /// Cache writes (the 5-minute lifetime); missing falls back to the input price.
     pub cache_write: Option<String>,
+    /// Cache writes with the 1-hour lifetime; missing falls back to the
+    /// cache-write price.
+    pub cache_write_1h: Option<String>,
 }
 
 /// A price table as written in TOML: `[models."name"]` entries and a `[default]`.
@@ -77,8 +80,10 @@ pub struct Price {
     pub output: Decimal,
     /// Cache reads.
     pub cache_read: Decimal,
-    /// Cache writes.
+    /// Cache writes (the 5-minute lifetime).
     pub cache_write: Decimal,
+    /// Cache writes with the 1-hour lifetime.
+    pub cache_write_1h: Decimal,
 }
 
 impl Price {
@@ -93,25 +98,54 @@ impl Price {
             Some(text) => parse_price(text, &format!("{key}.cache_write"))?,
             None => input,
         };
+        let cache_write_1h = match &entry.cache_write_1h {
+            Some(text) => parse_price(text, &format!("{key}.cache_write_1h"))?,
+            None => cache_write,
+        };
         Ok(Self {
             input,
             output,
             cache_read,
             cache_write,
+            cache_write_1h,
         })
     }
 
-    /// The cost of `usage` at this price, unrounded.
+    /// The rates as people read them: `input / output / cache read / cache
+    /// write`, then `(1h:X)` when 1-hour cache writes have a rate of their own.
+    #[must_use]
+    pub fn rates_text(&self) -> String {
+        let mut text = format!(
+            "{} / {} / {} / {}",
+            self.input.normalize(),
+            self.output.normalize(),
+            self.cache_read.normalize(),
+            self.cache_write.normalize()
+        );
+        if self.cache_write_1h != self.cache_write {
+            text.push_str(&format!(" (1h:{})", self.cache_write_1h.normalize()));
+        }
+        text
+    }
+
+    /// The cost of `usage` at this price, unrounded. The 1-hour cache
+    /// writes are a part of the cache writes: they are priced at the 1-hour
+    /// rate and the rest at the cache-write rate. Linear in the token
+    /// counts, so pricing sums of rows equals summing the rows' costs.
     #[must_use]
     pub fn cost(&self, usage: &Usage) -> Decimal {
         let per_million = Decimal::from(1_000_000);
+        let five_minute = usage
+            .cache_write_tokens
+            .saturating_sub(usage.cache_write_1h_tokens);
         // Past Decimal's 96 bits (about 7.9e28 dollars, never a real bill)
         // the cost saturates rather than wrapping or panicking.
         [
             (usage.input_tokens, self.input),
             (usage.output_tokens, self.output),
             (usage.cache_read_tokens, self.cache_read),
-            (usage.cache_write_tokens, self.cache_write),
+            (five_minute, self.cache_write),
+            (usage.cache_write_1h_tokens, self.cache_write_1h),
         ]
         .into_iter()
         .try_fold(Decimal::ZERO, |sum, (tokens, price)| {
@@ -250,6 +284,7 @@ impl PriceTable {
                 output: fallback,
                 cache_read: fallback,
                 cache_write: fallback,
+                cache_write_1h: fallback,
             },
         };
         Ok(Self {
@@ -376,4 +411,110 @@ pub fn normalize_model_name(model: &str) -> String {
         return name[..len - 11].trim_end().to_owned();
     }
     name.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(text: &str) -> Decimal {
+        text.parse().unwrap_or_default()
+    }
+
+    fn entry(cache_write: Option<&str>, cache_write_1h: Option<&str>) -> PriceEntry {
+        PriceEntry {
+            input: "3".to_owned(),
+            output: "15".to_owned(),
+            cache_read: Some("0.30".to_owned()),
+            cache_write: cache_write.map(str::to_owned),
+            cache_write_1h: cache_write_1h.map(str::to_owned),
+        }
+    }
+
+    fn writes(all: i128, one_hour: i128) -> Usage {
+        Usage {
+            requests: 1,
+            cache_write_tokens: all,
+            cache_write_1h_tokens: one_hour,
+            ..Usage::default()
+        }
+    }
+
+    #[test]
+    fn one_hour_writes_are_priced_at_their_own_rate_and_the_rest_at_cache_write() {
+        let price = Price::from_entry(&entry(Some("3.75"), Some("6")), "m").unwrap_or_else(|e| {
+            panic!("{e}");
+        });
+        // 1,000,000 writes, 400,000 of them for an hour:
+        // 600,000 x 3.75 + 400,000 x 6 = 2.25 + 2.40 dollars.
+        assert_eq!(price.cost(&writes(1_000_000, 400_000)), d("4.65"));
+        // Only 5-minute writes; only 1-hour writes.
+        assert_eq!(price.cost(&writes(2_000_000, 0)), d("7.5"));
+        assert_eq!(price.cost(&writes(500_000, 500_000)), d("3"));
+        // Every kind at once, each at its own rate:
+        // 1,000 x 3 + 2,000 x 15 + 10,000 x 0.30 + 300 x 3.75 + 700 x 6, per million.
+        let usage = Usage {
+            requests: 1,
+            input_tokens: 1_000,
+            output_tokens: 2_000,
+            cache_read_tokens: 10_000,
+            cache_write_tokens: 1_000,
+            cache_write_1h_tokens: 700,
+        };
+        assert_eq!(price.cost(&usage), d("0.041325"));
+    }
+
+    #[test]
+    fn without_a_one_hour_price_the_cache_write_price_applies_then_the_input_price() {
+        let price = Price::from_entry(&entry(Some("3.75"), None), "m").unwrap_or_else(|e| {
+            panic!("{e}");
+        });
+        assert_eq!(price.cache_write_1h, d("3.75"));
+        assert_eq!(
+            price.cost(&writes(1_000_000, 400_000)),
+            price.cost(&writes(1_000_000, 0))
+        );
+        let price = Price::from_entry(&entry(None, None), "m").unwrap_or_else(|e| {
+            panic!("{e}");
+        });
+        assert_eq!((price.cache_write, price.cache_write_1h), (d("3"), d("3")));
+    }
+
+    #[test]
+    fn the_cost_of_a_sum_is_the_sum_of_the_costs() {
+        let price = Price::from_entry(&entry(Some("3.75"), Some("6")), "m").unwrap_or_else(|e| {
+            panic!("{e}");
+        });
+        let rows = [writes(1_234, 1_000), writes(77, 0), writes(5_000, 5_000)];
+        let summed: Usage = rows.iter().copied().sum();
+        let each: Decimal = rows.iter().map(|row| price.cost(row)).sum();
+        assert_eq!(price.cost(&summed), each);
+    }
+
+    #[test]
+    fn a_bad_one_hour_price_names_its_key() {
+        let error = Price::from_entry(&entry(Some("3.75"), Some("-1")), "models.\"m\"")
+            .err()
+            .and_then(|error| error.key().map(str::to_owned));
+        assert_eq!(error.as_deref(), Some("models.\"m\".cache_write_1h"));
+    }
+
+    #[test]
+    fn the_shipped_claude_prices_charge_twice_the_input_for_one_hour_writes() {
+        let table = PriceTable::with_overrides(&PriceFile::default(), "pricing")
+            .unwrap_or_else(|e| panic!("{e}"));
+        for model in [
+            "claude-sonnet-4-5",
+            "claude-opus-4-6",
+            "claude-haiku-4-5",
+            "claude-3-opus",
+        ] {
+            let price = table.resolve(model).price;
+            assert_eq!(price.cache_write_1h, price.input * Decimal::TWO, "{model}");
+            assert!(price.cache_write_1h > price.cache_write, "{model}");
+        }
+        // OpenAI has no cache-write charge of its own: the fallback holds.
+        let gpt = table.resolve("gpt-4o").price;
+        assert_eq!(gpt.cache_write_1h, gpt.cache_write);
+    }
 }

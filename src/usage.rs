@@ -1,5 +1,6 @@
 //! Usage counts: requests and the four token kinds, kept apart so each can be
-//! priced on its own. Plain data with addition; no money here.
+//! priced on its own, with the part of the cache writes written for an hour
+//! (priced at its own rate). Plain data with addition; no money here.
 
 use std::ops::{Add, AddAssign};
 
@@ -17,12 +18,15 @@ pub struct Usage {
     pub output_tokens: i128,
     /// Input tokens read from the prompt cache.
     pub cache_read_tokens: i128,
-    /// Input tokens written to the prompt cache.
+    /// Input tokens written to the prompt cache (5-minute and 1-hour writes).
     pub cache_write_tokens: i128,
+    /// The part of `cache_write_tokens` written with the 1-hour lifetime
+    /// (already counted there: never added to the total again).
+    pub cache_write_1h_tokens: i128,
 }
 
 impl Usage {
-    /// The four token kinds added.
+    /// The four token kinds added (the 1-hour writes are part of the cache writes).
     #[must_use]
     pub fn total_tokens(&self) -> i128 {
         self.input_tokens
@@ -57,6 +61,9 @@ impl AddAssign for Usage {
         self.cache_write_tokens = self
             .cache_write_tokens
             .saturating_add(other.cache_write_tokens);
+        self.cache_write_1h_tokens = self
+            .cache_write_1h_tokens
+            .saturating_add(other.cache_write_1h_tokens);
     }
 }
 

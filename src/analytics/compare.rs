@@ -212,6 +212,7 @@ pub fn mean(totals: Totals, count: u32) -> Totals {
             output_tokens: usage.output_tokens / i128::from(count),
             cache_read_tokens: usage.cache_read_tokens / i128::from(count),
             cache_write_tokens: usage.cache_write_tokens / i128::from(count),
+            cache_write_1h_tokens: usage.cache_write_1h_tokens / i128::from(count),
         },
         cost: totals.cost / divisor,
         estimated_cost: totals.estimated_cost / divisor,

@@ -319,6 +319,7 @@ fn profile_samples(
             part.usage.output_tokens -= whole.usage.output_tokens;
             part.usage.cache_read_tokens -= whole.usage.cache_read_tokens;
             part.usage.cache_write_tokens -= whole.usage.cache_write_tokens;
+            part.usage.cache_write_1h_tokens -= whole.usage.cache_write_1h_tokens;
         }
         samples.insert(day, part);
     }

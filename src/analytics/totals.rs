@@ -116,6 +116,7 @@ fn savings(usage: &Usage, price: &crate::pricing::Price) -> Decimal {
             .saturating_add(usage.cache_write_tokens),
         cache_read_tokens: 0,
         cache_write_tokens: 0,
+        cache_write_1h_tokens: 0,
         ..*usage
     };
     price.cost(&uncached) - price.cost(usage)
@@ -142,12 +143,13 @@ impl std::iter::Sum for Totals {
 
 impl Serialize for Totals {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut out = serializer.serialize_struct("Totals", 8)?;
+        let mut out = serializer.serialize_struct("Totals", 9)?;
         out.serialize_field("requests", &self.usage.requests)?;
         out.serialize_field("input_tokens", &self.usage.input_tokens)?;
         out.serialize_field("output_tokens", &self.usage.output_tokens)?;
         out.serialize_field("cache_read_tokens", &self.usage.cache_read_tokens)?;
         out.serialize_field("cache_write_tokens", &self.usage.cache_write_tokens)?;
+        out.serialize_field("cache_write_1h_tokens", &self.usage.cache_write_1h_tokens)?;
         out.serialize_field("total_tokens", &self.usage.total_tokens())?;
         out.serialize_field("cost", &self.cost.normalize().to_string())?;
         out.serialize_field(

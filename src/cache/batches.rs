@@ -4,7 +4,7 @@
 //! (each such statement weighs about a megabyte: a cold build used to keep
 //! a hundred of them, and its memory grew all through the build).
 
-/// Rows written per statement: 14 parameters each, under SQLite's 32,766.
+/// Rows written per statement: 15 parameters each, under SQLite's 32,766.
 const ROWS_PER_WRITE: usize = 2_000;
 
 /// The lengths of the batches, longest first; the last is 1, so every

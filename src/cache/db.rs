@@ -371,7 +371,7 @@ impl CacheDb {
         // one by one costs microseconds each; parsing one text does not.
         let sql = format!(
             "SELECT COALESCE(json_group_array(json_array(day, model, estimated, requests, input, \
-             output, cache_read, cache_write, cost)), '[]') \
+             output, cache_read, cache_write, cache_write_1h, cost)), '[]') \
              FROM days WHERE zone = ? AND day >= ? AND day < ?{}",
             model_condition(models)
         );
@@ -402,7 +402,8 @@ impl CacheDb {
     ) -> Result<Vec<ModelSum>, CacheError> {
         let sql = format!(
             "SELECT model, estimated, SUM(requests), SUM(input), SUM(output), SUM(cache_read), \
-             SUM(cache_write), SUM(cost) FROM slots WHERE slot >= ? AND slot < ? AND kept > 0{} \
+             SUM(cache_write), SUM(cache_write_1h), SUM(cost) \
+             FROM slots WHERE slot >= ? AND slot < ? AND kept > 0{} \
              GROUP BY model, estimated",
             model_condition(models)
         );
@@ -586,10 +587,11 @@ impl Writer {
     pub async fn fingerprints(&mut self, range: SecondsRange) -> Result<Vec<DayRow>, CacheError> {
         let text: String = sqlx::query_scalar(
             "SELECT COALESCE(json_group_array(json_array(day, model, estimated, requests, input, \
-             output, cache_read, cache_write, cost)), '[]') FROM (SELECT \
+             output, cache_read, cache_write, cache_write_1h, cost)), '[]') FROM (SELECT \
              (slot + 86400000000) / 86400 - 1000000 AS day, model, estimated, SUM(requests) AS requests, \
              SUM(input) AS input, SUM(output) AS output, SUM(cache_read) AS cache_read, \
-             SUM(cache_write) AS cache_write, SUM(cost) AS cost \
+             SUM(cache_write) AS cache_write, SUM(cache_write_1h) AS cache_write_1h, \
+             SUM(cost) AS cost \
              FROM slots WHERE slot >= ? AND slot < ? AND kept > 0 GROUP BY 1, 2, 3)",
         )
         .bind(range.start)
@@ -665,6 +667,7 @@ impl Writer {
                     .bind(narrow(row.measures.output.0)?)
                     .bind(narrow(row.measures.cache_read.0)?)
                     .bind(narrow(row.measures.cache_write.0)?)
+                    .bind(narrow(row.measures.cache_write_1h.0)?)
                     .bind(row.measures.cost_nanos)
                     .bind(row.kept)
                     .bind(row.rejected)
@@ -781,8 +784,10 @@ impl Writer {
             .map_err(|e| self.error(&e))?;
         // `day` is built from integers usagetop computed (offset spans).
         let insert = format!(
-            "INSERT INTO days SELECT ?, {day}, model, estimated, SUM(requests), SUM(input), \
-             SUM(output), SUM(cache_read), SUM(cache_write), SUM(cost) \
+            "INSERT INTO days (zone, day, model, estimated, requests, input, output, cache_read, \
+             cache_write, cache_write_1h, cost) \
+             SELECT ?, {day}, model, estimated, SUM(requests), SUM(input), \
+             SUM(output), SUM(cache_read), SUM(cache_write), SUM(cache_write_1h), SUM(cost) \
              FROM slots WHERE slot >= ? AND kept > 0 GROUP BY 2, 3, 4"
         );
         // Its text changes with the range: not kept among prepared statements.
@@ -858,17 +863,18 @@ fn model_condition(models: &ModelGlobs) -> String {
     sql
 }
 
-/// An insert of `rows` rows of 14 parameters into the slots, summing into
+/// An insert of `rows` rows of 15 parameters into the slots, summing into
 /// a slot, model and estimate already present.
 fn merge_sql(rows: usize) -> String {
-    let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     format!(
         "INSERT INTO slots (slot, model, estimated, requests, input, output, cache_read, \
-         cache_write, cost, kept, rejected, adjusted, first_ts, last_ts) VALUES {} \
+         cache_write, cache_write_1h, cost, kept, rejected, adjusted, first_ts, last_ts) VALUES {} \
          ON CONFLICT (slot, model, estimated) DO UPDATE SET \
          requests = requests + excluded.requests, input = input + excluded.input, \
          output = output + excluded.output, cache_read = cache_read + excluded.cache_read, \
          cache_write = cache_write + excluded.cache_write, \
+         cache_write_1h = cache_write_1h + excluded.cache_write_1h, \
          cost = CASE WHEN cost IS NULL AND excluded.cost IS NULL THEN NULL \
                      ELSE COALESCE(cost, 0) + COALESCE(excluded.cost, 0) END, \
          kept = kept + excluded.kept, rejected = rejected + excluded.rejected, \

@@ -12,10 +12,11 @@ use crate::store::migrate::{Migration, Schema};
 /// written before the ledger existed.
 pub(super) const SCHEMA: Schema = Schema {
     ledger: "cache_migrations",
-    steps: &[Migration {
-        version: 2,
-        description: "slots, zones, checks, days",
-        sql: "
+    steps: &[
+        Migration {
+            version: 2,
+            description: "slots, zones, checks, days",
+            sql: "
 CREATE TABLE IF NOT EXISTS slots (
     slot INTEGER NOT NULL, model TEXT NOT NULL, estimated INTEGER NOT NULL,
     requests INTEGER NOT NULL, input INTEGER NOT NULL, output INTEGER NOT NULL,
@@ -31,7 +32,37 @@ CREATE TABLE IF NOT EXISTS days (
     cache_read INTEGER NOT NULL, cache_write INTEGER NOT NULL, cost INTEGER,
     PRIMARY KEY (zone, day, model, estimated)) WITHOUT ROWID;
 ",
-    }],
+        },
+        // The 1-hour part of the cache writes (priced at its own rate) in
+        // the slots and days. The tables are made anew, empty, with the
+        // build facts and checks: run again on a file whose ledger was lost,
+        // the step leaves an empty cache that is built from the source,
+        // never sums without their 1-hour part.
+        Migration {
+            version: 3,
+            description: "1-hour cache writes in slots and days",
+            sql: "
+DROP TABLE IF EXISTS slots;
+DROP TABLE IF EXISTS days;
+CREATE TABLE slots (
+    slot INTEGER NOT NULL, model TEXT NOT NULL, estimated INTEGER NOT NULL,
+    requests INTEGER NOT NULL, input INTEGER NOT NULL, output INTEGER NOT NULL,
+    cache_read INTEGER NOT NULL, cache_write INTEGER NOT NULL,
+    cache_write_1h INTEGER NOT NULL, cost INTEGER,
+    kept INTEGER NOT NULL, rejected INTEGER NOT NULL, adjusted INTEGER NOT NULL,
+    first_ts INTEGER, last_ts INTEGER,
+    PRIMARY KEY (slot, model, estimated)) WITHOUT ROWID;
+CREATE TABLE days (
+    zone TEXT NOT NULL, day INTEGER NOT NULL, model TEXT NOT NULL, estimated INTEGER NOT NULL,
+    requests INTEGER NOT NULL, input INTEGER NOT NULL, output INTEGER NOT NULL,
+    cache_read INTEGER NOT NULL, cache_write INTEGER NOT NULL,
+    cache_write_1h INTEGER NOT NULL, cost INTEGER,
+    PRIMARY KEY (zone, day, model, estimated)) WITHOUT ROWID;
+DELETE FROM checks;
+DELETE FROM meta WHERE key <> 'schema';
+",
+        },
+    ],
 };
 
 /// Drops the tables of another layout (and the record of their steps).

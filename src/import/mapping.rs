@@ -29,6 +29,9 @@ pub struct ImportMapping {
     pub cache_read_tokens: Option<String>,
     /// Cache-write tokens column (default `cache_write_tokens`).
     pub cache_write_tokens: Option<String>,
+    /// The part of the cache writes written for one hour (default
+    /// `cache_write_1h_tokens`).
+    pub cache_write_1h_tokens: Option<String>,
     /// Input tokens include the cache reads and writes (OpenAI style): subtracted.
     pub input_includes_cache: Option<bool>,
     /// A column with the event's identity (a request id): the same id is
@@ -126,6 +129,7 @@ impl ImportMapping {
             output: pick(&self.output_tokens, "output_tokens"),
             cache_read: pick(&self.cache_read_tokens, "cache_read_tokens"),
             cache_write: pick(&self.cache_write_tokens, "cache_write_tokens"),
+            cache_write_1h: pick(&self.cache_write_1h_tokens, "cache_write_1h_tokens"),
             input_includes_cache: self.input_includes_cache.unwrap_or(false),
             key: pick(&self.key, ""),
             cost: pick(&self.cost, "cost_usd"),
@@ -157,6 +161,8 @@ pub struct Columns {
     pub cache_read: Option<String>,
     /// Cache writes.
     pub cache_write: Option<String>,
+    /// Their 1-hour part.
+    pub cache_write_1h: Option<String>,
     /// Input includes cache.
     pub input_includes_cache: bool,
     /// Identity.

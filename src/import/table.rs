@@ -220,6 +220,12 @@ impl LineParser for TableParser {
         let mut input = row.tokens(columns.input.as_ref())?;
         let cache_read = row.tokens(columns.cache_read.as_ref())?;
         let cache_write = row.tokens(columns.cache_write.as_ref())?;
+        let cache_write_1h = row.tokens(columns.cache_write_1h.as_ref())?;
+        if cache_write_1h > cache_write {
+            return Err(format!(
+                "{cache_write_1h} 1-hour cache writes are more than the {cache_write} cache writes they are part of"
+            ));
+        }
         if columns.input_includes_cache {
             input = input
                 .saturating_sub(cache_read)
@@ -259,7 +265,7 @@ impl LineParser for TableParser {
             output: row.tokens(columns.output.as_ref())?,
             cache_read,
             cache_write,
-            cache_write_1h: 0,
+            cache_write_1h,
             project: row.text(columns.project.as_ref()),
             session: row.text(columns.session.as_ref()),
             user: row.text(columns.user.as_ref()),

@@ -26,7 +26,7 @@ pub fn render(rows: &[ExportRow], key_title: Option<&str>) -> String {
         out.push(',');
         out.push_str(&field(title));
     }
-    out.push_str(",requests,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,total_tokens,cost,estimated_cost\r\n");
+    out.push_str(",requests,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,cache_write_1h_tokens,total_tokens,cost,estimated_cost\r\n");
     for row in rows {
         let usage = &row.totals.usage;
         let _ = write!(
@@ -41,12 +41,13 @@ pub fn render(rows: &[ExportRow], key_title: Option<&str>) -> String {
         }
         let _ = write!(
             out,
-            ",{},{},{},{},{},{},{},{}\r\n",
+            ",{},{},{},{},{},{},{},{},{}\r\n",
             usage.requests,
             usage.input_tokens,
             usage.output_tokens,
             usage.cache_read_tokens,
             usage.cache_write_tokens,
+            usage.cache_write_1h_tokens,
             usage.total_tokens(),
             row.totals.cost.normalize(),
             row.totals.estimated_cost.normalize()
@@ -103,14 +104,14 @@ pub fn render_breakdown(
     rows: &[&crate::analytics::breakdown::BreakdownRow],
 ) -> String {
     let mut out = format!(
-        "start,end,{},requests,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,total_tokens,cost,estimated_cost,previous_cost\r\n",
+        "start,end,{},requests,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,cache_write_1h_tokens,total_tokens,cost,estimated_cost,previous_cost\r\n",
         field(dimension.name())
     );
     for row in rows {
         let usage = &row.totals.usage;
         let _ = write!(
             out,
-            "{},{},{},{},{},{},{},{},{},{},{},{}\r\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n",
             start.format("%Y-%m-%d"),
             end.format("%Y-%m-%d"),
             field(&row.key),
@@ -119,6 +120,7 @@ pub fn render_breakdown(
             usage.output_tokens,
             usage.cache_read_tokens,
             usage.cache_write_tokens,
+            usage.cache_write_1h_tokens,
             usage.total_tokens(),
             row.totals.cost.normalize(),
             row.totals.estimated_cost.normalize(),
@@ -163,18 +165,19 @@ pub fn write_breakdown_csv(
 #[must_use]
 pub fn render_hours(report: &Report, hourly: &crate::analytics::hourly::Hourly) -> String {
     let tz: chrono_tz::Tz = report.timezone.parse().unwrap_or(chrono_tz::Tz::UTC);
-    let mut out = String::from("hour,requests,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,total_tokens,cost,estimated_cost\r\n");
+    let mut out = String::from("hour,requests,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,cache_write_1h_tokens,total_tokens,cost,estimated_cost\r\n");
     for hour in &hourly.hours {
         let usage = &hour.totals.usage;
         let _ = write!(
             out,
-            "{},{},{},{},{},{},{},{},{}\r\n",
+            "{},{},{},{},{},{},{},{},{},{}\r\n",
             hour.start.with_timezone(&tz).to_rfc3339(),
             usage.requests,
             usage.input_tokens,
             usage.output_tokens,
             usage.cache_read_tokens,
             usage.cache_write_tokens,
+            usage.cache_write_1h_tokens,
             usage.total_tokens(),
             hour.totals.cost.normalize(),
             hour.totals.estimated_cost.normalize()

@@ -21,7 +21,8 @@ fn entry(model: &ModelPrice) -> String {
 pub fn render(models: &[ModelPrice], columns: usize) -> String {
     let mut out = String::from(
         "Each model seen (all time), its cost, and the price entry it resolved to\n\
-         (USD per million tokens: input / output / cache read / cache write).\n",
+         (USD per million tokens: input / output / cache read / cache write,\n\
+         then (1h:...) where 1-hour cache writes have a price of their own).\n",
     );
     if models.is_empty() {
         out.push_str("\nNo usage yet: no model has been seen.\n");
@@ -41,26 +42,12 @@ pub fn render(models: &[ModelPrice], columns: usize) -> String {
         let gap = columns.saturating_sub(width(&name) + width(&cost)).max(1);
         let _ = writeln!(out, "{name}{}{cost}", " ".repeat(gap));
         let price = &model.price;
-        let detail = format!(
-            "  → {}: {} / {} / {} / {}",
-            entry(model),
-            price.input.normalize(),
-            price.output.normalize(),
-            price.cache_read.normalize(),
-            price.cache_write.normalize()
-        );
+        let detail = format!("  → {}: {}", entry(model), price.rates_text());
         if width(&detail) <= columns {
             let _ = writeln!(out, "{detail}");
         } else {
             let _ = writeln!(out, "  → {}", entry(model));
-            let _ = writeln!(
-                out,
-                "    {} / {} / {} / {}",
-                price.input.normalize(),
-                price.output.normalize(),
-                price.cache_read.normalize(),
-                price.cache_write.normalize()
-            );
+            let _ = writeln!(out, "    {}", price.rates_text());
         }
     }
     if estimated {
@@ -72,7 +59,7 @@ pub fn render(models: &[ModelPrice], columns: usize) -> String {
 }
 
 /// The models as JSON: `[{ "model", "entry", "match", "stored_cost",
-/// "price": { "input", "output", "cache_read", "cache_write" }, "cost",
+/// "price": { "input", "output", "cache_read", "cache_write", "cache_write_1h" }, "cost",
 /// "estimated_cost" }]`, money as decimal strings.
 ///
 /// # Errors
@@ -91,6 +78,7 @@ pub fn render_json(models: &[ModelPrice]) -> Result<String, serde_json::Error> {
                     "output": model.price.output.normalize().to_string(),
                     "cache_read": model.price.cache_read.normalize().to_string(),
                     "cache_write": model.price.cache_write.normalize().to_string(),
+                    "cache_write_1h": model.price.cache_write_1h.normalize().to_string(),
                 },
                 "cost": model.totals.cost.normalize().to_string(),
                 "estimated_cost": model.totals.estimated_cost.normalize().to_string(),

@@ -283,9 +283,15 @@ fn write_summary(out: &mut String, report: &Snapshot, columns: usize) {
         );
         for (name, block) in &blocks {
             let usage = &block.totals.usage;
+            // The 1-hour part of the cache writes, when there is one.
+            let one_hour = if usage.cache_write_1h_tokens == 0 {
+                String::new()
+            } else {
+                format!(" (1h {})", grouped(usage.cache_write_1h_tokens))
+            };
             let _ = writeln!(
                 out,
-                "  {}{} / {} / {} / {}",
+                "  {}{} / {} / {} / {}{one_hour}",
                 pad_right(&format!("{name}:"), 16),
                 grouped(usage.input_tokens),
                 grouped(usage.output_tokens),

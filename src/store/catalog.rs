@@ -224,8 +224,10 @@ pub fn check(
             return false;
         }
         // usagetop's own layout before migration 0004 (and its PostgreSQL,
-        // MySQL and ClickHouse tables): one request per row, nothing to say.
-        if role == "requests" && mapping.preset == Preset::Native {
+        // MySQL and ClickHouse tables): one request per row, nothing to say;
+        // before migration 0003 no 1-hour cache writes, nothing to say either.
+        if matches!(role, "requests" | "cache_write_1h_tokens") && mapping.preset == Preset::Native
+        {
             return true;
         }
         notes.push(format!(
@@ -250,6 +252,17 @@ pub fn check(
         .is_some_and(|reference| absent("cache_write_tokens", reference.columns()))
     {
         checked.cache_write_tokens = None;
+    }
+    if checked
+        .cache_write_1h_tokens
+        .as_ref()
+        .is_some_and(|reference| absent("cache_write_1h_tokens", reference.columns()))
+    {
+        checked.cache_write_1h_tokens = None;
+    }
+    if checked.cache_write_tokens.is_none() {
+        // A part of the cache writes, without them: nothing to price apart.
+        checked.cache_write_1h_tokens = None;
     }
     if checked
         .requests
@@ -297,6 +310,7 @@ pub fn check(
     for (reference, role) in [
         (&checked.cache_read_tokens, "cache_read_tokens"),
         (&checked.cache_write_tokens, "cache_write_tokens"),
+        (&checked.cache_write_1h_tokens, "cache_write_1h_tokens"),
     ] {
         if let Some(reference) = reference {
             numeric(reference, role)?;

@@ -72,6 +72,9 @@ pub struct SourceConfig {
     pub cache_read_tokens: Option<String>,
     /// Cache-write tokens column (empty: none).
     pub cache_write_tokens: Option<String>,
+    /// The part of the cache writes written for one hour, priced at the
+    /// 1-hour rate (empty: none; every write is priced as a 5-minute one).
+    pub cache_write_1h_tokens: Option<String>,
     /// True when input tokens already include cached ones.
     pub input_includes_cache: Option<bool>,
     /// Requests-per-row column (empty: each row is one request).
@@ -131,6 +134,10 @@ impl SourceConfig {
                 .cache_write_tokens
                 .clone()
                 .or_else(|| self.cache_write_tokens.clone()),
+            cache_write_1h_tokens: other
+                .cache_write_1h_tokens
+                .clone()
+                .or_else(|| self.cache_write_1h_tokens.clone()),
             input_includes_cache: other.input_includes_cache.or(self.input_includes_cache),
             requests: other.requests.clone().or_else(|| self.requests.clone()),
             cost: other.cost.clone().or_else(|| self.cost.clone()),
@@ -335,6 +342,8 @@ pub struct Mapping {
     pub cache_read_tokens: Option<ColumnRef>,
     /// Cache writes.
     pub cache_write_tokens: Option<ColumnRef>,
+    /// The part of the cache writes written for one hour.
+    pub cache_write_1h_tokens: Option<ColumnRef>,
     /// Input tokens include cache reads and writes (subtracted).
     pub input_includes_cache: bool,
     /// Requests per row.
@@ -404,6 +413,7 @@ fn unreachable_native() -> Mapping {
         },
         cache_read_tokens: Some(ColumnRef::Plain("cache_read_tokens".to_owned())),
         cache_write_tokens: Some(ColumnRef::Plain("cache_write_tokens".to_owned())),
+        cache_write_1h_tokens: Some(ColumnRef::Plain("cache_write_1h_tokens".to_owned())),
         input_includes_cache: false,
         requests: Some("requests".to_owned()),
         cost: None,
@@ -435,6 +445,9 @@ pub fn preset_defaults(preset: Preset) -> SourceConfig {
             output_tokens: text("output_tokens"),
             cache_read_tokens: text("cache_read_tokens"),
             cache_write_tokens: text("cache_write_tokens"),
+            // The imports' column (migration 0003); older tables of this
+            // layout have none and price every write at `cache_write`.
+            cache_write_1h_tokens: text("cache_write_1h_tokens"),
             input_includes_cache: Some(false),
             // Imported usage-report buckets stand for many requests
             // (migration 0004); older tables of this layout have no such
@@ -466,6 +479,7 @@ pub fn preset_defaults(preset: Preset) -> SourceConfig {
                  | metadata->usage_object->prompt_tokens_details->cached_tokens",
             ),
             cache_write_tokens: text("metadata->usage_object->cache_creation_input_tokens"),
+            cache_write_1h_tokens: text(""),
             input_includes_cache: Some(true),
             requests: text(""),
             cost: text("spend"),
@@ -489,6 +503,7 @@ pub fn preset_defaults(preset: Preset) -> SourceConfig {
             output_tokens: text("completion_tokens"),
             cache_read_tokens: text("cache_read_input_tokens"),
             cache_write_tokens: text("cache_creation_input_tokens"),
+            cache_write_1h_tokens: text(""),
             input_includes_cache: Some(true),
             requests: text("api_requests"),
             cost: text("spend"),
@@ -516,6 +531,7 @@ pub fn preset_defaults(preset: Preset) -> SourceConfig {
             output_tokens: text("completion_tokens"),
             cache_read_tokens: text("prompt_cache_read_tokens"),
             cache_write_tokens: text("prompt_cache_write_tokens"),
+            cache_write_1h_tokens: text(""),
             input_includes_cache: Some(true),
             requests: text(""),
             cost: text(""),
@@ -552,6 +568,7 @@ pub fn preset_defaults(preset: Preset) -> SourceConfig {
             cache_write_tokens: text(
                 "usage_details['input_cache_creation'] | usage_details['cache_creation_input_tokens']",
             ),
+            cache_write_1h_tokens: text(""),
             input_includes_cache: Some(false),
             requests: text(""),
             cost: text("total_cost"),
@@ -626,6 +643,14 @@ impl Mapping {
                 )?,
             },
         };
+        let no_cache_writes = non_empty(merged.cache_write_tokens.clone()).is_none();
+        if no_cache_writes && non_empty(config.cache_write_1h_tokens.clone()).is_some() {
+            return Err(MappingError(
+                "[source] cache_write_1h_tokens names the part of the cache writes written for one hour: \
+                 it needs cache_write_tokens, the column of all cache writes"
+                    .to_owned(),
+            ));
+        }
         let mut explicit = Vec::new();
         for (role, named) in [
             ("table", config.table.is_some()),
@@ -636,6 +661,10 @@ impl Mapping {
             ("total_tokens", config.total_tokens.is_some()),
             ("cache_read_tokens", config.cache_read_tokens.is_some()),
             ("cache_write_tokens", config.cache_write_tokens.is_some()),
+            (
+                "cache_write_1h_tokens",
+                config.cache_write_1h_tokens.is_some(),
+            ),
             ("requests", config.requests.is_some()),
             ("cost", config.cost.is_some()),
             ("user", config.user.is_some()),
@@ -658,6 +687,13 @@ impl Mapping {
             tokens,
             cache_read_tokens: optional_ref(merged.cache_read_tokens, "cache_read_tokens")?,
             cache_write_tokens: optional_ref(merged.cache_write_tokens, "cache_write_tokens")?,
+            // A part of the cache writes: none without them (a preset's
+            // default left behind when `cache_write_tokens` is emptied).
+            cache_write_1h_tokens: if no_cache_writes {
+                None
+            } else {
+                optional_ref(merged.cache_write_1h_tokens, "cache_write_1h_tokens")?
+            },
             input_includes_cache: merged.input_includes_cache.unwrap_or(false),
             requests: non_empty(merged.requests),
             cost: non_empty(merged.cost),

@@ -62,6 +62,11 @@ pub const SQLITE: Schema = Schema {
             description: "requests per event, added up by the rollup triggers",
             sql: include_str!("../../migrations/sqlite/0004_requests.sql"),
         },
+        Migration {
+            version: 5,
+            description: "1-hour cache writes in usage_slots, added up by the rollup triggers",
+            sql: include_str!("../../migrations/sqlite/0005_cache_write_1h.sql"),
+        },
     ],
 };
 

@@ -15,7 +15,8 @@ use crate::analytics::{DayModelRow, ModelRow};
 use crate::period::date_from_day_number;
 use crate::usage::Usage;
 
-/// Requests, the four token sums and the stored cost (nano-dollars) of a group.
+/// Requests, the four token sums (with the 1-hour part of the cache writes)
+/// and the stored cost (nano-dollars) of a group.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Measures {
     /// Requests.
@@ -28,6 +29,8 @@ pub struct Measures {
     pub cache_read: WideSum,
     /// Cache-write tokens.
     pub cache_write: WideSum,
+    /// The part of the cache writes written for one hour.
+    pub cache_write_1h: WideSum,
     /// Stored cost in nano-dollars, when the source stores cost.
     pub cost_nanos: Option<i64>,
 }
@@ -43,13 +46,14 @@ impl Measures {
                 output_tokens: self.output.0,
                 cache_read_tokens: self.cache_read.0,
                 cache_write_tokens: self.cache_write.0,
+                cache_write_1h_tokens: self.cache_write_1h.0,
             },
             self.cost_nanos
                 .map(|nanos| Decimal::new(nanos, 9).normalize()),
         )
     }
 
-    /// Reads the six measures starting at column `first`.
+    /// Reads the seven measures starting at column `first`.
     fn read<'r, R: Row>(row: &'r R, first: usize) -> Result<Self, sqlx::Error>
     where
         usize: ColumnIndex<R>,
@@ -62,7 +66,8 @@ impl Measures {
             output: row.try_get(first + 2)?,
             cache_read: row.try_get(first + 3)?,
             cache_write: row.try_get(first + 4)?,
-            cost_nanos: row.try_get(first + 5)?,
+            cache_write_1h: row.try_get(first + 5)?,
+            cost_nanos: row.try_get(first + 6)?,
         })
     }
 }
@@ -248,11 +253,11 @@ where
             model: row.try_get::<LossyText, _>(1)?.0,
             estimated: row.try_get::<i64, _>(2)? != 0,
             measures: Measures::read(row, 3)?,
-            kept: row.try_get(9)?,
-            rejected: row.try_get(10)?,
-            adjusted: row.try_get(11)?,
-            first: row.try_get(12)?,
-            last: row.try_get(13)?,
+            kept: row.try_get(10)?,
+            rejected: row.try_get(11)?,
+            adjusted: row.try_get(12)?,
+            first: row.try_get(13)?,
+            last: row.try_get(14)?,
         })
     }
 }
@@ -276,6 +281,7 @@ type DayValues = (
     WideSum,
     WideSum,
     WideSum,
+    WideSum,
     Option<i64>,
 );
 
@@ -290,12 +296,25 @@ type KeyedValues = (
     WideSum,
     WideSum,
     WideSum,
+    WideSum,
     Option<i64>,
 );
 
 impl From<KeyedValues> for KeyedDayRow {
     fn from(
-        (day, key, model, estimated, requests, input, output, cache_read, cache_write, cost_nanos): KeyedValues,
+        (
+            day,
+            key,
+            model,
+            estimated,
+            requests,
+            input,
+            output,
+            cache_read,
+            cache_write,
+            cache_write_1h,
+            cost_nanos,
+        ): KeyedValues,
     ) -> Self {
         Self {
             day,
@@ -308,6 +327,7 @@ impl From<KeyedValues> for KeyedDayRow {
                 output,
                 cache_read,
                 cache_write,
+                cache_write_1h,
                 cost_nanos,
             },
         }
@@ -319,6 +339,7 @@ type ModelValues = (
     String,
     i64,
     i64,
+    WideSum,
     WideSum,
     WideSum,
     WideSum,
@@ -336,6 +357,7 @@ type RollupValues = (
     WideSum,
     WideSum,
     WideSum,
+    WideSum,
     Option<i64>,
     i64,
     i64,
@@ -346,7 +368,18 @@ type RollupValues = (
 
 impl From<DayValues> for DayRow {
     fn from(
-        (day, model, estimated, requests, input, output, cache_read, cache_write, cost_nanos): DayValues,
+        (
+            day,
+            model,
+            estimated,
+            requests,
+            input,
+            output,
+            cache_read,
+            cache_write,
+            cache_write_1h,
+            cost_nanos,
+        ): DayValues,
     ) -> Self {
         Self {
             day,
@@ -358,6 +391,7 @@ impl From<DayValues> for DayRow {
                 output,
                 cache_read,
                 cache_write,
+                cache_write_1h,
                 cost_nanos,
             },
         }
@@ -366,7 +400,17 @@ impl From<DayValues> for DayRow {
 
 impl From<ModelValues> for ModelSum {
     fn from(
-        (model, estimated, requests, input, output, cache_read, cache_write, cost_nanos): ModelValues,
+        (
+            model,
+            estimated,
+            requests,
+            input,
+            output,
+            cache_read,
+            cache_write,
+            cache_write_1h,
+            cost_nanos,
+        ): ModelValues,
     ) -> Self {
         Self {
             model,
@@ -377,6 +421,7 @@ impl From<ModelValues> for ModelSum {
                 output,
                 cache_read,
                 cache_write,
+                cache_write_1h,
                 cost_nanos,
             },
         }
@@ -394,6 +439,7 @@ impl From<RollupValues> for RollupRow {
             output,
             cache_read,
             cache_write,
+            cache_write_1h,
             cost_nanos,
             kept,
             rejected,
@@ -412,6 +458,7 @@ impl From<RollupValues> for RollupRow {
                 output,
                 cache_read,
                 cache_write,
+                cache_write_1h,
                 cost_nanos,
             },
             kept,
@@ -430,7 +477,7 @@ mod tests {
     #[test]
     fn json_rows_read_by_position_into_named_fields() {
         let rollups: Vec<RollupRow> =
-            from_json_rows(r#"[[900, "m", 0, 2, 10, "1:2", 0, 0, null, 2, 1, 0, 901, 1700]]"#)
+            from_json_rows(r#"[[900, "m", 0, 2, 10, "1:2", 0, 0, 0, null, 2, 1, 0, 901, 1700]]"#)
                 .unwrap_or_default();
         assert_eq!(rollups.len(), 1);
         assert_eq!(rollups[0].slot, Some(900));
@@ -438,13 +485,23 @@ mod tests {
         assert_eq!(rollups[0].rejected, 1);
         assert_eq!(rollups[0].last, Some(1700));
         let days: Vec<DayRow> =
-            from_json_rows(r#"[[20000, "m", 1, 1, 2, 3, 4, 5, 6]]"#).unwrap_or_default();
+            from_json_rows(r#"[[20000, "m", 1, 1, 2, 3, 4, 5, 7, 6]]"#).unwrap_or_default();
         assert_eq!(days[0].day, 20000);
         assert_eq!(days[0].measures.cost_nanos, Some(6));
+        assert_eq!(days[0].measures.cache_write_1h, WideSum(7));
         assert!(days[0].estimated);
         let models: Vec<ModelSum> =
-            from_json_rows(r#"[["m", 0, 1, 2, 3, 4, 5, null]]"#).unwrap_or_default();
+            from_json_rows(r#"[["m", 0, 1, 2, 3, 4, 5, 3, null]]"#).unwrap_or_default();
         assert_eq!(models[0].measures.cache_write, WideSum(5));
+        assert_eq!(models[0].measures.cache_write_1h, WideSum(3));
+        assert_eq!(
+            models[0]
+                .clone()
+                .into_model_row()
+                .usage
+                .cache_write_1h_tokens,
+            3
+        );
         assert!(from_json_rows::<DayRow>(r#"[[1, 2]]"#).is_err());
     }
 }

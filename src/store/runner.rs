@@ -86,7 +86,7 @@ pub trait SqlBackend: Send + Sync + 'static {
         None
     }
 
-    /// `statement` (a rollup's fourteen columns) as one row holding a JSON
+    /// `statement` (a rollup's fifteen columns) as one row holding a JSON
     /// array of the rows, when the engine hands over one text faster than a
     /// row per group; `None` to read the rows.
     fn json_rows(&self, _statement: &Statement) -> Option<Statement> {

@@ -354,7 +354,7 @@ impl SqlBackend for SqliteBackend {
             return None;
         }
         let select = "SELECT slot, model, 0, requests, input, output, cache_read, cache_write, \
-                      NULL, kept, rejected, 0, first_ts, last_ts FROM usage_slots";
+                      cache_write_1h, NULL, kept, rejected, 0, first_ts, last_ts FROM usage_slots";
         let statement = match scan {
             Scan::Since(from) => Statement {
                 sql: format!("{select} WHERE slot >= ? AND slot < ?"),
@@ -379,7 +379,7 @@ impl SqlBackend for SqliteBackend {
     /// One text instead of a row per group: sqlx decodes rows one by one
     /// at microseconds each; parsing one JSON text does not.
     fn json_rows(&self, statement: &Statement) -> Option<Statement> {
-        let columns: Vec<String> = (1..=14).map(|index| format!("c{index}")).collect();
+        let columns: Vec<String> = (1..=15).map(|index| format!("c{index}")).collect();
         let list = columns.join(", ");
         Some(Statement {
             sql: format!(
@@ -395,7 +395,8 @@ impl SqlBackend for SqliteBackend {
     fn own_fingerprints(&self, range: super::SecondsRange) -> Option<Statement> {
         self.own_rollup.then(|| Statement {
             sql: "SELECT (slot + 86400000000) / 86400 - 1000000, model, 0, SUM(requests), SUM(input), \
-                  SUM(output), SUM(cache_read), SUM(cache_write), NULL FROM usage_slots \
+                  SUM(output), SUM(cache_read), SUM(cache_write), SUM(cache_write_1h), NULL \
+                  FROM usage_slots \
                   WHERE slot >= ? AND slot < ? AND kept > 0 GROUP BY 1, 2"
                 .to_owned(),
             binds: vec![Bind::Int(range.start), Bind::Int(range.end)],

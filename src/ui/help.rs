@@ -198,14 +198,7 @@ fn prices<'a>(app: &App, theme: &Theme, columns: usize) -> Vec<Line<'a>> {
                 theme.strong(),
             ),
         ]));
-        let detail = format!(
-            "→ {} · {} / {} / {} / {}",
-            crate::text::clean(&entry),
-            price.input.normalize(),
-            price.output.normalize(),
-            price.cache_read.normalize(),
-            price.cache_write.normalize()
-        );
+        let detail = format!("→ {} · {}", crate::text::clean(&entry), price.rates_text());
         for text in wrap(&detail, columns.saturating_sub(4)) {
             lines.push(Line::styled(format!("   {text}"), theme.dim()));
         }

@@ -35,22 +35,22 @@ use usagetop::store::{BuildProgress, RollupSource, Timeouts, UsageStore};
 use crate::support::pg;
 use pg::{server_url, TestDb};
 
-const NOW: &str = "2026-11-18T15:07:00Z";
+pub(crate) const NOW: &str = "2026-11-18T15:07:00Z";
 
-const ZONES: [chrono_tz::Tz; 4] = [
+pub(crate) const ZONES: [chrono_tz::Tz; 4] = [
     chrono_tz::Europe::Berlin,
     chrono_tz::America::New_York,
     chrono_tz::Asia::Kolkata,
     chrono_tz::Asia::Kathmandu,
 ];
 
-fn now() -> DateTime<Utc> {
+pub(crate) fn now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(NOW)
         .unwrap()
         .with_timezone(&Utc)
 }
 
-fn context(zone: chrono_tz::Tz) -> ReportContext {
+pub(crate) fn context(zone: chrono_tz::Tz) -> ReportContext {
     ReportContext {
         calendar: Calendar::new(zone, WeekStart::Monday),
         clock: Arc::new(FixedClock(now())),
@@ -60,13 +60,17 @@ fn context(zone: chrono_tz::Tz) -> ReportContext {
     }
 }
 
-async fn json_of(store: &dyn UsageStore, zone: chrono_tz::Tz, filter: &Filter) -> String {
+pub(crate) async fn json_of(
+    store: &dyn UsageStore,
+    zone: chrono_tz::Tz,
+    filter: &Filter,
+) -> String {
     let report = compute_report(store, &context(zone), filter).await.unwrap();
     output::json::render(&report).unwrap()
 }
 
 /// 45 days of demo events ending at `NOW` (Berlin's and New York's autumn changes inside).
-fn events() -> Vec<DemoEvent> {
+pub(crate) fn events() -> Vec<DemoEvent> {
     demo::generate(
         7,
         45,
@@ -77,7 +81,7 @@ fn events() -> Vec<DemoEvent> {
 
 /// Three batches: everything up to an hour before now; half of the last
 /// hour; the other half (late rows, older than the newest row of batch 2).
-fn batches(events: &[DemoEvent]) -> [Vec<&DemoEvent>; 3] {
+pub(crate) fn batches(events: &[DemoEvent]) -> [Vec<&DemoEvent>; 3] {
     let hour_ago = now().timestamp() - 3_600;
     let (mut first, mut second, mut third) = (Vec::new(), Vec::new(), Vec::new());
     let mut recent = 0;
@@ -99,7 +103,7 @@ fn batches(events: &[DemoEvent]) -> [Vec<&DemoEvent>; 3] {
     [first, second, third]
 }
 
-fn cache_options(dir: &Path) -> CacheOptions {
+pub(crate) fn cache_options(dir: &Path) -> CacheOptions {
     CacheOptions {
         enabled: true,
         dir: dir.to_path_buf(),
@@ -109,7 +113,11 @@ fn cache_options(dir: &Path) -> CacheOptions {
 }
 
 /// Refreshes the cache and compares every zone's report, and a model filter's.
-async fn assert_cache_equals_source(cached: &CachedStore, direct: &dyn UsageStore, what: &str) {
+pub(crate) async fn assert_cache_equals_source(
+    cached: &CachedStore,
+    direct: &dyn UsageStore,
+    what: &str,
+) {
     cached
         .refresh_cache(now().timestamp(), &|_| {})
         .await
@@ -153,7 +161,7 @@ fn assert_same(cached: &str, direct: &str, what: &str) {
 // SQLite
 // ---------------------------------------------------------------------------
 
-async fn sqlite_execute(path: &Path, sql: &str) {
+pub(crate) async fn sqlite_execute(path: &Path, sql: &str) {
     let options = SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(true);
@@ -290,7 +298,7 @@ fn ts_column_seconds(ts: &impl Fn(i64) -> String) -> &'static str {
     }
 }
 
-const NATIVE_SQLITE: &str = "CREATE TABLE usage_events (id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, \
+pub(crate) const NATIVE_SQLITE: &str = "CREATE TABLE usage_events (id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, \
     user_id TEXT, model TEXT NOT NULL, endpoint TEXT, input_tokens INTEGER NOT NULL DEFAULT 0, \
     output_tokens INTEGER NOT NULL DEFAULT 0, cache_read_tokens INTEGER NOT NULL DEFAULT 0, \
     cache_write_tokens INTEGER NOT NULL DEFAULT 0); CREATE INDEX usage_events_ts ON usage_events (ts);";
@@ -641,7 +649,7 @@ async fn odd_values_in_number_columns_give_the_same_report_through_the_cache() {
 
 /// A PostgreSQL layout: `insert` turns a batch into statements; `delete`
 /// deletes rows whose instant (unix seconds) satisfies a condition on `S`.
-async fn run_pg_layout<I>(
+pub(crate) async fn run_pg_layout<I>(
     db: &TestDb,
     what: &str,
     mapping: Mapping,
@@ -1037,16 +1045,17 @@ async fn cache_files_of_the_current_layout_open_as_they_are_and_others_are_rebui
     assert_eq!(
         count(
             &path,
-            "SELECT COUNT(*) FROM cache_migrations WHERE version = 2"
+            "SELECT COUNT(*) FROM cache_migrations WHERE version IN (2, 3)"
         )
         .await,
-        1
+        2
     );
-    // A file written before the cache's schema had a ledger: layout 2, with rows.
+    // A file of the current layout, with rows: opened as it is.
     on_file(
         &path,
-        "DROP TABLE cache_migrations;
-         INSERT INTO slots VALUES (96, 'gpt-4o', 0, 1, 10, 5, 0, 0, NULL, 1, 0, 0, 86400, 86400);
+        "INSERT INTO slots (slot, model, estimated, requests, input, output, cache_read, \
+         cache_write, cache_write_1h, cost, kept, rejected, adjusted, first_ts, last_ts) \
+         VALUES (96, 'gpt-4o', 0, 1, 10, 5, 0, 4, 3, NULL, 1, 0, 0, 86400, 86400);
          INSERT INTO meta VALUES ('watermark', '86400');",
     )
     .await;
@@ -1055,18 +1064,45 @@ async fn cache_files_of_the_current_layout_open_as_they_are_and_others_are_rebui
         db.meta("watermark").await.unwrap().as_deref(),
         Some("86400")
     );
-    assert_eq!(db.meta("schema").await.unwrap().as_deref(), Some("2"));
+    assert_eq!(db.meta("schema").await.unwrap().as_deref(), Some("3"));
     drop(db);
     assert_eq!(count(&path, "SELECT COUNT(*) FROM slots").await, 1);
-    assert_eq!(
-        count(&path, "SELECT COUNT(*) FROM cache_migrations").await,
-        1
-    );
-    // Another layout is emptied and built anew.
-    on_file(&path, "UPDATE meta SET value = '1' WHERE key = 'schema'").await;
+    // Its ledger lost: the steps run again and leave an empty cache (built
+    // from the source), never rows read in another layout.
+    on_file(&path, "DROP TABLE cache_migrations").await;
     let db = CacheDb::open(&path).await.unwrap();
     assert_eq!(db.meta("watermark").await.unwrap(), None);
-    assert_eq!(db.meta("schema").await.unwrap().as_deref(), Some("2"));
     drop(db);
     assert_eq!(count(&path, "SELECT COUNT(*) FROM slots").await, 0);
+    assert_eq!(
+        count(&path, "SELECT COUNT(*) FROM cache_migrations").await,
+        2
+    );
+    // Layout 2 (slots without the 1-hour writes) and any other layout are
+    // emptied and built anew.
+    for old in ["2", "1"] {
+        on_file(
+            &path,
+            "INSERT INTO slots (slot, model, estimated, requests, input, output, cache_read, \
+             cache_write, cache_write_1h, cost, kept, rejected, adjusted, first_ts, last_ts) \
+             VALUES (96, 'gpt-4o', 0, 1, 10, 5, 0, 4, 3, NULL, 1, 0, 0, 86400, 86400);
+             INSERT INTO meta VALUES ('watermark', '86400');",
+        )
+        .await;
+        on_file(
+            &path,
+            &format!("UPDATE meta SET value = '{old}' WHERE key = 'schema'"),
+        )
+        .await;
+        let db = CacheDb::open(&path).await.unwrap();
+        assert_eq!(db.meta("watermark").await.unwrap(), None, "layout {old}");
+        assert_eq!(db.meta("schema").await.unwrap().as_deref(), Some("3"));
+        drop(db);
+        assert_eq!(count(&path, "SELECT COUNT(*) FROM slots").await, 0);
+        assert_eq!(
+            count(&path, "SELECT COUNT(cache_write_1h) FROM days").await,
+            0,
+            "the days have the 1-hour column"
+        );
+    }
 }

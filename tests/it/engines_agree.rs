@@ -4,6 +4,8 @@
 //! in its native timestamp type, gives byte-identical JSON reports in UTC,
 //! across a DST change (America/New_York, 2026-11-01) and at a 45-minute
 //! offset (Asia/Kathmandu), read directly and through the rollup cache.
+//! Every row writes cache tokens with a 1-hour part (none, some or all of
+//! them), priced at its own rate by every engine's sums.
 //! And ClickHouse's reader of text timestamps agrees with SQLite's on the
 //! differential fuzz's texts (MariaDB's and PostgreSQL's are fuzzed in
 //! their own modules).
@@ -22,10 +24,14 @@ use usagetop::store::postgres::PgStore;
 use usagetop::store::sqlite::SqliteStore;
 use usagetop::store::{RollupSource, Timeouts, UsageStore};
 
-use crate::support::reports::{
-    event_inserts as inserts, event_values, json_of, now, sqlite_execute, ZONES,
-};
+use crate::support::reports::{event_values, json_of, now, sqlite_execute, ZONES};
 use crate::support::{clickhouse, mysql, pg};
+
+/// The columns [`values`] fills: usagetop's own, with the 1-hour part of
+/// the cache writes.
+const COLUMNS: &str =
+    "(ts, user_id, model, endpoint, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, \
+     cache_write_1h_tokens)";
 
 /// 45 days of demo events around the DST change.
 fn events() -> Vec<DemoEvent> {
@@ -37,9 +43,24 @@ fn events() -> Vec<DemoEvent> {
     )
 }
 
-/// The rows of `events`, the timestamp written by `ts` (see [`event_values`]).
+/// The rows of `events` (see [`event_values`]), the timestamp written by
+/// `ts`, each with the 1-hour part of its cache writes: none, a half or all.
 fn values(events: &[DemoEvent], ts: &dyn Fn(i64) -> String) -> Vec<String> {
     event_values(events, ts, None)
+        .into_iter()
+        .zip(events)
+        .map(|(row, e)| {
+            let row = row.strip_suffix(')').unwrap_or(&row).to_owned();
+            format!("{row}, {})", e.cache_write_tokens * (e.ts % 3) / 2)
+        })
+        .collect()
+}
+
+/// `INSERT` statements of `rows` into `table` ([`COLUMNS`]), 500 rows each.
+fn inserts(table: &str, rows: &[String]) -> Vec<String> {
+    rows.chunks(500)
+        .map(|chunk| format!("INSERT INTO {table} {COLUMNS} VALUES {}", chunk.join(", ")))
+        .collect()
 }
 
 /// Asserts that `store`, directly and through a cache built in `dir`,
@@ -100,7 +121,7 @@ async fn one_set_of_events_reports_the_same_on_every_engine() {
     let mut sql = vec![
         "CREATE TABLE usage_events (id INTEGER PRIMARY KEY, ts INTEGER, user_id TEXT, \
          model TEXT, endpoint TEXT, input_tokens INTEGER, output_tokens INTEGER, \
-         cache_read_tokens INTEGER, cache_write_tokens INTEGER)"
+         cache_read_tokens INTEGER, cache_write_tokens INTEGER, cache_write_1h_tokens INTEGER)"
             .to_owned(),
     ];
     sql.extend(inserts(
@@ -115,6 +136,13 @@ async fn one_set_of_events_reports_the_same_on_every_engine() {
     for zone in ZONES {
         expected.push(json_of(&lite, zone).await);
     }
+    let reference: serde_json::Value = serde_json::from_str(&expected[0]).unwrap();
+    let all_time = &reference["summary"]["all_time"];
+    assert!(
+        all_time["cache_write_1h_tokens"].as_i64().unwrap() > 0
+            && all_time["cache_write_1h_tokens"].as_i64() < all_time["cache_write_tokens"].as_i64(),
+        "1-hour writes are read: {all_time}"
+    );
     let lite_source = SqliteStore::open(&path, false, mapping.clone())
         .await
         .unwrap();
@@ -132,7 +160,7 @@ async fn one_set_of_events_reports_the_same_on_every_engine() {
     let mut sql = vec![
         "CREATE TABLE usage_events (id BIGSERIAL PRIMARY KEY, ts TIMESTAMPTZ, \
          user_id TEXT, model TEXT, endpoint TEXT, input_tokens BIGINT, output_tokens BIGINT, \
-         cache_read_tokens BIGINT, cache_write_tokens BIGINT)"
+         cache_read_tokens BIGINT, cache_write_tokens BIGINT, cache_write_1h_tokens BIGINT)"
             .to_owned(),
     ];
     sql.extend(inserts(
@@ -157,7 +185,7 @@ async fn one_set_of_events_reports_the_same_on_every_engine() {
         "CREATE TABLE usage_events (id BIGINT AUTO_INCREMENT PRIMARY KEY, \
          ts DATETIME, user_id VARCHAR(32), model VARCHAR(64), endpoint VARCHAR(64), \
          input_tokens BIGINT, output_tokens BIGINT, cache_read_tokens BIGINT, \
-         cache_write_tokens BIGINT)"
+         cache_write_tokens BIGINT, cache_write_1h_tokens BIGINT)"
             .to_owned(),
     ];
     sql.extend(inserts(
@@ -182,7 +210,8 @@ async fn one_set_of_events_reports_the_same_on_every_engine() {
     let ch_db = clickhouse::TestDb::create(&ch_urls, "everywhere", true).await;
     let name = &ch_db.name;
     let ch_columns = "user_id String, model Nullable(String), endpoint String, \
-        input_tokens Int64, output_tokens Int64, cache_read_tokens Int64, cache_write_tokens Int64";
+        input_tokens Int64, output_tokens Int64, cache_read_tokens Int64, cache_write_tokens Int64, \
+        cache_write_1h_tokens Int64";
     let as_seconds = |ts: i64| ts.to_string();
     let single = format!("{name}.usage_events");
     ch_db.servers[0]

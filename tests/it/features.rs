@@ -80,14 +80,15 @@ fn exports_add_up_to_the_report() {
         let mut lines = csv.split("\r\n").filter(|line| !line.is_empty());
         assert_eq!(
             lines.next().unwrap(),
-            "start,end,requests,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,total_tokens,cost,estimated_cost"
+            "start,end,requests,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,cache_write_1h_tokens,total_tokens,cost,estimated_cost"
         );
         let rows: Vec<Vec<&str>> = lines.map(|line| line.split(',').collect()).collect();
         assert_eq!(rows.len(), series.len(), "{view}");
         for (row, bucket) in rows.iter().zip(series) {
             assert_eq!(row[0], bucket["start"].as_str().unwrap());
             assert_eq!(row[2], bucket["requests"].to_string());
-            assert_eq!(Decimal::from_str(row[8]).unwrap(), decimal(&bucket["cost"]));
+            assert_eq!(row[7], bucket["cache_write_1h_tokens"].to_string());
+            assert_eq!(Decimal::from_str(row[9]).unwrap(), decimal(&bucket["cost"]));
         }
         // Per bucket and dimension, JSON: each bucket's rows add up to the report's bucket.
         for by in ["model", "user", "endpoint"] {

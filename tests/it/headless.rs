@@ -181,6 +181,22 @@ fn prices_explain_each_model() {
     assert_eq!(llama["match"], "default");
     assert_eq!(llama["entry"], Value::Null);
     assert_eq!(llama["cost"], llama["estimated_cost"]);
+    // 1-hour cache writes: their own price where the entry has one (Claude:
+    // twice the input price), else the cache-write price.
+    let model = |name: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|model| model["model"].as_str().is_some_and(|m| m.starts_with(name)))
+            .unwrap()
+            .clone()
+    };
+    let sonnet = model("claude-sonnet-4-5");
+    assert_eq!(sonnet["price"]["cache_write"], "3.75");
+    assert_eq!(sonnet["price"]["cache_write_1h"], "6");
+    assert!(text.contains("3 / 15 / 0.3 / 3.75 (1h:6)"), "{text}");
+    let gpt = model("gpt-4o-2024");
+    assert_eq!(gpt["price"]["cache_write_1h"], gpt["price"]["cache_write"]);
 }
 
 /// Each subcommand's `--help` lists its own flags and the global ones; the

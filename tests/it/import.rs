@@ -38,7 +38,8 @@ struct Call {
     write_1h: i64,
 }
 
-/// Expected totals: requests, input, output, cache read, cache write, cost.
+/// Expected totals: requests, input, output, cache read, cache write (and
+/// its 1-hour part), cost.
 #[derive(Debug, PartialEq, Eq)]
 struct Totals {
     requests: i64,
@@ -46,18 +47,23 @@ struct Totals {
     output: i64,
     read: i64,
     write: i64,
+    write_1h: i64,
     cost: Decimal,
 }
 
-fn price(model: &str) -> [Decimal; 4] {
+/// USD per million tokens: input, output, cache read, cache write (5
+/// minutes), cache write (1 hour: Anthropic charges twice the input price;
+/// the others have no price of their own for it), as Anthropic, OpenAI and
+/// Google publish them.
+fn price(model: &str) -> [Decimal; 5] {
     let d = |text: &str| text.parse::<Decimal>().unwrap();
     match model {
-        "claude-sonnet-4-5-20250929" => [d("3"), d("15"), d("0.30"), d("3.75")],
-        "claude-haiku-4-5-20251001" => [d("1"), d("5"), d("0.10"), d("1.25")],
-        "gpt-5-codex" | "gpt-5" => [d("1.25"), d("10"), d("0.125"), d("1.25")],
-        "gpt-4o" => [d("2.50"), d("10"), d("1.25"), d("2.50")],
-        "gemini-2.5-flash" => [d("0.30"), d("2.50"), d("0.03"), d("0.30")],
-        "gemini-2.5-pro" => [d("1.25"), d("10"), d("0.125"), d("1.25")],
+        "claude-sonnet-4-5-20250929" => [d("3"), d("15"), d("0.30"), d("3.75"), d("6")],
+        "claude-haiku-4-5-20251001" => [d("1"), d("5"), d("0.10"), d("1.25"), d("2")],
+        "gpt-5-codex" | "gpt-5" => [d("1.25"), d("10"), d("0.125"), d("1.25"), d("1.25")],
+        "gpt-4o" => [d("2.50"), d("10"), d("1.25"), d("2.50"), d("2.50")],
+        "gemini-2.5-flash" => [d("0.30"), d("2.50"), d("0.03"), d("0.30"), d("0.30")],
+        "gemini-2.5-pro" => [d("1.25"), d("10"), d("0.125"), d("1.25"), d("1.25")],
         other => panic!("no test price for {other}"),
     }
 }
@@ -79,6 +85,7 @@ fn expected(calls: &[Call]) -> Totals {
         output: 0,
         read: 0,
         write: 0,
+        write_1h: 0,
         cost: Decimal::ZERO,
     };
     for call in by_id.values() {
@@ -88,11 +95,13 @@ fn expected(calls: &[Call]) -> Totals {
         totals.output += call.output;
         totals.read += call.read;
         totals.write += write;
-        let [input, output, read, write_price] = price(call.model);
+        totals.write_1h += call.write_1h;
+        let [input, output, read, write_5m, write_1h] = price(call.model);
         totals.cost += (Decimal::from(call.input) * input
             + Decimal::from(call.output) * output
             + Decimal::from(call.read) * read
-            + Decimal::from(write) * write_price)
+            + Decimal::from(call.write_5m) * write_5m
+            + Decimal::from(call.write_1h) * write_1h)
             / Decimal::from(1_000_000);
     }
     totals.cost = totals.cost.normalize();
@@ -120,6 +129,7 @@ fn report(sandbox: &Sandbox, db: &Path) -> (Totals, Value) {
         output: int("output_tokens"),
         read: int("cache_read_tokens"),
         write: int("cache_write_tokens"),
+        write_1h: int("cache_write_1h_tokens"),
         cost: all["cost"]
             .as_str()
             .unwrap()
@@ -244,7 +254,16 @@ fn claude_fixture(sandbox: &Sandbox) -> ClaudeFixture {
     let subagent = root.join("-Users-dev-code-acme-api/2ff46cd5/subagents/agent-a6a6af7.jsonl");
     let resumed = root.join("-Users-dev-code-billing/9c1e.jsonl");
     let a = sonnet("msg_A", "2026-03-01T22:38:51.102Z", 1);
-    let b = sonnet("msg_B", "2026-03-02T09:00:00.000Z", 3);
+    // An old build's line gives one flat cache-write count, without the
+    // split: all of it is priced as 5-minute writes.
+    let b = {
+        let call = sonnet("msg_B", "2026-03-02T09:00:00.000Z", 3);
+        Call {
+            write_5m: call.write_5m + call.write_1h,
+            write_1h: 0,
+            ..call
+        }
+    };
     let side = haiku("msg_SIDE", "2026-03-02T09:05:00.000Z");
     let mirrored = haiku("msg_MIRROR", "2026-03-02T09:06:00.000Z");
     let copied_later = sonnet("msg_C", "2026-03-03T12:00:00.000Z", 2);
@@ -328,6 +347,11 @@ fn claude_code_logs_count_each_request_once_across_imports() {
     assert!(first.contains("2ff46cd5.jsonl:7: not JSON"), "{first}");
     let (totals, json) = report(&sandbox, &db);
     assert_eq!(totals, expected(&calls));
+    // 1-hour cache writes are there, priced at their own rate in `expected`.
+    assert!(
+        totals.write_1h > 0 && totals.write_1h < totals.write,
+        "{totals:?}"
+    );
     let models: Vec<&str> = json["by_model"]["all_time"]
         .as_array()
         .map(|rows| {

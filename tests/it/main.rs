@@ -15,6 +15,7 @@ mod as_of;
 mod backtest_cli;
 mod cache;
 mod cache_cli;
+mod cache_write_1h;
 mod cli;
 mod cli_output;
 mod clickhouse_current;

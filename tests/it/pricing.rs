@@ -31,6 +31,7 @@ fn entry(
         output: output.to_owned(),
         cache_read: cache_read.map(str::to_owned),
         cache_write: cache_write.map(str::to_owned),
+        cache_write_1h: None,
     }
 }
 
@@ -51,6 +52,7 @@ fn tokens(input: i128, output: i128, cache_read: i128, cache_write: i128) -> Usa
         output_tokens: output,
         cache_read_tokens: cache_read,
         cache_write_tokens: cache_write,
+        cache_write_1h_tokens: 0,
     }
 }
 
@@ -80,7 +82,14 @@ fn every_shipped_entry_parses_as_a_non_negative_decimal() {
         let fields = fields.as_table().unwrap();
         for (key, price) in fields {
             assert!(
-                ["input", "output", "cache_read", "cache_write"].contains(&key.as_str()),
+                [
+                    "input",
+                    "output",
+                    "cache_read",
+                    "cache_write",
+                    "cache_write_1h"
+                ]
+                .contains(&key.as_str()),
                 "{name}.{key}"
             );
             let text = price.as_str().unwrap();
@@ -131,6 +140,7 @@ fn shipped_table_keeps_the_original_prices() {
             output: d("3"),
             cache_read: d("3"),
             cache_write: d("3"),
+            cache_write_1h: d("3"),
         }
     );
 }
@@ -286,6 +296,7 @@ fn user_default_replaces_the_shipped_default() {
             output: d("9"),
             cache_read: d("0.5"),
             cache_write: d("7"),
+            cache_write_1h: d("7"),
         }
     );
 }
@@ -310,6 +321,7 @@ fn override_replaces_the_shipped_entry_as_a_whole() {
             output: d("20"),
             cache_read: d("4"),
             cache_write: d("4"),
+            cache_write_1h: d("4"),
         }
     );
     // Other entries are untouched and new names are added.

@@ -191,6 +191,7 @@ fn rows_of(case: &Case, plan: &QueryPlan) -> Vec<(DayModelRow, bool)> {
                     output_tokens: tokens[1].into(),
                     cache_read_tokens: tokens[2].into(),
                     cache_write_tokens: tokens[3].into(),
+                    cache_write_1h_tokens: 0,
                 },
                 stored_cost: None,
                 estimated: false,

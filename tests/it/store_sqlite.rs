@@ -139,7 +139,8 @@ async fn groups_by_local_day_across_both_dst_changes() {
             input_tokens: 256,
             output_tokens: 1,
             cache_read_tokens: 2,
-            cache_write_tokens: 3
+            cache_write_tokens: 3,
+            cache_write_1h_tokens: 0
         }
     );
 }
@@ -224,7 +225,8 @@ async fn model_rows_range_is_half_open_and_null_models_are_unknown() {
             input_tokens: 11,
             output_tokens: 22,
             cache_read_tokens: 33,
-            cache_write_tokens: 44
+            cache_write_tokens: 44,
+            cache_write_1h_tokens: 0
         }
     );
     assert_eq!(

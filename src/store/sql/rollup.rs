@@ -126,7 +126,7 @@ impl SqlBuilder {
         }
     }
 
-    /// The outer `SELECT` list of every rollup statement (the fourteen
+    /// The outer `SELECT` list of every rollup statement (the fifteen
     /// columns, timestamps converted to unix seconds), and the inner
     /// aggregates of the usage sums named as the outer list reads them.
     fn rollup_columns(&self) -> (String, String) {
@@ -136,7 +136,7 @@ impl SqlBuilder {
         let outer = format!(
             "SELECT {} AS usagetop_slot_s, {} AS usagetop_model, usagetop_estimated, usagetop_requests, \
                     usagetop_input, usagetop_output, usagetop_cache_read, usagetop_cache_write, \
-                    usagetop_cost, usagetop_kept, usagetop_rejected, usagetop_adjusted, \
+                    usagetop_cache_write_1h, usagetop_cost, usagetop_kept, usagetop_rejected, usagetop_adjusted, \
                     {} AS usagetop_first_s, {} AS usagetop_last_s",
             rules.integer(&outer_slot),
             self.model_of("usagetop_stored_model"),
@@ -149,6 +149,7 @@ impl SqlBuilder {
             "usagetop_output",
             "usagetop_cache_read",
             "usagetop_cache_write",
+            "usagetop_cache_write_1h",
             "usagetop_cost",
         ];
         let measures = self
@@ -178,7 +179,7 @@ impl SqlBuilder {
     /// model, estimated) of rows left out (a value that cannot be read, a
     /// negative token count). Both return: slot start (unix seconds, NULL
     /// for rows whose timestamp cannot be read), model, estimated (0 or 1),
-    /// requests, four token sums, stored cost (nano-dollars), rows kept, rows
+    /// requests, five token sums (the fifth the 1-hour cache writes), stored cost (nano-dollars), rows kept, rows
     /// rejected, rows whose input was taken as stored, first and last
     /// timestamp (unix seconds). Rows are grouped by the model as stored
     /// and its name is trimmed after grouping (once per group, not per
@@ -212,7 +213,8 @@ impl SqlBuilder {
             "{outer} FROM (SELECT {inner_slot} AS usagetop_slot, {model} AS usagetop_stored_model, \
                     {estimated} AS usagetop_estimated, \
                     {zero} AS usagetop_requests, {zero} AS usagetop_input, {zero} AS usagetop_output, \
-                    {zero} AS usagetop_cache_read, {zero} AS usagetop_cache_write, {null} AS usagetop_cost, \
+                    {zero} AS usagetop_cache_read, {zero} AS usagetop_cache_write, \
+                    {zero} AS usagetop_cache_write_1h, {null} AS usagetop_cost, \
                     {zero} AS usagetop_kept, {count} AS usagetop_rejected, {zero} AS usagetop_adjusted, \
                     {no_first} AS usagetop_first, {last} AS usagetop_last \
                    FROM {table} WHERE {predicate}{filter} AND ({unusable}){group}) AS usagetop_rollup"

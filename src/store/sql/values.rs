@@ -13,8 +13,8 @@ use crate::store::mapping::{ColumnKind, ColumnRef, Tokens};
 pub(super) struct RowMeasures {
     /// Requests of a row, when a column holds them (otherwise each row is one).
     requests: Option<String>,
-    /// Input, output, cache-read and cache-write tokens.
-    tokens: [String; 4],
+    /// Input, output, cache-read, cache-write and 1-hour cache-write tokens.
+    tokens: [String; 5],
     /// Stored cost in nano-dollars, when a column holds it (NULL where the row has none).
     cost: Option<String>,
 }
@@ -59,7 +59,7 @@ impl SqlBuilder {
     }
 
     /// The token readings as stored: input (or the total), output, cache
-    /// reads, cache writes (absent roles: none).
+    /// reads, cache writes, 1-hour cache writes (absent roles: none).
     fn token_readings(&self) -> Vec<Reading> {
         let mapping = &self.checked.mapping;
         let mut readings = match &mapping.tokens {
@@ -68,6 +68,12 @@ impl SqlBuilder {
         };
         readings.extend(mapping.cache_read_tokens.iter().map(|r| self.reading(r)));
         readings.extend(mapping.cache_write_tokens.iter().map(|r| self.reading(r)));
+        readings.extend(
+            mapping
+                .cache_write_1h_tokens
+                .iter()
+                .map(|r| self.reading(r)),
+        );
         readings
     }
 
@@ -130,6 +136,7 @@ impl SqlBuilder {
                 output,
                 self.count_of(mapping.cache_read_tokens.as_ref()),
                 self.count_of(mapping.cache_write_tokens.as_ref()),
+                self.count_of(mapping.cache_write_1h_tokens.as_ref()),
             ],
             cost: mapping.cost.as_ref().map(|column| {
                 let dollars = rules.dollars(&Self::column(column), &self.kind_of(column));
@@ -164,6 +171,9 @@ impl SqlBuilder {
         }
         if let Some(reference) = &mapping.cache_write_tokens {
             readings.push(("cache_write_tokens", self.reading(reference)));
+        }
+        if let Some(reference) = &mapping.cache_write_1h_tokens {
+            readings.push(("cache_write_1h_tokens", self.reading(reference)));
         }
         if let Some(column) = &mapping.requests {
             readings.push((
@@ -211,6 +221,7 @@ impl SqlBuilder {
         };
         tokens.extend(mapping.cache_read_tokens.iter().map(token));
         tokens.extend(mapping.cache_write_tokens.iter().map(token));
+        tokens.extend(mapping.cache_write_1h_tokens.iter().map(token));
         let tokens: Vec<(String, ColumnKind)> = tokens.into_iter().collect::<Option<_>>()?;
         let mut tests: Vec<Option<String>> = vec![rules.tokens_suspect(&tokens)];
         tests.extend(mapping.requests.iter().map(|column| {
@@ -260,8 +271,8 @@ impl SqlBuilder {
         }
     }
 
-    /// `requests, input, output, cache_read, cache_write, stored cost in
-    /// nano-dollars`, summed.
+    /// `requests, input, output, cache_read, cache_write, cache_write_1h,
+    /// stored cost in nano-dollars`, summed.
     pub(super) fn summed_measures(&self) -> Vec<String> {
         let parts = self.row_measures();
         let rules = self.rules();
@@ -279,7 +290,8 @@ impl SqlBuilder {
         list
     }
 
-    /// `requests, input, output, cache_read, cache_write, stored cost in nano-dollars`.
+    /// `requests, input, output, cache_read, cache_write, cache_write_1h,
+    /// stored cost in nano-dollars`.
     pub(super) fn measures(&self) -> String {
         self.summed_measures().join(", ")
     }

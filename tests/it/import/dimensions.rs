@@ -33,6 +33,7 @@ fn totals_of(value: &Value) -> Totals {
         output: int("output_tokens"),
         read: int("cache_read_tokens"),
         write: int("cache_write_tokens"),
+        write_1h: int("cache_write_1h_tokens"),
         cost: value["cost"]
             .as_str()
             .unwrap()

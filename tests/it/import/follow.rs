@@ -59,6 +59,7 @@ async fn until_totals(
                 output: i64::try_from(usage.output_tokens).unwrap(),
                 read: i64::try_from(usage.cache_read_tokens).unwrap(),
                 write: i64::try_from(usage.cache_write_tokens).unwrap(),
+                write_1h: i64::try_from(usage.cache_write_1h_tokens).unwrap(),
                 cost: all.cost.normalize(),
             };
             if got == *want {

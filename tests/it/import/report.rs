@@ -69,6 +69,7 @@ fn openai_totals(results: &[&OpenAiResult]) -> Totals {
         output: 0,
         read: 0,
         write: 0,
+        write_1h: 0,
         cost: Decimal::ZERO,
     };
     for result in results {
@@ -79,7 +80,7 @@ fn openai_totals(results: &[&OpenAiResult]) -> Totals {
         totals.output += output;
         totals.read += cached;
         totals.write += written;
-        let [p_in, p_out, p_read, p_write] = price(result.model);
+        let [p_in, p_out, p_read, p_write, _] = price(result.model);
         totals.cost += (Decimal::from(uncached) * p_in
             + Decimal::from(output) * p_out
             + Decimal::from(cached) * p_read
@@ -437,14 +438,17 @@ fn anthropic_usage_pages_keep_cache_writes_and_count_no_requests() {
     assert_eq!(totals.requests, 0, "the report gives no request count");
     assert_eq!(totals.input, sum(0));
     assert_eq!(totals.write, sum(1) + sum(2));
+    assert_eq!(totals.write_1h, sum(2));
     assert_eq!(totals.read, sum(3));
     assert_eq!(totals.output, sum(4));
-    // 1-hour writes are priced at the model's cache_write price (README).
-    let [p_in, p_out, p_read, p_write] = price("claude-sonnet-4-5-20250929");
+    // 1-hour writes are priced at their own rate (twice the input price),
+    // 5-minute writes at the cache-write price.
+    let [p_in, p_out, p_read, p_write, p_write_1h] = price("claude-sonnet-4-5-20250929");
     let cost = (Decimal::from(sum(0)) * p_in
         + Decimal::from(sum(4)) * p_out
         + Decimal::from(sum(3)) * p_read
-        + Decimal::from(sum(1) + sum(2)) * p_write)
+        + Decimal::from(sum(1)) * p_write
+        + Decimal::from(sum(2)) * p_write_1h)
         / Decimal::from(1_000_000);
     assert_eq!(totals.cost, cost.normalize());
     // The 1-hour part is kept apart.

@@ -154,3 +154,53 @@ fn a_requests_column_counts_the_requests_a_row_stands_for() {
         (48, 1_505, 16)
     );
 }
+
+/// `[import]`'s default columns include `cache_write_1h_tokens`: the part of
+/// the cache writes priced at the 1-hour rate; a row with more 1-hour writes
+/// than writes is malformed.
+#[test]
+fn json_lines_carry_one_hour_cache_writes() {
+    let sandbox = Sandbox::new();
+    let db = sandbox.path("usage.db");
+    let file = sandbox.path("calls.jsonl");
+    let model = "claude-sonnet-4-5-20250929";
+    let rows = [
+        json!({"ts": 1_772_359_200, "model": model, "input_tokens": 10, "output_tokens": 100,
+               "cache_read_tokens": 5_000, "cache_write_tokens": 3_000, "cache_write_1h_tokens": 2_000}),
+        json!({"ts": 1_772_359_300, "model": model, "input_tokens": 20, "output_tokens": 50,
+               "cache_write_tokens": 700}),
+        json!({"ts": 1_772_359_400, "model": model, "input_tokens": 1, "output_tokens": 1,
+               "cache_write_tokens": 10, "cache_write_1h_tokens": 11}),
+    ];
+    let text: Vec<String> = rows.iter().map(Value::to_string).collect();
+    std::fs::write(&file, format!("{}\n", text.join("\n"))).unwrap();
+    let output = import(&sandbox, &db, "jsonl", &[&file]);
+    assert!(output.contains("2 events added"), "{output}");
+    assert!(
+        output.contains("calls.jsonl:3: 11 1-hour cache writes are more than the 10"),
+        "{output}"
+    );
+    let calls = [
+        Call {
+            id: "a",
+            model,
+            ts: "",
+            input: 10,
+            output: 100,
+            read: 5_000,
+            write_5m: 1_000,
+            write_1h: 2_000,
+        },
+        Call {
+            id: "b",
+            model,
+            ts: "",
+            input: 20,
+            output: 50,
+            read: 0,
+            write_5m: 700,
+            write_1h: 0,
+        },
+    ];
+    assert_eq!(report(&sandbox, &db).0, expected(&calls));
+}

@@ -177,6 +177,7 @@ fn hours(demo: &Demo, snapshot: &Snapshot) -> Hourly {
                 output_tokens: event.output_tokens.into(),
                 cache_read_tokens: event.cache_read_tokens.into(),
                 cache_write_tokens: event.cache_write_tokens.into(),
+                cache_write_1h_tokens: 0,
             };
             (
                 hour,
