@@ -286,6 +286,8 @@ fn detail(histories: &[History], params: &Params, which: &str) {
     }
 }
 
+/// `--verbose` with `--detail`: each forecast's last 21 days, today and two
+/// days after, against the shape at yesterday's jump.
 fn args_verbose() -> bool {
     std::env::args().any(|a| a == "--verbose")
 }

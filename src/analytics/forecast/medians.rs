@@ -2,7 +2,8 @@
 //! weekday factors (per weekday, the median share of the centred 7-day mean
 //! around each day, which a trend does not tilt), a Theil-Sen slope of the
 //! deseasonalised logs, the median level of the last weeks carried along
-//! that slope, and a lasting change of level found in the residuals. It is
+//! that slope, and the last lasting change of level found in the residuals
+//! (binary segmentation: the days since one are searched again). It is
 //! the start of the weighted fit (`regression`) and, alone, one of the
 //! candidates the benchmark measures. Pure numeric code on daily amounts.
 
