@@ -191,6 +191,19 @@ fn params(args: &[String]) -> Params {
             "fast_days" => params.fast_days = whole,
             "fast_prior" => params.fast_prior = value,
             "fast_band" => params.fast_band = value,
+            "shift_recent" => params.shift_recent = value,
+            "shift_before" => params.shift_before = whole,
+            "shift_segments" => params.shift_segments = value != 0.0,
+            "shift_later_score" => params.shift_later_score = value,
+            "trend_variance_kept" => params.trend_variance_kept = value != 0.0,
+            "band_dof" => params.band_dof = value != 0.0,
+            "short_trend_days" => params.short_trend_days = value,
+            "short_trend_sd" => params.short_trend_sd = value,
+            "max_slope" => params.max_slope = value,
+            "short_level_sd" => params.short_level_sd = value,
+            "persistence_prior" => params.persistence_prior = value,
+            "level_days" => params.level_days = whole,
+            "season_days" => params.season_days = whole,
             other => panic!("unknown setting {other}"),
         }
     }
@@ -242,10 +255,26 @@ fn detail(histories: &[History], params: &Params, which: &str) {
                 step_from,
                 fit.recent_step(),
             );
+            if args_verbose() {
+                let d = &history.days;
+                let ratios: Vec<String> = (at.saturating_sub(21)..at + 3)
+                    .map(|i| {
+                        format!(
+                            "{:.2}",
+                            d[i].actual[1] / d[i].shape[1] * d[at - 1].jump[1] / d[i].jump[1]
+                        )
+                    })
+                    .collect();
+                println!(
+                    "    last 21 days, today, 2 after (of the shape at yesterday's jump): {}",
+                    ratios.join(" ")
+                );
+            }
             if fit.recent_step() != 0.0 || since == "1" || since == "2" {
                 let d = &history.days;
                 println!(
-                    "    two days ago {:.2}, yesterday {:.2}, today so far {:.2} (of the shape), whole today {:.2}, tomorrow {:.2}",
+                    "    sigma {:.3} bursts {:.3}/{:.2}; two days ago {:.2}, yesterday {:.2}, today so far {:.2} (of the shape), whole today {:.2}, tomorrow {:.2}",
+                    fit.sigma, fit.bursts.0, fit.bursts.1,
                     d[at - 2].actual[1] / d[at - 2].shape[1],
                     d[at - 1].actual[1] / d[at - 1].shape[1],
                     d[at].before[1] / (d[at].shape[1] * d[at].shape_share),
@@ -255,6 +284,12 @@ fn detail(histories: &[History], params: &Params, which: &str) {
             }
         }
     }
+}
+
+/// `--verbose` with `--detail`: each forecast's last 21 days, today and two
+/// days after, against the shape at yesterday's jump.
+fn args_verbose() -> bool {
+    std::env::args().any(|a| a == "--verbose")
 }
 
 fn main() {

@@ -383,6 +383,27 @@ fn variants(params: &Params) -> Vec<(&'static str, Params)> {
                 ..*params
             },
         ),
+        (
+            "change of level: the best split, not the most recent within 5 %",
+            Params {
+                shift_recent: 0.0,
+                ..*params
+            },
+        ),
+        (
+            "change of level: the most recent split within 10 %",
+            Params {
+                shift_recent: 0.1,
+                ..*params
+            },
+        ),
+        (
+            "no step up from the last days and today so far",
+            Params {
+                fast_step: 0.0,
+                ..*params
+            },
+        ),
     ]
 }
 

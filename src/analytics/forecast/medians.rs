@@ -2,7 +2,8 @@
 //! weekday factors (per weekday, the median share of the centred 7-day mean
 //! around each day, which a trend does not tilt), a Theil-Sen slope of the
 //! deseasonalised logs, the median level of the last weeks carried along
-//! that slope, and a lasting change of level found in the residuals. It is
+//! that slope, and the last lasting change of level found in the residuals
+//! (binary segmentation: the days since one are searched again). It is
 //! the start of the weighted fit (`regression`) and, alone, one of the
 //! candidates the benchmark measures. Pure numeric code on daily amounts.
 
@@ -17,12 +18,37 @@ pub struct Start {
     pub slope: f64,
     /// Robust spread of one day's log residual.
     pub sigma: f64,
-    /// The first day of a lasting change of level, if one was found.
+    /// The first day of a lasting change of level, if one was found (the
+    /// last of them).
     pub shift: Option<usize>,
+    /// The first day of an earlier change of level before `shift`, when
+    /// one was found: the fit leaves out the days before it.
+    pub earlier: Option<usize>,
     /// The first day the trend was fitted from.
     pub from: usize,
     /// Days the level rests on.
     pub level_support: usize,
+}
+
+/// What counts as a lasting change of level (`level_shift`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Shift {
+    /// Days it must have lasted (0: none looked for).
+    pub min_after: usize,
+    /// How far back it is looked for, in days.
+    pub max_after: usize,
+    /// Days of history it needs before it.
+    pub min_before: usize,
+    /// How many standard errors apart the medians before and after must be.
+    pub score: f64,
+    /// Of the splits that pass, the most recent whose fit is within this
+    /// share of the best one's is taken (0: the best fit).
+    pub recent: f64,
+    /// Look again in the days since a change of level for a later one
+    /// (binary segmentation), and follow the last one found.
+    pub segments: bool,
+    /// How many standard errors apart a later change of level must be.
+    pub later_score: f64,
 }
 
 #[allow(clippy::cast_precision_loss)]
@@ -86,20 +112,16 @@ pub fn weekday_factors(values: &[f64], days: usize) -> [f64; 7] {
 /// The first estimate of `values` (complete days, oldest first; at least
 /// one with usage on a weekday that has usage), with the trend over the last
 /// `trend_days`, the weekday factors over `season_days`, the level over
-/// `level_days`, the slope within `max_slope` and changes of level lasting
-/// at least `shift_days` (0: none looked for) and at most `shift_max_days`,
-/// `shift_score` standard errors apart.
+/// `level_days`, the slope within `max_slope` and a change of level as
+/// `shift` says.
 #[must_use]
-#[allow(clippy::too_many_arguments)] // the settings of `model::Params` it uses, by name
 pub fn start(
     values: &[f64],
     season_days: usize,
     trend_days: usize,
     level_days: usize,
     max_slope: f64,
-    shift_days: usize,
-    shift_max_days: usize,
-    shift_score: f64,
+    shift: &Shift,
 ) -> Option<Start> {
     let n = values.len();
     let season = weekday_factors(values, season_days);
@@ -115,14 +137,42 @@ pub fn start(
     // Looked for along the slope of week-on-week changes, which a step
     // tilts far less than it tilts the slope of all pairs.
     let weekly = weekly_slope(&window).clamp(-max_slope, max_slope);
-    let shift = level_shift(
+    let settings = shift;
+    let mut shift = level_shift(
         &window,
         end_level(&window, weekly, n, level_days),
         weekly,
         n,
-        (shift_days, shift_max_days),
-        shift_score,
+        settings,
     );
+    // Binary segmentation along the days since: a later change of level
+    // there is the one the days ahead follow, and the days before the
+    // earlier one are left out (a single step cannot join three levels).
+    let mut earlier = None;
+    while let (true, Some(at)) = (settings.segments, shift) {
+        let since: Vec<(usize, f64)> = window.iter().copied().filter(|(i, _)| *i >= at).collect();
+        let weekly = weekly_slope(&since).clamp(-max_slope, max_slope);
+        let later = Shift {
+            score: settings.later_score.max(settings.score),
+            ..*settings
+        };
+        match level_shift(
+            &since,
+            end_level(&since, weekly, n, level_days),
+            weekly,
+            n,
+            &later,
+        ) {
+            Some(later) if later > at => {
+                earlier = Some(at);
+                shift = Some(later);
+            }
+            _ => break,
+        }
+    }
+    if let Some(first) = earlier {
+        window.retain(|(i, _)| *i >= first);
+    }
     // A lasting change of level: the trend is then taken from the days
     // before (when enough) and the level from the days since.
     if let Some(start) = shift {
@@ -152,6 +202,7 @@ pub fn start(
         slope,
         sigma,
         shift,
+        earlier,
         from,
         level_support: window.len().min(level_days),
     })
@@ -221,31 +272,33 @@ fn residual(point: (usize, f64), level: f64, slope: f64, n: usize) -> f64 {
 }
 
 /// The first day of a lasting change of level in `points`, if any: the
-/// split (at least `min_after` and at most `max_after` days back, with a
-/// week before it) whose days after differ from those before, in medians of
-/// the residuals, by `min_score` standard errors or more, with most days
-/// after on its side; of those, the one closest to both medians. A drop must last a week:
-/// holidays are dips, not changes of level.
+/// split (at least `min_after` and at most `max_after` days back, with
+/// `min_before` days before it) whose days after differ from those before,
+/// in medians of the residuals, by `score` standard errors or more, with
+/// most days after on its side; of those, the one closest to both medians
+/// (or the most recent nearly as close, by `recent`). A drop must last a
+/// week: holidays are dips, not changes of level.
 #[must_use]
 pub fn level_shift(
     points: &[(usize, f64)],
     level: f64,
     slope: f64,
     n: usize,
-    (min_after, max_after): (usize, usize),
-    min_score: f64,
+    shift: &Shift,
 ) -> Option<usize> {
-    if min_after == 0 || points.len() < 14 {
+    let min_before = shift.min_before.max(7);
+    if shift.min_after == 0 || points.len() < min_before + 7 {
         return None;
     }
+    let (min_after, max_after, min_score) = (shift.min_after, shift.max_after, shift.score);
     let residuals: Vec<f64> = points
         .iter()
         .map(|p| residual(*p, level, slope, n))
         .collect();
     let sigma = mad_sigma(&residuals).max(0.02);
-    let mut best: Option<(f64, usize)> = None;
+    let mut passing: Vec<(f64, usize)> = Vec::new();
     let len = points.len();
-    for after in min_after.min(len - 7)..=max_after.min(len - 7) {
+    for after in min_after.min(len - min_before)..=max_after.min(len - min_before) {
         let split = len - after;
         let mut pre = residuals[..split].to_vec();
         let pre_median = median(&mut pre);
@@ -271,17 +324,38 @@ pub fn level_shift(
             && step.abs() > 0.12
             && (step > 0.0 || after >= 7)
             && same_side * 5 >= after * 4
-            && best.is_none_or(|(best_cost, _)| cost < best_cost)
         {
-            best = Some((cost, split));
+            passing.push((cost, split));
         }
     }
-    best.map(|(_, split)| points[split].0)
+    // The best fit, or the most recent split that fits nearly as well.
+    let best = passing
+        .iter()
+        .map(|(cost, _)| *cost)
+        .fold(f64::INFINITY, f64::min);
+    passing
+        .iter()
+        .filter(|(cost, _)| *cost <= best * (1.0 + shift.recent))
+        .map(|(_, split)| *split)
+        .max()
+        .map(|split| points[split].0)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn shift(min_after: usize, max_after: usize) -> Shift {
+        Shift {
+            min_after,
+            max_after,
+            min_before: 7,
+            score: 3.5,
+            recent: 0.0,
+            segments: false,
+            later_score: 0.0,
+        }
+    }
 
     #[test]
     fn a_step_does_not_tilt_the_weekly_slope() {
@@ -293,9 +367,86 @@ mod tests {
         assert!(weekly_slope(&points).abs() < 1e-12);
         let values: Vec<f64> = points.iter().map(|p| 100.0 * p.1.exp()).collect();
         let start =
-            start(&values, 56, 60, 28, 0.03, 2, 60, 3.5).unwrap_or_else(|| panic!("no start"));
+            start(&values, 56, 60, 28, 0.03, &shift(2, 60)).unwrap_or_else(|| panic!("no start"));
         assert_eq!(start.shift, Some(30));
         assert!((start.level - 200.0_f64.ln()).abs() < 1e-9);
+    }
+
+    /// 100 a day, then 200 from `first`, then 400 from `second` (of `n`),
+    /// with a small wobble that no weekday pattern explains.
+    fn two_steps(first: usize, second: usize, n: usize) -> Vec<f64> {
+        let wobble = [1.0, 1.03, 0.97, 1.02, 0.98];
+        (0..n)
+            .map(|i| {
+                let level = if i >= second {
+                    400.0
+                } else if i >= first {
+                    200.0
+                } else {
+                    100.0
+                };
+                level * wobble[i % 5]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn of_two_changes_of_level_the_most_recent_is_taken() {
+        let values = two_steps(60, 100, 120);
+        let settings = |segments: bool| Shift {
+            recent: 0.05,
+            segments,
+            ..shift(3, 120)
+        };
+        // One split alone falls near the first change (it parts the days best).
+        let one = start(&values, 56, 120, 28, 0.03, &settings(false))
+            .unwrap_or_else(|| panic!("no start"));
+        assert!(
+            one.shift.is_some_and(|day| (58..=64).contains(&day)),
+            "{:?}",
+            one.shift
+        );
+        // Looking again in the days since finds the second, and the days
+        // before the first are left out.
+        let found = start(&values, 56, 120, 28, 0.03, &settings(true))
+            .unwrap_or_else(|| panic!("no start"));
+        assert_eq!(found.shift, Some(100));
+        assert!(
+            found.earlier.is_some_and(|day| (58..=64).contains(&day)),
+            "{:?}",
+            found.earlier
+        );
+        assert!(
+            (found.level - 400.0_f64.ln()).abs() < 0.03,
+            "{}",
+            found.level
+        );
+        assert_eq!(found.from, 100);
+    }
+
+    #[test]
+    fn a_change_of_level_is_placed_with_two_weeks_before_it() {
+        // Twice as high from day 10 of 40: too little before it to tell.
+        let values: Vec<f64> = (0..40)
+            .map(|i| if i >= 10 { 200.0 } else { 100.0 })
+            .collect();
+        let found = |min_before: usize| {
+            let shift = Shift {
+                min_before,
+                ..shift(3, 40)
+            };
+            start(&values, 56, 40, 28, 0.03, &shift).map(|s| s.shift)
+        };
+        assert_eq!(found(7), Some(Some(10)));
+        // With two weeks needed before it, it is placed at day 14 at the
+        // earliest, and the level after it is still right.
+        assert_eq!(found(14), Some(Some(14)));
+        let shift = Shift {
+            min_before: 14,
+            ..shift(3, 40)
+        };
+        let level = start(&values, 56, 40, 28, 0.03, &shift).map(|s| s.level);
+        assert!(level.is_some_and(|level| (level - 200.0_f64.ln()).abs() < 1e-9));
     }
 
     #[test]
@@ -304,7 +455,7 @@ mod tests {
         for value in values.iter_mut().skip(45) {
             *value = 30.0;
         }
-        let found = start(&values, 56, 50, 28, 0.03, 2, 50, 3.5).map(|s| s.shift);
+        let found = start(&values, 56, 50, 28, 0.03, &shift(2, 50)).map(|s| s.shift);
         assert_eq!(found, Some(None));
     }
 }

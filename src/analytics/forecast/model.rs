@@ -78,6 +78,34 @@ pub struct Params {
     pub fast_prior: f64,
     /// Extra uncertainty of such a step in the band, as a share of its size.
     pub fast_band: f64,
+    /// Look again for a later change of level in the days since one
+    /// (binary segmentation), and follow the last.
+    pub shift_segments: bool,
+    /// How many standard errors apart a later change of level must be.
+    pub shift_later_score: f64,
+    /// Days of history a change of level needs before it.
+    pub shift_before: usize,
+    /// Of the changes of level that pass, take the most recent whose fit
+    /// is within this share of the best one's (0: the best fit).
+    pub shift_recent: f64,
+    /// Keep the trend's own variance in the band when the trend is shrunk
+    /// towards flat (a trend set to flat is not known to be flat).
+    pub trend_variance_kept: bool,
+    /// Widen the day noise in the band by the degrees of freedom the fit
+    /// used (`sqrt(days / (days - coefficients))`).
+    pub band_dof: bool,
+    /// Below this many complete days, the trend is shrunk harder: by
+    /// `trend_shrink * short_trend_days / days` (0: as on long histories).
+    pub short_trend_days: f64,
+    /// Standard deviation of the unknown trend (log per day) in the band of
+    /// the short-history median (0: from the days' own spread).
+    pub short_trend_sd: f64,
+    /// Smallest standard deviation (log) of the short-history median's
+    /// level when less than a week was seen (the weekday pattern unseen).
+    pub short_level_sd: f64,
+    /// How much the residuals of a week are assumed to persist before the
+    /// history shows it (`Regression::persistence`; 1: not at all).
+    pub persistence_prior: f64,
 }
 
 impl Default for Params {
@@ -108,6 +136,16 @@ impl Default for Params {
             fast_score: 2.5,
             fast_prior: 0.002,
             fast_band: 0.2,
+            shift_segments: true,
+            shift_later_score: 10.0,
+            shift_before: 14,
+            shift_recent: 0.05,
+            trend_variance_kept: true,
+            band_dof: true,
+            short_trend_days: 60.0,
+            short_trend_sd: 0.005,
+            short_level_sd: 0.3,
+            persistence_prior: 3.0,
         }
     }
 }
@@ -162,6 +200,14 @@ pub struct Fit {
     /// Today's departure from the fit read from its usage so far, and the
     /// variance left (logs).
     today: Option<(f64, f64)>,
+    /// Factor of the variance of the fit and of the day noise in the band
+    /// (degrees of freedom; the short median's calibration).
+    band_factor: f64,
+    /// Standard deviation of the trend assumed without a regression (0:
+    /// from the days' spread).
+    trend_prior: f64,
+    /// Smallest standard deviation of the level without a regression.
+    level_prior: f64,
 }
 
 impl Fit {
@@ -183,7 +229,7 @@ impl Fit {
             return Self::empty(0);
         }
         if n < MIN_WEEKDAY_DAYS {
-            return short_median(&values);
+            return short_median(&values, params);
         }
         weekday_trend(&values, params)
     }
@@ -206,6 +252,9 @@ impl Fit {
             damping: 1.0,
             step: (0.0, 0.0),
             today: None,
+            band_factor: 1.0,
+            trend_prior: 0.0,
+            level_prior: 0.0,
         }
     }
 
@@ -361,19 +410,23 @@ impl Fit {
         let shared = if let Some(regression) = &self.regression {
             regression.variance(&days)
         } else {
-            let level_var = sigma.powi(2) / count(self.level_support.max(1));
+            let level_var =
+                (sigma.powi(2) / count(self.level_support.max(1))).max(self.level_prior.powi(2));
             let support = count(self.trend_support.max(2));
-            let trend_var = 12.0 * sigma.powi(2) / (support.powi(3) - support);
+            let mut trend_var = 12.0 * sigma.powi(2) / (support.powi(3) - support);
+            if self.trend_prior > 0.0 {
+                trend_var = trend_var.min(self.trend_prior.powi(2));
+            }
             level.powi(2) * level_var + trend.powi(2) * trend_var
         };
-        (self.persistence * (noise + shared)
+        (self.band_factor * self.persistence * (noise + shared)
             + kept * kept * departure_var
             + level * level * self.step.1)
             .sqrt()
     }
 }
 
-fn short_median(values: &[f64]) -> Fit {
+fn short_median(values: &[f64], params: &Params) -> Fit {
     let n = values.len();
     let mut sorted = values.to_vec();
     let center = median(&mut sorted);
@@ -413,6 +466,9 @@ fn short_median(values: &[f64]) -> Fit {
         damping: 1.0,
         step: (0.0, 0.0),
         today: None,
+        band_factor: 1.0,
+        trend_prior: params.short_trend_sd,
+        level_prior: if n < 7 { params.short_level_sd } else { 0.0 },
     }
 }
 
@@ -424,9 +480,15 @@ fn weekday_trend(values: &[f64], params: &Params) -> Fit {
         params.trend_days,
         params.level_days,
         params.max_slope,
-        params.shift_days,
-        params.shift_max_days,
-        params.shift_score,
+        &medians::Shift {
+            min_after: params.shift_days,
+            max_after: params.shift_max_days,
+            min_before: params.shift_before,
+            score: params.shift_score,
+            recent: params.shift_recent,
+            segments: params.shift_segments,
+            later_score: params.shift_later_score,
+        },
     ) else {
         return Fit {
             kind: Kind::WeekdayTrend,
@@ -456,9 +518,15 @@ fn weekday_trend(values: &[f64], params: &Params) -> Fit {
         damping: params.damping,
         step: (0.0, 0.0),
         today: None,
+        band_factor: 1.0,
+        trend_prior: 0.0,
+        level_prior: 0.0,
     };
     if params.refine {
-        let from = n.saturating_sub(params.trend_days);
+        // Not before an earlier change of level than the step's.
+        let from = n
+            .saturating_sub(params.trend_days)
+            .max(start.earlier.unwrap_or(0));
         // A weekday has usage when most of its days in the window do.
         let mut on = [false; 7];
         for (day, flag) in on.iter_mut().enumerate() {
@@ -481,9 +549,16 @@ fn weekday_trend(values: &[f64], params: &Params) -> Fit {
             on,
             step_from: start.shift.filter(|s| *s > from),
         };
+        // Fewer days: the trend must stand out further to be kept.
+        let short = if params.short_trend_days > 0.0 {
+            (params.short_trend_days / count(n)).max(1.0)
+        } else {
+            1.0
+        };
         let settings = Settings {
             half_life: params.half_life,
-            trend_shrink: params.trend_shrink,
+            trend_shrink: params.trend_shrink * short,
+            trend_variance_kept: params.trend_variance_kept,
             season_shrink: params.season_shrink,
             max_slope: params.max_slope,
         };
@@ -502,6 +577,11 @@ fn weekday_trend(values: &[f64], params: &Params) -> Fit {
             }
             fit.slope = regression.coef[7];
             fit.sigma = regression.sigma;
+            let width = count(design.width());
+            let support = count(regression.support);
+            if params.band_dof && support > width + 1.0 {
+                fit.band_factor = support / (support - width);
+            }
             if params.departure_half_life > 0.0 {
                 let (departure, variance) = regression.departure(n, params.departure_half_life);
                 fit.departure = (departure, variance, params.departure_keep);
@@ -509,7 +589,7 @@ fn weekday_trend(values: &[f64], params: &Params) -> Fit {
             fit.bursts = regression.bursts;
             fit.dips = regression.dips;
             if params.band_persistence {
-                fit.persistence = regression.persistence();
+                fit.persistence = regression.persistence(params.persistence_prior);
             }
             fit.regression = Some(regression);
         }
@@ -626,6 +706,83 @@ mod tests {
         let mut quiet = plain.clone();
         quiet.observe_today(0.0, 0.5, &params);
         assert_eq!(quiet.expected(1), plain.expected(1));
+    }
+
+    #[test]
+    fn two_changes_of_level_end_at_the_last_level() {
+        let wobble = [1.0, 1.03, 0.97, 1.02, 0.98];
+        let values: Vec<f64> = (0..120)
+            .map(|i| {
+                let level = match i {
+                    0..60 => 100.0,
+                    60..100 => 200.0,
+                    _ => 400.0,
+                };
+                level * wobble[i % 5]
+            })
+            .collect();
+        let fit = Fit::new(&values, &Params::default());
+        assert_eq!(fit.step_from(), Some(100));
+        // The mean of the wobble is 1: tomorrow and later days at 400.
+        for ahead in [1, 10, 25] {
+            let expected = fit.expected(ahead);
+            assert!((expected / 400.0 - 1.0).abs() < 0.03, "{ahead}: {expected}");
+        }
+    }
+
+    #[test]
+    fn short_histories_have_honest_bands() {
+        let band = |values: &[f64]| {
+            let fit = Fit::new(values, &Params::default());
+            let days: Vec<f64> = (1..=20).map(|ahead| fit.expected(ahead)).collect();
+            fit.sum_sd(&days, 0.5) / days.iter().sum::<f64>()
+        };
+        // Three days alike: a week's pattern unseen, so the level is
+        // uncertain by 30 % however alike they are.
+        let three = band(&[100.0, 100.0, 100.0]);
+        assert!(three > 0.25 && three < 0.6, "{three}");
+        // Ten days: the unknown trend is taken at 0.5 % a day at most, not
+        // from the spread of ten days over their own length.
+        let wobble = [1.0, 1.1, 0.9, 1.05, 0.95];
+        let ten: Vec<f64> = (0..10).map(|i| 100.0 * wobble[i % 5]).collect();
+        let narrow = band(&ten);
+        let wide = {
+            let fit = Fit::new(
+                &ten,
+                &Params {
+                    short_trend_sd: 0.0,
+                    ..Params::default()
+                },
+            );
+            let days: Vec<f64> = (1..=20).map(|ahead| fit.expected(ahead)).collect();
+            fit.sum_sd(&days, 0.5) / days.iter().sum::<f64>()
+        };
+        assert!(narrow < wide / 2.0, "{narrow} {wide}");
+        assert!(narrow > 0.05, "{narrow}");
+    }
+
+    #[test]
+    fn a_short_weekday_fit_has_a_wider_band() {
+        // Three weeks of noise around a flat level: the band holds the
+        // uncertainty of the trend even when it is shrunk to flat, the
+        // degrees of freedom the fit used, and persistence as typical.
+        let noise = [
+            1.0, 1.12, 0.9, 1.05, 0.93, 1.08, 0.97, 1.1, 0.88, 1.02, 0.95,
+        ];
+        let values: Vec<f64> = (0..21).map(|i| 100.0 * noise[i % 11]).collect();
+        let sd = |params: &Params| {
+            let fit = Fit::new(&values, params);
+            let days: Vec<f64> = (1..=25).map(|ahead| fit.expected(ahead)).collect();
+            (fit.slope(), fit.sum_sd(&days, 0.5))
+        };
+        let (_, kept) = sd(&Params::default());
+        let (_, dropped) = sd(&Params {
+            trend_variance_kept: false,
+            band_dof: false,
+            persistence_prior: 1.0,
+            ..Params::default()
+        });
+        assert!(kept > 1.5 * dropped, "{kept} {dropped}");
     }
 
     #[test]

@@ -52,6 +52,8 @@ pub struct Settings {
     pub season_shrink: f64,
     /// Largest trend allowed, in log units per day.
     pub max_slope: f64,
+    /// Keep the trend's variance when it is shrunk (else it shrinks with it).
+    pub trend_variance_kept: bool,
 }
 
 /// A fitted regression.
@@ -152,11 +154,13 @@ impl Regression {
     /// How much more the residuals of a week add up to than those of seven
     /// independent days would (1: not at all; above 1 when the level wanders
     /// for days on end), from the weeks of the fit counted back from its last
-    /// day, pulled towards 1 as if three more weeks had shown 1.
+    /// day, pulled towards `prior` as if three more weeks had shown it (a
+    /// history too short to show how its residuals persist is assumed to
+    /// persist as `prior` says).
     #[must_use]
-    pub fn persistence(&self) -> f64 {
+    pub fn persistence(&self, prior: f64) -> f64 {
         let Some(&(last, _, _)) = self.residuals.last() else {
-            return 1.0;
+            return prior;
         };
         let mut weeks: Vec<(f64, usize)> = Vec::new();
         for &(i, r, w) in self.residuals.iter().rev() {
@@ -173,13 +177,13 @@ impl Regression {
         let full: Vec<&(f64, usize)> = weeks.iter().filter(|(_, c)| *c >= 4).collect();
         let sigma2 = self.sigma * self.sigma;
         if full.len() < 3 || sigma2 <= 0.0 {
-            return 1.0;
+            return prior;
         }
         let squares: f64 = full.iter().map(|(s, _)| s * s).sum();
         let days: usize = full.iter().map(|(_, c)| *c).sum();
         let ratio = squares / (count(days) * sigma2);
         let weeks = count(full.len());
-        ((weeks * ratio + 3.0) / (weeks + 3.0)).clamp(0.5, 10.0)
+        ((weeks * ratio + 3.0 * prior) / (weeks + 3.0)).clamp(0.5, 10.0)
     }
 }
 
@@ -269,7 +273,11 @@ pub fn fit(
         coef = fixed.0;
         let factor = if slope == 0.0 { 0.0 } else { kept / slope };
         let mut cov_fixed = fixed.1;
-        cov_fixed[7 * m + 7] = variance * factor * factor;
+        cov_fixed[7 * m + 7] = if settings.trend_variance_kept {
+            variance
+        } else {
+            variance * factor * factor
+        };
         cov = cov_fixed;
         residuals = points
             .iter()
@@ -492,6 +500,7 @@ mod tests {
             trend_shrink: 0.0,
             season_shrink: 0.0,
             max_slope: 0.03,
+            trend_variance_kept: false,
         }
     }
 
@@ -515,7 +524,23 @@ mod tests {
         let values: Vec<f64> = (0..n)
             .map(|i| points.iter().find(|p| p.0 == i).map_or(0.0, |p| p.1.exp()))
             .collect();
-        medians::start(&values, 56, n, 28, 0.03, 2, n, 3.5).unwrap_or_else(|| panic!("no start"))
+        medians::start(
+            &values,
+            56,
+            n,
+            28,
+            0.03,
+            &medians::Shift {
+                min_after: 2,
+                max_after: n,
+                min_before: 7,
+                score: 3.5,
+                recent: 0.0,
+                segments: false,
+                later_score: 0.0,
+            },
+        )
+        .unwrap_or_else(|| panic!("no start"))
     }
 
     #[test]
@@ -568,6 +593,38 @@ mod tests {
         let unshrunk =
             super::fit(&points, n, &start, design, &settings()).unwrap_or_else(|| panic!("no fit"));
         assert!(unshrunk.coef[7].abs() > 1e-6);
+        // A trend set to flat is not known to be flat: its variance stays.
+        assert!(fit.cov[7 * 8 + 7].abs() < 1e-300);
+        let kept = super::fit(
+            &points,
+            n,
+            &start,
+            design,
+            &Settings {
+                trend_variance_kept: true,
+                ..shrunk
+            },
+        )
+        .unwrap_or_else(|| panic!("no fit"));
+        assert!(kept.coef[7].abs() < 1e-12);
+        assert!(
+            (kept.cov[7 * 8 + 7] - unshrunk.cov[7 * 8 + 7]).abs() < 1e-6 * unshrunk.cov[7 * 8 + 7]
+        );
+    }
+
+    #[test]
+    fn a_history_too_short_to_show_persistence_takes_the_prior() {
+        let n = 16;
+        let points: Vec<(usize, f64)> = (0..n).map(|i| (i, 1.0 + noise(i, 0.06))).collect();
+        let start = start_of(&points, n);
+        let design = Design {
+            on: [true; 7],
+            step_from: None,
+        };
+        let fit = fit(&points, n, &start, design, &settings()).unwrap_or_else(|| panic!("no fit"));
+        // Two weeks and two days: fewer than three full weeks.
+        assert!((fit.persistence(3.0) - 3.0).abs() < 1e-12);
+        assert!((fit.persistence(1.0) - 1.0).abs() < 1e-12);
     }
 
     #[test]
@@ -593,7 +650,7 @@ mod tests {
         assert!(departure > 0.005 && departure < 0.04, "{departure}");
         assert!(variance > 0.0);
         // Weeks whose residuals keep one sign add up to more than chance allows.
-        assert!(fit.persistence() > 1.0);
+        assert!(fit.persistence(1.0) > 1.0);
     }
 
     #[test]
