@@ -5,15 +5,18 @@
 
 use super::{Bind, SqlBuilder, Statement};
 use crate::period::{SECONDS_PER_DAY, SLOT_SECONDS};
+use crate::store::mapping::Tokens;
 use crate::store::{SecondsRange, EARLIEST_SECONDS, LATEST_SECONDS};
 
 /// Slots added before dividing, so that division floors before 1970 too.
 const FLOOR_SHIFT_SECONDS: i64 = 1_000_000 * SECONDS_PER_DAY;
 
-/// The inner rollup's grouping columns.
+/// The inner rollup's grouping columns, first in its `SELECT` list in this
+/// order. The model leads: SQLite sorts a chunk's rows (in time order)
+/// into groups with fewer steps so (8 % fewer instructions per chunk).
 const SLOT_GROUP: [&str; 3] = [
-    "usagetop_slot",
     "usagetop_stored_model",
+    "usagetop_slot",
     "usagetop_estimated",
 ];
 
@@ -79,6 +82,18 @@ impl SqlBuilder {
             ),
             "usagetop_slot".to_owned(),
         )
+    }
+
+    /// The grouping columns: without the estimated flag where it is the
+    /// same for every row (no stored cost, or only a total token count),
+    /// as a constant key still costs a comparison per row in a sort.
+    fn slot_group(&self) -> &'static [&'static str] {
+        let mapping = &self.checked.mapping;
+        if mapping.cost.is_none() || matches!(mapping.tokens, Tokens::Total(_)) {
+            &SLOT_GROUP[..2]
+        } else {
+            &SLOT_GROUP
+        }
     }
 
     /// True, outside the grouped query, for a group whose timestamps are
@@ -191,7 +206,7 @@ impl SqlBuilder {
         let (inner_slot, _) = self.slot_expressions();
         let [first, last, no_first, _, _] = self.extremes();
         let rules = self.rules();
-        let group = rules.group_by(&SLOT_GROUP);
+        let group = rules.group_by(self.slot_group());
         let count = rules.integer("COUNT(*)");
         let zero = rules.integer("0");
         let null = rules.null_integer();
@@ -203,14 +218,14 @@ impl SqlBuilder {
         let estimated = self.estimated();
         let adjusted = self.adjusted_count(None);
         let kept = format!(
-            "{outer} FROM (SELECT {inner_slot} AS usagetop_slot, {model} AS usagetop_stored_model, \
+            "{outer} FROM (SELECT {model} AS usagetop_stored_model, {inner_slot} AS usagetop_slot, \
                     {estimated} AS usagetop_estimated, {measures}, \
                     {count} AS usagetop_kept, {zero} AS usagetop_rejected, {adjusted} AS usagetop_adjusted, \
                     {first} AS usagetop_first, {last} AS usagetop_last \
                    FROM {table} WHERE {predicate}{filter} AND NOT ({unusable}){group}) AS usagetop_rollup"
         );
         let rejected = format!(
-            "{outer} FROM (SELECT {inner_slot} AS usagetop_slot, {model} AS usagetop_stored_model, \
+            "{outer} FROM (SELECT {model} AS usagetop_stored_model, {inner_slot} AS usagetop_slot, \
                     {estimated} AS usagetop_estimated, \
                     {zero} AS usagetop_requests, {zero} AS usagetop_input, {zero} AS usagetop_output, \
                     {zero} AS usagetop_cache_read, {zero} AS usagetop_cache_write, \
@@ -250,12 +265,12 @@ impl SqlBuilder {
             None => rules.count_where(&unusable),
         };
         let kept = rules.integer("COUNT(*)");
-        let group = rules.group_by(&SLOT_GROUP);
+        let group = rules.group_by(self.slot_group());
         let (predicate, binds) = self.scan_predicate(scan);
         let filter = self.user_where("AND");
         let (outer, measures) = self.rollup_columns();
         let sql = format!(
-            "{outer} FROM (SELECT {inner_slot} AS usagetop_slot, {model} AS usagetop_stored_model, \
+            "{outer} FROM (SELECT {model} AS usagetop_stored_model, {inner_slot} AS usagetop_slot, \
                     {estimated} AS usagetop_estimated, {measures}, \
                     {kept} AS usagetop_kept, {rejected} AS usagetop_rejected, {adjusted} AS usagetop_adjusted, \
                     {first} AS usagetop_first, {last} AS usagetop_last \
