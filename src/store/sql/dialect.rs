@@ -106,25 +106,21 @@ pub trait SqlDialect: Send + Sync + std::fmt::Debug {
     fn number(&self, column: &str, kind: &ColumnKind) -> Reading;
 
     /// An aggregate over a group's rows that is true when a row of the group
-    /// may hold, in `column` of `kind`, a value [`Self::number`] cannot read
-    /// (or, for a token count, `negative` a negative one), computed from
-    /// aggregates rather than row by row: a cheap first look that a one-pass
-    /// rollup uses to decide whether its answer is exact. `None` where the
-    /// engine has no such test (rows are then counted one by one).
-    fn number_suspect(&self, _column: &str, _kind: &ColumnKind, _negative: bool) -> Option<String> {
+    /// may hold, in `column` of `kind` (a request count), a value
+    /// [`Self::number`] cannot read, computed from aggregates rather than row
+    /// by row: a cheap first look that a one-pass rollup uses to decide
+    /// whether its answer is exact. `None` where the engine has no such test
+    /// (rows are then counted one by one).
+    fn number_suspect(&self, _column: &str, _kind: &ColumnKind) -> Option<String> {
         None
     }
 
-    /// As [`Self::number_suspect`] with `negative`, for all the token-count
-    /// `columns` of a mapping at once (one aggregate for the sign of all of
-    /// them where the engine can: each aggregate is a step per row). The
-    /// default tests each column on its own.
-    fn tokens_suspect(&self, columns: &[(String, ColumnKind)]) -> Option<String> {
-        let tests: Option<Vec<String>> = columns
-            .iter()
-            .map(|(column, kind)| self.number_suspect(column, kind, true))
-            .collect();
-        tests.map(|tests| tests.join(" OR "))
+    /// As [`Self::number_suspect`] for all the token-count `columns` of a
+    /// mapping at once, a negative count flagged too (one aggregate for the
+    /// sign of all of them where the engine can: each aggregate is a step
+    /// per row).
+    fn tokens_suspect(&self, _columns: &[(String, ColumnKind)]) -> Option<String> {
+        None
     }
 
     /// As [`Self::number_suspect`], for dollars stored in `column`.

@@ -13,7 +13,8 @@ const FLOOR_SHIFT_SECONDS: i64 = 1_000_000 * SECONDS_PER_DAY;
 
 /// The inner rollup's grouping columns, first in its `SELECT` list in this
 /// order. The model leads: SQLite sorts a chunk's rows (in time order)
-/// into groups with fewer steps so (8 % fewer instructions per chunk).
+/// into groups with fewer steps so (8 % fewer instructions per chunk;
+/// 13 % with the estimated flag left out where it cannot vary).
 const SLOT_GROUP: [&str; 3] = [
     "usagetop_stored_model",
     "usagetop_slot",
@@ -116,9 +117,9 @@ impl SqlBuilder {
         let ts = self.timestamp();
         if self.raw_orders_like_seconds() {
             // A group has a usable slot exactly when its rows' timestamps
-            // are usable: the raw extremes of a
-            // group with a slot are those of usable timestamps, and a group
-            // without one has none. No test per row.
+            // are usable: the raw extremes of a group with one are those of
+            // usable timestamps, and a group without one has none. No test
+            // per row.
             let nullable = self.rules().nullable(&ts);
             let usable =
                 |seconds: String| format!("CASE WHEN {} THEN {seconds} END", self.slot_usable());

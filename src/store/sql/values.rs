@@ -224,9 +224,12 @@ impl SqlBuilder {
         tokens.extend(mapping.cache_write_1h_tokens.iter().map(token));
         let tokens: Vec<(String, ColumnKind)> = tokens.into_iter().collect::<Option<_>>()?;
         let mut tests: Vec<Option<String>> = vec![rules.tokens_suspect(&tokens)];
-        tests.extend(mapping.requests.iter().map(|column| {
-            rules.number_suspect(&Self::column(column), &self.kind_of(column), false)
-        }));
+        tests.extend(
+            mapping
+                .requests
+                .iter()
+                .map(|column| rules.number_suspect(&Self::column(column), &self.kind_of(column))),
+        );
         tests.extend(
             mapping
                 .cost

@@ -79,7 +79,7 @@ impl SqlDialect for SqliteDialect {
         }
     }
 
-    fn number_suspect(&self, column: &str, kind: &ColumnKind, negative: bool) -> Option<String> {
+    fn number_suspect(&self, column: &str, kind: &ColumnKind) -> Option<String> {
         // A column of INTEGER affinity stores text only when it does not look
         // like a number, and SUM turns fractional as soon as it meets text, a
         // blob or a real: an integral SUM means only integers (or NULLs). The
@@ -88,20 +88,18 @@ impl SqlDialect for SqliteDialect {
             return None;
         }
         let sum = format!("SUM(COALESCE({column}, 0))");
-        let range = if negative {
-            // Whole numbers, none negative: each is at most the sum.
-            format!("COALESCE(MIN({column}), 0) < 0 OR {sum} >= 9.2e18")
-        } else {
-            format!("COALESCE(MIN({column}), 0) <= -9.2e18 OR COALESCE(MAX({column}), 0) >= 9.2e18")
-        };
-        Some(format!("(typeof({sum}) <> 'integer' OR {range})"))
+        Some(format!(
+            "(typeof({sum}) <> 'integer' OR COALESCE(MIN({column}), 0) <= -9.2e18 \
+             OR COALESCE(MAX({column}), 0) >= 9.2e18)"
+        ))
     }
 
     fn tokens_suspect(&self, columns: &[(String, ColumnKind)]) -> Option<String> {
-        // As `number_suspect` for each column, but the sign of every column
-        // at once: a bitwise OR of integers is negative exactly when one of
-        // them is (a real, text or blob already makes its SUM fractional),
-        // so one MIN per row instead of one per column.
+        // An integral SUM as in `number_suspect`; whole numbers none of which
+        // is negative are each at most their SUM; and the sign of every
+        // column at once: a bitwise OR of integers is negative exactly when
+        // one of them is (a real, text or blob already makes its SUM
+        // fractional), so one MIN per row instead of one per column.
         if columns.is_empty() {
             return None;
         }
